@@ -1,0 +1,84 @@
+"""Safe YAML loading: no Python tags, no aliases or anchors, bounded size.
+
+PyYAML's ``safe_load`` already refuses arbitrary objects, but it expands aliases, so a "billion laughs" file
+of a few hundred bytes can expand to gigabytes. Client files and policy have no use for aliases, so we
+reject them outright, before they are composed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, display_path
+
+MAX_BYTES = 1_000_000  # a client file is a few KB; anything this large is a mistake or an attack
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not allowed", event.start_mark
+            )
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"YAML anchors (&{anchor}) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def load_yaml_text(text: str, source: str) -> Any:
+    """Parse YAML text; errors become :class:`InputError` naming ``source`` and the line."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise InputError(source, "", f"file is larger than {MAX_BYTES} bytes")
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - the loader is a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(source, where, f"invalid YAML: {problem}") from None
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read and parse a YAML file safely; a missing or unreadable file is an :class:`InputError`."""
+    p = Path(path)
+    source = display_path(p)
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(source, "", f"file is larger than {MAX_BYTES} bytes")
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(source, "", "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read: {exc.strerror}") from None
+    return load_yaml_text(text, source)
+
+
+def pydantic_errors(source: str, exc: Any) -> list[InputError]:
+    """Turn a pydantic ``ValidationError`` into our errors: one per problem, field as a dotted path."""
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"])
+        msg = err["msg"]
+        # pydantic prefixes custom errors with "Value error, "; people do not need that.
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix):]
+        if err["type"] == "missing":
+            msg = "is required"
+        elif err["type"] == "extra_forbidden":
+            msg = "is not a known field"
+        elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], (dict, list)):
+            msg = f"{msg}, got {err['input']!r}"
+        out.append(InputError(source, loc, msg))
+    return out

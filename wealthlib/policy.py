@@ -1,0 +1,193 @@
+"""Firm policy as data: the class ladder, score cut-offs, suitability matrix, allocation bands, KYC validity.
+
+Loaded from ``params/policy.yaml`` (see that file for the fields). Different firms and jurisdictions differ
+only here, never in code. ``Policy.version`` lands in every document's audit footer.
+
+The suitability matrix is the ladder itself: each class carries ``max_grade``, the highest product risk grade
+(RR1–RR5, R1–R5) it may hold, so ``policy.ceiling(code)`` is the matrix lookup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ._yaml import load_yaml, pydantic_errors
+from .errors import InputError, InputErrors, display_path
+
+Locale = Literal["en", "zh-TW", "zh-CN"]
+LOCALES: tuple[str, ...] = ("en", "zh-TW", "zh-CN")
+DEFAULT_POLICY = Path("params/policy.yaml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RiskClass(_Strict):
+    """One rung of a class ladder."""
+
+    code: str
+    names: dict[Locale, str]
+    min_share: float = Field(ge=0.0, le=1.0, description="score share (of the maximum) that reaches this class")
+    max_grade: int = Field(ge=1, le=5, description="suitability ceiling: highest product grade allowed")
+    risk_aversion: float = Field(gt=0, description="γ in the mean-variance utility μᵀw − γ/2·wᵀΣw")
+    volatility_cap: float = Field(gt=0, description="annualized volatility cap for the max-return objective")
+    bands: dict[str, tuple[float, float]] = Field(description="asset class → (min, max) weight")
+
+    @field_validator("bands")
+    @classmethod
+    def _bands_ordered(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (lo, hi) in v.items():
+            if not 0.0 <= lo <= hi <= 1.0:
+                raise ValueError(f"band for {name} must satisfy 0 ≤ min ≤ max ≤ 1, got [{lo}, {hi}]")
+        return v
+
+    def name(self, locale: str = "en") -> str:
+        return self.names.get(locale, self.names.get("en", self.code))  # type: ignore[call-overload]
+
+
+class Ladder(_Strict):
+    """An ordered list of classes, lowest risk first."""
+
+    description: str = ""
+    elderly_max_class: str | None = None
+    classes: list[RiskClass] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Ladder":
+        shares = [c.min_share for c in self.classes]
+        grades = [c.max_grade for c in self.classes]
+        if shares[0] != 0.0:
+            raise ValueError("the lowest class must have min_share 0")
+        if shares != sorted(shares) or len(set(shares)) != len(shares):
+            raise ValueError("classes must be listed with strictly increasing min_share")
+        if grades != sorted(grades):
+            raise ValueError("max_grade must not decrease up the ladder")
+        codes = [c.code for c in self.classes]
+        if len(set(codes)) != len(codes):
+            raise ValueError("class codes must be unique")
+        if self.elderly_max_class is not None and self.elderly_max_class not in codes:
+            raise ValueError(f"elderly_max_class {self.elderly_max_class!r} is not a class of this ladder")
+        return self
+
+    @property
+    def codes(self) -> list[str]:
+        return [c.code for c in self.classes]
+
+    def rank(self, code: str) -> int:
+        """Position on the ladder, 0 = lowest risk."""
+        try:
+            return self.codes.index(code)
+        except ValueError:
+            raise KeyError(f"unknown risk class {code!r}; this ladder has {', '.join(self.codes)}") from None
+
+    def get(self, code: str) -> RiskClass:
+        return self.classes[self.rank(code)]
+
+    def for_share(self, share: float) -> RiskClass:
+        """The highest class whose ``min_share`` the score share reaches."""
+        chosen = self.classes[0]
+        for c in self.classes:
+            if share + 1e-12 >= c.min_share:
+                chosen = c
+        return chosen
+
+    def lower(self, a: str, b: str) -> str:
+        """The more conservative of two class codes."""
+        return a if self.rank(a) <= self.rank(b) else b
+
+
+class KycRules(_Strict):
+    validity_months: int = Field(default=12, ge=1, le=60)
+    elderly_age: int = Field(default=65, ge=50, le=100)
+
+
+class EstimatorChoice(_Strict):
+    returns: Literal["historical", "shrunk_mean", "equilibrium", "black_litterman"] = "shrunk_mean"
+    covariance: Literal["sample", "ledoit_wolf", "oas", "ewma"] = "ledoit_wolf"
+    window_years: int = Field(default=15, ge=1, le=100)
+    frequency: Literal["monthly", "daily"] = "monthly"
+
+
+class AllocationRules(_Strict):
+    objective: Literal["mean_variance", "max_return", "min_cvar", "risk_parity"] = "mean_variance"
+    max_product_weight: dict[str, float] = Field(default_factory=dict)
+    min_position: float = Field(default=0.0, ge=0.0, lt=1.0)
+    turnover_limit: float | None = Field(default=None, gt=0.0)
+    transaction_cost: float = Field(default=0.0, ge=0.0, lt=0.1)
+    max_foreign_currency: float | None = Field(default=None, ge=0.0, le=1.0)
+    estimator: EstimatorChoice = EstimatorChoice()
+
+
+class Policy(_Strict):
+    """A firm's policy file."""
+
+    version: str
+    firm: str = ""
+    jurisdiction: str = "TW"
+    ladder: str
+    questionnaire: str = "firm_kyc"
+    asset_classes: list[str]
+    kyc: KycRules = KycRules()
+    ladders: dict[str, Ladder]
+    grable_lytton_map: dict[str, dict[str, str]] = Field(default_factory=dict)
+    allocation: AllocationRules = AllocationRules()
+    source: str = Field(default="", exclude=True, description="where it was loaded from")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Policy":
+        if self.ladder not in self.ladders:
+            raise ValueError(f"ladder {self.ladder!r} is not one of the ladders defined ({', '.join(self.ladders)})")
+        for lname, ladder in self.ladders.items():
+            for c in ladder.classes:
+                unknown = set(c.bands) - set(self.asset_classes)
+                if unknown:
+                    raise ValueError(f"ladders.{lname}: class {c.code} has bands for unknown asset classes {sorted(unknown)}")
+                lo = sum(c.bands.get(a, (0.0, 1.0))[0] for a in self.asset_classes)
+                hi = sum(c.bands.get(a, (0.0, 1.0))[1] for a in self.asset_classes)
+                if lo > 1.0 + 1e-9 or hi < 1.0 - 1e-9:
+                    raise ValueError(
+                        f"ladders.{lname}: class {c.code} bands cannot sum to 100% (minimums {lo:.0%}, maximums {hi:.0%})"
+                    )
+        for lname, mapping in self.grable_lytton_map.items():
+            if lname not in self.ladders:
+                raise ValueError(f"grable_lytton_map.{lname}: no such ladder")
+            for band, code in mapping.items():
+                if code not in self.ladders[lname].codes:
+                    raise ValueError(f"grable_lytton_map.{lname}.{band}: {code!r} is not a class of that ladder")
+        return self
+
+    @property
+    def active(self) -> Ladder:
+        """The ladder this firm uses."""
+        return self.ladders[self.ladder]
+
+    def risk_class(self, code: str) -> RiskClass:
+        return self.active.get(code)
+
+    def ceiling(self, code: str) -> int:
+        """Suitability matrix: the highest product grade a client of class ``code`` may hold."""
+        return self.active.get(code).max_grade
+
+    def with_ladder(self, ladder: str) -> "Policy":
+        """The same policy with another of its ladders selected (e.g. ``cn5``)."""
+        if ladder not in self.ladders:
+            raise KeyError(f"no ladder {ladder!r}; defined: {', '.join(self.ladders)}")
+        return self.model_copy(update={"ladder": ladder})
+
+
+def load_policy(path: str | Path = DEFAULT_POLICY) -> Policy:
+    """Load and validate a policy file; every problem is an :class:`InputError` naming file and field."""
+    source = display_path(path)
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(source, "", "expected a mapping at the top level")
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        errors = pydantic_errors(source, exc)
+        raise (errors[0] if len(errors) == 1 else InputErrors(errors)) from None
+    return policy.model_copy(update={"source": source})
