@@ -47,3 +47,179 @@ def t(key: str, locale: str, **fmt: Any) -> str:
     if text is None:
         raise KeyError(f"label {key!r} has no {locale} text")
     return text.format(**fmt) if fmt else text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Number, percent, money and date formats
+#
+# Hand-written on purpose (no babel dependency): three locales, one grouping rule (comma every three digits,
+# the customary grouping in en, zh-TW and zh-CN alike), one decimal point. Rules shared by every formatter:
+#
+# * a missing value (None, NaN, NaT) prints as an em dash "—", never "nan";
+# * negative values carry an ASCII minus sign "-" (it survives PDF text extraction and every CJK font);
+# * rounding is half-up on the decimal digits as written (2.675 → "2.68"), not banker's rounding on the
+#   binary float, so a printed figure matches what a reader computes by hand; "-0" never appears.
+# ---------------------------------------------------------------------------------------------------------
+
+import datetime as _dt
+import math as _math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+MISSING = "—"
+
+# Currency names and symbols. ``name`` is used in the zh "words" form (新臺幣 1,234 元); ``symbol`` in the
+# compact form (NT$1,234). English always uses the ISO code ("TWD 1,234,567"): unambiguous in a document that
+# shows TWD, USD and CNY side by side, and what bank statements in English print.
+_CURRENCIES: dict[str, dict[str, dict[str, str]]] = {
+    "TWD": {"name": {"zh-TW": "新臺幣", "zh-CN": "新台币"}, "symbol": {"en": "NT$", "zh-TW": "NT$", "zh-CN": "NT$"}},
+    "CNY": {"name": {"zh-TW": "人民幣", "zh-CN": "人民币"}, "symbol": {"en": "CN¥", "zh-TW": "CN¥", "zh-CN": "¥"}},
+    "USD": {"name": {"zh-TW": "美元", "zh-CN": "美元"}, "symbol": {"en": "US$", "zh-TW": "US$", "zh-CN": "US$"}},
+    "HKD": {"name": {"zh-TW": "港幣", "zh-CN": "港币"}, "symbol": {"en": "HK$", "zh-TW": "HK$", "zh-CN": "HK$"}},
+    "EUR": {"name": {"zh-TW": "歐元", "zh-CN": "欧元"}, "symbol": {"en": "€", "zh-TW": "€", "zh-CN": "€"}},
+    "JPY": {"name": {"zh-TW": "日圓", "zh-CN": "日元"}, "symbol": {"en": "JP¥", "zh-TW": "¥", "zh-CN": "JP¥"}},
+    "GBP": {"name": {"zh-TW": "英鎊", "zh-CN": "英镑"}, "symbol": {"en": "£", "zh-TW": "£", "zh-CN": "£"}},
+    "AUD": {"name": {"zh-TW": "澳幣", "zh-CN": "澳元"}, "symbol": {"en": "A$", "zh-TW": "A$", "zh-CN": "A$"}},
+}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _check_currency(currency: str) -> str:
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isascii() and currency.isalpha()
+            and currency.isupper()):
+        raise ValueError(f"unknown currency {currency!r}; use a three-letter ISO code such as TWD, USD or CNY")
+    return currency
+
+
+def currency_name(currency: str, locale: str) -> str:
+    """The currency as a reader names it: ``"TWD"`` in en, ``"新臺幣"`` in zh-TW, ``"人民币"`` in zh-CN.
+
+    Codes without a Chinese name here fall back to the ISO code.
+    """
+    check_locale(locale)
+    _check_currency(currency)
+    if locale == "en":
+        return currency
+    return _CURRENCIES.get(currency, {}).get("name", {}).get(locale, currency)
+
+
+def _is_missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        # NaN, pandas NA/NaT and numpy nan all compare unequal to themselves (pd.NA raises on bool()).
+        return bool(x != x)
+    except (TypeError, ValueError):
+        return True
+
+
+def _decimal(x: Any) -> Decimal:
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, (bool, str, bytes)):
+        raise TypeError(f"expected a number, got {x!r}")
+    if isinstance(x, int):
+        return Decimal(x)
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"expected a number, got {x!r}") from None
+    # repr() is the shortest string that round-trips: 2.675 → "2.675", so half-up rounding acts on the
+    # digits a person sees rather than on 2.67499999… stored in binary.
+    return Decimal(repr(f))
+
+
+def _digits(x: Any, decimals: int, signed: bool = False) -> tuple[str, str]:
+    """``(sign, grouped digits)`` of ``x`` rounded half-up to ``decimals`` places; the sign is "", "-" or "+"."""
+    if not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimals must be a non-negative integer, got {decimals!r}")
+    d = _decimal(x)
+    if d.is_infinite():
+        return ("-" if d < 0 else "+" if signed else ""), "∞"
+    try:
+        q = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds: astronomically large
+        raise ValueError(f"cannot format {x!r} with {decimals} decimals") from None
+    sign = "-" if q < 0 else ("+" if signed and q > 0 else "")
+    body = f"{abs(q):,.{decimals}f}"
+    return sign, body
+
+
+def fmt_number(x: Any, locale: str, decimals: int = 0, *, signed: bool = False) -> str:
+    """A plain number with thousands separators: ``1234567.8 → "1,234,568"``; ``signed`` adds "+" to gains."""
+    check_locale(locale)
+    if _is_missing(x):
+        return MISSING
+    sign, body = _digits(x, decimals, signed)
+    return sign + body
+
+
+def fmt_pct(x: Any, locale: str, decimals: int = 1, *, signed: bool = False) -> str:
+    """A fraction as a percentage: ``0.1234 → "12.3%"``, ``-0.05 → "-5.0%"``; the same form in all locales."""
+    check_locale(locale)
+    if _is_missing(x):
+        return MISSING
+    sign, body = _digits(_decimal(x) * 100, decimals, signed)
+    return f"{sign}{body}%"
+
+
+def fmt_money(amount: Any, currency: str, locale: str, decimals: int = 0, *, symbol: bool = False) -> str:
+    """An amount of money in the customary form of each locale.
+
+    ========  ==========================  ============================
+    locale    default                     ``symbol=True`` (compact, for dense tables)
+    ========  ==========================  ============================
+    en        ``TWD 1,234,567``           ``NT$1,234,567``
+    zh-TW     ``新臺幣 1,234,567 元``      ``NT$1,234,567``
+    zh-CN     ``人民币 1,234,567 元``      ``¥1,234,567``
+    ========  ==========================  ============================
+
+    USD prints ``USD 1,234`` / ``美元 1,234 元`` / ``US$1,234``. A negative amount puts the minus sign before
+    the digits (``TWD -1,234``, ``新臺幣 -1,234 元``) or before an attached symbol (``-NT$1,234``). A currency
+    without a Chinese name falls back to its ISO code.
+    """
+    check_locale(locale)
+    _check_currency(currency)
+    if _is_missing(amount):
+        return MISSING
+    sign, body = _digits(amount, decimals)
+    if symbol:
+        sym = _CURRENCIES.get(currency, {}).get("symbol", {}).get(locale)
+        if sym is not None:
+            return f"{sign}{sym}{body}"
+        return f"{currency} {sign}{body}"
+    if locale == "en":
+        return f"{currency} {sign}{body}"
+    name = currency_name(currency, locale)
+    return f"{name} {sign}{body} 元" if name != currency else f"{currency} {sign}{body}"
+
+
+def _as_date(d: Any) -> _dt.date:
+    if isinstance(d, _dt.datetime):
+        return d.date()
+    if isinstance(d, _dt.date):
+        return d
+    if isinstance(d, str):
+        try:
+            return _dt.date.fromisoformat(d.strip()[:10])
+        except ValueError:
+            raise ValueError(f"cannot read {d!r} as a date; use YYYY-MM-DD") from None
+    to_py = getattr(d, "to_pydatetime", None) or getattr(d, "date", None)  # pandas Timestamp, numpy via pandas
+    if callable(to_py):
+        v = to_py()
+        return v.date() if isinstance(v, _dt.datetime) else v
+    raise TypeError(f"expected a date, got {d!r}")
+
+
+def fmt_date(d: Any, locale: str) -> str:
+    """A calendar date: en ``"31 Dec 2018"``, zh-TW and zh-CN ``"2018年12月31日"`` (Gregorian years in both).
+
+    Accepts ``date``, ``datetime`` (its date), pandas ``Timestamp`` and ISO ``"YYYY-MM-DD"`` strings; None and
+    NaT print as "—".
+    """
+    check_locale(locale)
+    if _is_missing(d):
+        return MISSING
+    day = _as_date(d)
+    if locale == "en":
+        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
