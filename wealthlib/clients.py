@@ -1,0 +1,388 @@
+"""Client files: pydantic models of ``params/clients/<id>.yaml`` and their safe loading.
+
+A client file holds identity, locale, finances, goals, holdings, transactions, restrictions, KYC answers and
+the contact log. Loading goes through :func:`wealthlib._yaml.load_yaml` (no aliases, bounded size) and every
+problem becomes an :class:`~wealthlib.errors.InputError` of the form
+``params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0, got -5``.
+
+Money amounts (holding amounts and prices, income, assets, goals, transactions) are in the client's
+``base_currency``.
+
+The client ``id`` names output files later on, so it must be a safe slug (``^[a-z0-9][a-z0-9_-]{0,63}$``)
+and equal the file's stem.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ._yaml import load_yaml, pydantic_errors
+from .errors import InputError, InputErrors, display_path
+
+__all__ = [
+    "Assets", "Client", "Complaint", "Contact", "Debts", "Flags", "Goal", "Holding", "Income", "Kyc",
+    "Override", "Restrictions", "Transaction", "DEFAULT_CLIENTS_DIR", "ID_PATTERN",
+    "check_product_codes", "load_client", "load_clients", "parse_client",
+]
+
+DEFAULT_CLIENTS_DIR = Path("params/clients")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+Locale = Literal["en", "zh-TW", "zh-CN"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Income(_Strict):
+    annual: float = Field(ge=0)
+    stability: Literal["stable", "variable", "irregular", "none"]
+
+
+class Assets(_Strict):
+    financial: float = Field(ge=0)
+    property: float = Field(default=0.0, ge=0)
+    other: float = Field(default=0.0, ge=0)
+
+    @builtins.property  # the field ``property`` shadows the builtin in this class body
+    def total(self) -> float:
+        return self.financial + self.property + self.other
+
+
+class Debts(_Strict):
+    mortgage: float = Field(default=0.0, ge=0)
+    other: float = Field(default=0.0, ge=0)
+    annual_debt_service: float = Field(default=0.0, ge=0)
+
+    @property
+    def total(self) -> float:
+        return self.mortgage + self.other
+
+
+class Goal(_Strict):
+    name: str = Field(min_length=1)
+    target_amount: float = Field(gt=0)
+    target_date: date
+    priority: int = Field(default=1, ge=1)
+
+
+class Holding(_Strict):
+    """A position, valued either by ``amount`` or by ``units × price`` (base currency), never both."""
+
+    amount: float | None = Field(default=None, ge=0)
+    units: float | None = Field(default=None, ge=0)
+    price: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "Holding":
+        by_amount = self.amount is not None
+        by_units = self.units is not None or self.price is not None
+        if by_amount and by_units:
+            raise ValueError("give either amount, or units and price, not both")
+        if not by_amount and not by_units:
+            raise ValueError("give either amount, or units and price")
+        if by_units and (self.units is None or self.price is None):
+            raise ValueError("units and price must be given together")
+        return self
+
+    @property
+    def value(self) -> float:
+        if self.amount is not None:
+            return float(self.amount)
+        return float(self.units) * float(self.price)  # type: ignore[arg-type]
+
+
+class Transaction(_Strict):
+    """A cash or product movement. ``amount`` is a magnitude; its sign follows from ``type``."""
+
+    date: date
+    type: Literal["buy", "sell", "deposit", "withdrawal", "income", "fee"]
+    product: str | None = None
+    amount: float = Field(ge=0)
+    units: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _product_fits_type(self) -> "Transaction":
+        if self.type in ("buy", "sell") and not self.product:
+            raise ValueError(f"a {self.type} needs a product")
+        if self.type in ("deposit", "withdrawal") and self.product:
+            raise ValueError(f"a {self.type} moves cash and takes no product, got {self.product!r}")
+        return self
+
+    @property
+    def signed_amount(self) -> float:
+        """Cash flow into the account (+) or out of it (−), from the client's point of view."""
+        return self.amount if self.type in ("deposit",) else -self.amount if self.type == "withdrawal" else 0.0
+
+
+class Restrictions(_Strict):
+    excluded_products: list[str] = Field(default_factory=list)
+    excluded_classes: list[str] = Field(default_factory=list)
+
+
+class Flags(_Strict):
+    professional_investor: bool = False
+    high_net_worth: bool = False
+
+
+class Override(_Strict):
+    """A documented departure from the computed risk class."""
+
+    risk_class: str = Field(min_length=1)
+    reason: str
+    by: str = Field(min_length=1)
+    date: date
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("an override needs a reason")
+        return v
+
+
+class Kyc(_Strict):
+    questionnaire: str = Field(min_length=1)
+    answers: dict[str, str]
+    date: date
+    override: Override | None = None
+
+
+class Contact(_Strict):
+    date: date
+    channel: str
+    note: str
+
+
+class Complaint(_Strict):
+    opened: date
+    closed: date | None = None
+    summary: str
+
+    @model_validator(mode="after")
+    def _closed_after_opened(self) -> "Complaint":
+        if self.closed is not None and self.closed < self.opened:
+            raise ValueError(f"closed {self.closed} is before opened {self.opened}")
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+
+class Client(_Strict):
+    """One client file."""
+
+    id: str
+    name: str = Field(min_length=1)
+    locale: Locale
+    birth_date: date
+    profession: str
+    education: str
+    base_currency: str
+    income: Income
+    annual_expenses: float = Field(ge=0)
+    assets: Assets
+    debts: Debts
+    dependants: int = Field(default=0, ge=0)
+    source_of_wealth: str
+    liquidity_need: float = Field(ge=0)
+    horizon_years: int = Field(ge=1, le=60)
+    goals: list[Goal] = Field(default_factory=list)
+    holdings: dict[str, Holding] = Field(default_factory=dict)
+    transactions: list[Transaction] = Field(default_factory=list)
+    restrictions: Restrictions = Field(default_factory=Restrictions)
+    flags: Flags = Field(default_factory=Flags)
+    kyc: Kyc
+    tier: str
+    advisor: str
+    contact_log: list[Contact] = Field(default_factory=list)
+    complaints: list[Complaint] = Field(default_factory=list)
+    notes: str = ""
+    source: str = Field(default="", exclude=True, description="where it was loaded from (set by the loader)")
+
+    @field_validator("id")
+    @classmethod
+    def _safe_id(cls, v: str) -> str:
+        if not ID_PATTERN.match(v):
+            raise ValueError(
+                f"must be a safe id (lowercase letters, digits, '-' or '_', starting with a letter or digit, "
+                f"at most 64 characters), got {v!r}"
+            )
+        return v
+
+    @field_validator("base_currency")
+    @classmethod
+    def _iso_currency(cls, v: str) -> str:
+        if not _CURRENCY.match(v):
+            raise ValueError(f"must be a three-letter ISO currency code such as TWD, CNY or USD, got {v!r}")
+        return v
+
+    def age(self, as_of: date) -> int:
+        """Completed years on ``as_of``."""
+        b = self.birth_date
+        return as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
+
+    def is_elderly(self, as_of: date, elderly_age: int = 65) -> bool:
+        return self.age(as_of) >= elderly_age
+
+    def holding_values(self) -> dict[str, float]:
+        """Base-currency value of each holding, by product code."""
+        return {code: h.value for code, h in self.holdings.items()}
+
+    def portfolio_value(self) -> float:
+        return float(sum(self.holding_values().values()))
+
+
+# --- error messages people can read -------------------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "greater_than_equal": ("ge", "≥"),
+    "greater_than": ("gt", ">"),
+    "less_than_equal": ("le", "≤"),
+    "less_than": ("lt", "<"),
+}
+_TYPE_WORDS = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "date_type": "must be a date (YYYY-MM-DD)",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "must be a date without a time",
+}
+
+
+class _One:
+    """Adapter: one pydantic error dict, shaped like a ValidationError for :func:`pydantic_errors`."""
+
+    def __init__(self, err: dict[str, Any]):
+        self._err = err
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [self._err]
+
+
+def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
+    """Pydantic errors in our words: ``field: must be ≥ 0, got -5``."""
+    out: list[InputError] = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        typ = err["type"]
+        got = err.get("input")
+        if typ in _NUMBER_WORDS:
+            key, sym = _NUMBER_WORDS[typ]
+            out.append(InputError(source, loc, f"must be {sym} {err['ctx'][key]}, got {got!r}"))
+        elif typ in _TYPE_WORDS:
+            shown = type(got).__name__ if isinstance(got, (dict, list)) else repr(got)
+            out.append(InputError(source, loc, f"{_TYPE_WORDS[typ]}, got {shown}"))
+        elif typ == "literal_error":
+            out.append(InputError(source, loc, f"must be one of {err['ctx']['expected']}, got {got!r}"))
+        elif typ == "string_too_short":
+            out.append(InputError(source, loc, "must not be empty"))
+        else:
+            out.extend(pydantic_errors(source, _One(err)))
+    return out
+
+
+def _raise(errors: list[InputError]) -> None:
+    raise (errors[0] if len(errors) == 1 else InputErrors(errors))
+
+
+# --- loading ------------------------------------------------------------------------------------------------
+
+
+def parse_client(data: Any, source: str, expected_id: str | None = None) -> Client:
+    """Validate already-parsed YAML data as a client; ``expected_id`` is the file stem it must match."""
+    if not isinstance(data, dict):
+        raise InputError(source, "", f"expected a mapping of client fields at the top level, got {type(data).__name__}")
+    if "source" in data:
+        raise InputError(source, "source", "is not a known field")
+    try:
+        client = Client.model_validate(data)
+    except ValidationError as exc:
+        _raise(_friendly_errors(source, exc))
+    if expected_id is not None and client.id != expected_id:
+        raise InputError(source, "id", f"must equal the file name {expected_id!r}, got {client.id!r}")
+    return client.model_copy(update={"source": source})
+
+
+def _resolve(ref: str | Path, clients_dir: Path) -> Path:
+    s = str(ref)
+    if isinstance(ref, Path) or s.endswith((".yaml", ".yml")) or "/" in s or "\\" in s:
+        return Path(ref)
+    if not ID_PATTERN.match(s):
+        raise InputError(display_path(clients_dir), "", f"{s!r} is not a client id (lowercase letters, digits, '-' or '_')")
+    return Path(clients_dir) / f"{s}.yaml"
+
+
+def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Client:
+    """Load one client: ``ref`` is an id under ``clients_dir`` or a path to a ``.yaml`` file."""
+    path = _resolve(ref, Path(clients_dir))
+    source = display_path(path)
+    try:
+        data = load_yaml(path)
+    except ValueError as exc:  # PyYAML lets impossible timestamps (2018-02-30) through as ValueError
+        raise InputError(source, "", f"invalid YAML: {exc}") from None
+    stem = path.stem
+    if not ID_PATTERN.match(stem):
+        raise InputError(source, "", f"file name {stem!r} is not a safe client id (lowercase letters, digits, '-' or '_')")
+    return parse_client(data, source, expected_id=stem)
+
+
+def load_clients(clients_dir: Path = DEFAULT_CLIENTS_DIR) -> tuple[list[Client], list[InputError]]:
+    """Every ``*.yaml`` in ``clients_dir``, sorted by name; failures are collected, not raised."""
+    d = Path(clients_dir)
+    if not d.is_dir():
+        return [], [InputError(display_path(d), "", "clients folder not found")]
+    clients: list[Client] = []
+    errors: list[InputError] = []
+    for path in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]):
+        try:
+            clients.append(load_client(path))
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+        except InputError as exc:
+            errors.append(exc)
+    return clients, errors
+
+
+def check_product_codes(client: Client, known: set[str], known_classes: set[str] | None = None) -> list[InputError]:
+    """Product codes (and asset classes) the client file names that the shelf does not know."""
+    src = client.source or client.id
+    hint = ", ".join(sorted(known)) if len(known) <= 20 else f"{len(known)} codes on the shelf"
+    out: list[InputError] = []
+    for code in client.holdings:
+        if code not in known:
+            out.append(InputError(src, f"holdings.{code}", f"unknown product code {code!r} (known: {hint})"))
+    for i, tx in enumerate(client.transactions):
+        if tx.product is not None and tx.product not in known:
+            out.append(InputError(src, f"transactions.{i}.product", f"unknown product code {tx.product!r} (known: {hint})"))
+    for i, code in enumerate(client.restrictions.excluded_products):
+        if code not in known:
+            out.append(InputError(src, f"restrictions.excluded_products.{i}", f"unknown product code {code!r} (known: {hint})"))
+    if known_classes is not None:
+        for i, cls in enumerate(client.restrictions.excluded_classes):
+            if cls not in known_classes:
+                out.append(InputError(
+                    src, f"restrictions.excluded_classes.{i}",
+                    f"unknown asset class {cls!r} (known: {', '.join(sorted(known_classes))})",
+                ))
+    return out
