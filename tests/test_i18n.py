@@ -137,3 +137,153 @@ def test_formats_reject_unknown_locale(fn, args):
 def test_missing_is_em_dash():
     assert i18n.MISSING == "—"
     assert fmt_pct(math.nan, "en") == fmt_number(math.nan, "en") == fmt_money(math.nan, "USD", "en") == "—"
+
+
+# ---- the documents label catalog --------------------------------------------------------------------------
+
+import re
+import string
+
+DOCS = catalog("documents")
+PREFIXES = ("proposal_", "review_", "book_", "draft_", "field_", "household_", "ratio_", "metric_", "period_",
+            "col_", "term_", "asset_", "type_", "audit_")
+
+# Traditional → Simplified pairs whose two forms are never interchangeable: a zh-TW text must not contain the
+# simplified form and a zh-CN text must not contain the traditional one.
+_TRAD = (
+    "資產險議書檢報價債費歷壓場務戶與額權類際標幣現貨來單說時間動錄會談項紀關審計進數據預擔損負齡長開號確認簽員顧問點總變"
+    "績歸條設達測則規匯賠詳閱讀應該過約結構為們個買賣話當對將這還無級擇積極穩謹機處銀證監線專業調撥轉讓錢實種於聯齊覽層屬狀態滿區圖"
+)
+_SIMP = (
+    "资产险议书检报价债费历压场务户与额权类际标币现货来单说时间动录会谈项纪关审计进数据预担损负龄长开号确认签员顾问点总变"
+    "绩归条设达测则规汇赔详阅读应该过约结构为们个买卖话当对将这还无级择积极稳谨机处银证监线专业调拨转让钱实种于联齐览层属状态满区图"
+)
+PAIRS = dict(zip(_TRAD, _SIMP))
+
+
+def test_pairs_table_is_well_formed():
+    assert len(PAIRS) > 100
+    assert len(_TRAD) == len(_SIMP) == len(set(_TRAD))
+    assert all(a != b for a, b in PAIRS.items())
+
+
+def test_every_key_has_three_nonempty_locales():
+    assert len(DOCS) > 150
+    for key, entry in DOCS.items():
+        assert set(entry) == set(LOCALES), f"{key}: locales {sorted(entry)}"
+        for loc in LOCALES:
+            text = entry[loc]
+            assert isinstance(text, str) and text.strip(), f"{key}.{loc} is empty"
+            assert text == text.strip(), f"{key}.{loc} has surrounding whitespace"
+
+
+def test_keys_are_snake_case_and_grouped_by_prefix():
+    for key in DOCS:
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", key), key
+        assert key.startswith(PREFIXES), f"{key}: not one of the prefixes {PREFIXES}"
+
+
+def test_placeholders_match_across_locales():
+    fields = lambda s: sorted(f for _, f, _, _ in string.Formatter().parse(s) if f)
+    for key, entry in DOCS.items():
+        assert fields(entry["zh-TW"]) == fields(entry["en"]) == fields(entry["zh-CN"]), key
+
+
+def test_scripts_traditional_vs_simplified():
+    simplified = {b for a, b in PAIRS.items() if a != b}
+    traditional = {a for a, b in PAIRS.items() if a != b}
+    for key, entry in DOCS.items():
+        tw, cn = entry["zh-TW"], entry["zh-CN"]
+        assert not (set(tw) & simplified), f"{key}: zh-TW uses simplified {sorted(set(tw) & simplified)}: {tw}"
+        assert not (set(cn) & traditional), f"{key}: zh-CN uses traditional {sorted(set(cn) & traditional)}: {cn}"
+        if set(tw) & traditional:
+            assert tw != cn, f"{key}: zh-CN is a copy of zh-TW: {tw}"
+        untranslated = re.search(r"[A-Za-z]{4,}", re.sub(r"\{\w+\}", "", tw + cn))
+        assert not untranslated, f"{key}: English left in a Chinese text: {tw} / {cn}"
+
+
+@pytest.mark.parametrize(
+    "key, tw, cn",
+    [
+        ("proposal_title", "資產配置建議書", "资产配置建议书"),
+        ("review_title", "季度檢視報告", "季度回顾报告"),
+        ("field_risk_class", "投資屬性", "风险承受能力等级"),
+        ("field_tolerance", "風險承受度", "风险承受意愿"),
+        ("proposal_product_disclosures", "商品風險揭露", "产品风险揭示"),
+        ("proposal_complaints", "申訴管道", "投诉渠道"),
+        ("proposal_household", "家庭資產負債", "家庭资产负债"),
+        ("asset_bond", "債券", "债券"),
+        ("type_money_market", "貨幣市場基金", "货币市场基金"),
+    ],
+)
+def test_spot_check_terms(key, tw, cn):
+    assert tw in DOCS[key]["zh-TW"]
+    assert cn in DOCS[key]["zh-CN"]
+
+
+SPOT_KEYS = [k for k in DOCS if any(c in DOCS[k]["zh-TW"] for c in "資產險議書檢報")]
+
+
+def test_spot_check_keys_with_differing_characters():
+    assert len(SPOT_KEYS) > 30
+    for key in SPOT_KEYS:
+        assert DOCS[key]["zh-TW"] != DOCS[key]["zh-CN"], key
+
+
+PROPOSAL_SECTIONS = [
+    "proposal_client_advisor", "proposal_kyc_summary", "proposal_household", "proposal_key_ratios", "proposal_goals",
+    "proposal_allocation", "proposal_trades", "proposal_suitability", "proposal_expected", "proposal_backtest",
+    "proposal_stress", "proposal_projection", "proposal_costs", "proposal_product_disclosures",
+    "proposal_general_disclosures", "proposal_complaints", "proposal_acknowledgement", "proposal_assumptions",
+    "proposal_audit",
+]
+REVIEW_SECTIONS = [
+    "review_scope", "review_market_recap", "review_client_changes", "review_performance", "review_returns",
+    "review_attribution", "review_risk", "review_drift", "review_rebalancing", "review_goals", "review_meeting",
+    "review_disclosures",
+]
+BOOK_SECTIONS = [
+    "book_by_tier", "book_aum", "book_new_accounts", "book_kyc_due", "book_reviews_due", "book_not_contacted",
+    "book_exceptions", "book_complaints", "book_advisor_measures",
+]
+
+
+@pytest.mark.parametrize("keys", [PROPOSAL_SECTIONS, REVIEW_SECTIONS, BOOK_SECTIONS])
+def test_section_headings_present_in_catalog_order(keys):
+    order = list(DOCS)
+    positions = [order.index(k) for k in keys]
+    assert positions == sorted(positions), "section headings are listed in the DOMAIN.md order"
+    for loc in LOCALES:
+        texts = [t(f"documents.{k}", loc, days=30) if "{" in DOCS[k][loc] else t(f"documents.{k}", loc) for k in keys]
+        assert len(set(texts)) == len(texts), f"{loc}: two sections share a heading"
+
+
+@pytest.mark.parametrize("name", ["cash", "bond", "equity", "alternative"])
+def test_asset_classes(name):
+    for loc in LOCALES:
+        assert t(f"documents.asset_{name}", loc)
+
+
+@pytest.mark.parametrize(
+    "name", ["money_market", "bond_fund", "equity_index_fund", "equity_fund", "single_stock", "commodity_fund"])
+def test_product_types(name):
+    for loc in LOCALES:
+        assert t(f"documents.type_{name}", loc)
+
+
+def test_policy_asset_classes_have_labels():
+    from pathlib import Path
+
+    import yaml
+
+    policy = Path(__file__).resolve().parents[1] / "params" / "policy.yaml"
+    if not policy.exists():
+        pytest.skip("no params/policy.yaml")
+    for name in yaml.safe_load(policy.read_text(encoding="utf-8"))["asset_classes"]:
+        assert f"asset_{name}" in DOCS, name
+
+
+def test_t_fills_placeholders_and_rejects_unknown_keys():
+    assert t("documents.book_not_contacted", "zh-TW", days=90) == "逾 90 天未聯繫之客戶"
+    with pytest.raises(KeyError, match="documents.nope"):
+        t("documents.nope", "en")
