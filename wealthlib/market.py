@@ -1,0 +1,108 @@
+"""Market data: the bundled demo market (real series shipped in ``arch`` and ``skfolio``), CSV/Parquet loaders
+with validation, one month-end calendar, caching, and the returns of a product shelf.
+
+Demo series (ids are what ``params/products.yaml`` maps to; see ``market_info(load_demo_market())``):
+
+===========  ==================================================  =======  =======  =====================
+id           what                                                kind     freq     span (returns)
+===========  ==================================================  =======  =======  =====================
+RF           1-month T-bill (Fama–French RF), cash               real     monthly  1926-07 … 2018-11
+US_MKT       US total market = Mkt-RF + RF (dividends included)  real     monthly  1926-07 … 2018-11
+AAA5         Aaa corporate bond, 5y constant maturity            modeled  monthly  1919-02 … 2018-12
+AAA10        Aaa corporate bond, 10y constant maturity           modeled  monthly  1919-02 … 2018-12
+BAA10        Baa corporate bond, 10y constant maturity           modeled  monthly  1919-02 … 2018-12
+SP500        S&P 500 price index (arch)                          real     daily    1999-01 … 2018-12
+NASDAQ       NASDAQ Composite price index                        real     daily    1999-01 … 2018-12
+WTI          WTI crude oil spot                                  real     daily    1986-01 … 2019-01
+SP500_SKF    S&P 500 price index (skfolio)                       real     daily    1990-01 … 2022-12
+AAPL … XOM   20 US large caps, adjusted close (skfolio)          real     daily    1990-01 … 2022-12
+CPI          core CPI monthly change (``Market.inflation``)      real     monthly  1957-02 … 2018-11
+===========  ==================================================  =======  =======  =====================
+
+Monthly returns of daily series are month-end to month-end (last observation in each calendar month); a final
+month the source does not cover to its last business day is dropped (so skfolio series end 2022-11, WTI
+2018-12). The bond model is documented in :mod:`wealthlib._market.demo` (and summarized in each series' note):
+``R = P − 1 + y[t−1]/12`` with ``P = c/y[t]·(1 − (1+y[t])^−n) + (1+y[t])^−n``, ``c = y[t−1]``, ``n = M − 1/12``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from ._market.core import Market, SeriesInfo, market_info, to_timestamp
+from ._market.files import load_market_file
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .products import Shelf
+
+__all__ = [
+    "Market",
+    "SeriesInfo",
+    "load_demo_market",
+    "load_market_file",
+    "market_info",
+    "shelf_returns",
+]
+
+
+def load_demo_market(as_of: date | str | None = None) -> Market:
+    """The bundled demo market, cut at ``as_of`` (no row dated after it) when given.
+
+    Derived frames are cached on disk as Parquet under ``$WEALTHLIB_CACHE`` (default ``~/.cache/wealthlib``),
+    in a folder keyed by the arch/skfolio/pandas versions, and in process; a second load neither imports
+    arch/skfolio nor recomputes. Each call returns its own copy-on-write copy of the cached market.
+    """
+    from ._market.demo import full_demo
+
+    market = full_demo()
+    return market.copy() if as_of is None else market.as_of(as_of)
+
+
+def shelf_returns(
+    shelf: "Shelf",
+    market: Market,
+    freq: Literal["monthly", "daily"] = "monthly",
+    start: date | str | None = None,
+    end: date | str | None = None,
+    *,
+    net_of_fees: bool = False,
+) -> pd.DataFrame:
+    """Returns of every product on the shelf, columns = product codes, in shelf order.
+
+    Rule for short histories: **common start** — the frame starts at the latest first date among the
+    products' series (and ends at the earliest last date), so every column is complete and no product's
+    history is back-filled or proxied. The rule, the start and end used and the product(s) that set the start
+    are reported in ``df.attrs`` (``rule``, ``start``, ``end``, ``limited_by``). Returns are gross of product
+    fees unless ``net_of_fees`` (then each period's return is ``(1 + r)·(1 − fee)^(1/k) − 1``, k = 12 or 252).
+
+    A product whose series is not in the market is an :class:`InputError` naming the product and the series.
+    """
+    codes = list(shelf.codes)
+    for code in codes:
+        sid = shelf.get(code).series
+        if sid not in market.monthly.columns or (freq == "daily" and (market.daily is None or sid not in market.daily.columns)):
+            raise InputError(shelf.source, code, f"series {sid!r} is not in the {freq} market data ({market.vintage})")
+    sids = list(dict.fromkeys(shelf.get(c).series for c in codes))
+    raw = market.returns(sids, freq=freq, start=start, end=end, common=True)
+    out = pd.DataFrame({c: raw[shelf.get(c).series] for c in codes}, index=raw.index)
+    if net_of_fees:
+        k = 12 if freq == "monthly" else 252
+        for c in codes:
+            out[c] = (1.0 + out[c]) * (1.0 - shelf.get(c).annual_fee) ** (1.0 / k) - 1.0
+    frame = market.monthly if freq == "monthly" else market.daily
+    assert frame is not None
+    lo = to_timestamp(start, "start") if start is not None else None
+    firsts = {c: frame[shelf.get(c).series].loc[lo:].first_valid_index() for c in codes}
+    latest = max(firsts.values())
+    out.attrs.update(
+        rule="common start: from the latest first date among the products' series to the earliest last date",
+        start=out.index[0].date(),
+        end=out.index[-1].date(),
+        limited_by=[c for c in codes if firsts[c] == latest],
+        net_of_fees=net_of_fees,
+    )
+    return out
