@@ -130,8 +130,9 @@ class Market:
             daily = daily.loc[:, [c for c in daily.columns if c in info]]
             if daily.shape[1] == 0:
                 daily = None
-        base = self.vintage.split(", as of ")[0]
-        return Market(monthly, daily, inflation, info, f"{base}, as of {ts.date()}")
+        base = self.vintage.split(", data to ")[0]
+        last = monthly.index[-1].date() if len(monthly.index) else ts.date()
+        return Market(monthly, daily, inflation, info, f"{base}, data to {last}, as of {ts.date()}")
 
     def returns(
         self,
