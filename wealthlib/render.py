@@ -129,20 +129,20 @@ def execute(
     Note: papermill's ``cwd`` is a process-wide ``chdir``; do not run two executions with different ``cwd`` in
     threads of one process.
     """
-    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    from papermill.iorw import load_notebook_node
 
     path = Path(template)
     shown = display_path(path)
     try:
-        nb = nbformat.read(path, as_version=4)
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        nb = load_notebook_node(str(path))  # normalized as papermill expects: tags and papermill metadata
     except FileNotFoundError:
         raise RenderError(f"{shown}: no such notebook", template=shown) from None
     except Exception as exc:  # unreadable JSON, wrong nbformat
         raise RenderError(f"{shown}: not a readable notebook: {exc}", template=shown) from None
-    for cell in nb.cells:  # papermill expects every cell to carry a tags list
-        cell.setdefault("metadata", {}).setdefault("tags", [])
     params = dict(parameters or {})
     if params:
         _check_parameter_names(nb, params, shown, kernel_name)
@@ -216,9 +216,11 @@ def _template_cell_number(exc: Any, nb: Any, params: Mapping[str, Any], kernel_n
     """1-based number of the failing cell in the template, not counting papermill's injected cell."""
     try:
         if params:
+            from papermill.iorw import load_notebook_node
             from papermill.parameterize import parameterize_notebook
 
-            ran = parameterize_notebook(nb, dict(params), kernel_name=kernel_name)
+            # the same injection papermill did, on a copy: executed cell i is ran.cells[i]
+            ran = parameterize_notebook(load_notebook_node(nb), dict(params), kernel_name=kernel_name)
         else:
             ran = nb
         cell = ran.cells[exc.cell_index]
