@@ -1,0 +1,1 @@
+"""Private implementation of :mod:`wealthlib.analytics` (import from there)."""

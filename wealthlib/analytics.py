@@ -1,0 +1,30 @@
+"""Analytics for proposals and reviews: backtests, metrics, stress scenarios, goal projections, performance.
+
+Everything here works over plain pandas objects — a DataFrame of periodic simple returns (dates × product
+codes, month-end dates for monthly data) and a Series of weights (code → weight) — so it serves the demo
+market, a firm's own data and tests alike. Each function's module states its rules in its docstring:
+
+* :func:`backtest`, :func:`compare` — ``wealthlib._analytics.backtest`` (common start, rebalancing, costs, fees)
+* :func:`metrics` — ``wealthlib._analytics.metrics`` (quantstats, imported lazily, rcParams restored)
+* :func:`stress`, :func:`scenarios` — ``wealthlib._analytics.stress`` (named windows in
+  ``wealthlib/data/stress.yaml``; products without data: scenario skipped, or proxied when asked)
+* :func:`project` — ``wealthlib._analytics.project`` (block bootstrap or normal Monte Carlo, seeded)
+* :func:`performance`, :func:`xirr` — ``wealthlib._analytics.performance`` (TWR and MWR, labelled)
+* :func:`risk_contribution` — ``wealthlib._analytics.risk``
+"""
+
+from __future__ import annotations
+
+from ._analytics.backtest import REBALANCE_RULES, BacktestResult, Comparison, backtest, compare
+from ._analytics.metrics import METRIC_KEYS, metrics
+from ._analytics.performance import KINDS as FLOW_KINDS
+from ._analytics.performance import Performance, performance, xirr
+from ._analytics.project import PERCENTILES, Projection, project
+from ._analytics.risk import risk_contribution
+from ._analytics.stress import Scenario, scenarios, scenarios_version, stress
+
+__all__ = [
+    "BacktestResult", "Comparison", "FLOW_KINDS", "METRIC_KEYS", "PERCENTILES", "Performance", "Projection",
+    "REBALANCE_RULES", "Scenario", "backtest", "compare", "metrics", "performance", "project",
+    "risk_contribution", "scenarios", "scenarios_version", "stress", "xirr",
+]
