@@ -289,7 +289,10 @@ def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
         got = err.get("input")
         if typ in _NUMBER_WORDS:
             key, sym = _NUMBER_WORDS[typ]
-            out.append(InputError(source, loc, f"must be {sym} {err['ctx'][key]}, got {got!r}"))
+            bound = err["ctx"][key]
+            if isinstance(bound, float) and bound.is_integer():
+                bound = int(bound)  # "≥ 0", not "≥ 0.0"
+            out.append(InputError(source, loc, f"must be {sym} {bound}, got {got!r}"))
         elif typ in _TYPE_WORDS:
             shown = type(got).__name__ if isinstance(got, (dict, list)) else repr(got)
             out.append(InputError(source, loc, f"{_TYPE_WORDS[typ]}, got {shown}"))

@@ -1,0 +1,343 @@
+"""Client files: the samples load and cover what the demo needs; bad input gives exact, readable messages."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wealthlib.clients import Client, check_product_codes, load_client, load_clients
+from wealthlib.errors import InputError, InputErrors
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENTS = ROOT / "params" / "clients"
+BAD = ROOT / "tests" / "data" / "clients_bad"
+AS_OF = date(2018, 12, 31)
+SHELF = {"USD-MMF", "UST-AAA5", "UST-AAA10", "CORP-BAA10", "US-TSM", "SP500", "NASDAQ", "OIL-WTI"}
+SAMPLE_IDS = {"chen", "huang", "lee", "lin", "liu", "morgan", "wang", "zhang"}
+
+
+@pytest.fixture(scope="module")
+def samples() -> dict[str, Client]:
+    clients, errors = load_clients(CLIENTS)
+    assert errors == []
+    return {c.id: c for c in clients}
+
+
+# --- the sample clients ---------------------------------------------------------------------------------------
+
+
+def test_every_sample_loads_and_id_is_file_stem(samples):
+    assert set(samples) == SAMPLE_IDS
+    for path in CLIENTS.glob("*.yaml"):
+        c = load_client(path)
+        assert c.id == path.stem
+        assert c.source.endswith(f"clients/{path.stem}.yaml")
+
+
+def test_load_by_id_equals_load_by_path():
+    assert load_client("lin", CLIENTS) == load_client(CLIENTS / "lin.yaml")
+
+
+def test_source_is_not_dumped(samples):
+    assert "source" not in samples["lin"].model_dump()
+
+
+def test_samples_cover_locales_and_special_cases(samples):
+    assert {c.locale for c in samples.values()} == {"en", "zh-TW", "zh-CN"}
+    assert [c.id for c in samples.values() if not c.holdings] == ["zhang"]
+    assert [c.id for c in samples.values() if c.is_elderly(AS_OF)] == ["chen"]
+    assert [c.id for c in samples.values() if c.flags.professional_investor] == ["morgan"]
+    assert [c.id for c in samples.values() if c.kyc.date < date(2017, 12, 31)] == ["huang"]
+    overridden = [c for c in samples.values() if c.kyc.override is not None]
+    assert [c.id for c in overridden] == ["liu"] and overridden[0].kyc.override.reason.strip()
+    complaints = [k for c in samples.values() for k in c.complaints]
+    assert len(complaints) == 2 and sum(k.is_open for k in complaints) == 1
+    assert {c.advisor for c in samples.values()} == {"adv-chen", "adv-wang"}
+    assert {c.base_currency for c in samples.values()} == {"TWD", "CNY", "USD"}
+
+
+def test_zh_clients_have_chinese_names(samples):
+    for c in samples.values():
+        if c.locale != "en":
+            assert all("\u4e00" <= ch <= "\u9fff" for ch in c.name), c.name
+
+
+def test_samples_use_only_shelf_codes_and_have_history(samples):
+    for c in samples.values():
+        assert check_product_codes(c, SHELF, {"cash", "bond", "equity", "alternative"}) == []
+        assert len(c.transactions) >= 3
+        assert all(date(2017, 1, 1) <= t.date <= date(2018, 12, 31) for t in c.transactions)
+        assert c.contact_log
+
+
+def test_samples_cover_every_tw3_class():
+    from wealthlib.policy import load_policy
+    from wealthlib.risk import profile_client
+
+    policy = load_policy(ROOT / "params" / "policy.yaml")
+    clients, _ = load_clients(CLIENTS)
+    computed = {profile_client(c, policy, AS_OF).computed_class for c in clients}
+    assert computed == {"conservative", "moderate", "aggressive"}
+
+
+def test_age_and_elderly(samples):
+    chen = samples["chen"]  # born 1950-08-03
+    assert chen.age(date(2018, 8, 2)) == 67
+    assert chen.age(date(2018, 8, 3)) == 68
+    assert chen.is_elderly(date(2015, 8, 3)) and not chen.is_elderly(date(2015, 8, 2))
+    assert not chen.is_elderly(AS_OF, elderly_age=70)
+
+
+def test_holding_values_amount_or_units_times_price(samples):
+    lin = samples["lin"]
+    assert lin.holding_values() == {"USD-MMF": 500000.0, "UST-AAA5": 1200000.0, "CORP-BAA10": 800000.0,
+                                    "SP500": 52.5 * 30500}
+    assert lin.portfolio_value() == pytest.approx(500000 + 1200000 + 800000 + 1601250)
+    assert samples["zhang"].portfolio_value() == 0.0
+
+
+# --- bad input: exact messages ------------------------------------------------------------------------------
+
+
+def _lin_data() -> dict:
+    return yaml.safe_load((CLIENTS / "lin.yaml").read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, data, name: str = "lin") -> Path:
+    d = tmp_path / "params" / "clients"
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / f"{name}.yaml"
+    text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _error(tmp_path, monkeypatch, data, name: str = "lin") -> str:
+    _write(tmp_path, data, name)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises((InputError, InputErrors)) as exc:
+        load_client(name)
+    return str(exc.value)
+
+
+def test_good_copy_loads(tmp_path, monkeypatch):
+    _write(tmp_path, _lin_data())
+    monkeypatch.chdir(tmp_path)
+    assert load_client("lin").source == "params/clients/lin.yaml"
+
+
+def test_negative_amount(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["holdings"]["SP500"] = {"amount": -5}
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0, got -5"
+
+
+def test_zero_goal_amount(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["goals"][1]["target_amount"] = 0
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: goals.1.target_amount: must be > 0, got 0"
+
+
+def test_unknown_field(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["hobby"] = "golf"
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: hobby: is not a known field"
+
+
+def test_unknown_nested_field(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["income"]["bonus"] = 1
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: income.bonus: is not a known field"
+
+
+def test_source_cannot_be_set_by_the_file(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["source"] = "elsewhere.yaml"
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: source: is not a known field"
+
+
+def test_wrong_type(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["income"]["annual"] = "lots"
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: income.annual: must be a number, got 'lots'"
+
+
+def test_wrong_literal(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["locale"] = "fr"
+    assert _error(tmp_path, monkeypatch, d) == (
+        "params/clients/lin.yaml: locale: must be one of 'en', 'zh-TW' or 'zh-CN', got 'fr'"
+    )
+
+
+def test_bad_date_string(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["birth_date"] = "12/04/1975"
+    assert _error(tmp_path, monkeypatch, d) == (
+        "params/clients/lin.yaml: birth_date: must be a date (YYYY-MM-DD), got '12/04/1975'"
+    )
+
+
+def test_impossible_date_quoted(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["transactions"][0]["date"] = "2017-02-30"
+    assert _error(tmp_path, monkeypatch, d) == (
+        "params/clients/lin.yaml: transactions.0.date: must be a date (YYYY-MM-DD), got '2017-02-30'"
+    )
+
+
+def test_impossible_date_unquoted(tmp_path, monkeypatch):
+    text = (CLIENTS / "lin.yaml").read_text(encoding="utf-8").replace("birth_date: 1975-04-12", "birth_date: 1975-02-30")
+    assert _error(tmp_path, monkeypatch, text) == "params/clients/lin.yaml: invalid YAML: day is out of range for month"
+
+
+def test_missing_required_field(tmp_path, monkeypatch):
+    d = _lin_data()
+    del d["advisor"]
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: advisor: is required"
+
+
+def test_several_problems_listed(tmp_path, monkeypatch):
+    d = _lin_data()
+    del d["advisor"]
+    d["annual_expenses"] = -1
+    msg = _error(tmp_path, monkeypatch, d)
+    assert msg.splitlines() == [
+        "params/clients/lin.yaml: annual_expenses: must be ≥ 0, got -1",
+        "params/clients/lin.yaml: advisor: is required",
+    ]
+
+
+@pytest.mark.parametrize("bad_id", ["../x", "Lin", "lin chen", "-lin", "a" * 65])
+def test_unsafe_id(tmp_path, monkeypatch, bad_id):
+    d = _lin_data()
+    d["id"] = bad_id
+    assert _error(tmp_path, monkeypatch, d) == (
+        "params/clients/lin.yaml: id: must be a safe id (lowercase letters, digits, '-' or '_', starting with "
+        f"a letter or digit, at most 64 characters), got {bad_id!r}"
+    )
+
+
+def test_id_must_equal_file_stem(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["id"] = "wang"
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: id: must equal the file name 'lin', got 'wang'"
+
+
+def test_unsafe_file_name(tmp_path, monkeypatch):
+    d = _lin_data()
+    _write(tmp_path, d, name="Lin Chen")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as exc:
+        load_client(Path("params/clients/Lin Chen.yaml"))
+    assert str(exc.value) == (
+        "params/clients/Lin Chen.yaml: file name 'Lin Chen' is not a safe client id (lowercase letters, digits, '-' or '_')"
+    )
+
+
+def test_unsafe_ref_is_not_a_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params" / "clients").mkdir(parents=True)
+    with pytest.raises(InputError) as exc:
+        load_client("Lin")
+    assert str(exc.value) == "params/clients: 'Lin' is not a client id (lowercase letters, digits, '-' or '_')"
+
+
+def test_alias_bomb_fails_fast():
+    with pytest.raises(InputError) as exc:
+        load_client(BAD / "alias_bomb.yaml")
+    assert exc.value.problem == "invalid YAML: YAML anchors (&a) are not allowed"
+    assert exc.value.field == "line 2"
+
+
+def test_bare_alias_rejected():
+    with pytest.raises(InputError) as exc:
+        load_client(BAD / "bare_alias.yaml")
+    assert exc.value.problem == "invalid YAML: YAML aliases (*name) are not allowed"
+
+
+def test_not_a_mapping():
+    with pytest.raises(InputError) as exc:
+        load_client(BAD / "not_mapping.yaml")
+    assert exc.value.problem == "expected a mapping of client fields at the top level, got list"
+    assert exc.value.field == ""
+
+
+def test_file_not_found(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as exc:
+        load_client("nobody")
+    assert str(exc.value) == "params/clients/nobody.yaml: file not found"
+
+
+def test_holding_valued_two_ways(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["holdings"]["SP500"] = {"amount": 10, "units": 1, "price": 10}
+    assert _error(tmp_path, monkeypatch, d) == (
+        "params/clients/lin.yaml: holdings.SP500: give either amount, or units and price, not both"
+    )
+
+
+def test_holding_units_without_price(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["holdings"]["SP500"] = {"units": 3}
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: holdings.SP500: units and price must be given together"
+
+
+def test_buy_without_product(tmp_path, monkeypatch):
+    d = _lin_data()
+    del d["transactions"][1]["product"]
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: transactions.1: a buy needs a product"
+
+
+def test_override_needs_reason(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["kyc"]["override"] = {"risk_class": "aggressive", "reason": "  ", "by": "sup-zhao", "date": date(2018, 7, 1)}
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: kyc.override.reason: an override needs a reason"
+
+
+def test_bad_currency(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["base_currency"] = "ntd$"
+    assert _error(tmp_path, monkeypatch, d) == (
+        "params/clients/lin.yaml: base_currency: must be a three-letter ISO currency code such as TWD, CNY or USD, got 'ntd$'"
+    )
+
+
+def test_load_clients_collects_failures(tmp_path, monkeypatch):
+    good = _lin_data()
+    _write(tmp_path, good)
+    bad = _lin_data()
+    bad["id"] = "other"
+    bad["horizon_years"] = 0
+    _write(tmp_path, bad, name="other")
+    monkeypatch.chdir(tmp_path)
+    clients, errors = load_clients()
+    assert [c.id for c in clients] == ["lin"]
+    assert [str(e) for e in errors] == ["params/clients/other.yaml: horizon_years: must be ≥ 1, got 0"]
+
+
+def test_load_clients_missing_folder(tmp_path):
+    clients, errors = load_clients(tmp_path / "none")
+    assert clients == [] and len(errors) == 1 and errors[0].problem == "clients folder not found"
+
+
+def test_unknown_product_codes_named(samples):
+    lin = samples["lin"]
+    known = SHELF - {"SP500", "OIL-WTI"}
+    errs = check_product_codes(lin, known)
+    hint = ", ".join(sorted(known))
+    assert [str(e) for e in errs] == [
+        f"params/clients/lin.yaml: holdings.SP500: unknown product code 'SP500' (known: {hint})",
+        f"params/clients/lin.yaml: transactions.2.product: unknown product code 'SP500' (known: {hint})",
+        f"params/clients/lin.yaml: restrictions.excluded_products.0: unknown product code 'OIL-WTI' (known: {hint})",
+    ]
+
+
+def test_unknown_asset_class_named(samples):
+    errs = check_product_codes(samples["chen"], SHELF, {"cash", "bond", "equity"})
+    assert [e.field for e in errs] == ["restrictions.excluded_classes.0"]
+    assert "'alternative'" in errs[0].problem
