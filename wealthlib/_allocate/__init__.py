@@ -1,0 +1,1 @@
+"""Private implementation of :mod:`wealthlib.allocate` (spec, constraints, compiled model, diagnosis)."""

@@ -1,0 +1,441 @@
+r"""The compiled allocation problems and the solve path.
+
+One cvxpy problem per (shape, objective): n products, k risk factors, whether there is an idiosyncratic
+term, the number of asset classes and, for CVaR, the number of scenarios. All data are ``cp.Parameter`` s
+(DPP), so the problem is canonicalized once and each client only sets new values and re-solves.
+
+Risk is always in factor form, wᵀΣw = ‖Fᵀw‖² + ‖d∘w‖² (F from a Cholesky factor of a dense Σ, or a factor
+model's loadings with d = √idiosyncratic variance), which keeps the problem DPP with F a parameter and makes
+500 products cheap when Σ has a low-rank-plus-diagonal structure.
+
+Objectives (``t`` are the traded amounts, c the proportional cost rate):
+
+* ``mean_variance``  maximize μᵀw − γ/2·wᵀΣw − c·1ᵀt; solved as the equivalent
+  minimize wᵀΣw − (2/γ)μᵀw + (2/γ)c·1ᵀt, so γ only scales linear terms.
+* ``max_return``     maximize μᵀw − c·1ᵀt subject to √(wᵀΣw) ≤ σ_max of the class.
+* ``min_variance``   minimize wᵀΣw (used for the frontier's left end).
+* ``min_cvar``       minimize CVaR_α of the historical scenarios R (T×n, periodic returns):
+  ζ + 1/((1−α)T)·Σ_t max(−r_tᵀw − ζ, 0) + c·1ᵀt (Rockafellar & Uryasev 2000).
+* ``risk_parity``    equal risk contributions, convex log-barrier form (Spinu 2013): over x ≥ 0, minimize
+  ½xᵀΣx − Σ_{i∈E} (1/|E|) log x_i, then w = x/1ᵀx, over the eligible products E (those whose upper bound is
+  positive). The policy constraints are imposed in homogeneous form (x_i ≤ u_i·1ᵀx, b_lo·1ᵀx ≤ Gx ≤ b_hi·1ᵀx,
+  cash ≥ m·1ᵀx, foreign ≤ F·1ᵀx, x_i ≥ ℓ_i·1ᵀx) so they hold exactly after normalizing; when one binds the
+  contributions are no longer equal (constrained risk budgeting). Turnover limits and transaction costs
+  are not supported by this objective (they are not homogeneous) and a note says so.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from . import diagnose
+from .constraints import (
+    POLICY_CONSTRAINTS,
+    TOL,
+    AssetClassBands,
+    ForeignCurrencyCap,
+    LiquidityReserve,
+    MinimumPosition,
+    Turnover,
+    Vars,
+    _pct,
+    exclusion_reasons,
+    upper_bounds,
+)
+from .spec import OBJECTIVES, Allocation, AllocationError, AllocationInfeasible, AllocationSpec
+
+SOLVER_CHAINS: dict[str, tuple[str, ...]] = {
+    "mean_variance": ("CLARABEL", "OSQP", "SCS"),
+    "min_variance": ("CLARABEL", "OSQP", "SCS"),
+    "max_return": ("CLARABEL", "SCS"),
+    "min_cvar": ("CLARABEL", "HIGHS", "SCS"),
+    "risk_parity": ("CLARABEL", "SCS"),
+}
+SOLVER_OPTIONS: dict[str, dict] = {
+    "CLARABEL": {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "tol_ktratio": 1e-8},
+    "OSQP": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iter": 200_000, "polish": True},
+    "SCS": {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 200_000},
+    "HIGHS": {},
+}
+_INFEASIBLE = (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
+
+
+# --------------------------------------------------------------------------------------------- compiled models
+
+
+class _Compiled:
+    """One DPP problem; ``lock`` guards the parameter values between set and solve."""
+
+    def __init__(self, objective: str, n: int, k: int, n_classes: int, idio: bool, scenarios: int,
+                 eligible: tuple[bool, ...] | None = None):
+        self.objective = objective
+        self.lock = threading.Lock()
+        self.idio = idio
+        if objective == "risk_parity":
+            self._build_rp(n, k, n_classes, idio, eligible)
+            return
+        v = self.v = Vars(n, n_classes)
+        cons: list = []
+        for c in POLICY_CONSTRAINTS:
+            cons += c.compile(v)
+        f = v.param("F", (n, k))
+        terms = [f.T @ v.w]
+        if idio:
+            terms.append(cp.multiply(v.param("d", n, nonneg=True), v.w))
+        risk = cp.sum(cp.hstack([cp.sum_squares(x) for x in terms]))
+        cost = v.param("cost", nonneg=True)
+        trade = cost * cp.sum(v.t)
+        if objective == "mean_variance":
+            obj = cp.Minimize(risk - v.param("mu", n) @ v.w + trade)
+        elif objective == "min_variance":
+            obj = cp.Minimize(risk + trade)
+        elif objective == "max_return":
+            cons.append(cp.norm(cp.hstack(terms), 2) <= v.param("sigma", nonneg=True))
+            obj = cp.Maximize(v.param("mu", n) @ v.w - trade)
+        elif objective == "min_cvar":
+            r = v.param("R", (scenarios, n))
+            zeta = cp.Variable(name="zeta")
+            e = cp.Variable(scenarios, nonneg=True, name="excess")
+            cons.append(e >= -r @ v.w - zeta)
+            self.zeta = zeta
+            obj = cp.Minimize(zeta + v.param("cvar_scale", nonneg=True) * cp.sum(e) + trade)
+        else:  # pragma: no cover
+            raise ValueError(objective)
+        self.problem = cp.Problem(obj, cons)
+        assert self.problem.is_dpp()
+
+    def _build_rp(self, n, k, n_classes, idio, eligible) -> None:
+        idx = np.flatnonzero(np.asarray(eligible))
+        self.eligible = idx
+        m = len(idx)
+        v = self.v = Vars(m, n_classes)
+        x = v.w
+        tot = cp.sum(x)
+        f = v.param("F", (m, k))
+        risk = cp.sum_squares(f.T @ x)
+        if idio:
+            risk = risk + cp.sum_squares(cp.multiply(v.param("d", m, nonneg=True), x))
+        cons = [
+            x <= cp.multiply(v.param("upper", m, nonneg=True), tot),
+            x >= cp.multiply(v.param("lower", m, nonneg=True), tot),
+            v.param("G", (n_classes, m), nonneg=True) @ x >= cp.multiply(v.param("band_lo", n_classes, nonneg=True), tot),
+            v.param("G") @ x <= cp.multiply(v.param("band_hi", n_classes, nonneg=True), tot),
+            v.param("cash_row", m, nonneg=True) @ x >= v.param("cash_min", nonneg=True) * tot,
+            v.param("fx_row", m, nonneg=True) @ x <= v.param("fx_cap", nonneg=True) * tot,
+        ]
+        obj = cp.Minimize(0.5 * risk - cp.sum(cp.log(x)) / m)
+        self.problem = cp.Problem(obj, cons)
+        assert self.problem.is_dpp()
+
+
+_CACHE: "OrderedDict[tuple, _Compiled]" = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 64
+
+
+def compiled(spec: AllocationSpec, objective: str, eligible: np.ndarray | None = None) -> _Compiled:
+    """The compiled problem for this spec's shape and ``objective`` (built on first use, then cached)."""
+    k = spec.cov_factor.shape[1]
+    t = spec.scenarios.shape[0] if (objective == "min_cvar") else 0
+    elig = tuple(bool(b) for b in eligible) if objective == "risk_parity" else None
+    key = (objective, spec.n, k, len(spec.classes), spec.idio_var is not None, t, elig)
+    with _CACHE_LOCK:
+        model = _CACHE.get(key)
+        if model is not None:
+            _CACHE.move_to_end(key)
+            return model
+    model = _Compiled(objective, spec.n, k, len(spec.classes), spec.idio_var is not None, t, elig)
+    with _CACHE_LOCK:
+        _CACHE[key] = model
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return model
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+# ------------------------------------------------------------------------------------------------ parameters
+
+
+def _set_values(model: _Compiled, spec: AllocationSpec, objective: str, lower: np.ndarray, upper: np.ndarray,
+                vol_cap: float | None) -> None:
+    p = model.v.p
+    if objective == "risk_parity":
+        idx = model.eligible
+        p["F"].value = spec.cov_factor[idx]
+        if model.idio:
+            p["d"].value = np.sqrt(spec.idio_var[idx])
+        p["upper"].value = upper[idx]
+        p["lower"].value = lower[idx]
+        lo, hi = AssetClassBands.arrays(spec)
+        p["G"].value = spec.class_matrix()[:, idx]
+        p["band_lo"].value, p["band_hi"].value = lo, hi
+        p["cash_row"].value = LiquidityReserve.row(spec)[idx]
+        p["cash_min"].value = float(max(0.0, spec.cash_min))
+        p["fx_row"].value = spec.foreign_mask()[idx]
+        p["fx_cap"].value = float(spec.max_foreign) if ForeignCurrencyCap.active(spec) else 1.0
+        return
+    p["lower"].value = lower
+    p["upper"].value = upper
+    for c in POLICY_CONSTRAINTS[1:]:
+        c.values(spec, model.v)
+    p["F"].value = spec.cov_factor
+    if model.idio:
+        p["d"].value = np.sqrt(spec.idio_var)
+    c = float(spec.transaction_cost)
+    if objective == "mean_variance":
+        s = 2.0 / spec.risk_aversion
+        p["mu"].value = s * spec.mu
+        p["cost"].value = s * c
+    elif objective == "min_variance":
+        p["cost"].value = 0.0
+    elif objective == "max_return":
+        p["mu"].value = spec.mu
+        p["cost"].value = c
+        p["sigma"].value = float(vol_cap)
+    elif objective == "min_cvar":
+        p["R"].value = spec.scenarios
+        p["cvar_scale"].value = 1.0 / ((1.0 - spec.cvar_alpha) * spec.scenarios.shape[0])
+        p["cost"].value = c
+
+
+# ------------------------------------------------------------------------------------------------- solving
+
+
+@dataclass
+class _Outcome:
+    w: np.ndarray | None
+    status: str
+    solver: str
+    fallback: list[str] = field(default_factory=list)
+    infeasible: bool = False
+
+
+def _run(model: _Compiled, objective: str, solver: str | None) -> _Outcome:
+    chain = (solver,) if solver else SOLVER_CHAINS[objective]
+    tried: list[str] = []
+    infeasible_votes = 0
+    prob = model.problem
+    for s in chain:
+        try:
+            prob.solve(solver=s, **SOLVER_OPTIONS.get(s, {}))
+        except cp.error.SolverError as exc:
+            tried.append(f"{s}: {str(exc).splitlines()[0][:120]}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - a solver crash must not escape as a bare traceback
+            tried.append(f"{s}: {type(exc).__name__}: {str(exc)[:120]}")
+            continue
+        if prob.status == cp.OPTIMAL and model.v.w.value is not None:
+            return _Outcome(np.asarray(model.v.w.value, dtype=float).copy(), prob.status, s, tried)
+        if prob.status in _INFEASIBLE:
+            infeasible_votes += 1
+        tried.append(f"{s}: status {prob.status}")
+    return _Outcome(None, tried[-1] if tried else "no solver", "", tried, infeasible=infeasible_votes > 0)
+
+
+def _embed(spec, model, objective, x: np.ndarray) -> np.ndarray:
+    if objective != "risk_parity":
+        return x
+    w = np.zeros(spec.n)
+    w[model.eligible] = x / x.sum()
+    return w
+
+
+def _clean(w: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    w = np.clip(w, 0.0, upper)
+    w[w < 1e-8] = 0.0
+    w = np.maximum(w, np.where(lower > 0, np.minimum(lower, w + 1e-6), 0.0))
+    return w / w.sum()
+
+
+def solve_weights(spec: AllocationSpec, objective: str | None = None, solver: str | None = None,
+                  vol_cap: float | None = None) -> tuple[np.ndarray, _Outcome, int, np.ndarray, list[str]]:
+    """Solve with the minimum-position heuristic; returns (w, outcome, rounds, lower bounds, notes)."""
+    objective = objective or spec.objective
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    notes: list[str] = []
+    if objective == "max_return":
+        vol_cap = vol_cap if vol_cap is not None else spec.volatility_cap
+        if vol_cap is None:
+            vol_cap = 10.0 * float(np.sqrt(max(_diag(spec).max(), 1e-12)))
+            notes.append("no volatility cap given: maximum return without one")
+    if objective == "min_cvar" and (spec.scenarios is None or spec.scenarios.shape[0] < 2):
+        raise AllocationError("the minimum-CVaR objective needs historical return scenarios")
+    if objective == "risk_parity" and (Turnover.active(spec) or spec.transaction_cost > 0):
+        notes.append("risk parity ignores the turnover limit and transaction costs")
+    upper = upper_bounds(spec)
+    lower = np.zeros(spec.n)
+    m = spec.min_position
+    rounds = 0
+    fixed = np.zeros(spec.n, bool)
+    forced = np.zeros(spec.n, bool)
+    while True:
+        if objective == "risk_parity" and not (upper > 0).any():
+            out = _Outcome(None, "infeasible", "", [], infeasible=True)
+        else:
+            model = compiled(spec, objective, upper > 0 if objective == "risk_parity" else None)
+            with model.lock:
+                _set_values(model, spec, objective, lower, upper, vol_cap)
+                out = _run(model, objective, solver)
+                if out.w is not None:
+                    out.w = _embed(spec, model, objective, out.w)
+        if out.w is None:
+            if rounds and forced.any():
+                # forcing positions up made it infeasible: drop the forced ones instead and try again
+                upper = np.where(forced & (lower > 0), 0.0, upper)
+                lower = np.zeros(spec.n)
+                fixed |= forced
+                forced[:] = False
+                rounds += 1
+                continue
+            spec_eff = spec if objective != "max_return" else spec.replace(volatility_cap=vol_cap)
+            if out.infeasible or diagnose.has_conflict(spec_eff, objective):
+                mp = MinimumPosition(fixed if fixed.any() else None, None) if rounds else None
+                raise diagnose.explain(spec_eff, objective, mp)
+            raise AllocationError(
+                f"the {objective} problem could not be solved reliably (tried: {'; '.join(out.fallback)})"
+            )
+        w = _clean(out.w, lower, upper)
+        if m <= 0:
+            return w, out, rounds, lower, notes
+        small = (w > 1e-7) & (w < m - 1e-6) & (lower < m)
+        if not small.any():
+            return w, out, rounds, lower, notes
+        drop = small & (w < m / 2)
+        force = small & ~drop
+        upper = np.where(drop, 0.0, upper)
+        lower = np.where(force, m, lower)
+        fixed |= drop
+        forced |= force
+        rounds += 1
+        if rounds > spec.n + 2:  # pragma: no cover - each round fixes a product, so this cannot happen
+            raise AllocationError("minimum-position heuristic did not settle")
+
+
+def _diag(spec: AllocationSpec) -> np.ndarray:
+    d = np.einsum("ij,ij->i", spec.cov_factor, spec.cov_factor)
+    return d + (spec.idio_var if spec.idio_var is not None else 0.0)
+
+
+def _sigma_w(spec: AllocationSpec, w: np.ndarray) -> np.ndarray:
+    out = spec.cov_factor @ (spec.cov_factor.T @ w)
+    if spec.idio_var is not None:
+        out = out + spec.idio_var * w
+    return out
+
+
+def _cvar(spec: AllocationSpec, w: np.ndarray) -> float | None:
+    if spec.scenarios is None or spec.scenarios.shape[0] < 2:
+        return None
+    losses = -(spec.scenarios @ w)
+    var = np.quantile(losses, spec.cvar_alpha)
+    tail = losses[losses >= var]
+    return float(tail.mean())
+
+
+def solve(spec: AllocationSpec, objective: str | None = None, solver: str | None = None,
+          vol_cap: float | None = None) -> Allocation:
+    """Allocate one client: the full path (solve, fall back, min-position rounds, explain)."""
+    objective = objective or spec.objective
+    w, out, rounds, lower, notes = solve_weights(spec, objective, solver, vol_cap)
+    return build_allocation(spec, objective, w, out, rounds, lower, notes, vol_cap)
+
+
+def build_allocation(spec, objective, w, out, rounds, lower, notes, vol_cap=None) -> Allocation:
+    codes = list(spec.codes)
+    sw = _sigma_w(spec, w)
+    var = float(w @ sw)
+    vol = float(np.sqrt(max(var, 0.0)))
+    er = float(spec.mu @ w)
+    rc = w * sw / var if var > 0 else np.zeros(spec.n)
+    w0 = Turnover.w0(spec)
+    trades = w - w0
+    turnover = 0.5 * (np.abs(trades).sum() + spec.off_shelf_weight)
+    costs = spec.transaction_cost * (np.abs(trades).sum() + spec.off_shelf_weight)
+    cvar = _cvar(spec, w)
+    if objective == "mean_variance":
+        value = er - 0.5 * spec.risk_aversion * var - spec.transaction_cost * np.abs(trades).sum()
+    elif objective in ("max_return",):
+        value = er - spec.transaction_cost * np.abs(trades).sum()
+    elif objective == "min_cvar":
+        value = cvar if cvar is not None else float("nan")
+    elif objective == "min_variance":
+        value = var
+    else:
+        value = float(np.std(rc[w > 0])) if (w > 0).any() else 0.0
+    upper = upper_bounds(spec)
+    binding: list[str] = []
+    for c in POLICY_CONSTRAINTS:
+        binding += c.binding(spec, w, upper, lower)
+    binding += MinimumPosition().binding(spec, w, upper, lower)
+    cap = vol_cap if vol_cap is not None else spec.volatility_cap
+    if objective == "max_return" and cap is not None and vol >= cap - 1e-5:
+        binding.append(f"volatility at the cap {_pct(cap)} for class {spec.class_label}")
+    if out.fallback:
+        notes = notes + [f"solved by {out.solver} after: {'; '.join(out.fallback)}"]
+    if costs > 0:
+        notes = notes + [f"estimated transaction costs {_pct(costs)} of the portfolio"]
+    g = spec.class_matrix()
+    amounts = None
+    if spec.portfolio_value is not None:
+        amounts = pd.Series(trades * spec.portfolio_value, index=codes, name="trade_amount")
+    return Allocation(
+        weights=pd.Series(w, index=codes, name="weight"),
+        by_class=pd.Series(g @ w, index=list(spec.classes), name="weight"),
+        expected_return=er,
+        volatility=vol,
+        risk_contributions=pd.Series(rc, index=codes, name="risk_contribution"),
+        trades=pd.Series(trades, index=codes, name="trade"),
+        trade_amounts=amounts,
+        binding=binding,
+        excluded=exclusion_reasons(spec),
+        status=out.status if not out.fallback else f"{out.status} (fallback {out.solver})",
+        solver=out.solver,
+        objective=objective,
+        objective_value=float(value),
+        turnover=float(turnover),
+        cvar=cvar,
+        fallback=list(out.fallback),
+        min_position_rounds=rounds,
+        off_shelf_sold=float(spec.off_shelf_weight),
+        notes=notes,
+    )
+
+
+def efficient_frontier(spec: AllocationSpec, points: int = 20, solver: str | None = None) -> pd.DataFrame:
+    """Efficient frontier under the spec's constraints: one row per point, ascending volatility.
+
+    From the minimum-variance allocation to the maximum-return one, maximizing return at ``points`` evenly
+    spaced volatility caps. Columns: ``volatility``, ``expected_return``, then one weight column per product.
+    (With a minimum position the heuristic can make neighbouring points slightly non-monotone.)
+    """
+    if points < 2:
+        raise ValueError("points must be at least 2")
+    w_lo, *_ = solve_weights(spec, "min_variance", solver)
+    big = 10.0 * float(np.sqrt(max(_diag(spec).max(), 1e-12)))
+    w_hi, *_ = solve_weights(spec.replace(volatility_cap=None), "max_return", solver, vol_cap=big)
+    v_lo = float(np.sqrt(w_lo @ _sigma_w(spec, w_lo)))
+    v_hi = float(np.sqrt(w_hi @ _sigma_w(spec, w_hi)))
+    rows = []
+    for i, cap in enumerate(np.linspace(v_lo, v_hi, points)):
+        if i == 0:
+            w = w_lo
+        elif i == points - 1:
+            w = w_hi
+        else:
+            w, *_ = solve_weights(spec, "max_return", solver, vol_cap=float(cap))
+        rows.append([float(np.sqrt(w @ _sigma_w(spec, w))), float(spec.mu @ w), *w])
+    return pd.DataFrame(rows, columns=["volatility", "expected_return", *spec.codes])
+
+
+__all__ = ["solve", "solve_weights", "efficient_frontier", "compiled", "clear_cache", "AllocationInfeasible"]

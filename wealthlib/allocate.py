@@ -1,0 +1,176 @@
+"""Suitable, constrained allocation: one cvxpy problem per shelf and objective, re-solved per client.
+
+Public API
+----------
+* :class:`AllocationSpec` — plain arrays (codes, classes, grades, μ, Σ or a factor form, bands, caps, …).
+* :func:`solve` (``solve(spec, objective=None, solver=None) -> Allocation``) — the engine.
+* :func:`allocate` — the adapter from the real objects (risk profile, shelf, policy, estimates, client).
+* :func:`efficient_frontier` — the frontier under the same constraints.
+* :class:`Allocation` — weights, by class, expected return, volatility, risk contributions, trades,
+  binding constraints in words, status, solver; :meth:`Allocation.to_json_dict`.
+* :class:`AllocationInfeasible` — raised when constraints conflict; its message names them, e.g.
+  "class Conservative requires bond ≥ 60%, but the client excludes all bond products (…)".
+
+The model, objectives and solver fallback are described in :mod:`wealthlib._allocate.model`; each
+constraint and its math in :mod:`wealthlib._allocate.constraints`; the diagnosis in
+:mod:`wealthlib._allocate.diagnose`.
+
+Supported combinations: every objective honours the budget, long-only, class bands, per-product caps,
+suitability, exclusions, liquidity reserve, foreign-currency cap and minimum position. Turnover limits and
+transaction costs apply to ``mean_variance``, ``max_return``, ``min_cvar`` and ``min_variance``, not to
+``risk_parity`` (a note on the result says so).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._allocate.constraints import (
+    AssetClassBands,
+    Constraint,
+    Exclusions,
+    ForeignCurrencyCap,
+    FullyInvestedLongOnly,
+    LiquidityReserve,
+    MaxProductWeight,
+    MinimumPosition,
+    Suitability,
+    Turnover,
+    VolatilityCap,
+)
+from ._allocate.model import SOLVER_CHAINS, clear_cache, efficient_frontier as _frontier, solve
+from ._allocate.spec import OBJECTIVES, Allocation, AllocationError, AllocationInfeasible, AllocationSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .estimate import Estimates
+    from .policy import Policy
+
+__all__ = [
+    "Allocation",
+    "AllocationError",
+    "AllocationInfeasible",
+    "AllocationSpec",
+    "OBJECTIVES",
+    "SOLVER_CHAINS",
+    "allocate",
+    "build_spec",
+    "clear_cache",
+    "efficient_frontier",
+    "solve",
+    # constraint classes (documentation of the math lives in their docstrings)
+    "Constraint",
+    "FullyInvestedLongOnly",
+    "AssetClassBands",
+    "MaxProductWeight",
+    "Suitability",
+    "Exclusions",
+    "LiquidityReserve",
+    "Turnover",
+    "ForeignCurrencyCap",
+    "VolatilityCap",
+    "MinimumPosition",
+]
+
+
+def efficient_frontier(spec: AllocationSpec, points: int = 20, solver: str | None = None) -> pd.DataFrame:
+    """Columns ``volatility``, ``expected_return`` and one weight column per product; ascending risk."""
+    return _frontier(spec, points=points, solver=solver)
+
+
+def build_spec(
+    profile: Any,
+    shelf: Any,
+    policy: "Policy",
+    estimates: "Estimates",
+    client: Any = None,
+    objective: str | None = None,
+    *,
+    locale: str = "en",
+) -> AllocationSpec:
+    """Build the :class:`AllocationSpec` for one client from the real objects.
+
+    ``profile`` is a :class:`wealthlib.risk.RiskProfile` (its final class gives bands, γ and the volatility cap;
+    its ceiling the suitability limit); ``shelf`` a :class:`wealthlib.products.Shelf`; ``estimates`` an
+    :class:`wealthlib.estimate.Estimates` covering the shelf; ``client`` (optional) a
+    :class:`wealthlib.clients.Client` for holdings, liquidity need, base currency and exclusions.
+    Products on the shelf without estimates cannot be proposed; they are left out of the spec.
+    """
+    ladder = policy.ladders[getattr(profile, "ladder", policy.ladder)]
+    rc = ladder.get(profile.final_class)
+    rules = policy.allocation
+    codes = [c for c in shelf.codes if c in estimates.mu.index]
+    if not codes:
+        raise AllocationError("no product on the shelf has market estimates")
+    est = estimates.subset(codes)
+    classes = shelf.asset_classes().reindex(codes)
+    grades = shelf.grades().reindex(codes)
+    currencies = shelf.currencies().reindex(codes)
+    all_classes = tuple(dict.fromkeys(list(policy.asset_classes) + list(classes)))
+
+    excluded_products: set[str] = set()
+    excluded_classes: set[str] = set()
+    w0 = None
+    off_shelf = 0.0
+    cash_min = 0.0
+    base = None
+    value = None
+    if client is not None:
+        excluded_products = set(client.restrictions.excluded_products)
+        excluded_classes = set(client.restrictions.excluded_classes)
+        base = client.base_currency
+        held = client.holding_values()
+        value = float(client.portfolio_value())
+        if value > 0:
+            w0 = np.array([held.get(c, 0.0) / value for c in codes])
+            off_shelf = float(sum(v for c, v in held.items() if c not in codes) / value)
+            cash_min = min(1.0, float(client.liquidity_need) / value)
+        else:
+            value = None
+    scenarios = est.scenarios.to_numpy() if len(est.scenarios) else None
+    return AllocationSpec(
+        codes=tuple(codes),
+        asset_classes=tuple(classes),
+        mu=est.mu.to_numpy(),
+        cov=est.cov.to_numpy(),
+        grades=tuple(int(g) for g in grades),
+        currencies=tuple(str(c) for c in currencies),
+        scenarios=scenarios,
+        classes=all_classes,
+        ceiling=int(profile.ceiling),
+        bands={c: tuple(b) for c, b in rc.bands.items()},
+        max_product_weight=dict(rules.max_product_weight),
+        excluded_products=frozenset(excluded_products),
+        excluded_classes=frozenset(excluded_classes),
+        cash_min=cash_min,
+        current_weights=w0,
+        off_shelf_weight=off_shelf,
+        turnover_limit=rules.turnover_limit,
+        transaction_cost=rules.transaction_cost,
+        min_position=rules.min_position,
+        base_currency=base,
+        max_foreign=rules.max_foreign_currency,
+        risk_aversion=rc.risk_aversion,
+        volatility_cap=rc.volatility_cap,
+        class_label=rc.name(locale),
+        portfolio_value=value,
+        objective=objective or rules.objective,
+    )
+
+
+def allocate(
+    profile: Any,
+    shelf: Any,
+    policy: "Policy",
+    estimates: "Estimates",
+    client: Any = None,
+    objective: str | None = None,
+    *,
+    locale: str = "en",
+    solver: str | None = None,
+) -> Allocation:
+    """Propose an allocation for one client (see :func:`build_spec`); objective defaults to the policy's."""
+    spec = build_spec(profile, shelf, policy, estimates, client, objective, locale=locale)
+    return solve(spec, spec.objective, solver=solver)
