@@ -184,7 +184,7 @@ def build_demo() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, dict[str, Serie
     cal = month_end_calendar(first, last)
     mframe = pd.DataFrame({sid: s.reindex(cal) for sid, s in monthly.items()}, index=cal)
     mframe.index.freq = None
-    dframe = pd.concat(daily, axis=1).sort_index()
+    dframe = pd.concat(daily, axis=1, sort=True)
     dframe.index.name = "date"
     inflation = inflation.reindex(month_end_calendar(inflation.index[0], inflation.index[-1]))
     inflation.index.freq = None

@@ -255,7 +255,7 @@ def load_market_file(
     mframe = pd.DataFrame({n: s.reindex(cal) for n, s in mcols.items()}, index=cal)
     dframe = None
     if dcols:
-        dframe = pd.concat(dcols, axis=1).sort_index()
+        dframe = pd.concat(dcols, axis=1, sort=True)
         dframe.index.name = "date"
     info = {}
     for n in columns:
