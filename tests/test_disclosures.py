@@ -348,3 +348,15 @@ def test_scripts_traditional_vs_simplified():
     for loc, j, text in outputs:
         wrong = set(text) & (simplified if loc == "zh-TW" else traditional)
         assert not wrong, f"{loc}/{j}: {sorted(wrong)} in {text}"
+
+
+def test_every_shelf_product_type_has_disclosures_and_a_label():
+    from typing import get_args
+
+    products = pytest.importorskip("wealthlib.products")
+    from wealthlib.i18n import t
+
+    for product_type in get_args(products.ProductType):
+        assert product_type in PRODUCT_TYPES
+        for locale in LOCALES:
+            assert t(f"documents.type_{product_type}", locale)
