@@ -44,6 +44,9 @@ def load_yaml_text(text: str, source: str) -> Any:
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(source, where, f"invalid YAML: {problem}") from None
+    except ValueError as exc:
+        # PyYAML's timestamp constructor raises a bare ValueError for impossible dates (1975-02-30).
+        raise InputError(source, "", f"invalid YAML: {exc}") from None
 
 
 def load_yaml(path: str | Path) -> Any:

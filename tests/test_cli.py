@@ -1,0 +1,112 @@
+"""The ``wealth`` command, run as users run it: the installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WEALTH = str(Path(sys.executable).with_name("wealth"))
+
+
+def run(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("WEALTH_DEBUG", None)
+    proc = subprocess.run([WEALTH, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=300)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.fixture()
+def params_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "params"
+    shutil.copytree(ROOT / "params", dst)
+    return dst
+
+
+def test_validate_shipped_params_is_clean():
+    proc = run("validate")
+    assert proc.returncode == 0, proc.stderr
+    assert "no problems" in proc.stdout
+
+
+def test_validate_lists_every_problem_and_exits_1(params_copy: Path, tmp_path: Path):
+    clients = params_copy / "clients"
+    text = (clients / "lin.yaml").read_text(encoding="utf-8")
+    assert "USD-MMF: {amount: 500000}" in text
+    (clients / "neg.yaml").write_text(
+        text.replace("id: lin", "id: neg").replace("USD-MMF: {amount: 500000}", "USD-MMF: {amount: -5}"),
+        encoding="utf-8",
+    )
+    (clients / "badcode.yaml").write_text(
+        text.replace("id: lin", "id: badcode").replace("USD-MMF: {amount: 500000}", "XX-FAKE: {amount: 5}"),
+        encoding="utf-8",
+    )
+    (clients / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
+    proc = run("--params", str(params_copy), "validate", cwd=tmp_path)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert "params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5" in lines
+    assert any(ln.startswith("params/clients/badcode.yaml: holdings.XX-FAKE:") and "XX-FAKE" in ln for ln in lines)
+    assert any(ln.startswith("params/clients/broken.yaml: line") and "invalid YAML" in ln for ln in lines)
+    assert lines[-1] == "3 problem(s) in 13 file(s)"  # policy, shelf, 8 samples, 3 broken
+
+
+def test_profile_json_has_the_class_and_ceiling():
+    proc = run("profile", _first_client(), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["final_class"] in {"conservative", "moderate", "aggressive"}
+    assert data["ceiling"] in {2, 3, 5}
+    assert data["kyc_expiry"] > data["kyc_date"]
+
+
+def test_profile_unknown_client_is_one_clear_line():
+    proc = run("profile", "nobody-here")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0
+    assert "nobody-here" in proc.stderr
+
+
+def test_grable_lytton_score_from_the_published_grid():
+    # DOMAIN.md §3: item 1 a=4; items 2,3,6,7,8,11,13 d=4; items 4,5,12 c=3; items 9,10 b=3 → the maximum, 47
+    answers = "a,d,d,c,c,d,d,d,b,b,d,c,d"
+    proc = run("score", "grable-lytton", "--answers", answers)
+    assert proc.returncode == 0, proc.stderr
+    assert "score 47" in proc.stdout and "band: high" in proc.stdout
+    # all-minimum: item 1 d=1, every other item a=1 → 13, band low
+    proc = run("score", "grable-lytton", "--answers", "d" + ",a" * 12)
+    assert "score 13" in proc.stdout and "band: low" in proc.stdout
+
+
+def test_grable_lytton_bad_answers():
+    proc = run("score", "grable-lytton", "--answers", "a,b")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: --answers:")
+
+
+def test_bad_as_of_date():
+    proc = run("profile", _first_client(), "--as-of", "31/12/2018")
+    assert proc.returncode == 1
+    assert "--as-of: not a date in YYYY-MM-DD form: '31/12/2018'" in proc.stderr
+
+
+def test_market_info_lists_real_and_modeled_series():
+    proc = run("market", "info", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    kinds = {r["kind"] for r in rows}
+    assert kinds == {"real", "modeled"}
+    assert all(r["first"] < r["last"] for r in rows)
+    ids = {r["series"] for r in rows}
+    assert {"RF", "US_MKT", "AAA10", "BAA10", "SP500", "NASDAQ", "WTI"} <= ids
+
+
+def _first_client() -> str:
+    return sorted((ROOT / "params" / "clients").glob("*.yaml"))[0].stem

@@ -1,0 +1,89 @@
+"""``wealth validate``: check every input file and list every problem, not just the first.
+
+A file is recognised by its name: ``policy.yaml`` is a firm policy, ``products.yaml`` a shelf, any other
+``*.yaml``/``*.yml`` a client file. Client files are checked against the policy and shelf of the params
+folder: product codes exist, the KYC answers score on the policy's questionnaire, an override names a class
+of the active ladder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError, InputErrors, WealthError, display_path
+
+
+def _as_list(exc: WealthError) -> list[WealthError]:
+    return list(exc.errors) if isinstance(exc, InputErrors) else [exc]
+
+
+def _collect(paths: list[Path], params: Path) -> list[Path]:
+    if not paths:
+        paths = [params]
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file())
+        else:
+            files.append(p)
+    return files
+
+
+def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError], int]:
+    """All problems in the given files (default: everything under ``params``) and how many files were read."""
+    from .clients import check_product_codes, load_client
+    from .policy import load_policy
+    from .products import load_shelf
+    from .risk import load_questionnaire, score_answers
+
+    problems: list[WealthError] = []
+    files = _collect(paths, params)
+
+    policy = shelf = None
+    try:
+        policy = load_policy(params / "policy.yaml")
+    except WealthError as exc:
+        problems += _as_list(exc)
+    try:
+        shelf = load_shelf(params / "products.yaml", policy)
+    except WealthError as exc:
+        problems += _as_list(exc)
+    base = {(params / "policy.yaml").resolve(), (params / "products.yaml").resolve()}
+
+    for f in files:
+        if f.resolve() in base:
+            continue  # already checked above
+        if f.name == "policy.yaml":
+            try:
+                load_policy(f)
+            except WealthError as exc:
+                problems += _as_list(exc)
+            continue
+        if f.name == "products.yaml":
+            try:
+                load_shelf(f, policy)
+            except WealthError as exc:
+                problems += _as_list(exc)
+            continue
+        if not f.exists():
+            problems.append(InputError(display_path(f), "", "file not found"))
+            continue
+        try:
+            client = load_client(f)
+        except WealthError as exc:
+            problems += _as_list(exc)
+            continue
+        if shelf is not None:
+            problems += check_product_codes(client, set(shelf.codes), set(policy.asset_classes) if policy else None)
+        if policy is not None:
+            try:
+                score_answers(load_questionnaire(client.kyc.questionnaire), client.kyc.answers, client.source)
+            except WealthError as exc:
+                problems += _as_list(exc)
+            ov = client.kyc.override
+            if ov is not None and ov.risk_class not in policy.active.codes:
+                problems.append(
+                    InputError(client.source, "kyc.override.risk_class",
+                               f"{ov.risk_class!r} is not a class of ladder {policy.ladder} ({', '.join(policy.active.codes)})")
+                )
+    return problems, len(set(files) | ({params / 'policy.yaml', params / 'products.yaml'} if not paths else set()))
