@@ -314,3 +314,25 @@ def test_no_kernel_left_behind(executed):
 
     kids = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
     assert kids == []
+
+
+@needs_poppler
+def test_every_page_has_footer_audit_and_page_of_pages(tmp_path):
+    """A multi-page document (markdown only, no kernel): footer and 'Page N of M' on every page."""
+    cells = [nbformat.v4.new_markdown_cell(f"## Section {i}\n\n" + "Lorem ipsum dolor sit amet. " * 60) for i in range(12)]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    html = R.to_html(nb, lang="en", title="Quarterly review", footer="Past performance does not guarantee future results.", audit="inputs=sha256:feed")
+    pdf = R.to_pdf(html, tmp_path / "long.pdf")
+    from pypdf import PdfReader
+
+    n = len(PdfReader(str(pdf)).pages)
+    assert n >= 2
+    for page in range(1, n + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert f"Page {page} of {n}" in text, text[-300:]
+        assert "Past performance does not guarantee future results." in text
+        assert "inputs=sha256:feed" in text
+    names = [f[0] for f in _pdffonts(pdf)]
+    assert any("Liberation" in n for n in names), names  # a Latin face first for en

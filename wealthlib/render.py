@@ -287,6 +287,10 @@ def _get_exporter():
     """One configured HTMLExporter per process (first build ~0.5 s, reuse ~0.04 s per document)."""
     global _exporter
     if _exporter is None:
+        if not (TEMPLATE_DIR / "index.html.j2").is_file():
+            raise RenderError(
+                f"export template missing at {TEMPLATE_DIR}; run wealthlib from its source tree (pip install -e .)"
+            )
         from nbconvert import HTMLExporter
         from traitlets.config import Config
 
@@ -349,8 +353,8 @@ def to_html(nb: Any, *, lang: str, title: str, footer: str = "", audit: str = ""
         },
         "metadata": {"name": title},
     }
-    exporter = _get_exporter()
-    with _exporter_lock:  # preprocessors hold state during a call
+    with _exporter_lock:  # one exporter per process; its preprocessors hold state during a call
+        exporter = _get_exporter()
         body, _ = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
     return body
 
