@@ -59,11 +59,12 @@ SOLVER_CHAINS: dict[str, tuple[str, ...]] = {
 }
 SOLVER_OPTIONS: dict[str, dict] = {
     "CLARABEL": {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "tol_ktratio": 1e-8},
-    "OSQP": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iter": 200_000, "polish": True},
+    "OSQP": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iter": 200_000, "polishing": True},
     "SCS": {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 200_000},
     "HIGHS": {},
 }
 _INFEASIBLE = (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
+ZERO = 1e-7  # weights below this are solver noise and become exactly 0
 
 
 # --------------------------------------------------------------------------------------------- compiled models
@@ -252,7 +253,7 @@ def _embed(spec, model, objective, x: np.ndarray) -> np.ndarray:
 
 def _clean(w: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     w = np.clip(w, 0.0, upper)
-    w[w < 1e-8] = 0.0
+    w[w < ZERO] = 0.0
     w = np.maximum(w, np.where(lower > 0, np.minimum(lower, w + 1e-6), 0.0))
     return w / w.sum()
 
@@ -308,7 +309,7 @@ def solve_weights(spec: AllocationSpec, objective: str | None = None, solver: st
         w = _clean(out.w, lower, upper)
         if m <= 0:
             return w, out, rounds, lower, notes
-        small = (w > 1e-7) & (w < m - 1e-6) & (lower < m)
+        small = (w > 0) & (w < m - 1e-6) & (lower < m)
         if not small.any():
             return w, out, rounds, lower, notes
         drop = small & (w < m / 2)

@@ -1,0 +1,385 @@
+"""Allocation engine: peers cross-check, constraints, infeasibility explained, properties, integration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wealthlib._allocate import model as _model
+from wealthlib.allocate import (
+    AllocationError,
+    AllocationInfeasible,
+    AllocationSpec,
+    efficient_frontier,
+    solve,
+)
+
+CLASSES = ("cash", "bond", "equity", "alternative")
+
+
+@pytest.fixture(scope="module")
+def sp500():
+    from skfolio.datasets import load_sp500_dataset
+    from sklearn.covariance import LedoitWolf
+
+    prices = load_sp500_dataset()
+    r = prices.pct_change().dropna()
+    r = r[r.index > r.index[-1] - pd.DateOffset(years=5)]
+    mu = 252 * r.mean()
+    cov = pd.DataFrame(252 * LedoitWolf().fit(r.to_numpy()).covariance_, index=r.columns, columns=r.columns)
+    return r, mu, cov
+
+
+def _plain(sp500, **kw) -> AllocationSpec:
+    r, mu, cov = sp500
+    n = len(mu)
+    base = dict(codes=tuple(mu.index), asset_classes=("equity",) * n, mu=mu.to_numpy(), cov=cov.to_numpy(),
+                max_product_weight={"equity": 0.25}, scenarios=r.to_numpy())
+    base.update(kw)
+    return AllocationSpec(**base)
+
+
+def _mixed(sp500, **kw) -> AllocationSpec:
+    r, mu, cov = sp500
+    n = len(mu)
+    base = dict(codes=tuple(mu.index), asset_classes=tuple(CLASSES[i % 4] for i in range(n)), mu=mu.to_numpy(),
+                cov=cov.to_numpy(), grades=tuple(1 + i % 5 for i in range(n)), scenarios=r.to_numpy(),
+                currencies=tuple("TWD" if i % 3 == 0 else "USD" for i in range(n)), base_currency="TWD",
+                class_label="Moderate")
+    base.update(kw)
+    return AllocationSpec(**base)
+
+
+# ---------------------------------------------------------------------------------------------- peers
+
+
+@pytest.mark.parametrize("gamma", [0.5, 2.0, 7.5, 50.0])
+def test_matches_pypfopt_max_quadratic_utility(sp500, gamma):
+    from pypfopt import EfficientFrontier
+
+    _, mu, cov = sp500
+    ef = EfficientFrontier(mu, cov, weight_bounds=(0, 0.25), solver="CLARABEL",
+                           solver_options={"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10})
+    ref = pd.Series(ef.max_quadratic_utility(risk_aversion=gamma))
+    ours = solve(_plain(sp500, risk_aversion=gamma), "mean_variance")
+    assert np.abs(ours.weights - ref.reindex(ours.weights.index)).max() < 1e-4
+    assert ours.weights.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_class_bands_match_pypfopt_sector_constraints(sp500):
+    from pypfopt import EfficientFrontier
+
+    _, mu, cov = sp500
+    spec = _mixed(sp500, risk_aversion=3.0, max_product_weight={c: 0.3 for c in CLASSES},
+                  bands={"cash": (0.1, 0.3), "bond": (0.2, 0.5), "equity": (0.0, 0.4), "alternative": (0.05, 0.2)})
+    ef = EfficientFrontier(mu, cov, weight_bounds=(0, 0.3), solver="CLARABEL",
+                           solver_options={"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10})
+    mapper = dict(zip(spec.codes, spec.asset_classes))
+    ef.add_sector_constraints(mapper, {c: spec.bands[c][0] for c in CLASSES}, {c: spec.bands[c][1] for c in CLASSES})
+    ref = pd.Series(ef.max_quadratic_utility(risk_aversion=3.0))
+    ours = solve(spec, "mean_variance")
+    assert np.abs(ours.weights - ref.reindex(ours.weights.index)).max() < 1e-4
+
+
+def test_matches_skfolio_mean_risk(sp500):
+    from skfolio import RiskMeasure
+    from skfolio.optimization import MeanRisk, ObjectiveFunction
+    from skfolio.prior import EmpiricalPrior
+    from skfolio.moments import LedoitWolf
+
+    r, _, _ = sp500
+    gamma = 4.0
+    mdl = MeanRisk(objective_function=ObjectiveFunction.MAXIMIZE_UTILITY, risk_measure=RiskMeasure.VARIANCE,
+                   risk_aversion=gamma / 2, max_weights=0.25,
+                   prior_estimator=EmpiricalPrior(covariance_estimator=LedoitWolf())).fit(r)
+    ours = solve(_plain(sp500, risk_aversion=gamma), "mean_variance")
+    assert np.abs(ours.weights.to_numpy() - mdl.weights_).max() < 1e-4
+
+
+# ---------------------------------------------------------------------------------------------- model
+
+
+def test_compiled_once_and_reused(sp500):
+    _model.clear_cache()
+    solve(_mixed(sp500, risk_aversion=2.0))
+    assert len(_model._CACHE) == 1
+    model = next(iter(_model._CACHE.values()))
+    assert model.problem.is_dpp()
+    for g in (1.0, 5.0, 30.0):
+        solve(_mixed(sp500, risk_aversion=g, ceiling=3))
+    assert len(_model._CACHE) == 1 and next(iter(_model._CACHE.values())) is model
+
+
+def test_suitability_and_exclusions_get_zero_and_are_explained(sp500):
+    spec = _mixed(sp500, ceiling=3, excluded_products=frozenset({"AAPL"}), risk_aversion=1.0)
+    a = solve(spec)
+    grades = dict(zip(spec.codes, spec.grades))
+    assert all(a.weights[c] == 0 for c, g in grades.items() if g > 3)
+    assert a.weights["AAPL"] == 0
+    assert "ceiling RR3" in a.excluded[[c for c, g in grades.items() if g > 3][0]]
+    assert a.excluded["AAPL"] == "excluded by the client" or "ceiling" in a.excluded["AAPL"]
+
+
+@pytest.mark.parametrize("objective", ["mean_variance", "max_return", "min_cvar", "risk_parity", "min_variance"])
+def test_every_objective_respects_constraints(sp500, objective):
+    spec = _mixed(sp500, ceiling=4, risk_aversion=4.0, volatility_cap=0.22, min_position=0.03, cash_min=0.1,
+                  bands={"cash": (0.05, 0.4), "equity": (0.2, 0.6)}, max_foreign=0.7,
+                  max_product_weight={"equity": 0.25, "bond": 0.3})
+    a = solve(spec, objective)
+    w = a.weights.to_numpy()
+    _check(spec, w)
+    assert not ((w > 1e-9) & (w < 0.03 - 1e-6)).any()
+    assert set(a.to_json_dict()) >= {"weights", "expected_return", "volatility", "binding", "status"}
+    assert a.status.startswith("optimal")
+    if objective == "max_return":
+        assert a.volatility <= 0.22 + 1e-5
+
+
+def test_risk_parity_without_binding_constraints_equalizes_contributions(sp500):
+    a = solve(_plain(sp500, max_product_weight={}), "risk_parity")
+    rc = a.risk_contributions.to_numpy()
+    assert np.allclose(rc, 1 / len(rc), atol=1e-5)
+
+
+def test_turnover_limit_and_trades(sp500):
+    n = len(sp500[1])
+    w0 = np.full(n, 0.9 / n)
+    spec = _mixed(sp500, current_weights=w0, off_shelf_weight=0.1, turnover_limit=0.3, transaction_cost=0.002,
+                  risk_aversion=1.0, portfolio_value=2_000_000.0, ceiling=5)
+    a = solve(spec)
+    assert a.turnover <= 0.3 + 1e-6
+    assert "turnover at its limit 30%" in a.binding
+    assert np.allclose(a.trades.to_numpy(), a.weights.to_numpy() - w0)
+    assert np.allclose(a.trade_amounts.to_numpy(), 2_000_000.0 * a.trades.to_numpy())
+
+
+def test_fallback_to_second_solver_is_recorded(sp500, monkeypatch):
+    monkeypatch.setitem(_model.SOLVER_CHAINS, "mean_variance", ("ECOS", "CLARABEL"))
+    a = solve(_mixed(sp500, risk_aversion=2.0))
+    assert a.solver == "CLARABEL" and a.fallback and a.fallback[0].startswith("ECOS")
+    assert "fallback" in a.status and any("ECOS" in n for n in a.notes)
+    monkeypatch.setitem(_model.SOLVER_CHAINS, "mean_variance", ("ECOS", "MOSEK"))
+    with pytest.raises(AllocationError, match="could not be solved"):
+        solve(_mixed(sp500, risk_aversion=2.0))
+
+
+def test_inaccurate_status_is_not_accepted(sp500, monkeypatch):
+    real = _model._run
+
+    def fake(model, objective, solver):
+        out = real(model, objective, solver)
+        if out.solver == "CLARABEL" and solver is None:
+            return real(model, objective, "OSQP").__class__(out.w, out.status, "OSQP", ["CLARABEL: status optimal_inaccurate"])
+        return out
+
+    monkeypatch.setattr(_model, "_run", fake)
+    a = solve(_mixed(sp500, risk_aversion=2.0))
+    assert a.fallback == ["CLARABEL: status optimal_inaccurate"] and a.solver == "OSQP"
+
+
+# ---------------------------------------------------------------------------------- infeasibility
+
+
+def _conflict(spec, objective="mean_variance") -> AllocationInfeasible:
+    with pytest.raises(AllocationInfeasible) as err:
+        solve(spec, objective)
+    return err.value
+
+
+def test_conflict_band_vs_excluded_products(sp500):
+    spec = _mixed(sp500, bands={"bond": (0.6, 0.95)}, class_label="保守型")
+    bonds = spec.members("bond")
+    e = _conflict(spec.replace(excluded_products=frozenset(bonds)))
+    assert e.conflicts == ["band_min:bond", "excluded_products"]
+    assert str(e).startswith("No allocation satisfies every constraint: class 保守型 requires bond ≥ 60%, "
+                             "but the client excludes all bond products (")
+
+
+def test_conflict_liquidity_vs_cash_band(sp500):
+    e = _conflict(_mixed(sp500, bands={"cash": (0.0, 0.3)}, cash_min=0.37))
+    assert set(e.conflicts) == {"band_max:cash", "liquidity"}
+    assert "at most 30% in cash" in str(e) and "cash ≥ 37%" in str(e)
+
+
+def test_conflict_suitability_vs_equity_minimum(sp500):
+    spec = _mixed(sp500, ceiling=2, bands={"equity": (0.2, 0.6)})
+    spec = spec.replace(grades=tuple(4 if a == "equity" else 2 for a in spec.asset_classes))
+    e = _conflict(spec)
+    assert set(e.conflicts) == {"band_min:equity", "suitability"}
+    assert "ceiling RR2 rules out" in str(e)
+
+
+def test_conflict_caps_leave_less_than_full_investment(sp500):
+    spec = _mixed(sp500, excluded_classes=frozenset({"cash", "alternative"}),
+                  max_product_weight={"bond": 0.05, "equity": 0.05})
+    e = _conflict(spec)
+    assert "excluded_classes" in e.conflicts and "cap:bond" in e.conflicts and "cap:equity" in e.conflicts
+
+
+def test_conflict_turnover_and_foreign_cap(sp500):
+    n = len(sp500[1])
+    spec = _mixed(sp500, current_weights=np.full(n, 1.0 / n), turnover_limit=0.05, max_foreign=0.1)
+    e = _conflict(spec)
+    assert set(e.conflicts) == {"turnover", "foreign"}
+    assert "turnover is limited to 5%" in str(e) and "capped at 10%" in str(e)
+
+
+def test_conflict_volatility_cap(sp500):
+    e = _conflict(_mixed(sp500, volatility_cap=0.01, class_label="C1"), "max_return")
+    assert e.conflicts == ["volatility_cap"] and "caps volatility at 1%" in str(e)
+
+
+# ---------------------------------------------------------------------------------- properties
+
+
+def _check(spec: AllocationSpec, w: np.ndarray, tol: float = 1e-6) -> None:
+    assert w.sum() == pytest.approx(1.0, abs=1e-8)
+    assert (w >= -1e-12).all()
+    g = spec.class_matrix() @ w
+    for j, c in enumerate(spec.classes):
+        lo, hi = spec.bands.get(c, (0.0, 1.0))
+        assert lo - tol <= g[j] <= hi + tol, (c, g[j], lo, hi)
+    for i, (code, a) in enumerate(zip(spec.codes, spec.asset_classes)):
+        assert w[i] <= spec.max_product_weight.get(a, 1.0) + tol
+        if spec.grades[i] > spec.ceiling or code in spec.excluded_products or a in spec.excluded_classes:
+            assert w[i] == 0.0
+    cash = sum(w[i] for i, a in enumerate(spec.asset_classes) if a == spec.cash_class)
+    assert cash >= spec.cash_min - tol
+    if spec.max_foreign is not None:
+        assert spec.foreign_mask() @ w <= spec.max_foreign + tol
+    if spec.turnover_limit is not None and spec.has_holdings():
+        assert 0.5 * (np.abs(w - spec.current_weights).sum() + spec.off_shelf_weight) <= spec.turnover_limit + tol
+
+
+@st.composite
+def feasible_specs(draw, sp500):
+    """Random specs on real returns that are feasible by construction: built around a random portfolio w*."""
+    r, mu, cov = sp500
+    n = draw(st.integers(5, 20))
+    cols = draw(st.permutations(list(mu.index)))[:n]
+    classes = tuple(draw(st.lists(st.sampled_from(CLASSES), min_size=n, max_size=n)))
+    grades = tuple(draw(st.lists(st.integers(1, 5), min_size=n, max_size=n)))
+    ceiling = draw(st.integers(1, 5))
+    eligible = np.array([g <= ceiling for g in grades])
+    excluded = {c for c, e in zip(cols, eligible) if e and draw(st.booleans()) and draw(st.booleans())}
+    eligible &= np.array([c not in excluded for c in cols])
+    if not eligible.any():
+        eligible[0] = True
+        grades = (1,) + grades[1:]
+        excluded.discard(cols[0])
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    ws = np.zeros(n)
+    ws[eligible] = rng.dirichlet(np.ones(eligible.sum()))
+    g = np.array([[1.0 if a == c else 0.0 for a in classes] for c in CLASSES]) @ ws
+    bands = {c: (float(max(0.0, g[j] - rng.uniform(0, 0.3))), float(min(1.0, g[j] + rng.uniform(0, 0.3))))
+             for j, c in enumerate(CLASSES)}
+    caps = {c: float(min(1.0, max([ws[i] for i in range(n) if classes[i] == c] + [0.0]) + rng.uniform(0, 0.5)))
+            for c in CLASSES}
+    cur = rng.dirichlet(np.ones(n)) if draw(st.booleans()) else None
+    limit = float(0.5 * np.abs(ws - cur).sum() + rng.uniform(0, 0.3)) if cur is not None else None
+    ccy = tuple("TWD" if x else "USD" for x in draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    fmask = np.array([c != "TWD" for c in ccy], float)
+    fcap = float(min(1.0, fmask @ ws + rng.uniform(0, 0.2))) if draw(st.booleans()) else None
+    cash_min = float(max(0.0, g[0] - rng.uniform(0, 0.2)))
+    return AllocationSpec(
+        codes=tuple(cols), asset_classes=classes, mu=mu[cols].to_numpy(), cov=cov.loc[cols, cols].to_numpy(),
+        grades=grades, ceiling=ceiling, bands=bands, max_product_weight=caps, excluded_products=frozenset(excluded),
+        current_weights=cur, turnover_limit=limit, transaction_cost=float(rng.uniform(0, 0.01)),
+        currencies=ccy, base_currency="TWD", max_foreign=fcap, cash_min=cash_min,
+        risk_aversion=float(np.exp(rng.uniform(np.log(0.5), np.log(50)))), scenarios=r[cols].to_numpy(),
+        volatility_cap=float(np.sqrt(ws @ cov.loc[cols, cols].to_numpy() @ ws) * 1.05),
+    )
+
+
+_SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def specs(sp500):
+    return feasible_specs(sp500)
+
+
+def test_property_mean_variance_holds_every_constraint(sp500):
+    @_SETTINGS
+    @given(feasible_specs(sp500), st.sampled_from(["mean_variance", "max_return", "min_cvar"]))
+    def run(spec, objective):
+        a = solve(spec, objective)
+        _check(spec, a.weights.to_numpy())
+        assert a.status.startswith("optimal")
+
+    run()
+
+
+def test_property_min_position(sp500):
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(feasible_specs(sp500), st.sampled_from([0.02, 0.05, 0.1]))
+    def run(spec, m):
+        spec = spec.replace(min_position=m)
+        try:
+            a = solve(spec)
+        except AllocationInfeasible as e:  # the heuristic may fail to find a feasible pattern; it must say so
+            assert e.conflicts
+            return
+        w = a.weights.to_numpy()
+        _check(spec, w)
+        assert not ((w > 0) & (w < m - 1e-6)).any()
+
+    run()
+
+
+def test_property_frontier_monotone(sp500):
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(feasible_specs(sp500))
+    def run(spec):
+        spec = spec.replace(volatility_cap=None)
+        fr = efficient_frontier(spec, points=8)
+        assert (np.diff(fr["volatility"]) >= -1e-6).all()
+        assert (np.diff(fr["expected_return"]) >= -1e-6).all()
+        for _, row in fr.iterrows():
+            _check(spec, row[list(spec.codes)].to_numpy(dtype=float), tol=1e-5)
+
+    run()
+
+
+# ---------------------------------------------------------------------------------- integration
+
+
+def test_allocate_real_objects():
+    pytest.importorskip("wealthlib.products", reason="wealthlib.products not built yet")
+    pytest.importorskip("wealthlib.market", reason="wealthlib.market not built yet")
+    pytest.importorskip("wealthlib.risk", reason="wealthlib.risk not built yet")
+    from datetime import date
+
+    from wealthlib.allocate import allocate, build_spec
+    from wealthlib.clients import load_clients
+    from wealthlib.estimate import estimate
+    from wealthlib.market import load_demo_market, shelf_returns
+    from wealthlib.policy import load_policy
+    from wealthlib.products import load_shelf
+    from wealthlib.risk import profile_client
+
+    policy = load_policy("params/policy.yaml")
+    shelf = load_shelf("params/products.yaml", policy)
+    as_of = date(2018, 11, 30)
+    est = estimate(shelf_returns(shelf, load_demo_market(as_of), "monthly"), policy.allocation.estimator)
+    clients, errors = load_clients()
+    assert clients and not errors
+    solved = 0
+    for client in clients:
+        profile = profile_client(client, policy, as_of)
+        spec = build_spec(profile, shelf, policy, est, client)
+        try:
+            a = allocate(profile, shelf, policy, est, client)
+        except AllocationInfeasible as e:
+            assert e.conflicts and str(e).startswith("No allocation satisfies every constraint: ")
+            continue
+        solved += 1
+        _check(spec, a.weights.to_numpy())
+        grades = shelf.grades()
+        assert all(grades[c] <= profile.ceiling for c, x in a.weights.items() if x > 0)
+        assert (a.trade_amounts is not None) == (client.portfolio_value() > 0)
+    assert solved > 0
