@@ -1,0 +1,307 @@
+"""Matplotlib figures for proposals and reviews, in one house style, in en / zh-TW / zh-CN.
+
+* Never pyplot: every chart is a :class:`matplotlib.figure.Figure` built inside a local
+  ``matplotlib.rc_context`` with the house style; nothing global is changed (quantstats' import-time changes
+  are undone by :mod:`wealthlib.analytics`, and our style does not depend on them anyway).
+* Every label comes from ``wealthlib/data/i18n/charts.yaml`` through :func:`wealthlib.i18n.t`.
+* Fonts: zh-TW text is set in Noto Sans CJK TC and zh-CN in Noto Sans CJK SC (the traditional and simplified
+  forms of shared characters differ); English in DejaVu Sans (shipped with matplotlib). A missing font is a
+  :class:`FontMissingError` naming the font and the Debian package ``fonts-noto-cjk``.
+* :func:`to_png` / :func:`to_svg` render a figure (inside the same style, so lazily created tick labels get
+  the locale's font too).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from contextlib import contextmanager
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from .errors import WealthError
+from .i18n import check_locale, t
+
+FONTS: dict[str, str] = {"en": "DejaVu Sans", "zh-TW": "Noto Sans CJK TC", "zh-CN": "Noto Sans CJK SC"}
+FONT_PACKAGE = "fonts-noto-cjk"
+
+#: house palette: proposed, current, benchmark, then the rest
+PALETTE: tuple[str, ...] = ("#1f4e79", "#9aa5b1", "#c9a227", "#2e8b57", "#8b3a3a", "#5b7083", "#d98c5f", "#6a4c93")
+SERIES_COLORS = {"proposed": PALETTE[0], "current": PALETTE[1], "benchmark": PALETTE[2]}
+LOSS, GAIN = "#b03a2e", "#2e8b57"
+
+
+class FontMissingError(WealthError):
+    """A font a chart's locale needs is not installed."""
+
+
+def font_for(locale: str) -> str:
+    """The font family for ``locale``, checked to be installed."""
+    family = FONTS[check_locale(locale)]
+    if not any(entry.name == family for entry in font_manager.fontManager.ttflist):
+        raise FontMissingError(
+            f"charts in {locale} need the font '{family}', which matplotlib cannot find; install the Debian "
+            f"package {FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or the Noto Sans CJK fonts, then delete "
+            f"matplotlib's font cache ({matplotlib.get_cachedir()}/fontlist-*.json)"
+        )
+    return family
+
+
+def style(locale: str) -> dict:
+    """The house rcParams for ``locale``."""
+    family = font_for(locale)
+    fallback = [] if family == "DejaVu Sans" else ["DejaVu Sans"]
+    return {
+        # concrete names, not "sans-serif": each Text keeps them, so a render outside this style stays right
+        "font.family": [family, *fallback],
+        "font.size": 10.0,
+        "axes.titlesize": 12.0,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.labelsize": 10.0,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.edgecolor": "#444444",
+        "axes.linewidth": 0.8,
+        "axes.grid": True,
+        "axes.axisbelow": True,
+        "axes.prop_cycle": matplotlib.cycler(color=list(PALETTE)),
+        "axes.unicode_minus": True,
+        "grid.color": "#dddddd",
+        "grid.linewidth": 0.6,
+        "legend.frameon": False,
+        "legend.fontsize": 9.0,
+        "xtick.labelsize": 9.0,
+        "ytick.labelsize": 9.0,
+        "xtick.color": "#333333",
+        "ytick.color": "#333333",
+        "text.color": "#222222",
+        "lines.linewidth": 1.6,
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+        "svg.fonttype": "path",
+        "svg.hashsalt": "wealthlib",  # stable element ids: same figure, same SVG
+        "pdf.fonttype": 42,
+    }
+
+
+@contextmanager
+def house_style(locale: str):
+    """A local rc_context with the house style; matplotlib's global settings are untouched outside it."""
+    with matplotlib.rc_context(style(locale)):
+        yield
+
+
+def _figure(locale: str, size=(8.0, 4.5)) -> Figure:
+    fig = Figure(figsize=size, layout="constrained")
+    fig.wealthlib_locale = locale  # read by to_png / to_svg
+    return fig
+
+
+def _finish(fig: Figure, locale: str) -> Figure:
+    family = style(locale)["font.family"]
+    for ax in fig.axes:
+        # tick labels are created lazily at draw time: pin their font so a render outside the style is right too
+        ax.tick_params(labelfontfamily=family)
+    return fig
+
+
+def _series_label(name, locale: str) -> str:
+    from .i18n import catalog
+
+    key = f"series_{name}"
+    return t(f"charts.{key}", locale) if key in catalog("charts") else str(name)
+
+
+def _money(x, _pos=None) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+
+def _frame(values) -> pd.DataFrame:
+    if isinstance(values, pd.Series):
+        return values.to_frame()
+    if isinstance(values, Mapping):
+        return pd.DataFrame(dict(values))
+    return pd.DataFrame(values)
+
+
+def cumulative_growth(values, locale: str = "en", title: str | None = None) -> Figure:
+    """Value paths (columns; e.g. ``Comparison.values``) on one chart; ``proposed``/``current``/``benchmark``
+    columns get their house colours and translated names."""
+    df = _frame(values)
+    with house_style(locale):
+        fig = _figure(locale)
+        ax = fig.add_subplot()
+        for i, col in enumerate(df.columns):
+            ax.plot(df.index, df[col], color=SERIES_COLORS.get(col, PALETTE[(i + 3) % len(PALETTE)]),
+                    label=_series_label(col, locale))
+        ax.set_title(title or t("charts.cumulative_growth", locale))
+        ax.set_ylabel(t("charts.value", locale))
+        ax.yaxis.set_major_formatter(FuncFormatter(_money))
+        ax.legend(loc="upper left")
+        fig.text(0.01, 0.005, t("charts.hypothetical", locale), fontsize=7.5, color="#666666", ha="left",
+                 va="bottom")
+    return _finish(fig, locale)
+
+
+def drawdown(values, locale: str = "en", title: str | None = None) -> Figure:
+    """Fall from the running peak of each value path, in percent."""
+    df = _frame(values)
+    dd = df / df.cummax() - 1.0
+    with house_style(locale):
+        fig = _figure(locale, (8.0, 3.5))
+        ax = fig.add_subplot()
+        for i, col in enumerate(dd.columns):
+            color = SERIES_COLORS.get(col, PALETTE[(i + 3) % len(PALETTE)])
+            ax.plot(dd.index, dd[col] * 100, color=color, label=_series_label(col, locale), linewidth=1.2)
+            if i == 0:
+                ax.fill_between(dd.index, dd[col] * 100, 0, color=color, alpha=0.15, linewidth=0)
+        ax.set_title(title or t("charts.drawdown", locale))
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.set_ylim(top=0)
+        ax.legend(loc="lower left")
+    return _finish(fig, locale)
+
+
+def allocation(current: pd.Series | None, proposed: pd.Series, locale: str = "en",
+               names: Mapping[str, str] | None = None, title: str | None = None) -> Figure:
+    """Current vs proposed weights by product (horizontal grouped bars, in percent).
+
+    ``names`` maps product codes to display names in the locale (e.g. from the product shelf)."""
+    cur = pd.Series(dtype=float) if current is None else pd.Series(current, dtype=float)
+    pro = pd.Series(proposed, dtype=float)
+    codes = list(dict.fromkeys([*pro.index, *cur.index]))
+    cur, pro = cur.reindex(codes).fillna(0.0), pro.reindex(codes).fillna(0.0)
+    labels = [(names or {}).get(c, c) for c in codes]
+    y = np.arange(len(codes))
+    with house_style(locale):
+        fig = _figure(locale, (8.0, max(2.5, 0.45 * len(codes) + 1.2)))
+        ax = fig.add_subplot()
+        h = 0.38
+        if current is not None:
+            ax.barh(y + h / 2, cur * 100, h, color=SERIES_COLORS["current"], label=t("charts.series_current", locale))
+        ax.barh(y - h / 2 if current is not None else y, pro * 100, h, color=SERIES_COLORS["proposed"],
+                label=t("charts.series_proposed", locale))
+        for yy, v in zip(y - h / 2 if current is not None else y, pro):
+            ax.text(v * 100 + 0.5, yy, f"{v:.0%}", va="center", fontsize=8)
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.set_xlabel(t("charts.weight", locale))
+        ax.set_title(title or t("charts.allocation", locale))
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower right")
+    return _finish(fig, locale)
+
+
+def risk_contribution(contributions: pd.Series, weights: pd.Series | None = None, locale: str = "en",
+                      names: Mapping[str, str] | None = None, title: str | None = None) -> Figure:
+    """Each product's share of portfolio risk (from :func:`wealthlib.analytics.risk_contribution`), next to
+    its weight when given."""
+    rc = pd.Series(contributions, dtype=float)
+    codes = list(rc.index)
+    labels = [(names or {}).get(c, c) for c in codes]
+    y = np.arange(len(codes))
+    with house_style(locale):
+        fig = _figure(locale, (8.0, max(2.5, 0.45 * len(codes) + 1.2)))
+        ax = fig.add_subplot()
+        h = 0.38 if weights is not None else 0.6
+        if weights is not None:
+            w = pd.Series(weights, dtype=float).reindex(codes).fillna(0.0)
+            ax.barh(y + h / 2, w * 100, h, color=PALETTE[1], label=t("charts.weight", locale))
+        ax.barh(y - h / 2 if weights is not None else y, rc * 100, h, color=PALETTE[4],
+                label=t("charts.risk_share", locale))
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.set_title(title or t("charts.risk_contribution", locale))
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower right")
+    return _finish(fig, locale)
+
+
+def stress_bars(table: pd.DataFrame, locale: str = "en", title: str | None = None,
+                currency: str | None = None) -> Figure:
+    """Scenario returns from :func:`wealthlib.analytics.stress` (bars in percent, P&L in currency beside
+    them); scenarios the data do not cover are listed and marked so."""
+    rows = table.reset_index(drop=True)
+    y = np.arange(len(rows))
+    with house_style(locale):
+        fig = _figure(locale, (8.0, max(2.5, 0.5 * len(rows) + 1.2)))
+        ax = fig.add_subplot()
+        covered = rows["covered"].to_numpy(dtype=bool)
+        pct = rows["return_pct"].where(covered, 0.0).to_numpy(dtype=float)
+        ax.barh(y, pct, 0.6, color=[LOSS if v < 0 else GAIN for v in pct])
+        span = max(1.0, float(np.nanmax(np.abs(pct))) if len(pct) else 1.0)
+        for yy, ok, v, pnl in zip(y, covered, pct, rows["pnl"]):
+            if ok:
+                money = f" ({currency} {pnl:,.0f})" if currency else f" ({pnl:,.0f})"
+                ax.text(v + (0.02 * span if v >= 0 else -0.02 * span), yy, f"{v:.1f}%{money}", va="center",
+                        ha="left" if v >= 0 else "right", fontsize=8)
+            else:
+                ax.text(0.02 * span, yy, t("charts.no_data", locale), va="center", ha="left", fontsize=8,
+                        color="#777777", style="italic")
+        ax.set_xlim(-span * 1.6, span * 0.6 if (pct > 0).any() or not covered.all() else span * 0.25)
+        ax.axvline(0, color="#444444", linewidth=0.8)
+        ax.set_yticks(y, rows["name"].tolist())
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.set_xlabel(t("charts.return_pct", locale))
+        ax.set_title(title or t("charts.stress", locale))
+        ax.grid(axis="y", visible=False)
+    return _finish(fig, locale)
+
+
+def projection_fan(projection, locale: str = "en", title: str | None = None) -> Figure:
+    """Percentile fan (5–95, 25–75, median) from :func:`wealthlib.analytics.project`, with each goal marked."""
+    fan = projection.fan
+    years = fan.index.to_numpy()
+    with house_style(locale):
+        fig = _figure(locale)
+        ax = fig.add_subplot()
+        ax.fill_between(years, fan[5], fan[95], color=PALETTE[0], alpha=0.15, linewidth=0,
+                        label=t("charts.band_5_95", locale))
+        ax.fill_between(years, fan[25], fan[75], color=PALETTE[0], alpha=0.30, linewidth=0,
+                        label=t("charts.band_25_75", locale))
+        ax.plot(years, fan[50], color=PALETTE[0], label=t("charts.median", locale))
+        for name, g in projection.goals.iterrows():
+            ax.plot([g["years"]], [g["amount"]], marker="D", color=PALETTE[2], linestyle="none")
+            ax.annotate(f"{t('charts.goal', locale, name=name)}  {g['probability']:.0%}",
+                        (g["years"], g["amount"]), textcoords="offset points", xytext=(6, 6), fontsize=8)
+        ax.set_xlim(years[0], years[-1])
+        ax.set_xlabel(t("charts.year", locale))
+        ax.set_ylabel(t("charts.value", locale))
+        ax.yaxis.set_major_formatter(FuncFormatter(_money))
+        ax.set_title(title or t("charts.projection", locale))
+        ax.legend(loc="upper left")
+    return _finish(fig, locale)
+
+
+def _render(fig: Figure, fmt: str, dpi: float) -> bytes:
+    locale = getattr(fig, "wealthlib_locale", "en")
+    buf = io.BytesIO()
+    with house_style(locale):
+        # no wall-clock in outputs: same figure, same bytes
+        meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}.get(fmt)
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
+    return buf.getvalue()
+
+
+def to_png(fig: Figure, dpi: float = 150) -> bytes:
+    """The figure as PNG bytes."""
+    return _render(fig, "png", dpi)
+
+
+def to_svg(fig: Figure) -> str:
+    """The figure as SVG text (glyphs as paths: no font needed to view it)."""
+    return _render(fig, "svg", 72).decode("utf-8")
+
+
+def to_pdf(fig: Figure) -> bytes:
+    """The figure as PDF bytes (fonts embedded)."""
+    return _render(fig, "pdf", 72)
