@@ -144,8 +144,8 @@ def cumulative_growth(values, locale: str = "en", title: str | None = None) -> F
         ax.set_ylabel(t("charts.value", locale))
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
         ax.legend(loc="upper left")
-        fig.text(0.01, 0.005, t("charts.hypothetical", locale), fontsize=7.5, color="#666666", ha="left",
-                 va="bottom")
+        # a figure-level caption: constrained layout keeps room for it below the tick labels
+        fig.supxlabel(t("charts.hypothetical", locale), fontsize=7.5, color="#666666", x=0.01, ha="left")
     return _finish(fig, locale)
 
 
@@ -270,9 +270,11 @@ def projection_fan(projection, locale: str = "en", title: str | None = None) -> 
                         label=t("charts.band_25_75", locale))
         ax.plot(years, fan[50], color=PALETTE[0], label=t("charts.median", locale))
         for name, g in projection.goals.iterrows():
-            ax.plot([g["years"]], [g["amount"]], marker="D", color=PALETTE[2], linestyle="none")
-            ax.annotate(f"{t('charts.goal', locale, name=name)}  {g['probability']:.0%}",
-                        (g["years"], g["amount"]), textcoords="offset points", xytext=(6, 6), fontsize=8)
+            ax.plot([g["years"]], [g["amount"]], marker="D", color=PALETTE[2], linestyle="none", clip_on=False)
+            at_end = g["years"] >= years[-1] - 0.5
+            ax.annotate(t("charts.goal", locale, name=name, probability=f"{g['probability']:.0%}"),
+                        (g["years"], g["amount"]), textcoords="offset points", xytext=(-6 if at_end else 6, 6),
+                        ha="right" if at_end else "left", fontsize=8)
         ax.set_xlim(years[0], years[-1])
         ax.set_xlabel(t("charts.year", locale))
         ax.set_ylabel(t("charts.value", locale))
