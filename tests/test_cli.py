@@ -110,3 +110,38 @@ def test_market_info_lists_real_and_modeled_series():
 
 def _first_client() -> str:
     return sorted((ROOT / "params" / "clients").glob("*.yaml"))[0].stem
+
+
+def test_allocate_json_is_suitable_and_fully_invested():
+    proc = run("allocate", "lin", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    for key in ("weights", "expected_return", "volatility", "binding", "status"):
+        assert key in data
+    assert data["status"] == "optimal"
+    weights = data["weights"]
+    assert abs(sum(weights.values()) - 1.0) < 1e-6
+    # lin is 穩健型 (ceiling RR3) and holds SP500 (RR4) today: the proposal must sell all of it
+    import yaml
+
+    shelf = yaml.safe_load((ROOT / "params" / "products.yaml").read_text(encoding="utf-8"))
+    grade = {p["code"]: p["grade"] for p in shelf["products"]}
+    assert data["ceiling"] == 3
+    assert all(w <= 1e-6 for code, w in weights.items() if grade[code] > 3)
+    assert data["trades"]["SP500"] < -0.3
+
+
+def test_allocate_explains_an_infeasible_client(params_copy: Path, tmp_path: Path):
+    clients = params_copy / "clients"
+    text = (clients / "zhang.yaml").read_text(encoding="utf-8")
+    import yaml
+
+    data = yaml.safe_load(text)
+    data["id"] = "nobonds"
+    data["restrictions"] = {"excluded_products": [], "excluded_classes": ["bond"]}
+    (clients / "nobonds.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    proc = run("--params", str(params_copy), "allocate", "nobonds", cwd=tmp_path)
+    assert proc.returncode == 1
+    # 保守型 may hold at most 40% cash and nothing above RR2; with bonds excluded nothing can fill the rest
+    assert "No allocation satisfies every constraint" in proc.stderr
+    assert "class 保守型" in proc.stderr and "the client excludes the asset class bond" in proc.stderr

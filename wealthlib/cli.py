@@ -168,6 +168,56 @@ def market_info(as_json: bool = typer.Option(False, "--json")) -> None:
     out.print(t)
 
 
+# --------------------------------------------------------------------------------------------- allocate
+@app.command()
+def allocate(
+    client: str = typer.Argument(..., help="Client id under params/clients, or a path to a client YAML file."),
+    objective: Optional[str] = typer.Option(None, "--objective", help="mean_variance | max_return | min_cvar | risk_parity | min_variance (default: the policy's)."),
+    as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Market data are cut at this date (YYYY-MM-DD)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: weights, expected_return, volatility, binding, status, …"),
+) -> None:
+    """Propose a suitable allocation for one client on the shelf (re-solved in milliseconds)."""
+    from .allocate import OBJECTIVES
+    from .context import advise, load_context
+
+    if objective is not None and objective not in OBJECTIVES:
+        raise InputError("--objective", "", f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
+    ctx = load_context(state.params, _as_of(as_of))
+    c = _client(client)
+    prof, alloc = advise(ctx, c, objective=objective, require_valid_kyc=False)
+    if as_json:
+        data = alloc.to_json_dict()
+        data.update(client=c.id, risk_class=prof.final_class, ceiling=prof.ceiling, as_of=str(ctx.as_of),
+                    kyc_expired=prof.kyc_expired, estimator=ctx.estimates.method, data_vintage=ctx.data_vintage)
+        out.print_json(json.dumps(data))
+        return
+    _print_allocation(c, prof, alloc, ctx)
+
+
+def _print_allocation(c, prof, alloc, ctx) -> None:
+    name = ctx.policy.risk_class(prof.final_class).name(c.locale)
+    t = Table(title=f"{c.id} — {name} (ceiling RR{prof.ceiling}), {alloc.objective}, as of {ctx.as_of}")
+    for col in ["product", "class", "grade", "current", "proposed", "trade"]:
+        t.add_column(col, justify="right" if col in ("current", "proposed", "trade") else "left")
+    grades = ctx.shelf.grades()
+    classes = ctx.shelf.asset_classes()
+    for code, w in alloc.weights.items():
+        trade = 0.0 if alloc.trades is None else float(alloc.trades.get(code, 0.0))
+        cur = w - trade  # trades are proposed minus current
+        if w < 1e-6 and abs(cur) < 1e-6:
+            continue
+        t.add_row(code, classes[code], f"RR{grades[code]}", f"{cur:.1%}", f"{w:.1%}", f"{trade:+.1%}")
+    out.print(t)
+    out.print(f"expected return {alloc.expected_return:.2%} a year, volatility {alloc.volatility:.2%} "
+              f"({ctx.estimates.method}); status {alloc.status} via {alloc.solver}", markup=False)
+    if prof.kyc_expired:
+        out.print(f"note: KYC expired on {prof.kyc_expiry}; a new proposal needs a reassessment", markup=False)
+    for b in alloc.binding:
+        out.print(f"binding: {b}", markup=False)
+    for n in alloc.notes:
+        out.print(f"note: {n}", markup=False)
+
+
 # --------------------------------------------------------------------------------------------- demo
 @app.command()
 def demo(
