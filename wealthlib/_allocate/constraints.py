@@ -60,6 +60,16 @@ class Vars:
         self.w = cp.Variable(n, name="w")
         self.t = cp.Variable(n, name="t")
         self.p: dict[str, cp.Parameter] = {}
+        self._last: dict[str, np.ndarray] = {}
+
+    def set(self, name: str, value) -> None:
+        """Set a parameter's value, skipping cvxpy's validation when it has not changed."""
+        value = np.asarray(value, dtype=float) if not np.isscalar(value) else float(value)
+        last = self._last.get(name)
+        if last is not None and np.shape(last) == np.shape(value) and np.array_equal(last, value):
+            return
+        self.p[name].value = value
+        self._last[name] = np.array(value, copy=True)
 
     def param(self, name: str, shape=(), **kw) -> cp.Parameter:
         if name not in self.p:
@@ -125,9 +135,9 @@ class AssetClassBands(Constraint):
 
     def values(self, spec: AllocationSpec, v: Vars) -> None:
         lo, hi = self.arrays(spec)
-        v.p["G"].value = spec.class_matrix()
-        v.p["band_lo"].value = lo
-        v.p["band_hi"].value = hi
+        v.set("G", spec.class_matrix())
+        v.set("band_lo", lo)
+        v.set("band_hi", hi)
 
     def groups(self, spec: AllocationSpec) -> list[Group]:
         out = []
@@ -277,8 +287,8 @@ class LiquidityReserve(Constraint):
         return np.array([1.0 if a == spec.cash_class else 0.0 for a in spec.asset_classes])
 
     def values(self, spec, v) -> None:
-        v.p["cash_row"].value = self.row(spec)
-        v.p["cash_min"].value = float(max(0.0, spec.cash_min))
+        v.set("cash_row", self.row(spec))
+        v.set("cash_min", float(max(0.0, spec.cash_min)))
 
     def groups(self, spec):
         if spec.cash_min <= 0:
@@ -316,11 +326,11 @@ class Turnover(Constraint):
         return spec.current_weights if spec.current_weights is not None else np.zeros(spec.n)
 
     def values(self, spec, v) -> None:
-        v.p["w0"].value = self.w0(spec)
+        v.set("w0", self.w0(spec))
         if self.active(spec):
-            v.p["turnover_rhs"].value = max(0.0, 2 * spec.turnover_limit - spec.off_shelf_weight)
+            v.set("turnover_rhs", max(0.0, 2 * spec.turnover_limit - spec.off_shelf_weight))
         else:
-            v.p["turnover_rhs"].value = 4.0
+            v.set("turnover_rhs", 4.0)
 
     def groups(self, spec):
         if not self.active(spec):
@@ -356,8 +366,8 @@ class ForeignCurrencyCap(Constraint):
         return spec.max_foreign is not None and spec.foreign_mask().any()
 
     def values(self, spec, v) -> None:
-        v.p["fx_row"].value = spec.foreign_mask()
-        v.p["fx_cap"].value = float(spec.max_foreign) if self.active(spec) else 1.0
+        v.set("fx_row", spec.foreign_mask())
+        v.set("fx_cap", float(spec.max_foreign) if self.active(spec) else 1.0)
 
     def groups(self, spec):
         if not self.active(spec):

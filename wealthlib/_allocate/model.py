@@ -172,41 +172,42 @@ def _set_values(model: _Compiled, spec: AllocationSpec, objective: str, lower: n
     p = model.v.p
     if objective == "risk_parity":
         idx = model.eligible
-        p["F"].value = spec.cov_factor[idx]
+        model.v.set("F", spec.cov_factor[idx])
         if model.idio:
-            p["d"].value = np.sqrt(spec.idio_var[idx])
-        p["upper"].value = upper[idx]
-        p["lower"].value = lower[idx]
+            model.v.set("d", np.sqrt(spec.idio_var[idx]))
+        model.v.set("upper", upper[idx])
+        model.v.set("lower", lower[idx])
         lo, hi = AssetClassBands.arrays(spec)
-        p["G"].value = spec.class_matrix()[:, idx]
-        p["band_lo"].value, p["band_hi"].value = lo, hi
-        p["cash_row"].value = LiquidityReserve.row(spec)[idx]
-        p["cash_min"].value = float(max(0.0, spec.cash_min))
-        p["fx_row"].value = spec.foreign_mask()[idx]
-        p["fx_cap"].value = float(spec.max_foreign) if ForeignCurrencyCap.active(spec) else 1.0
+        model.v.set("G", spec.class_matrix()[:, idx])
+        model.v.set("band_lo", lo)
+        model.v.set("band_hi", hi)
+        model.v.set("cash_row", LiquidityReserve.row(spec)[idx])
+        model.v.set("cash_min", float(max(0.0, spec.cash_min)))
+        model.v.set("fx_row", spec.foreign_mask()[idx])
+        model.v.set("fx_cap", float(spec.max_foreign) if ForeignCurrencyCap.active(spec) else 1.0)
         return
-    p["lower"].value = lower
-    p["upper"].value = upper
+    model.v.set("lower", lower)
+    model.v.set("upper", upper)
     for c in POLICY_CONSTRAINTS[1:]:
         c.values(spec, model.v)
-    p["F"].value = spec.cov_factor
+    model.v.set("F", spec.cov_factor)
     if model.idio:
-        p["d"].value = np.sqrt(spec.idio_var)
+        model.v.set("d", np.sqrt(spec.idio_var))
     c = float(spec.transaction_cost)
     if objective == "mean_variance":
         s = 2.0 / spec.risk_aversion
-        p["mu"].value = s * spec.mu
-        p["cost"].value = s * c
+        model.v.set("mu", s * spec.mu)
+        model.v.set("cost", s * c)
     elif objective == "min_variance":
-        p["cost"].value = 0.0
+        model.v.set("cost", 0.0)
     elif objective == "max_return":
-        p["mu"].value = spec.mu
-        p["cost"].value = c
-        p["sigma"].value = float(vol_cap)
+        model.v.set("mu", spec.mu)
+        model.v.set("cost", c)
+        model.v.set("sigma", float(vol_cap))
     elif objective == "min_cvar":
-        p["R"].value = spec.scenarios
-        p["cvar_scale"].value = 1.0 / ((1.0 - spec.cvar_alpha) * spec.scenarios.shape[0])
-        p["cost"].value = c
+        model.v.set("R", spec.scenarios)
+        model.v.set("cvar_scale", 1.0 / ((1.0 - spec.cvar_alpha) * spec.scenarios.shape[0]))
+        model.v.set("cost", c)
 
 
 # ------------------------------------------------------------------------------------------------- solving

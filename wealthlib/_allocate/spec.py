@@ -82,7 +82,7 @@ class AllocationSpec:
     risk_aversion: float = 1.0
     volatility_cap: float | None = None
     cvar_alpha: float = 0.95
-    class_label: str = "the client's class"
+    class_label: str = "of the client"
     portfolio_value: float | None = None
     objective: str = "mean_variance"
 
