@@ -34,6 +34,12 @@ market_app = typer.Typer(help="The market data.", no_args_is_help=True)
 app.add_typer(score_app, name="score")
 app.add_typer(market_app, name="market")
 
+from .cli_batch import batch_app  # noqa: E402  (sub-commands live in their own modules)
+from .cli_book import book_app  # noqa: E402
+
+app.add_typer(batch_app, name="batch")
+app.add_typer(book_app, name="book")
+
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
