@@ -383,3 +383,31 @@ def test_allocate_real_objects():
         assert all(grades[c] <= profile.ceiling for c, x in a.weights.items() if x > 0)
         assert (a.trade_amounts is not None) == (client.portfolio_value() > 0)
     assert solved > 0
+
+
+# ---------------------------------------------------------------------------------------- product caps
+
+
+def test_product_caps_bound_each_named_product(sp500):
+    r, mu, _ = sp500
+    top = list(mu.sort_values(ascending=False).index[:3])  # the products an aggressive client would pile into
+    spec = _plain(sp500, risk_aversion=0.5, product_caps={c: 0.05 for c in top})
+    a = solve(spec, "mean_variance")
+    assert all(a.weights[c] <= 0.05 + 1e-6 for c in top)
+    assert any(b == f"{top[0]} at its per-product cap 5%" for b in a.binding)
+    free = solve(_plain(sp500, risk_aversion=0.5), "mean_variance")
+    assert free.weights[top[0]] > 0.05 + 1e-3  # the cap changed something
+
+
+def test_product_caps_that_cannot_reach_full_investment_are_named(sp500):
+    r, mu, _ = sp500
+    spec = _plain(sp500, product_caps={c: 0.01 for c in mu.index})
+    with pytest.raises(AllocationInfeasible) as exc:
+        solve(spec, "mean_variance")
+    assert "cap:products" in exc.value.conflicts
+    assert "policy caps" in str(exc.value) and "at 1% each" in str(exc.value)
+
+
+def test_product_caps_for_unknown_codes_are_refused(sp500):
+    with pytest.raises(ValueError, match=r"product_caps for unknown products \['NOPE'\]"):
+        _plain(sp500, product_caps={"NOPE": 0.1})

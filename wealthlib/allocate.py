@@ -142,6 +142,8 @@ def build_spec(
         ceiling=int(profile.ceiling),
         bands={c: tuple(b) for c, b in rc.bands.items()},
         max_product_weight=dict(rules.max_product_weight),
+        product_caps={c: rules.max_type_weight[shelf.get(c).type] for c in codes
+                      if shelf.get(c).type in rules.max_type_weight},
         excluded_products=frozenset(excluded_products),
         excluded_classes=frozenset(excluded_classes),
         cash_min=cash_min,

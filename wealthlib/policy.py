@@ -114,7 +114,8 @@ class EstimatorChoice(_Strict):
 
 class AllocationRules(_Strict):
     objective: Literal["mean_variance", "max_return", "min_cvar", "risk_parity"] = "mean_variance"
-    max_product_weight: dict[str, float] = Field(default_factory=dict)
+    max_product_weight: dict[str, float] = Field(default_factory=dict, description="asset class → cap per product")
+    max_type_weight: dict[str, float] = Field(default_factory=dict, description="product type → cap per product")
     min_position: float = Field(default=0.0, ge=0.0, lt=1.0)
     turnover_limit: float | None = Field(default=None, gt=0.0)
     transaction_cost: float = Field(default=0.0, ge=0.0, lt=0.1)

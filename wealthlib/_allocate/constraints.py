@@ -166,15 +166,21 @@ class AssetClassBands(Constraint):
 
 
 class MaxProductWeight(Constraint):
-    r"""Per-product cap by asset class: :math:`w_i \le m_{a(i)}` with a(i) the class of product i.
+    r"""Per-product cap: :math:`w_i \le \min(m_{a(i)}, c_i)` with a(i) the class of product i and
+    :math:`c_i` an optional cap of the product itself (``product_caps``, e.g. the policy's cap on every
+    single stock, whatever its class).
 
-    A per-product upper bound (merged into u). Diagnosis group ``cap:<class>`` per capped class.
+    A per-product upper bound (merged into u). Diagnosis group ``cap:<class>`` per capped class and
+    ``cap:products`` for the product caps.
     """
 
     key = "max_product_weight"
 
     def upper(self, spec: AllocationSpec) -> np.ndarray:
-        return np.array([min(1.0, spec.max_product_weight.get(a, 1.0)) for a in spec.asset_classes])
+        return np.array([
+            min(1.0, spec.max_product_weight.get(a, 1.0), spec.product_caps.get(code, 1.0))
+            for code, a in zip(spec.codes, spec.asset_classes)
+        ])
 
     def groups(self, spec: AllocationSpec) -> list[Group]:
         out = []
@@ -184,15 +190,26 @@ class MaxProductWeight(Constraint):
             if cap < 1 and idx:
                 out.append(Group(f"cap:{c}", f"policy caps each {c} product at {_pct(cap)}",
                                  lambda w, t, s, idx=idx, cap=cap: [w[idx] <= cap + s], order=30))
+        capped = [(spec.codes.index(code), cap) for code, cap in spec.product_caps.items() if cap < 1]
+        if capped:
+            idx = [i for i, _ in capped]
+            caps = np.array([cap for _, cap in capped])
+            names = _list([spec.codes[i] for i in idx])
+            out.append(Group("cap:products", f"policy caps {names} at {_pct(float(caps.max()))} each",
+                             lambda w, t, s, idx=idx, caps=caps: [w[idx] <= caps + s], order=31))
         return out
 
     def binding(self, spec, w, u, lower) -> list[str]:
         caps = self.upper(spec)
-        return [
-            f"{code} at the {a} per-product cap {_pct(caps[i])}"
-            for i, (code, a) in enumerate(zip(spec.codes, spec.asset_classes))
-            if caps[i] < 1 and caps[i] > 0 and u[i] >= caps[i] - 1e-12 and w[i] >= caps[i] - TOL
-        ]
+        out = []
+        for i, (code, a) in enumerate(zip(spec.codes, spec.asset_classes)):
+            if not (0 < caps[i] < 1 and u[i] >= caps[i] - 1e-12 and w[i] >= caps[i] - TOL):
+                continue
+            if spec.product_caps.get(code, 1.0) < spec.max_product_weight.get(a, 1.0):
+                out.append(f"{code} at its per-product cap {_pct(caps[i])}")
+            else:
+                out.append(f"{code} at the {a} per-product cap {_pct(caps[i])}")
+        return out
 
 
 class Suitability(Constraint):

@@ -68,6 +68,7 @@ class AllocationSpec:
     ceiling: int = 5
     bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     max_product_weight: Mapping[str, float] = field(default_factory=dict)
+    product_caps: Mapping[str, float] = field(default_factory=dict)  # code → cap, e.g. from a product-type rule
     excluded_products: frozenset[str] = frozenset()
     excluded_classes: frozenset[str] = frozenset()
     cash_min: float = 0.0
@@ -142,6 +143,10 @@ class AllocationSpec:
         s(self, "excluded_classes", frozenset(self.excluded_classes))
         s(self, "bands", dict(self.bands))
         s(self, "max_product_weight", dict(self.max_product_weight))
+        s(self, "product_caps", {str(k): float(v) for k, v in self.product_caps.items()})
+        unknown_caps = sorted(set(self.product_caps) - set(codes))
+        if unknown_caps:
+            raise ValueError(f"AllocationSpec: product_caps for unknown products {unknown_caps}")
         for c, (lo, hi) in self.bands.items():
             if c not in self.classes:
                 raise ValueError(f"AllocationSpec: band for unknown asset class {c!r}")
