@@ -8,11 +8,13 @@ reject them outright, before they are composed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
-from .errors import InputError, display_path
+from .errors import InputError, InputErrors, display_path
+
+T = TypeVar("T")
 
 MAX_BYTES = 1_000_000  # a client file is a few KB; anything this large is a mistake or an attack
 
@@ -85,3 +87,18 @@ def pydantic_errors(source: str, exc: Any) -> list[InputError]:
             msg = f"{msg}, got {err['input']!r}"
         out.append(InputError(source, loc, msg))
     return out
+
+
+def as_error(errors: list[InputError]) -> InputError | InputErrors:
+    """One problem as itself, several as :class:`InputErrors` (so ``wealth validate`` can list them all)."""
+    return errors[0] if len(errors) == 1 else InputErrors(errors)
+
+
+def validate_model(model: type[T], data: Any, source: str) -> T:
+    """``model.model_validate(data)`` with every pydantic problem turned into our errors naming ``source``."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise as_error(pydantic_errors(source, exc)) from None

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ._yaml import load_yaml, pydantic_errors
+from ._yaml import as_error, load_yaml, pydantic_errors
 from .errors import InputError, InputErrors, display_path
 
 __all__ = [
@@ -306,7 +306,7 @@ def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
 
 
 def _raise(errors: list[InputError]) -> None:
-    raise (errors[0] if len(errors) == 1 else InputErrors(errors))
+    raise as_error(errors)
 
 
 # --- loading ------------------------------------------------------------------------------------------------

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ._yaml import load_yaml, pydantic_errors
-from .errors import InputError, InputErrors, WealthError, display_path
+from ._yaml import load_yaml, validate_model
+from .errors import InputError, WealthError, display_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from .policy import EstimatorChoice
@@ -267,11 +267,7 @@ def load_views(path: str | Path) -> Views:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError(source, "", "expected a mapping with 'views'")
-    try:
-        views = Views.model_validate(data)
-    except ValidationError as exc:
-        errors = pydantic_errors(source, exc)
-        raise (errors[0] if len(errors) == 1 else InputErrors(errors)) from None
+    views = validate_model(Views, data, source)
     return views.model_copy(update={"source": source})
 
 

@@ -62,7 +62,6 @@ def t(key: str, locale: str, **fmt: Any) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 import datetime as _dt
-import math as _math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MISSING = "—"

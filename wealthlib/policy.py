@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ._yaml import load_yaml, pydantic_errors
-from .errors import InputError, InputErrors, display_path
+from ._yaml import load_yaml, validate_model
+from .errors import InputError, display_path
 
 Locale = Literal["en", "zh-TW", "zh-CN"]
 LOCALES: tuple[str, ...] = ("en", "zh-TW", "zh-CN")
@@ -186,9 +186,5 @@ def load_policy(path: str | Path = DEFAULT_POLICY) -> Policy:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError(source, "", "expected a mapping at the top level")
-    try:
-        policy = Policy.model_validate(data)
-    except ValidationError as exc:
-        errors = pydantic_errors(source, exc)
-        raise (errors[0] if len(errors) == 1 else InputErrors(errors)) from None
+    policy = validate_model(Policy, data, source)
     return policy.model_copy(update={"source": source})

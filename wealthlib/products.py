@@ -18,8 +18,8 @@ from typing import Iterator, Literal, Mapping
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ._yaml import load_yaml, pydantic_errors
-from .errors import InputError, InputErrors, display_path
+from ._yaml import as_error, load_yaml, pydantic_errors
+from .errors import InputError, display_path
 from .i18n import check_locale
 from .policy import LOCALES, Locale, Policy, load_policy
 
@@ -177,7 +177,7 @@ def load_shelf(path: str | Path = DEFAULT_SHELF, policy: Policy | None = None) -
             )
     if errors:
         errors.sort(key=lambda e: _field_key(e.field))
-        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+        raise as_error(errors)
     assert parsed is not None
     return Shelf(parsed.version, parsed.products, source, list(policy.asset_classes))
 

@@ -28,11 +28,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._yaml import load_yaml_text, pydantic_errors
+from ._yaml import as_error, load_yaml_text, validate_model
 from .clients import Client, Override
-from .errors import InputError, InputErrors
+from .errors import InputError
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -145,11 +145,7 @@ def load_questionnaire(name: str) -> Questionnaire:
         known = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
         raise InputError(source, "", f"no questionnaire {name!r}; shipped: {', '.join(known)}")
     data = load_yaml_text(ref.read_text(encoding="utf-8"), source)
-    try:
-        q = Questionnaire.model_validate(data)
-    except ValidationError as exc:
-        errors = pydantic_errors(source, exc)
-        raise (errors[0] if len(errors) == 1 else InputErrors(errors)) from None
+    q = validate_model(Questionnaire, data, source)
     if q.id != name:
         raise InputError(source, "id", f"must equal the file name {name!r}, got {q.id!r}")
     return q
@@ -176,7 +172,7 @@ def score_answers(q: Questionnaire, answers: Mapping[str, str], source: str = "a
             continue
         scores[item.dimension] += item.points(key_s)
     if errors:
-        raise (errors[0] if len(errors) == 1 else InputErrors(errors))
+        raise as_error(errors)
     return scores
 
 

@@ -37,7 +37,6 @@ import pandas as pd
 from . import diagnose
 from .constraints import (
     POLICY_CONSTRAINTS,
-    TOL,
     AssetClassBands,
     ForeignCurrencyCap,
     LiquidityReserve,
@@ -169,7 +168,6 @@ def clear_cache() -> None:
 
 def _set_values(model: _Compiled, spec: AllocationSpec, objective: str, lower: np.ndarray, upper: np.ndarray,
                 vol_cap: float | None) -> None:
-    p = model.v.p
     if objective == "risk_parity":
         idx = model.eligible
         model.v.set("F", spec.cov_factor[idx])
