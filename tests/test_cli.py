@@ -145,3 +145,19 @@ def test_allocate_explains_an_infeasible_client(params_copy: Path, tmp_path: Pat
     # 保守型 may hold at most 40% cash and nothing above RR2; with bonds excluded nothing can fill the rest
     assert "No allocation satisfies every constraint" in proc.stderr
     assert "class 保守型" in proc.stderr and "the client excludes the asset class bond" in proc.stderr
+
+
+def test_validate_catches_bands_the_shelf_cannot_meet(params_copy: Path, tmp_path: Path):
+    import yaml
+
+    policy_file = params_copy / "policy.yaml"
+    policy = yaml.safe_load(policy_file.read_text(encoding="utf-8"))
+    # 穩健型 (ceiling RR3) asked to hold ≥ 20% equity: every equity product on the shelf is RR4 or RR5
+    policy["ladders"]["tw3"]["classes"][1]["bands"]["equity"] = [0.20, 0.40]
+    policy_file.write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    proc = run("--params", str(params_copy), "validate", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (
+        "params/policy.yaml: ladders.tw3.classes.1.bands.equity: class moderate requires equity ≥ 20%, but the "
+        "shelf's equity products at or below grade 3 (none) can reach only 0% under the per-product caps"
+    ) in proc.stderr.splitlines()

@@ -48,6 +48,8 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
         shelf = load_shelf(params / "products.yaml", policy)
     except WealthError as exc:
         problems += _as_list(exc)
+    if policy is not None and shelf is not None:
+        problems += check_policy_against_shelf(policy, shelf)
     base = {(params / "policy.yaml").resolve(), (params / "products.yaml").resolve()}
 
     for f in files:
@@ -87,3 +89,30 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
                                f"{ov.risk_class!r} is not a class of ladder {policy.ladder} ({', '.join(policy.active.codes)})")
                 )
     return problems, len(set(files) | ({params / 'policy.yaml', params / 'products.yaml'} if not paths else set()))
+
+
+def check_policy_against_shelf(policy, shelf) -> list[InputError]:
+    """Every class of every ladder must be able to meet its band minimums with products it may hold.
+
+    A band minimum for an asset class is reachable only by products of that class graded at or below the
+    class's ceiling, each at most at its per-product cap. Catching this here turns a later "infeasible" for
+    every client of the class into one message about the policy file.
+    """
+    problems: list[InputError] = []
+    caps = policy.allocation.max_product_weight
+    type_caps = policy.allocation.max_type_weight
+    for lname, ladder in policy.ladders.items():
+        for i, rc in enumerate(ladder.classes):
+            for asset, (lo, _hi) in rc.bands.items():
+                if lo <= 0:
+                    continue
+                eligible = [p for p in shelf if p.asset_class == asset and p.grade <= rc.max_grade]
+                reach = sum(min(caps.get(asset, 1.0), type_caps.get(p.type, 1.0)) for p in eligible)
+                if reach + 1e-9 < lo:
+                    held = ", ".join(p.code for p in eligible) or "none"
+                    problems.append(InputError(
+                        policy.source or "policy.yaml", f"ladders.{lname}.classes.{i}.bands.{asset}",
+                        f"class {rc.code} requires {asset} ≥ {lo:.0%}, but the shelf's {asset} products at or below "
+                        f"grade {rc.max_grade} ({held}) can reach only {min(reach, 1.0):.0%} under the per-product caps",
+                    ))
+    return problems
