@@ -1,0 +1,815 @@
+"""The quarterly review of one client (DOMAIN.md §5): the object ``templates/quarterly_review.ipynb`` displays.
+
+``build_review(client, quarter="2018Q3")`` computes everything; the template only calls it and displays the
+tables and charts it returns (thin cells). Every item of §5, in order:
+
+cover and scope · market recap per asset class of the shelf · KYC status (an expired KYC is *flagged*, it does
+not block a review) · performance since the last review (opening value, contributions, withdrawals, income,
+fees, market gain, closing value) · time-weighted **and** money-weighted returns, both labelled, for the
+quarter, year to date and since inception, against the benchmark · attribution by asset class and holding ·
+risk (realized volatility, drawdown, concentration, stress on current holdings) · drift against the target with
+bands · rebalancing trades with costs and the suitability check re-run on every buy · goal progress · meeting
+notes and action items · disclosures.
+
+How the account is valued (:func:`valuation`, stated in every document)
+-----------------------------------------------------------------------
+The client file gives **holdings as values at the review's as-of date** (the quarter end) and dated
+**transactions**. Monthly product returns come from the shelf's market series (``Context.returns``, month-end
+to month-end, gross of product fees). Between month ends a product's level is interpolated geometrically
+(``L(t) = L(m−1)·(1+r_m)^(day/days_in_month)``).
+
+* **Positions** are rolled *backwards* from the holding value at the as-of date: between two valuation dates a
+  position's value scales with its product's level; on a buy date the value before the buy is the value after
+  it minus the amount bought (plus the amount sold on a sell). A position that would have to be negative before
+  a buy (the holding is worth less than the recorded purchases imply) is floored at zero and the difference is
+  recorded as an *implied withdrawal* — reported in the document, never hidden.
+* **Cash** (not invested in a product) is rolled *forwards* from the transactions: deposits, sells and income
+  add; buys, fees and withdrawals subtract; it earns nothing. A buy paid with more cash than the account holds
+  is recorded as an *implied contribution* of the shortfall.
+* Valuations are taken at every month end and every flow date from the day before the first transaction to
+  the as-of date; transactions after the as-of date are ignored. Performance over ``(start, end]`` then follows
+  :func:`wealthlib.analytics.performance` (deposits = contributions, withdrawals, income, fees).
+* **Benchmark** = the target allocation (the allocation engine's proposal for this client at the as-of date)
+  held at constant weights, rebalanced monthly, on the same product returns.
+
+Drift bands (DOMAIN.md §5, *practice*): ±3 percentage points around the target weight, or ±½ of the target
+weight for positions of 3% or less (a 2% target has a band of 1%–3%; a 0% target has no band: any holding of
+it is outside). Uninvested cash has a target of 0.
+
+Rebalancing: every position outside its band is traded back to its target weight; the net cash of those
+trades is spread over the in-band positions in proportion to their targets; if that would push one of them
+out of its band, the whole portfolio is brought to target. Each buy is re-checked with
+:func:`wealthlib.products.check_suitability` against the client's ceiling (and the client's exclusions); a buy
+that fails is dropped and shown as refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as _html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, WealthError
+from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .clients import Client
+    from .context import Context
+
+__all__ = [
+    "DRIFT_ABSOLUTE", "DRIFT_RELATIVE", "DRIFT_SMALL", "CASH", "Review", "ReviewError",
+    "band", "build_review", "parse_quarter", "valuation", "inputs_hash",
+]
+
+#: Drift band rule (DOMAIN.md §5 practice): ±3 points, or ±½ of the target for targets of 3% or less.
+DRIFT_ABSOLUTE = 0.03
+DRIFT_SMALL = 0.03
+DRIFT_RELATIVE = 0.5
+#: The pseudo-code of uninvested cash in position tables.
+CASH = "CASH"
+DRIFT_BANDS_VERSION = "practice-§5 (±3 pts; ±½ weight at ≤3%)"
+
+_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+class ReviewError(WealthError):
+    """A review cannot be produced from these inputs (the message names the client file and the problem)."""
+
+
+def parse_quarter(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``"2018Q3"`` → (previous quarter end 2018-06-30, quarter end 2018-09-30)."""
+    m = _QUARTER_RE.match(str(quarter))
+    if not m:
+        raise InputError("quarter", "", f"{quarter!r} is not a quarter like 2018Q3")
+    year, q = int(m.group(1)), int(m.group(2))
+    end = pd.Timestamp(year=year, month=3 * q, day=1) + pd.offsets.MonthEnd(0)
+    start = end - pd.offsets.QuarterEnd(1)
+    return start, end
+
+
+def band(target: float) -> float:
+    """Half-width of the drift band around ``target`` (a weight)."""
+    return DRIFT_ABSOLUTE if target > DRIFT_SMALL + 1e-12 else DRIFT_RELATIVE * max(target, 0.0)
+
+
+def inputs_hash(*paths: str | Path, extra: str = "") -> str:
+    """SHA-256 (first 16 hex digits) over the bytes of ``paths`` and ``extra``: what a document was made from."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(Path(p).name.encode())
+        h.update(b"\0")
+        h.update(Path(p).read_bytes())
+        h.update(b"\0")
+    h.update(extra.encode())
+    return h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------- valuation
+
+
+def _levels(returns: pd.DataFrame) -> pd.DataFrame:
+    idx = (1.0 + returns.fillna(0.0)).cumprod()
+    first = returns.index[0] - pd.offsets.MonthEnd(1)
+    base = pd.DataFrame([[1.0] * returns.shape[1]], index=[first], columns=returns.columns)
+    return pd.concat([base, idx])
+
+
+def _level_at(levels: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
+    """Product levels at any date: month-end values, geometric interpolation inside a month."""
+    me = when + pd.offsets.MonthEnd(0)
+    if me not in levels.index:
+        raise InputError("market", str(when.date()), "no product returns for this month (data end "
+                         f"{levels.index[-1].date()})")
+    if when == me:
+        return levels.loc[me]
+    prev = me - pd.offsets.MonthEnd(1)
+    if prev not in levels.index:
+        raise InputError("market", str(when.date()), "no product returns before this date")
+    frac = when.day / me.day
+    return levels.loc[prev] * (levels.loc[me] / levels.loc[prev]) ** frac
+
+
+@dataclass
+class Valuation:
+    """The account rolled over time (see the module docstring)."""
+
+    values: pd.Series            # account value after the day's flows, by valuation date
+    positions: pd.DataFrame      # value of each product (and CASH) after the day's flows
+    flows: pd.DataFrame          # date, amount (> 0), kind (contribution/withdrawal/income/fee), note
+    trades: pd.DataFrame         # date, product, buy (+) / sell (−) amount, income amount: per product
+    implied: list[tuple[pd.Timestamp, str, str, float]]  # (date, kind, product or CASH, amount)
+    opening_date: pd.Timestamp
+
+
+def valuation(client: "Client", returns: pd.DataFrame, as_of: pd.Timestamp | date | str) -> Valuation:
+    """Value the client's account at month ends and flow dates up to ``as_of`` (holdings = values at ``as_of``)."""
+    as_of = pd.Timestamp(as_of)
+    src = client.source or client.id
+    txs = [tx for tx in client.transactions if pd.Timestamp(tx.date) <= as_of]
+    holdings = client.holding_values()
+    codes = sorted(set(holdings) | {tx.product for tx in txs if tx.product and tx.type in ("buy", "sell")})
+    missing = [c for c in codes if c not in returns.columns]
+    if missing:
+        raise InputError(src, f"holdings.{missing[0]}", "no market returns for this product on the shelf")
+    levels = _levels(returns[codes] if codes else returns.iloc[:, :0])
+    if txs:
+        opening = pd.Timestamp(min(tx.date for tx in txs)) - pd.Timedelta(days=1)
+    else:
+        opening = pd.Timestamp(year=as_of.year - 1, month=12, day=31)
+    month_ends = pd.date_range(opening + pd.offsets.MonthEnd(0), as_of, freq="ME")
+    dates = sorted({opening, *month_ends, *(pd.Timestamp(tx.date) for tx in txs), as_of})
+    dates = [d for d in dates if opening <= d <= as_of]
+    lv = {d: _level_at(levels, d) for d in dates} if codes else {d: pd.Series(dtype=float) for d in dates}
+
+    net = {c: {d: 0.0 for d in dates} for c in codes}  # product buys (+) / sells (−) per date
+    for tx in txs:
+        if tx.type == "buy":
+            net[tx.product][pd.Timestamp(tx.date)] += tx.amount
+        elif tx.type == "sell":
+            net[tx.product][pd.Timestamp(tx.date)] -= tx.amount
+
+    implied: list[tuple[pd.Timestamp, str, str, float]] = []
+    pos = pd.DataFrame(0.0, index=pd.DatetimeIndex(dates), columns=[*codes, CASH])
+    for c in codes:  # backwards from the holding value at as_of
+        v = float(holdings.get(c, 0.0))
+        for k in range(len(dates) - 1, -1, -1):
+            d = dates[k]
+            pos.at[d, c] = v
+            before = v - net[c][d]
+            if abs(before) < 0.5:  # amounts are recorded to the cent: rounding, not a position
+                before = 0.0
+            if before < 0.0:
+                implied.append((d, "withdrawal", c, -before))
+                before = 0.0
+            before = max(before, 0.0)
+            if k > 0:
+                g = float(lv[d][c] / lv[dates[k - 1]][c])
+                v = before / g
+
+    cash = 0.0
+    flows = []
+    by_day: dict[pd.Timestamp, list] = {}
+    for tx in txs:
+        by_day.setdefault(pd.Timestamp(tx.date), []).append(tx)
+    for d in dates:
+        for tx in by_day.get(d, []):
+            kind = {"deposit": "contribution", "withdrawal": "withdrawal", "income": "income", "fee": "fee"}.get(tx.type)
+            if kind:
+                flows.append({"date": d, "amount": float(tx.amount), "kind": kind, "note": ""})
+            sign = {"deposit": 1, "sell": 1, "income": 1, "buy": -1, "fee": -1, "withdrawal": -1}[tx.type]
+            cash += sign * float(tx.amount)
+        if cash < -1e-9:
+            implied.append((d, "contribution", CASH, -cash))
+            cash = 0.0
+        pos.at[d, CASH] = cash
+    for d, kind, code, amount in implied:
+        if amount > 1e-9:
+            flows.append({"date": d, "amount": float(amount), "kind": kind, "note": f"implied:{code}"})
+    flows_df = pd.DataFrame(flows, columns=["date", "amount", "kind", "note"])
+    if len(flows_df):
+        flows_df = flows_df.sort_values("date", kind="stable").reset_index(drop=True)
+    trades = pd.DataFrame(
+        [{"date": pd.Timestamp(tx.date), "product": tx.product,
+          "net": tx.amount if tx.type == "buy" else -tx.amount if tx.type == "sell" else 0.0,
+          "income": tx.amount if tx.type == "income" else 0.0}
+         for tx in txs if tx.product],
+        columns=["date", "product", "net", "income"],
+    )
+    pos = pos.round(2)  # to the cent, as amounts are recorded
+    values = pos.sum(axis=1).round(2)
+    return Valuation(values=values, positions=pos, flows=flows_df, trades=trades, implied=implied,
+                     opening_date=opening)
+
+
+# --------------------------------------------------------------------------------------------- the review
+
+
+@dataclass
+class Review:
+    """Everything the quarterly review shows; tables are localized DataFrames of display strings."""
+
+    client: "Client"
+    quarter: str
+    locale: str
+    ctx: "Context"
+    profile: Any
+    allocation: Any
+    start: pd.Timestamp
+    end: pd.Timestamp
+    valuation: Valuation
+    performance: dict[str, Any]          # quarter / ytd / inception -> analytics.Performance
+    benchmark: dict[str, float]          # same keys -> benchmark return over the same period
+    weights: pd.Series                   # current weights at the quarter end (products and CASH)
+    target: pd.Series                    # target weights (the engine's proposal)
+    drift: pd.DataFrame                  # code, current, target, drift, band, low, high, outside
+    rebalance: pd.DataFrame              # code, action, weight_change, amount, cost, grade, suitable, refused
+    attribution: pd.DataFrame            # code, asset_class, opening, closing, net_flows, gain, contribution
+    market: pd.DataFrame                 # product, asset class, quarter and YTD return
+    risk: dict[str, float]
+    stress: pd.DataFrame
+    goals: pd.DataFrame
+    meetings: pd.DataFrame
+    actions: list[dict[str, str]]
+    kyc: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    inputs_hash: str = ""
+
+    # ---- labels ---------------------------------------------------------------------------------------
+    def _t(self, key: str, **fmt: Any) -> str:
+        return t(f"documents.{key}", self.locale, **fmt)
+
+    def _money(self, x: float) -> str:
+        return fmt_money(x, self.client.base_currency, self.locale)
+
+    def _pct(self, x: float, signed: bool = False) -> str:
+        return fmt_pct(x, self.locale, 2, signed=signed)
+
+    def _name(self, code: str) -> str:
+        if code == CASH:
+            return self._t("review_uninvested_cash")
+        return self.ctx.shelf.get(code).name(self.locale)
+
+    def _class(self, code: str) -> str:
+        cls = "cash" if code == CASH else self.ctx.shelf.get(code).asset_class
+        return self._t(f"asset_{cls}")
+
+    @property
+    def title(self) -> str:
+        return f"{self._t('review_title')} {self.quarter} — {self.client.name}"
+
+    @property
+    def closing_value(self) -> float:
+        return float(self.performance["quarter"].closing_value)
+
+    # ---- the sections, each a small DataFrame ready to display --------------------------------------
+    def scope(self) -> pd.DataFrame:
+        c = self.client
+        rows = [
+            (self._t("field_client"), c.name),
+            (self._t("field_client_id"), c.id),
+            (self._t("field_advisor"), c.advisor),
+            (self._t("field_period"), f"{fmt_date(self.start + pd.Timedelta(days=1), self.locale)} – "
+                                      f"{fmt_date(self.end, self.locale)}"),
+            (self._t("field_accounts"), ", ".join(self._name(k) for k in self.weights.index if self.weights[k] > 0)
+             or "—"),
+            (self._t("field_base_currency"), c.base_currency),
+            (self._t("field_as_of"), fmt_date(self.end, self.locale)),
+            (self._t("col_closing_value"), self._money(self.closing_value)),
+        ]
+        return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
+
+    def market_recap(self) -> pd.DataFrame:
+        m = self.market
+        out = pd.DataFrame({
+            self._t("col_asset_class"): [self._t(f"asset_{a}") for a in m["asset_class"]],
+            self._t("col_product"): [self._name(c) for c in m["code"]],
+            self._t("period_quarter"): [self._pct(x, True) for x in m["quarter"]],
+            self._t("period_ytd"): [self._pct(x, True) for x in m["ytd"]],
+        })
+        return out
+
+    def market_by_class(self) -> pd.DataFrame:
+        g = self.market.groupby("asset_class", sort=False)[["quarter", "ytd"]].mean()
+        return pd.DataFrame({
+            self._t("col_asset_class"): [self._t(f"asset_{a}") for a in g.index],
+            self._t("period_quarter"): [self._pct(x, True) for x in g["quarter"]],
+            self._t("period_ytd"): [self._pct(x, True) for x in g["ytd"]],
+        })
+
+    def kyc_status(self) -> pd.DataFrame:
+        k = self.kyc
+        status = self._t("term_expired") if k["expired"] else (self._t("term_due_soon") if k["due_soon"]
+                                                               else self._t("term_valid"))
+        rows = [
+            (self._t("field_risk_class"), k["class_name"]),
+            (self._t("field_kyc_date"), fmt_date(k["date"], self.locale)),
+            (self._t("col_kyc_expiry"), fmt_date(k["expiry"], self.locale)),
+            (self._t("col_status"), ("⚠ " if k["expired"] else "") + status),
+        ]
+        if k["class_changed"]:
+            rows.append((self._t("col_change"), self._t("review_class_changed", old=k["previous_class_name"],
+                                                          new=k["class_name"])))
+        for flag in k["flags"]:
+            rows.append((self._t("field_flags"), flag))
+        return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
+
+    def performance_table(self) -> pd.DataFrame:
+        p = self.performance["quarter"]
+        rows = [
+            ("col_opening_value", p.opening_value), ("col_contributions", p.contributions),
+            ("col_withdrawals", p.withdrawals), ("col_income", p.income), ("col_fees", p.fees),
+            ("col_market_gain", p.market_gain), ("col_closing_value", p.closing_value),
+        ]
+        return pd.DataFrame([(self._t(k), self._money(v)) for k, v in rows],
+                            columns=[self._t("col_item"), self._t("col_amount")])
+
+    def returns_table(self) -> pd.DataFrame:
+        cols = {"quarter": "period_quarter", "ytd": "period_ytd", "inception": "period_since_inception"}
+        data = {self._t("col_item"): [t("analytics.twr", self.locale), t("analytics.mwr", self.locale),
+                                      f"{self._t('col_benchmark')} ({t('analytics.twr', self.locale)})",
+                                      self._t("review_excess_twr")]}
+        for key, label in cols.items():
+            p = self.performance[key]
+            b = self.benchmark[key]
+            data[self._t(label)] = [self._pct(p.twr, True), self._pct(p.mwr, True), self._pct(b, True),
+                                    self._pct(p.twr - b, True)]
+        return pd.DataFrame(data)
+
+    def attribution_by_holding(self) -> pd.DataFrame:
+        a = self.attribution
+        return pd.DataFrame({
+            self._t("col_product"): [self._name(c) if c != "FEES" else self._t("col_fees") for c in a["code"]],
+            self._t("col_asset_class"): [self._class(c) if c != "FEES" else "—" for c in a["code"]],
+            self._t("col_opening_value"): [self._money(x) for x in a["opening"]],
+            self._t("col_closing_value"): [self._money(x) for x in a["closing"]],
+            self._t("col_market_gain"): [self._money(x) for x in a["gain"]],
+            self._t("col_contribution"): [self._pct(x, True) for x in a["contribution"]],
+        })
+
+    def attribution_by_class(self) -> pd.DataFrame:
+        a = self.attribution.copy()
+        a["cls"] = [self._class(c) if c != "FEES" else self._t("col_fees") for c in a["code"]]
+        g = a.groupby("cls", sort=False)[["gain", "contribution"]].sum()
+        return pd.DataFrame({
+            self._t("col_asset_class"): list(g.index),
+            self._t("col_market_gain"): [self._money(x) for x in g["gain"]],
+            self._t("col_contribution"): [self._pct(x, True) for x in g["contribution"]],
+        })
+
+    def risk_table(self) -> pd.DataFrame:
+        r = self.risk
+        rows = [
+            (self._t("metric_realized_volatility"), self._pct(r["volatility"])),
+            (self._t("metric_max_drawdown"), self._pct(r["max_drawdown"])),
+            (self._t("review_largest_position"), f"{r['largest_name']}: {self._pct(r['largest_weight'])}"),
+            (self._t("review_concentration_hhi"), fmt_number(r["hhi"], self.locale, 3)),
+        ]
+        return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
+
+    def stress_table(self) -> pd.DataFrame:
+        s = self.stress
+        return pd.DataFrame({
+            self._t("col_scenario"): list(s["name"]),
+            self._t("col_loss_pct"): [self._pct(x, True) for x in s["return"]],
+            self._t("col_loss_amount"): [self._money(x) for x in s["pnl"]],
+        })
+
+    def drift_table(self) -> pd.DataFrame:
+        d = self.drift
+        yes, no = self._t("term_yes"), self._t("term_no")
+        return pd.DataFrame({
+            self._t("col_product"): [self._name(c) for c in d["code"]],
+            self._t("col_current_weight"): [self._pct(x) for x in d["current"]],
+            self._t("col_target_weight"): [self._pct(x) for x in d["target"]],
+            self._t("col_drift"): [self._pct(x, True) for x in d["drift"]],
+            self._t("col_band"): [f"{self._pct(lo)} – {self._pct(hi)}" for lo, hi in zip(d["low"], d["high"])],
+            self._t("col_outside_band"): [("⚠ " + yes) if o else no for o in d["outside"]],
+        })
+
+    def rebalance_table(self) -> pd.DataFrame:
+        r = self.rebalance
+        if r.empty:
+            return pd.DataFrame({self._t("col_item"): [self._t("review_no_rebalancing")]})
+        act = {"buy": self._t("term_buy"), "sell": self._t("term_sell")}
+        return pd.DataFrame({
+            self._t("col_product"): [self._name(c) for c in r["code"]],
+            self._t("col_action"): [act[a] for a in r["action"]],
+            self._t("col_amount"): [self._money(abs(x)) for x in r["amount"]],
+            self._t("col_cost"): [self._money(x) for x in r["cost"]],
+        })
+
+    def suitability_table(self) -> pd.DataFrame:
+        r = self.rebalance[self.rebalance["action"] == "buy"] if not self.rebalance.empty else self.rebalance
+        if r.empty:
+            return pd.DataFrame({self._t("col_item"): [self._t("review_no_buys")]})
+        from .disclosures import grade_label
+
+        jur = self.ctx.policy.jurisdiction
+        return pd.DataFrame({
+            self._t("col_product"): [self._name(c) for c in r["code"]],
+            self._t("col_grade"): [grade_label(int(g), jur) for g in r["grade"]],
+            self._t("col_ceiling"): [grade_label(int(self.profile.ceiling), jur)] * len(r),
+            self._t("col_suitable"): [self._t("term_within_ceiling") if ok else "⚠ " + self._t("term_above_ceiling")
+                                      for ok in r["suitable"]],
+        })
+
+    def goals_table(self) -> pd.DataFrame:
+        g = self.goals
+        if g.empty:
+            return pd.DataFrame({self._t("col_item"): [self._t("book_none")]})
+        yes, no = self._t("term_yes"), self._t("term_no")
+        return pd.DataFrame({
+            self._t("col_goal"): list(g["name"]),
+            self._t("col_target_amount"): [self._money(x) for x in g["target"]],
+            self._t("col_target_year"): [str(y) for y in g["year"]],
+            self._t("review_funded"): [self._pct(x) for x in g["funded"]],
+            self._t("review_required_return"): [self._pct(x) for x in g["required"]],
+            self._t("review_on_track"): [yes if ok else "⚠ " + no for ok in g["on_track"]],
+        })
+
+    def meetings_table(self) -> pd.DataFrame:
+        m = self.meetings
+        if m.empty:
+            return pd.DataFrame({self._t("col_item"): [self._t("review_no_contact")]})
+        return pd.DataFrame({
+            self._t("field_date"): [fmt_date(d, self.locale) for d in m["date"]],
+            self._t("review_channel"): list(m["channel"]),
+            self._t("review_note"): list(m["note"]),
+        })
+
+    def actions_table(self) -> pd.DataFrame:
+        if not self.actions:
+            return pd.DataFrame({self._t("col_item"): [self._t("book_none")]})
+        return pd.DataFrame({
+            self._t("col_item"): [a["item"] for a in self.actions],
+            self._t("col_owner"): [a["owner"] for a in self.actions],
+            self._t("col_due"): [a["due"] for a in self.actions],
+        })
+
+    def disclosures(self) -> list[str]:
+        from .disclosures import complaint_channel, general_disclosures
+
+        jur = self.ctx.policy.jurisdiction
+        return [self._t("review_not_statement"), *general_disclosures(self.locale, jur),
+                complaint_channel(self.locale, jur, firm=self.ctx.policy.firm)]
+
+    def method_notes(self) -> list[str]:
+        return [self._t("review_method_valuation"), self._t("review_method_benchmark"),
+                self._t("review_method_bands"), *self.notes]
+
+    # ---- HTML of each section, in the order of DOMAIN.md §5 (what the template cells display) ----------
+    SECTIONS = ("scope", "market_recap", "kyc", "performance", "returns", "attribution", "risk", "drift",
+                "rebalancing", "goals", "meeting", "disclosures", "method")
+
+    def section_html(self, key: str) -> str:
+        """One section as HTML: a heading and escaped tables/lists (client text is never markup)."""
+        h = lambda k: f"<h2>{_html.escape(self._t(k))}</h2>"  # noqa: E731
+        h3 = lambda k: f"<h3>{_html.escape(self._t(k))}</h3>"  # noqa: E731
+        if key == "scope":
+            return f"<h1>{_html.escape(self.title)}</h1>" + h("review_scope") + html_table(self.scope())
+        if key == "market_recap":
+            return h("review_market_recap") + html_table(self.market_by_class()) + html_table(self.market_recap())
+        if key == "kyc":
+            return h("review_client_changes") + html_table(self.kyc_status())
+        if key == "performance":
+            return h("review_performance") + html_table(self.performance_table())
+        if key == "returns":
+            return h("review_returns") + html_table(self.returns_table())
+        if key == "attribution":
+            return (h("review_attribution") + html_table(self.attribution_by_class())
+                    + html_table(self.attribution_by_holding()))
+        if key == "risk":
+            return (h("review_risk") + html_table(self.risk_table()) + h3("proposal_stress")
+                    + html_table(self.stress_table()))
+        if key == "drift":
+            return h("review_drift") + html_table(self.drift_table())
+        if key == "rebalancing":
+            return (h("review_rebalancing") + html_table(self.rebalance_table()) + h3("review_suitability_check")
+                    + html_table(self.suitability_table()))
+        if key == "goals":
+            return h("review_goals") + html_table(self.goals_table())
+        if key == "meeting":
+            return (h("review_meeting") + html_table(self.meetings_table()) + h3("review_action_items")
+                    + html_table(self.actions_table()))
+        if key == "disclosures":
+            return h("review_disclosures") + html_list(self.disclosures())
+        if key == "method":
+            return h3("review_method") + html_list(self.method_notes())
+        raise KeyError(f"unknown section {key!r}; use one of {', '.join(self.SECTIONS)}")
+
+    # ---- charts (matplotlib Figures from wealthlib.charts) ----------------------------------------------
+    def growth_figure(self):
+        from . import charts
+
+        p = self.performance["inception"]
+        sub = p.subperiods.dropna(subset=["return"])
+        idx = (1.0 + sub.set_index("date")["return"]).cumprod()
+        idx = idx[idx.index.isin(pd.date_range(idx.index.min(), self.end, freq="ME"))]
+        bench = self._benchmark_index().reindex(idx.index)
+        frame = pd.DataFrame({"current": idx / idx.iloc[0], "benchmark": bench / bench.iloc[0]}) if len(idx) else \
+            pd.DataFrame({"current": [1.0], "benchmark": [1.0]}, index=[self.end])
+        return charts.cumulative_growth(frame, self.locale, title=self._t("review_returns"))
+
+    def allocation_figure(self):
+        from . import charts
+
+        names = {c: self._name(c) for c in set(self.weights.index) | set(self.target.index)}
+        tgt = self.target.reindex(self.weights.index.union(self.target.index), fill_value=0.0)
+        cur = self.weights.reindex(tgt.index, fill_value=0.0)
+        return charts.allocation(cur, tgt, self.locale, names=names, title=self._t("review_drift"))
+
+    def _benchmark_index(self) -> pd.Series:
+        r = self.ctx.returns[self.target.index] @ self.target
+        return (1.0 + r).cumprod()
+
+    # ---- document-level text -----------------------------------------------------------------------------
+    @property
+    def footer(self) -> str:
+        from .disclosures import general_disclosures
+
+        return general_disclosures(self.locale, self.ctx.policy.jurisdiction)[0]
+
+    @property
+    def audit(self) -> str:
+        from . import __version__
+
+        parts = [
+            f"{self._t('audit_inputs_hash')}: {self.inputs_hash}",
+            f"{self._t('audit_as_of')}: {self.end.date()}",
+            f"{self._t('audit_data_vintage')}: {self.ctx.data_vintage}",
+            f"{self._t('audit_policy_version')}: {self.ctx.policy.version}",
+            f"{self._t('audit_questionnaire_version')}: {self.profile.questionnaire_version}",
+            f"{self._t('audit_software_version')}: wealthlib {__version__}",
+        ]
+        return " · ".join(parts)
+
+
+def html_table(df: pd.DataFrame) -> str:
+    """A display table: escaped text, no index (client text is never markup)."""
+    return df.to_html(index=False, escape=True, border=0, classes="wealth-table")
+
+
+def html_list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{_html.escape(str(x))}</li>" for x in items) + "</ul>"
+
+
+# --------------------------------------------------------------------------------------------- building
+
+
+def document_meta(client: "Client", params: str | Path, quarter: str, locale: str | None = None,
+                  input_hash: str = "") -> dict[str, str]:
+    """Title, footer and audit line of a client's review without computing it (cheap: no market, no kernel)."""
+    from . import __version__
+    from .disclosures import general_disclosures
+    from .policy import load_policy
+
+    locale = check_locale(locale or client.locale)
+    policy = load_policy(Path(params) / "policy.yaml")
+    _, end = parse_quarter(quarter)
+    tt = lambda k: t(f"documents.{k}", locale)  # noqa: E731
+    audit = " · ".join([
+        f"{tt('audit_inputs_hash')}: {input_hash}", f"{tt('audit_as_of')}: {end.date()}",
+        f"{tt('audit_policy_version')}: {policy.version}", f"{tt('audit_software_version')}: wealthlib {__version__}",
+    ])
+    return {"lang": locale, "title": f"{tt('review_title')} {quarter} — {client.name}",
+            "footer": general_disclosures(locale, policy.jurisdiction)[0], "audit": audit}
+
+
+def _period_benchmark(levels: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    lv = _level_at(levels.to_frame("b"), start)["b"], _level_at(levels.to_frame("b"), end)["b"]
+    return float(lv[1] / lv[0] - 1.0)
+
+
+def build_review(
+    client: "Client | str | Path",
+    *,
+    params: str | Path = "params",
+    quarter: str = "2018Q3",
+    locale: str | None = None,
+) -> Review:
+    """Compute the quarterly review of ``client`` (an id under ``params/clients``, a path, or a Client)."""
+    from .analytics import performance, stress
+    from .clients import Client, check_product_codes, load_client
+    from .context import advise, load_context
+    from .products import check_suitability
+    from .risk import profile_client
+
+    params = Path(params)
+    start, end = parse_quarter(quarter)
+    if not isinstance(client, Client):
+        client = load_client(client, params / "clients")
+    locale = check_locale(locale or client.locale)
+    src = client.source or client.id
+    ctx = load_context(params, end.date())
+    known = set(ctx.shelf.codes)
+    problems = check_product_codes(client, known)
+    if problems:
+        raise problems[0]
+    if ctx.returns.index[-1] < end:
+        raise ReviewError(f"{src}: market data end {ctx.returns.index[-1].date()}, before the quarter end {end.date()}")
+
+    profile, allocation = advise(ctx, client, require_valid_kyc=False, locale=locale)
+    target = allocation.weights[allocation.weights > 1e-6]
+    target = target / target.sum()
+
+    val = valuation(client, ctx.returns, end)
+    flows = val.flows[["date", "amount", "kind"]].astype({"kind": object})
+    ytd_start = pd.Timestamp(year=end.year - 1, month=12, day=31)
+    periods = {"quarter": start, "ytd": ytd_start, "inception": val.opening_date}
+    bench_levels = pd.concat([pd.Series([1.0], index=[ctx.returns.index[0] - pd.offsets.MonthEnd(1)]),
+                              (1.0 + ctx.returns[target.index] @ target).cumprod()])
+    perf, bench = {}, {}
+    for key, s in periods.items():
+        s_eff = s
+        if s < val.opening_date:
+            s_eff = s  # before inception: opening value 0 (performance() handles it) when nothing was held
+            if float(val.values.iloc[0]) > 0:
+                s_eff = val.opening_date
+        perf[key] = performance(val.values, flows, s_eff, end)
+        bench[key] = _period_benchmark(bench_levels, max(s_eff, val.opening_date), end)
+
+    closing = float(val.values[end])
+    cur = val.positions.loc[end]
+    weights = (cur / closing) if closing > 0 else cur * 0.0
+    weights = weights[weights.abs() > 1e-9]
+
+    # --- attribution over the quarter (per product; fees as their own row) --------------------------------
+    q = perf["quarter"]
+    qs = max(start, val.opening_date)
+    pos = val.positions
+    open_pos = pos.loc[qs] if qs in pos.index else pos.iloc[0] * 0.0
+    q_trades = val.trades[(val.trades["date"] > qs) & (val.trades["date"] <= end)]
+    q_flows = val.flows[(val.flows["date"] > qs) & (val.flows["date"] <= end)]
+    days = max((end - qs).days, 1)
+    ext = q_flows[q_flows["kind"].isin(["contribution", "withdrawal"])]
+    dietz = q.opening_value + float(sum(
+        (a if k == "contribution" else -a) * (end - d).days / days for d, a, k in zip(ext["date"], ext["amount"], ext["kind"])))
+    rows = []
+    for code in [c for c in pos.columns if c != CASH]:
+        o, c_ = float(open_pos.get(code, 0.0)), float(cur.get(code, 0.0))
+        tr = q_trades[q_trades["product"] == code]
+        netf = float(tr["net"].sum())
+        inc = float(tr["income"].sum())
+        deficit = sum(a for d, k, p, a in val.implied if p == code and k == "withdrawal" and qs < d <= end)
+        gain = c_ - o - netf + deficit + inc
+        if abs(o) < 1e-9 and abs(c_) < 1e-9 and abs(gain) < 1e-9:
+            continue
+        rows.append({"code": code, "opening": o, "closing": c_, "net_flows": netf, "gain": gain})
+    rows.append({"code": "FEES", "opening": 0.0, "closing": 0.0, "net_flows": 0.0, "gain": -q.fees})
+    attribution = pd.DataFrame(rows)
+    attribution["contribution"] = attribution["gain"] / dietz if dietz > 0 else np.nan
+
+    # --- market recap ---------------------------------------------------------------------------------------
+    lv = _levels(ctx.returns)
+    lq, ls, ly = lv.loc[end], lv.loc[start], lv.loc[ytd_start]
+    order = {c: i for i, c in enumerate(ctx.policy.asset_classes)}
+    market = pd.DataFrame([{"code": p.code, "asset_class": p.asset_class, "quarter": lq[p.code] / ls[p.code] - 1,
+                            "ytd": lq[p.code] / ly[p.code] - 1} for p in ctx.shelf])
+    market = market.sort_values("asset_class", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+    # --- risk -----------------------------------------------------------------------------------------------
+    p_inc = perf["inception"]
+    sub = p_inc.subperiods.dropna(subset=["return"])
+    idx = (1.0 + sub.set_index("date")["return"]).cumprod()
+    month_idx = idx[idx.index.is_month_end]
+    monthly = month_idx.pct_change().dropna()
+    vol = float(monthly.std(ddof=1) * np.sqrt(12)) if len(monthly) > 1 else float("nan")
+    dd = float((idx / idx.cummax() - 1.0).min()) if len(idx) else float("nan")
+    prod_w = weights.drop(CASH, errors="ignore")
+    largest = prod_w.idxmax() if len(prod_w) else CASH
+    risk = {"volatility": vol, "max_drawdown": dd, "largest_weight": float(weights.get(largest, 0.0)),
+            "hhi": float((weights ** 2).sum()), "largest_code": largest, "months": int(len(monthly))}
+    stress_w = prod_w.copy()
+    cash_w = float(weights.get(CASH, 0.0))
+    if cash_w > 0:  # uninvested cash earns nothing: stressed like the cash product
+        stress_w["USD-MMF"] = stress_w.get("USD-MMF", 0.0) + cash_w
+    stress_w = stress_w[stress_w > 0]
+    if len(stress_w):
+        stress_w = stress_w / stress_w.sum()
+        st = stress(ctx.returns, stress_w, value=closing, locale=locale)
+        st = st[st["covered"]].reset_index(drop=True)
+    else:
+        st = pd.DataFrame(columns=["name", "return", "pnl"])
+
+    # --- drift and rebalancing -------------------------------------------------------------------------------
+    codes = list(dict.fromkeys([*target.index, *weights.index]))
+    drift_rows = []
+    for code in codes:
+        w0, tw = float(weights.get(code, 0.0)), float(target.get(code, 0.0))
+        b = band(tw)
+        drift_rows.append({"code": code, "current": w0, "target": tw, "drift": w0 - tw, "band": b,
+                           "low": max(tw - b, 0.0), "high": tw + b, "outside": abs(w0 - tw) > b + 1e-9})
+    drift = pd.DataFrame(drift_rows)
+    new_w = drift.set_index("code")["current"].copy()
+    outside = drift.set_index("code")["outside"]
+    tgt_all = drift.set_index("code")["target"]
+    bands = drift.set_index("code")["band"]
+    if outside.any():
+        new_w[outside] = tgt_all[outside]
+        residual = 1.0 - float(new_w.sum())
+        inband = tgt_all[~outside & (tgt_all > 0)]
+        if len(inband) and inband.sum() > 0:
+            new_w[inband.index] += residual * inband / inband.sum()
+        if (new_w - tgt_all).abs().gt(bands + 1e-9).any() or not len(inband):
+            new_w = tgt_all.copy()
+    excluded = set(client.restrictions.excluded_products)
+    cost_rate = float(ctx.policy.allocation.transaction_cost)
+    rb_rows = []
+    for code, dw in (new_w - drift.set_index("code")["current"]).items():
+        if abs(dw) < 1e-6:
+            continue
+        amount = dw * closing
+        grade = 0 if code == CASH else ctx.shelf.get(code).grade
+        suitable = True
+        if dw > 0:
+            suitable = not check_suitability({code: amount}, ctx.shelf, int(profile.ceiling)) and code not in excluded
+        rb_rows.append({"code": code, "action": "buy" if dw > 0 else "sell", "weight_change": float(dw),
+                        "amount": float(amount), "cost": abs(amount) * cost_rate, "grade": grade,
+                        "suitable": bool(suitable)})
+    rebalance = pd.DataFrame(rb_rows, columns=["code", "action", "weight_change", "amount", "cost", "grade",
+                                                 "suitable"])
+    notes: list[str] = []
+    refused = rebalance[(rebalance["action"] == "buy") & ~rebalance["suitable"]] if len(rebalance) else rebalance
+    if len(refused):
+        rebalance = rebalance.drop(refused.index).reset_index(drop=True)
+        notes.append(t("documents.review_buys_refused", locale, products=", ".join(refused["code"])))
+
+    # --- goals ------------------------------------------------------------------------------------------------
+    g_rows = []
+    exp = float(allocation.expected_return)
+    for goal in sorted(client.goals, key=lambda g: (g.priority, g.target_date)):
+        years = max((pd.Timestamp(goal.target_date) - end).days / 365.25, 0.0)
+        funded = closing / goal.target_amount
+        required = (goal.target_amount / closing) ** (1.0 / years) - 1.0 if closing > 0 and years > 0 else (
+            0.0 if funded >= 1 else float("inf"))
+        g_rows.append({"name": goal.name, "target": goal.target_amount, "year": goal.target_date.year,
+                       "funded": funded, "required": required, "on_track": funded >= 1 or required <= exp})
+    goals = pd.DataFrame(g_rows, columns=["name", "target", "year", "funded", "required", "on_track"])
+
+    # --- KYC status, meetings, actions -----------------------------------------------------------------------
+    prev = profile_client(client, ctx.policy, start.date())
+    kyc = {
+        "date": profile.kyc_date, "expiry": profile.kyc_expiry, "expired": bool(profile.kyc_expired),
+        "due_soon": bool((pd.Timestamp(profile.kyc_expiry) - end).days <= 90),
+        "class_name": profile.class_name(ctx.policy, locale),
+        "previous_class_name": prev.class_name(ctx.policy, locale),
+        "class_changed": prev.final_class != profile.final_class,
+        "flags": [f.message[locale] if isinstance(f.message, dict) else str(f.message) for f in profile.flags],
+    }
+    meetings = pd.DataFrame([{"date": c.date, "channel": c.channel, "note": c.note} for c in client.contact_log
+                             if start.date() < c.date <= end.date()], columns=["date", "channel", "note"])
+    due = fmt_date((end + pd.Timedelta(days=30)).date(), locale)
+    actions = []
+    if kyc["expired"] or kyc["due_soon"]:
+        actions.append({"item": t("documents.review_action_kyc", locale), "owner": client.advisor, "due": due})
+    if len(rebalance):
+        actions.append({"item": t("documents.review_action_rebalance", locale), "owner": client.advisor, "due": due})
+    if len(goals) and not goals["on_track"].all():
+        actions.append({"item": t("documents.review_action_goals", locale), "owner": client.advisor, "due": due})
+    for comp in client.complaints:
+        if comp.is_open:
+            actions.append({"item": t("documents.review_action_complaint", locale), "owner": client.advisor,
+                            "due": fmt_date(comp.opened + pd.Timedelta(days=30), locale)})
+    for d, kind, code, amount in val.implied:
+        if amount > 1e-6:
+            notes.append(t(f"documents.review_implied_{kind}", locale, date=fmt_date(d, locale),
+                           amount=fmt_money(amount, client.base_currency, locale)))
+
+    client_path = Path(client.source) if client.source and Path(client.source).is_file() else None
+    paths = [p for p in (client_path, params / "policy.yaml", params / "products.yaml") if p is not None]
+    h = inputs_hash(*paths, extra=f"{quarter}|{locale}")
+    return Review(
+        client=client, quarter=quarter, locale=locale, ctx=ctx, profile=profile, allocation=allocation,
+        start=start, end=end, valuation=val, performance=perf, benchmark=bench, weights=weights, target=target,
+        drift=drift, rebalance=rebalance, attribution=attribution, market=market, risk={
+            **risk, "largest_name": (t("documents.review_uninvested_cash", locale) if largest == CASH
+                                     else ctx.shelf.get(largest).name(locale))},
+        stress=st, goals=goals, meetings=meetings, actions=actions, kyc=kyc, notes=notes, inputs_hash=h,
+    )
