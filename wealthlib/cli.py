@@ -224,42 +224,173 @@ def _print_allocation(c, prof, alloc, ctx) -> None:
         out.print(f"note: {n}", markup=False)
 
 
+# --------------------------------------------------------------------------------------------- documents
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PROPOSAL_TEMPLATE = TEMPLATES / "proposal.ipynb"
+DRAFTS_DIR = Path("notebooks/drafts")
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from .render import FORMATS
+
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise InputError("--format", "", f"unknown format(s) {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
+    return fmts
+
+
+def _locale(value: Optional[str]) -> Optional[str]:
+    from .i18n import LOCALES
+
+    if value is not None and value not in LOCALES:
+        raise InputError("--lang", "", f"unknown language {value!r}; use one of {', '.join(LOCALES)}")
+    return value
+
+
+def _client_param(client: str) -> str:
+    """The client reference as the kernel should see it: an id, or an absolute path to a YAML file."""
+    if client.endswith((".yaml", ".yml")) or "/" in client:
+        return str(Path(client).resolve())
+    return client
+
+
+def _render_proposal(proposal, client: str, params: Path, out_dir: Path, formats: tuple[str, ...],
+                     objective: Optional[str], seed: int) -> dict:
+    """Execute templates/proposal.ipynb for an already built (and so already checked) proposal."""
+    import tempfile
+
+    import nbformat
+
+    from .documents import prepare_advisor_cells
+    from .render import render
+
+    nb = nbformat.read(PROPOSAL_TEMPLATE, as_version=4)
+    prepare_advisor_cells(nb, proposal)
+    with tempfile.TemporaryDirectory(prefix="wealth-propose-") as tmp:
+        tpl = Path(tmp) / "proposal.ipynb"
+        nbformat.write(nb, tpl)
+        prebuilt = Path(tmp) / "proposal.json"
+        prebuilt.write_text(proposal.to_json(), encoding="utf-8")
+        parameters = {"client": _client_param(client), "as_of": proposal.as_of.isoformat(),
+                      "locale": proposal.locale, "params": str(params.resolve()), "objective": objective,
+                      "seed": seed, "prebuilt": str(prebuilt)}
+        return render(tpl, parameters, out_dir, proposal.stem, formats, lang=proposal.locale,
+                      title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
+                      audit=proposal.audit_line)
+
+
+@app.command()
+def propose(
+    client: str = typer.Argument(..., help="Client id under params/clients, or a path to a client YAML file."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="en | zh-TW | zh-CN (default: the client's language)."),
+    as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Data as-of date (YYYY-MM-DD)."),
+    out_dir: Path = typer.Option(Path("reports"), "--out", help="Folder the documents are written to."),
+    fmt: str = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb."),
+    objective: Optional[str] = typer.Option(None, "--objective", help="Allocation objective (default: the policy's)."),
+    seed: int = typer.Option(20181231, "--seed", help="Monte Carlo seed."),
+) -> None:
+    """Render one client's asset-allocation proposal (資產配置建議書) to HTML and PDF; prints the paths.
+
+    The proposal is built and checked in this process first (expired KYC, infeasible allocation: one clear
+    line, exit 1, nothing written), then templates/proposal.ipynb is executed with papermill and exported.
+    """
+    from .documents import build_proposal
+
+    formats = _formats(fmt)
+    proposal = build_proposal(client, params=state.params, as_of=_as_of(as_of), locale=_locale(lang),
+                              objective=objective, seed=seed)
+    written = _render_proposal(proposal, client, state.params, out_dir, formats, objective, seed)
+    for path in written.values():
+        out.print(str(path), markup=False)
+
+
+@app.command()
+def draft(
+    client: str = typer.Argument(..., help="Client id under params/clients."),
+    drafts_dir: Path = typer.Option(DRAFTS_DIR, "--dir", help="Where advisors' drafts live (git-ignored)."),
+    as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Data as-of date (YYYY-MM-DD)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing draft (the advisor's edits are lost)."),
+) -> None:
+    """Make the advisor's working copy of the proposal notebook: <dir>/<client>/proposal.ipynb."""
+    from .documents import write_draft
+
+    c = _client(client)
+    path = write_draft(PROPOSAL_TEMPLATE, c.id, drafts_dir, params=state.params, as_of=_as_of(as_of), force=force)
+    out.print(str(path), markup=False)
+    out.print(f"open it with `make lab` (JupyterLab), edit the parameters cell and the advisor-text cells, "
+              f"run all, then: wealth render {path}", markup=False)
+
+
+@app.command("render")
+def render_cmd(
+    notebook: Path = typer.Argument(..., help="A draft made by `wealth draft` (or any copy of the proposal template)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the documents (default: the draft's folder)."),
+    fmt: str = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb."),
+) -> None:
+    """Execute exactly this draft (its own parameters and advisor text) and export it to HTML and PDF."""
+    from .documents import render_draft
+
+    written = render_draft(notebook, out_dir, _formats(fmt))
+    for path in written.values():
+        out.print(str(path), markup=False)
+
+
 # --------------------------------------------------------------------------------------------- demo
 @app.command()
 def demo(
     out_dir: Path = typer.Option(Path("reports"), "--out", help="Where documents are written."),
     as_of: str = typer.Option(DEMO_AS_OF, "--as-of"),
+    fmt: str = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf."),
 ) -> None:
-    """The main job on the bundled data: every sample client's risk profile (documents come later)."""
-    from .clients import load_clients
-    from .risk import profile_client
+    """The main job on the bundled data: every sample client's proposal (HTML + PDF) and reports/index.html."""
+    import html as _html
+    import time
 
-    policy = _policy()
-    clients, failures = load_clients(state.params / "clients")
-    for f in failures:
-        err.print(f"skipped: {f}", markup=False)
-    when = _as_of(as_of)
-    t = Table(title=f"Sample clients — risk profiles as of {when} (policy {policy.version}, ladder {policy.ladder})")
-    for col in ["client", "locale", "tolerance", "capacity", "final class", "ceiling", "KYC expiry", "flags"]:
-        t.add_column(col)
-    summary = []
-    for c in clients:
-        prof = profile_client(c, policy, when)
-        name = policy.risk_class(prof.final_class).name(c.locale)
-        t.add_row(
-            c.id, c.locale, prof.tolerance_class, prof.capacity_class, name, f"RR{prof.ceiling}",
-            f"{prof.kyc_expiry}" + (" (expired)" if prof.kyc_expired else ""),
-            ", ".join(f.code for f in prof.flags) or "—",
-        )
-        summary.append(json.loads(prof.model_dump_json()))
-    out.print(t)
+    from .clients import load_clients
+    from .documents import build_proposal
     from .render import write_atomic
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "profiles.json"
-    write_atomic(target, json.dumps(summary, ensure_ascii=False, indent=2))
-    out.print(f"wrote {target}", markup=False)
-    if failures:
+    formats = _formats(fmt)
+    clients, failures = load_clients(state.params / "clients")
+    when = _as_of(as_of)
+    rows: list[dict[str, Any]] = []
+    for f in failures:
+        rows.append({"client": getattr(f, "source", str(f)), "status": "failed", "detail": str(f), "files": {}})
+    for c in clients:
+        t0 = time.perf_counter()
+        try:
+            proposal = build_proposal(c.id, params=state.params, as_of=when)
+            written = _render_proposal(proposal, c.id, state.params, out_dir, formats, None, 20181231)
+        except WealthError as exc:
+            from .context import KycExpired
+
+            status = "skipped" if isinstance(exc, KycExpired) else "failed"
+            rows.append({"client": c.id, "status": status, "detail": str(exc).splitlines()[0], "files": {}})
+            continue
+        rows.append({"client": c.id, "status": "ok", "files": {k: str(v) for k, v in written.items()},
+                     "detail": f"{proposal.class_name} · {proposal.locale} · {time.perf_counter() - t0:.1f} s",
+                     "name": proposal.client_name, "title": proposal.title})
+    t = Table(title=f"Proposals as of {when} → {out_dir}")
+    for col in ["client", "status", "files / reason"]:
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["client"], r["status"], "  ".join(r["files"].values()) or r["detail"])
+    out.print(t)
+    items = []
+    for r in rows:
+        links = " ".join(
+            f'<a href="{_html.escape(Path(p).name, quote=True)}">{_html.escape(k.upper())}</a>'
+            for k, p in r["files"].items())
+        items.append(f"<tr><td>{_html.escape(r['client'])}</td><td>{_html.escape(r.get('name', ''))}</td>"
+                     f"<td>{_html.escape(r['status'])}</td><td>{links or _html.escape(r['detail'])}</td></tr>")
+    page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>wealthlib demo</title></head><body>"
+            f"<h1>Proposals as of {_html.escape(str(when))}</h1><table><thead><tr><th>client</th><th>name</th>"
+            "<th>status</th><th>documents</th></tr></thead><tbody>" + "".join(items) + "</tbody></table></body></html>")
+    index = write_atomic(out_dir / "index.html", page)
+    write_atomic(out_dir / "index.json", json.dumps(rows, ensure_ascii=False, indent=2))
+    out.print(f"wrote {index}", markup=False)
+    if any(r["status"] == "failed" for r in rows):
         raise typer.Exit(1)
 
 
