@@ -1,7 +1,130 @@
-"""`wealth book …` commands (mounted by wealthlib.cli)."""
+"""`wealth book …` commands (mounted by wealthlib.cli).
+
+``wealth book report`` renders ``templates/relationship_report.ipynb`` through :func:`wealthlib.render.render`:
+the whole book and one report per advisor by default, or only the advisors named with ``--advisor`` (``all``
+names the whole book). ``wealth book summary`` prints the headline counts without rendering anything.
+Errors are one line (the ``wealth`` entry point prints :class:`~wealthlib.errors.WealthError` messages).
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
+from pathlib import Path
+
 import typer
 
+from .errors import InputError
+
 book_app = typer.Typer(help="Client-book reports for advisors and managers.", no_args_is_help=True)
+
+#: The template ``wealth book report`` renders (relative to the source tree, like the export template).
+TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "relationship_report.ipynb"
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+WHOLE_BOOK = "all"
+
+
+def _params() -> Path:
+    from .cli import state
+
+    return state.params
+
+
+def _as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--as-of", "", f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from .render import FORMATS
+
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise InputError("--format", "", f"unknown format(s) {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
+    return fmts
+
+
+def _lang(value: str) -> str:
+    from .i18n import LOCALES
+
+    if value not in LOCALES:
+        raise InputError("--lang", "", f"unknown language {value!r}; use one of {', '.join(LOCALES)}")
+    return value
+
+
+@book_app.command("report")
+def report(
+    advisor: list[str] | None = typer.Option(
+        None, "--advisor", help="Advisor id (repeatable); 'all' = the whole book. Default: the whole book and every advisor."
+    ),
+    as_of: str = typer.Option("2018-12-31", "--as-of", help="Date of the book (YYYY-MM-DD)."),
+    lang: str = typer.Option("en", "--lang", help="en | zh-TW | zh-CN"),
+    out_dir: Path = typer.Option(Path("reports/book"), "--out", help="Folder the documents are written to."),
+    fmt: str = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb."),
+    contact_days: int = typer.Option(90, "--contact-days", help="Flag clients not contacted for more than this many days."),
+    review_months: int = typer.Option(3, "--review-months", help="A review is due when the last is older than this."),
+) -> None:
+    """Render the relationship report (DOMAIN.md §6) per advisor and for the whole book; prints the paths."""
+    from .book import build_book
+    from .cli import out
+    from .i18n import t
+    from .render import render
+
+    when = _as_of(as_of)
+    lang = _lang(lang)
+    formats = _formats(fmt)
+    params = _params()
+    whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months)
+    known = sorted(whole.clients["advisor"].unique())
+    targets = list(dict.fromkeys(advisor)) if advisor else [WHOLE_BOOK, *known]
+    for a in targets:
+        if a != WHOLE_BOOK and a not in known:
+            raise InputError("--advisor", "", f"no client of advisor {a!r} as of {when}; advisors: {', '.join(known)}")
+        if a != WHOLE_BOOK and not _SAFE.match(a):
+            raise InputError("--advisor", "", f"advisor id {a!r} cannot name a file (letters, digits, '-', '_')")
+    for a in targets:
+        scope = None if a == WHOLE_BOOK else a
+        subtitle = (t("documents.book_subtitle_advisor", lang, advisor=a) if scope
+                    else t("documents.book_subtitle_all", lang, advisors=len(known)))
+        title = f"{t('documents.book_title', lang)} — {subtitle}"
+        footer = t("documents.book_footer", lang, as_of=when.isoformat())
+        audit = (f"{t('documents.audit_policy_version', lang)} {whole.policy_version} · "
+                 f"{t('documents.audit_as_of', lang)} {when.isoformat()} · shelf {whole.shelf_version} · "
+                 f"wealthlib {_version()}")
+        parameters = {"params": str(Path(params).resolve()), "as_of": when.isoformat(), "advisor": scope,
+                      "locale": lang, "contact_days": contact_days, "review_months": review_months}
+        stem = f"book-{a}-{when.isoformat()}"
+        paths = render(TEMPLATE, parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer, audit=audit)
+        for p in paths.values():
+            out.print(str(p), markup=False)
+
+
+@book_app.command("summary")
+def summary(
+    advisor: str | None = typer.Option(None, "--advisor", help="Advisor id; default: the whole book."),
+    as_of: str = typer.Option("2018-12-31", "--as-of", help="Date of the book (YYYY-MM-DD)."),
+    contact_days: int = typer.Option(90, "--contact-days"),
+    review_months: int = typer.Option(3, "--review-months"),
+) -> None:
+    """Headline counts of the book as JSON (nothing rendered)."""
+    from .book import build_book
+    from .cli import out
+
+    book = build_book(params=_params(), as_of=_as_of(as_of), advisor=advisor, contact_days=contact_days,
+                      review_months=review_months)
+    out.print_json(json.dumps(book.summary(), ensure_ascii=False))
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("wealthlib")
+    except ImportError:  # pragma: no cover - metadata missing in a bare checkout
+        return "unknown"
+    except Exception:  # noqa: BLE001 - PackageNotFoundError and friends: the footer says unknown
+        return "unknown"

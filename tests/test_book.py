@@ -1,0 +1,306 @@
+"""The relationship report (wealthlib.book): numbers checked against the sample client files by hand.
+
+Expected values are computed here from the YAML itself (``yaml.safe_load``, no wealthlib loader), with the
+rules of DOMAIN.md §6 as the module states them, and also spelled out as literals where a reader can check
+them against params/clients/*.yaml by eye.
+"""
+
+from __future__ import annotations
+
+import calendar
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wealthlib.book import BookError, build_book
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "params"
+AS_OF = date(2018, 12, 31)
+
+
+def _yaml_clients() -> list[dict]:
+    out = []
+    for p in sorted((PARAMS / "clients").glob("*.yaml")):
+        out.append(yaml.safe_load(p.read_text(encoding="utf-8")))
+    return out
+
+
+def _plus_months(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    y, mo = d.year + m // 12, m % 12 + 1
+    return date(y, mo, min(d.day, calendar.monthrange(y, mo)[1]))
+
+
+def _value(h: dict) -> float:
+    return float(h["amount"]) if "amount" in h else float(h["units"]) * float(h["price"])
+
+
+@pytest.fixture(scope="module")
+def raw() -> list[dict]:
+    return _yaml_clients()
+
+
+@pytest.fixture(scope="module")
+def book():
+    return build_book(params=PARAMS, as_of="2018-12-31")
+
+
+# ------------------------------------------------------------------------------------------ KYC
+def test_kyc_expired_and_due_match_hand_count(raw, book):
+    validity = yaml.safe_load((PARAMS / "policy.yaml").read_text())["kyc"]["validity_months"]
+    expired, due = set(), set()
+    for c in raw:
+        expiry = _plus_months(c["kyc"]["date"], validity)
+        if AS_OF > expiry:
+            expired.add(c["id"])
+        elif (expiry - AS_OF).days <= 60:
+            due.add(c["id"])
+    assert expired == {"huang"}  # KYC 2017-09-30, expired 2018-09-30
+    assert due == {"morgan", "lee"}  # expire 2019-01-10 (10 days) and 2019-02-01 (32 days)
+    got = book.kyc_due.set_index("id")["kyc_status"]
+    assert set(got[got == "expired"].index) == expired
+    assert set(got[got == "due"].index) == due
+    s = book.summary()
+    assert (s["kyc_expired"], s["kyc_due"]) == (len(expired), len(due))
+    assert book.kyc_due.set_index("id").loc["morgan", "days_to_kyc_expiry"] == 10
+
+
+# ------------------------------------------------------------------------------------------ AUM
+def test_aum_by_tier_per_currency_matches_hand_sum(raw, book):
+    expected: dict[tuple[str, str], float] = defaultdict(float)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for c in raw:
+        key = (c["tier"], c["base_currency"])
+        expected[key] += sum(_value(h) for h in (c.get("holdings") or {}).values())
+        counts[key] += 1
+    got = book.aum_by_tier.set_index(["tier", "currency"])
+    assert set(got.index) == set(expected)
+    for key, v in expected.items():
+        assert got.loc[key, "aum"] == pytest.approx(v)
+        assert got.loc[key, "clients"] == counts[key]
+    # by eye: private TWD is chen alone (8+25+12+18+6 million); priority TWD is lin (0.5+1.2+0.8 m + 52.5 × 30,500)
+    assert got.loc[("private", "TWD"), "aum"] == 69_000_000
+    assert got.loc[("priority", "TWD"), "aum"] == 4_101_250
+    assert got.loc[("private", "USD"), "aum"] == 120_000 + 3000 * 100.5 + 900_000 + 650_000 + 420_000 + 90_000
+    assert got.loc[("mass", "CNY"), "aum"] == 0  # zhang sold out in 2018
+
+
+def test_aum_is_never_added_across_currencies(book):
+    s = book.summary()
+    assert set(s["aum"]) == {"TWD", "CNY", "USD"}
+    assert list(book.aum_change["currency"]) == ["CNY", "TWD", "USD"]
+
+
+def test_aum_change_from_transactions(raw, book):
+    start = date(2018, 1, 1)
+    rows = {}
+    for c in raw:
+        txs = [t for t in c.get("transactions", []) if start <= t["date"] <= AS_OF]
+        nnm = sum(t["amount"] for t in txs if t["type"] == "deposit") - sum(t["amount"] for t in txs if t["type"] == "withdrawal")
+        first = min(t["date"] for t in c.get("transactions", []))
+        closing = sum(_value(h) for h in (c.get("holdings") or {}).values())
+        opening = 0.0 if first >= start else closing - nnm
+        r = rows.setdefault(c["base_currency"], [0.0, 0.0, 0.0])
+        r[0] += opening
+        r[1] += nnm
+        r[2] += closing
+    got = book.aum_change.set_index("currency")
+    for ccy, (opening, nnm, closing) in rows.items():
+        assert got.loc[ccy, "opening"] == pytest.approx(opening)
+        assert got.loc[ccy, "net_new_money"] == pytest.approx(nnm)
+        assert got.loc[ccy, "closing"] == pytest.approx(closing)
+        assert got.loc[ccy, "growth"] == pytest.approx((closing - opening) / opening)
+    # every 2018 deposit and withdrawal of the sample files is counted once, in its client's currency
+    assert got["deposits"].sum() + got["withdrawals"].sum() == pytest.approx(sum(
+        t["amount"] for c in raw for t in c["transactions"]
+        if t["type"] in ("deposit", "withdrawal") and start <= t["date"] <= AS_OF
+    ))
+
+
+def test_new_accounts_are_first_transactions_in_the_year(raw, book):
+    expected = {c["id"] for c in raw if min(t["date"] for t in c["transactions"]).year == 2018}
+    assert expected == {"lee"}
+    assert set(book.new_accounts["id"]) == expected
+
+
+# ------------------------------------------------------------------------------------------ contacts and reviews
+@pytest.mark.parametrize("days", [90, 60])
+def test_not_contacted_list_matches_contact_log(raw, days):
+    b = build_book(params=PARAMS, as_of=AS_OF, contact_days=days)
+    expected = {}
+    for c in raw:
+        last = max(x["date"] for x in c["contact_log"] if x["date"] <= AS_OF)
+        if (AS_OF - last).days > days:
+            expected[c["id"]] = (AS_OF - last).days
+    got = dict(zip(b.not_contacted["id"], b.not_contacted["days_since_contact"]))
+    assert got == expected
+    if days == 90:
+        assert got == {"huang": 230, "lee": 133}  # last contacts 2018-05-15 and 2018-08-20
+    else:
+        assert set(got) == {"huang", "lee", "morgan", "lin"}
+
+
+def test_reviews_due_use_conversation_channels(raw, book):
+    channels = {"branch", "visit", "video", "phone", "meeting"}
+    expected = set()
+    for c in raw:
+        reviews = [x["date"] for x in c["contact_log"] if x["channel"] in channels and x["date"] <= AS_OF]
+        if not reviews or _plus_months(max(reviews), 3) < AS_OF:
+            expected.add(c["id"])
+    assert expected == {"huang", "lee", "morgan", "wang"}  # morgan's and wang's latest contacts are email/wechat
+    assert set(book.reviews_due["id"]) == expected
+    m = book.advisor_measures.set_index("advisor")
+    assert m.loc["adv-chen", "reviews_on_time"] == pytest.approx(2 / 3)
+    assert m.loc["adv-wang", "reviews_on_time"] == pytest.approx(2 / 5)
+
+
+# ------------------------------------------------------------------------------------------ complaints
+def test_open_complaints_with_age(raw, book):
+    expected = {}
+    for c in raw:
+        for comp in c.get("complaints") or []:
+            if comp.get("closed") is None:
+                expected[c["id"]] = (AS_OF - comp["opened"]).days
+    assert expected == {"liu": 21}
+    got = dict(zip(book.complaints["client"], book.complaints["age_days"]))
+    assert got == expected
+    assert not book.complaints["overdue"].any()  # 21 days < 30
+
+
+def test_taiwan_flags_complaints_older_than_30_days(tmp_path):
+    params = tmp_path / "params"
+    shutil.copytree(PARAMS, params)
+    f = params / "clients" / "lin.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "complaints:\n  - {opened: 2018-11-20, summary: late statement}\n"
+                 "  - {opened: 2018-12-15, summary: app login}\n", encoding="utf-8")
+    b = build_book(params=params, as_of=AS_OF, advisor="adv-chen")
+    c = b.complaints.set_index("summary")
+    assert c.loc["late statement", "age_days"] == 41 and bool(c.loc["late statement", "overdue"])
+    assert c.loc["late statement", "answer_due"] == date(2018, 12, 20)
+    assert c.loc["app login", "age_days"] == 16 and not bool(c.loc["app login", "overdue"])
+    assert b.summary()["complaints_overdue"] == 1
+    # closed before the as-of date: not open; opened after it: not yet there
+    assert "liu" not in set(build_book(params=params, as_of="2018-12-01").complaints["client"])
+
+
+# ------------------------------------------------------------------------------------------ suitability
+def test_suitability_exceptions(book):
+    ex = book.exceptions
+    holdings = set(zip(ex.loc[ex["kind"] == "holding_above_ceiling", "client"], ex.loc[ex["kind"] == "holding_above_ceiling", "product"]))
+    # chen: capped to moderate (RR3) as elderly, holds RR4/RR5 equity; lee and lin: moderate with the S&P 500 (RR4)
+    assert holdings == {("chen", "US-TSM"), ("chen", "NASDAQ"), ("lee", "SP500"), ("lin", "SP500")}
+    ov = ex[ex["kind"] == "override_above_computed"]
+    assert list(ov["client"]) == ["liu"] and list(ov["approved_by"]) == ["sup-zhao"]
+
+
+def test_tier_by_class_counts(raw, book):
+    tc = book.tier_class
+    assert tc.loc["total", "total"] == len(raw)
+    for tier in ("mass", "priority", "private"):
+        assert tc.loc[tier, "total"] == sum(1 for c in raw if c["tier"] == tier)
+    assert tc.loc["private", "aggressive"] == 2  # liu (override) and morgan
+    assert tc.loc["mass", "conservative"] == 2  # huang and zhang
+
+
+# ------------------------------------------------------------------------------------------ isolation
+def _all_text(b) -> str:
+    parts = []
+    for name in ("clients", "tier_class", "aum_by_tier", "aum_change", "new_accounts", "kyc_due", "reviews_due",
+                 "not_contacted", "exceptions", "complaints", "advisor_measures"):
+        parts.append(getattr(b, name).to_csv())
+        parts.append(b.table(name, "en").to_csv())
+    parts.append(b.summary_table("zh-TW").to_csv())
+    parts.extend(b.methods.values())
+    parts.extend(b.problems)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("advisor", ["adv-chen", "adv-wang"])
+def test_advisor_report_holds_only_their_clients(raw, advisor):
+    b = build_book(params=PARAMS, as_of=AS_OF, advisor=advisor)
+    mine = {c["id"] for c in raw if c["advisor"] == advisor}
+    assert set(b.clients["id"]) == mine
+    text = _all_text(b)
+    for c in raw:
+        if c["advisor"] != advisor:
+            assert c["name"] not in text, c["name"]
+            assert c["id"] not in set(b.clients["id"])
+    assert list(b.advisor_measures["advisor"]) == [advisor]
+    others = {c["advisor"] for c in raw} - {advisor}
+    assert not any(o in text for o in others)
+
+
+def test_advisor_report_does_not_name_unreadable_files(tmp_path):
+    params = tmp_path / "params"
+    shutil.copytree(PARAMS, params)
+    (params / "clients" / "broken.yaml").write_text("id: broken\nname: [\n", encoding="utf-8")
+    whole = build_book(params=params, as_of=AS_OF)
+    assert whole.unreadable_files == 1 and any("broken.yaml" in p for p in whole.problems)
+    mine = build_book(params=params, as_of=AS_OF, advisor="adv-chen")
+    assert mine.unreadable_files == 1 and mine.problems == []
+
+
+def test_unknown_advisor_and_bad_arguments():
+    with pytest.raises(BookError, match="no client of advisor 'adv-nobody'.*adv-chen, adv-wang"):
+        build_book(params=PARAMS, advisor="adv-nobody")
+    with pytest.raises(BookError, match="contact_days"):
+        build_book(params=PARAMS, contact_days=0)
+
+
+def test_as_of_cuts_the_book():
+    b = build_book(params=PARAMS, as_of="2017-12-31")
+    assert "lee" not in set(b.clients["id"])  # first transaction 2018-02-01
+    assert "lee" not in set(b.clients["id"]) and len(b.clients) == 7
+
+
+def test_localized_tables_have_labels(book):
+    t = book.table("kyc_due", "zh-TW")
+    assert list(t.columns)[:3] == ["客戶", "客戶編號", "客戶等級"]
+    assert set(t["狀態"]) == {"已逾期", "即將到期"}
+    assert set(book.table("aum_by_tier", "en")["Tier"]) == {"Mass", "Priority", "Private"}
+    with pytest.raises(KeyError, match="no book table"):
+        book.table("nope")
+
+
+# ------------------------------------------------------------------------------------------ rendered report
+@pytest.mark.slow
+def test_rendered_report_has_tier_labels_and_no_other_advisors_clients(raw, tmp_path):
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("wealth")), "book", "report", "--advisor", "adv-chen", "--lang", "zh-TW",
+         "--out", str(tmp_path), "--format", "html"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    html_path = tmp_path / "book-adv-chen-2018-12-31.html"
+    assert proc.stdout.strip() == str(html_path)
+    html = html_path.read_text(encoding="utf-8")
+    for label in ("一般客戶", "貴賓客戶", "私人銀行客戶"):
+        assert label in html
+    for c in raw:
+        if c["advisor"] == "adv-chen":
+            assert c["name"] in html
+        else:
+            assert c["name"] not in html, c["name"]
+            assert f">{c['id']}<" not in html
+    assert "adv-wang" not in html
+    assert "客戶關係經營報告" in html and "<script" not in html.lower()
+
+
+@pytest.mark.slow
+def test_cli_errors_are_one_line(tmp_path):
+    wealth = str(Path(sys.executable).with_name("wealth"))
+    proc = subprocess.run([wealth, "book", "report", "--advisor", "adv-nobody", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "error: --advisor: no client of advisor 'adv-nobody' as of 2018-12-31; advisors: adv-chen, adv-wang"
+    ]
+    assert not any(tmp_path.iterdir())

@@ -1,0 +1,680 @@
+"""The relationship report (client book): DOMAIN.md §6, for one advisor or the whole book.
+
+:func:`build_book` reads ``<params>/policy.yaml``, ``<params>/products.yaml`` and every client file under
+``<params>/clients/`` and returns a :class:`BookReport`: plain pandas tables a template displays, plus the
+rules used to compute them (``report.methods``). Nothing here reads the wall clock: the as-of date is a
+parameter; transactions, contacts and complaints dated after it are ignored.
+
+Rules (each a keyword of :func:`build_book` or a constant below, stated in the report):
+
+* **Book.** An advisor's report holds only the clients whose ``advisor`` field names them; nothing about
+  another advisor's clients (names, ids, amounts, counts, unreadable file names) appears in it. The whole
+  book (``advisor=None``) holds every client and one row of measures per advisor. A client is in the book at
+  ``as_of`` when their earliest record (first transaction, or the KYC date when there is none) is on or
+  before ``as_of``.
+* **AUM.** Holdings at their recorded values, in each client's base currency. There is no FX table in the
+  inputs, so amounts are **never added across currencies**: every AUM figure is per currency.
+* **AUM change** over the period (1 January of the as-of year to ``as_of``), from transactions: net new money
+  = deposits − withdrawals; income and fees are shown beside it. The client files carry no valuation at the
+  start of the period, so the opening AUM is *implied*: 0 for an account opened in the period, otherwise the
+  closing AUM less the period's net new money. Change = closing − implied opening; **AUM growth** = change ÷
+  implied opening (blank when the implied opening is 0). Market movement is therefore not separated from the
+  opening value: the growth measures new money and new accounts, which is what the advisor brought in.
+* **New account**: first transaction within the period.
+* **KYC**: expiry per :func:`wealthlib.risk.kyc_expiry` with the policy's validity; *expired* when
+  ``as_of`` is after the expiry, *due* when it expires within ``kyc_due_days`` (60) days.
+* **Review**: a contact through a conversation channel (:data:`REVIEW_CHANNELS`: branch, visit, video,
+  phone, meeting); messages (email, chat, app) do not count. A review is *due* when the last one is older than
+  ``review_months`` months (or there is none); *reviews on time* = share of clients with no review due.
+* **Not contacted**: no contact of any channel for more than ``contact_days`` days (or never).
+* **Suitability exceptions**: every holding in a product graded above the client's ceiling
+  (:func:`wealthlib.products.check_suitability`), and every override above the assessed class.
+* **Complaints**: open at ``as_of`` (opened on or before it, not closed by it), with their age in days. Under
+  a jurisdiction with an answer deadline (:data:`COMPLAINT_ANSWER_DAYS`; Taiwan 30 days) the answer due
+  date is shown and a complaint older than the deadline is flagged.
+* **Client satisfaction** is not recorded in the client files: shown as not available.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import InputError, WealthError
+
+__all__ = [
+    "COMPLAINT_ANSWER_DAYS",
+    "KYC_DUE_DAYS",
+    "REVIEW_CHANNELS",
+    "TIER_ORDER",
+    "BookReport",
+    "build_book",
+]
+
+#: Contact channels that count as a review conversation.
+REVIEW_CHANNELS: frozenset[str] = frozenset({"branch", "visit", "video", "phone", "meeting"})
+#: Days a firm has to answer a complaint, by jurisdiction (Taiwan: 30 days).
+COMPLAINT_ANSWER_DAYS: dict[str, int] = {"TW": 30}
+#: A KYC assessment expiring within this many days is "due".
+KYC_DUE_DAYS = 60
+#: Tiers in display order (lowest first); tiers not listed follow in alphabetical order.
+TIER_ORDER: tuple[str, ...] = ("mass", "affluent", "priority", "private")
+
+
+class BookError(WealthError):
+    """The book cannot be built (no clients, unknown advisor, bad arguments)."""
+
+
+def _to_date(value: date | str, what: str = "as_of") -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(what, "", f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _months_before(d: date, months: int) -> date:
+    m = d.month - 1 - months
+    year, month = d.year + m // 12, m % 12 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _months_after(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    year, month = d.year + m // 12, m % 12 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _tier_key(tier: str) -> tuple[int, str]:
+    return (TIER_ORDER.index(tier), tier) if tier in TIER_ORDER else (len(TIER_ORDER), tier)
+
+
+@dataclass
+class BookReport:
+    """The client book at one date, for one advisor (``advisor``) or every advisor (``advisor is None``).
+
+    Tables (pandas DataFrames, one row per client unless said otherwise; ``client`` is the client id,
+    ``name`` the client's name):
+
+    ``clients``
+        id, name, advisor, tier, currency, aum, risk_class, computed_class, ceiling, kyc_date, kyc_expiry,
+        kyc_status (``expired``/``due``/``valid``), first_transaction, new_account, last_contact,
+        days_since_contact, last_review, next_review, review_due, open_complaints.
+    ``tier_class``
+        counts of clients, tier (rows, display order) × risk class (columns, ladder order), with totals.
+    ``aum_by_tier``
+        tier, currency, clients, aum (long form; one row per tier and currency present).
+    ``aum_change``
+        per currency: clients, opening (implied), net_new_money, deposits, withdrawals, income, fees,
+        closing, change, growth.
+    ``new_accounts``, ``kyc_due``, ``reviews_due``, ``not_contacted``
+        the clients concerned, with the dates and days that put them there.
+    ``exceptions``
+        client, name, kind (``holding_above_ceiling`` / ``override_above_computed``), product, grade,
+        ceiling, amount, currency, reason and approved_by (overrides), detail (one line in English).
+    ``complaints``
+        client, name, opened, age_days, answer_due, overdue, summary.
+    ``advisor_measures``
+        one row per advisor: clients, aum_<CCY> per currency, aum_growth_<CCY>, new_accounts, reviews_due,
+        reviews_on_time, satisfaction.
+
+    ``methods`` states each rule in words (English); ``problems`` lists client files that could not be read
+    (whole book only; an advisor's report gives their number, not their names).
+    """
+
+    as_of: date
+    advisor: str | None
+    period_start: date
+    contact_days: int
+    review_months: int
+    kyc_due_days: int
+    kyc_validity_months: int
+    jurisdiction: str
+    complaint_answer_days: int | None
+    policy_version: str
+    shelf_version: str
+    ladder: str
+    class_order: list[str]
+    class_names: dict[str, dict[str, str]]
+    clients: pd.DataFrame
+    tier_class: pd.DataFrame
+    aum_by_tier: pd.DataFrame
+    aum_change: pd.DataFrame
+    new_accounts: pd.DataFrame
+    kyc_due: pd.DataFrame
+    reviews_due: pd.DataFrame
+    not_contacted: pd.DataFrame
+    exceptions: pd.DataFrame
+    complaints: pd.DataFrame
+    advisor_measures: pd.DataFrame
+    methods: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    unreadable_files: int = 0
+
+    # -------------------------------------------------------------------------------------------- summary
+    @property
+    def scope(self) -> str:
+        return self.advisor or "all"
+
+    @property
+    def client_ids(self) -> list[str]:
+        return list(self.clients["id"])
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted(self.clients["currency"].unique()) if len(self.clients) else []
+
+    def summary(self) -> dict[str, Any]:
+        """Headline counts: clients, new accounts, KYC expired / due, reviews due, not contacted, exceptions,
+        open complaints (and how many are past the answer deadline), AUM per currency."""
+        c = self.clients
+        return {
+            "advisor": self.scope,
+            "as_of": self.as_of.isoformat(),
+            "clients": len(c),
+            "new_accounts": len(self.new_accounts),
+            "kyc_expired": int((c["kyc_status"] == "expired").sum()) if len(c) else 0,
+            "kyc_due": int((c["kyc_status"] == "due").sum()) if len(c) else 0,
+            "reviews_due": len(self.reviews_due),
+            "not_contacted": len(self.not_contacted),
+            "exceptions": len(self.exceptions),
+            "open_complaints": len(self.complaints),
+            "complaints_overdue": int(self.complaints["overdue"].sum()) if len(self.complaints) else 0,
+            "aum": {ccy: float(v) for ccy, v in c.groupby("currency")["aum"].sum().items()} if len(c) else {},
+        }
+
+    # -------------------------------------------------------------------------------------------- display
+    def class_name(self, code: str, locale: str = "en") -> str:
+        return self.class_names.get(code, {}).get(locale, code)
+
+    def tier_label(self, tier: str, locale: str = "en") -> str:
+        """The tier in words (``documents.tier_<tier>``), or the tier code when there is no label."""
+        from .i18n import catalog, t
+
+        key = f"tier_{tier}"
+        return t(f"documents.{key}", locale) if key in catalog("documents") else tier
+
+    def table(self, name: str, locale: str = "en") -> pd.DataFrame:
+        """A table for people: localized column labels, tiers and classes in words, money and dates
+        formatted for ``locale``. ``name`` is one of the table attributes above."""
+        return _table(self, name, locale)
+
+    def summary_table(self, locale: str = "en") -> pd.DataFrame:
+        """The headline counts of :meth:`summary` as a two-column table in ``locale``."""
+        from .i18n import fmt_money, fmt_number
+
+        s = self.summary()
+        n = lambda v: fmt_number(v, locale)
+        complaints = n(s["open_complaints"])
+        if self.complaint_answer_days is not None:
+            complaints += f" ({_lbl('col_book_past_deadline', locale)}: {n(s['complaints_overdue'])})"
+        rows = [
+            (_lbl("col_book_clients", locale), n(s["clients"])),
+            (_lbl("col_aum", locale), " · ".join(fmt_money(v, ccy, locale, symbol=True) for ccy, v in s["aum"].items())),
+            (_lbl("book_new_accounts", locale), n(s["new_accounts"])),
+            (_lbl("book_kyc_due", locale),
+             f"{_lbl('term_expired', locale)} {n(s['kyc_expired'])} · {_lbl('term_due_soon', locale)} {n(s['kyc_due'])}"),
+            (_lbl("book_reviews_due", locale), n(s["reviews_due"])),
+            (_lbl("book_not_contacted", locale, days=self.contact_days), n(s["not_contacted"])),
+            (_lbl("book_exceptions", locale), n(s["exceptions"])),
+            (_lbl("book_complaints", locale), complaints),
+        ]
+        return pd.DataFrame(rows, columns=[_lbl("book_headline", locale), _lbl("book_figure", locale)])
+
+    def aum_chart(self, locale: str = "en"):
+        """Bar chart of AUM by tier, one panel per currency (a :class:`matplotlib.figure.Figure`)."""
+        return _aum_chart(self, locale)
+
+    def class_mix_chart(self, locale: str = "en"):
+        """Stacked bars: number of clients per tier by risk class."""
+        return _class_mix_chart(self, locale)
+
+
+# --------------------------------------------------------------------------------------------- build
+
+
+def build_book(
+    *,
+    params: str | Path = "params",
+    as_of: date | str = "2018-12-31",
+    advisor: str | None = None,
+    contact_days: int = 90,
+    review_months: int = 3,
+    kyc_due_days: int = KYC_DUE_DAYS,
+) -> BookReport:
+    """Build the relationship report for ``advisor`` (an advisor id such as ``adv-chen``) or, with ``None``,
+    for the whole book. See the module docstring for every rule. An advisor with no client in the book is a
+    :class:`BookError` naming the advisors that exist."""
+    from .clients import load_clients
+    from .policy import load_policy
+    from .products import check_suitability, load_shelf
+    from .risk import profile_client
+
+    when = _to_date(as_of)
+    if isinstance(contact_days, bool) or not isinstance(contact_days, int) or contact_days < 1:
+        raise BookError(f"contact_days must be a whole number of days ≥ 1, got {contact_days!r}")
+    if isinstance(review_months, bool) or not isinstance(review_months, int) or review_months < 1:
+        raise BookError(f"review_months must be a whole number of months ≥ 1, got {review_months!r}")
+    params = Path(params)
+    policy = load_policy(params / "policy.yaml")
+    shelf = load_shelf(params / "products.yaml", policy)
+    everyone, failures = load_clients(params / "clients")
+    period_start = date(when.year, 1, 1)
+    answer_days = COMPLAINT_ANSWER_DAYS.get(policy.jurisdiction)
+
+    def earliest(c) -> date:
+        dates = [tx.date for tx in c.transactions]
+        return min(dates) if dates else c.kyc.date
+
+    in_book = [c for c in everyone if earliest(c) <= when]
+    advisors = sorted({c.advisor for c in in_book})
+    if advisor is not None:
+        if advisor not in advisors:
+            raise BookError(
+                f"no client of advisor {advisor!r} in the book as of {when}; advisors: {', '.join(advisors) or 'none'}"
+            )
+        book = [c for c in in_book if c.advisor == advisor]
+    else:
+        book = in_book
+    if not book and not failures:
+        raise BookError(f"no clients in {params / 'clients'} as of {when}")
+
+    ladder = policy.active
+    rows: list[dict[str, Any]] = []
+    exceptions: list[dict[str, Any]] = []
+    complaints: list[dict[str, Any]] = []
+    for c in book:
+        prof = profile_client(c, policy, when)
+        aum = c.portfolio_value()
+        txs = [tx for tx in c.transactions if tx.date <= when]
+        first_tx = min((tx.date for tx in txs), default=None)
+        in_period = [tx for tx in txs if period_start <= tx.date]
+        sums = {k: sum(tx.amount for tx in in_period if tx.type == k) for k in ("deposit", "withdrawal", "income", "fee")}
+        new = first_tx is not None and first_tx >= period_start
+        nnm = sums["deposit"] - sums["withdrawal"]
+        contacts = sorted((x for x in c.contact_log if x.date <= when), key=lambda x: x.date)
+        last_contact = contacts[-1].date if contacts else None
+        reviews = [x.date for x in contacts if x.channel.lower() in REVIEW_CHANNELS]
+        last_review = reviews[-1] if reviews else None
+        next_review = _months_after(last_review, review_months) if last_review else None
+        review_due = next_review is None or next_review < when
+        days_to_expiry = (prof.kyc_expiry - when).days
+        kyc_status = "expired" if prof.kyc_expired else ("due" if days_to_expiry <= kyc_due_days else "valid")
+        n_open = 0
+        for comp in c.complaints:
+            if comp.opened > when or (comp.closed is not None and comp.closed <= when):
+                continue
+            n_open += 1
+            age = (when - comp.opened).days
+            due = comp.opened + timedelta(days=answer_days) if answer_days is not None else None
+            complaints.append(dict(
+                client=c.id, name=c.name, opened=comp.opened, age_days=age, answer_due=due,
+                overdue=bool(answer_days is not None and age > answer_days), summary=comp.summary,
+            ))
+        positions = c.holding_values()
+        known = {code: v for code, v in positions.items() if code in shelf}
+        for v in check_suitability(known, shelf, prof.ceiling):
+            exceptions.append(dict(
+                client=c.id, name=c.name, kind="holding_above_ceiling", product=v.code, grade=v.grade,
+                ceiling=v.ceiling, amount=float(positions[v.code]), currency=c.base_currency, reason=None,
+                approved_by=None, detail=str(v),
+            ))
+        if "override_above_computed" in prof.flag_codes and prof.override is not None:
+            ov = prof.override
+            assessed = prof.computed_class
+            # the class the override departs from is the assessed one after the elderly cap
+            for f in prof.flags:
+                if f.code == "elderly_cap":
+                    assessed = ladder.elderly_max_class or assessed
+            exceptions.append(dict(
+                client=c.id, name=c.name, kind="override_above_computed", product=None, grade=None,
+                ceiling=prof.ceiling, amount=None, currency=c.base_currency, reason=ov.reason, approved_by=ov.by,
+                detail=f"override to {ov.risk_class} above the assessed {assessed} by {ov.by} on {ov.date}: {ov.reason}",
+            ))
+        rows.append(dict(
+            id=c.id, name=c.name, advisor=c.advisor, tier=c.tier, currency=c.base_currency, aum=float(aum),
+            risk_class=prof.final_class, computed_class=prof.computed_class, ceiling=prof.ceiling,
+            kyc_date=prof.kyc_date, kyc_expiry=prof.kyc_expiry, days_to_kyc_expiry=days_to_expiry,
+            kyc_status=kyc_status, first_transaction=first_tx, new_account=new,
+            deposits=float(sums["deposit"]), withdrawals=float(sums["withdrawal"]), income=float(sums["income"]),
+            fees=float(sums["fee"]), net_new_money=float(nnm), opening=0.0 if new else float(aum - nnm),
+            last_contact=last_contact, days_since_contact=(when - last_contact).days if last_contact else None,
+            last_review=last_review, next_review=next_review, review_due=review_due, open_complaints=n_open,
+        ))
+
+    client_cols = [
+        "id", "name", "advisor", "tier", "currency", "aum", "risk_class", "computed_class", "ceiling", "kyc_date",
+        "kyc_expiry", "days_to_kyc_expiry", "kyc_status", "first_transaction", "new_account", "deposits",
+        "withdrawals", "income", "fees", "net_new_money", "opening", "last_contact", "days_since_contact",
+        "last_review", "next_review", "review_due", "open_complaints",
+    ]
+    df = pd.DataFrame(rows, columns=client_cols)
+    if len(df):
+        df = df.sort_values(["tier", "id"], key=lambda s: s.map(_tier_key) if s.name == "tier" else s)
+        df = df.reset_index(drop=True)
+
+    tiers = sorted(df["tier"].unique(), key=_tier_key) if len(df) else []
+    classes = [code for code in ladder.codes if code in set(df["risk_class"])] if len(df) else []
+    tier_class = (
+        pd.crosstab(df["tier"], df["risk_class"]).reindex(index=tiers, columns=classes, fill_value=0)
+        if len(df) else pd.DataFrame()
+    )
+    if len(df):
+        tier_class["total"] = tier_class.sum(axis=1)
+        tier_class.loc["total"] = tier_class.sum(axis=0)
+        tier_class.index.name, tier_class.columns.name = "tier", None
+
+    aum_by_tier = (
+        df.groupby(["tier", "currency"], sort=False)
+        .agg(clients=("id", "size"), aum=("aum", "sum")).reset_index()
+        if len(df) else pd.DataFrame(columns=["tier", "currency", "clients", "aum"])
+    )
+    if len(aum_by_tier):
+        aum_by_tier = aum_by_tier.sort_values(["tier", "currency"], key=lambda s: s.map(_tier_key) if s.name == "tier" else s)
+        aum_by_tier = aum_by_tier.reset_index(drop=True)
+
+    aum_change = _aum_change(df)
+    new_accounts = df.loc[df["new_account"], ["id", "name", "tier", "currency", "first_transaction", "deposits", "aum"]] if len(df) else df
+    kyc_due = (
+        df.loc[df["kyc_status"] != "valid", ["id", "name", "tier", "risk_class", "kyc_date", "kyc_expiry", "days_to_kyc_expiry", "kyc_status"]]
+        .sort_values("kyc_expiry") if len(df) else df
+    )
+    reviews_due = (
+        df.loc[df["review_due"], ["id", "name", "tier", "last_review", "next_review"]]
+        .sort_values("next_review", na_position="first") if len(df) else df
+    )
+    if len(reviews_due):
+        reviews_due = reviews_due.assign(days_overdue=[
+            None if pd.isna(nr) else (when - nr).days for nr in reviews_due["next_review"]
+        ])
+    nc_mask = df["days_since_contact"].isna() | (df["days_since_contact"].fillna(0) > contact_days) if len(df) else []
+    not_contacted = (
+        df.loc[nc_mask, ["id", "name", "tier", "last_contact", "days_since_contact"]]
+        .sort_values("days_since_contact", ascending=False, na_position="first") if len(df) else df
+    )
+    exc_df = pd.DataFrame(exceptions, columns=["client", "name", "kind", "product", "grade", "ceiling", "amount", "currency", "reason", "approved_by", "detail"])
+    comp_df = pd.DataFrame(complaints, columns=["client", "name", "opened", "age_days", "answer_due", "overdue", "summary"])
+    comp_df = comp_df.sort_values("age_days", ascending=False).reset_index(drop=True)
+    measures = _advisor_measures(df)
+
+    methods = {
+        "scope": ("One advisor's clients only." if advisor else "Every advisor's clients.")
+        + " A client is in the book when their first transaction (or, without one, the KYC date) is on or before the as-of date.",
+        "aum": "Holdings at their recorded values, in each client's base currency; no currency conversion, so AUM is shown per currency.",
+        "aum_change": (
+            f"Period {period_start} to {when}. Net new money = deposits − withdrawals in the period (from transactions). "
+            "Opening AUM is implied: 0 for accounts opened in the period, otherwise closing AUM less net new money "
+            "(no valuation at the period start is recorded). Change = closing − opening; growth = change ÷ opening."
+        ),
+        "new_accounts": "First transaction within the period.",
+        "kyc": f"Valid for {policy.kyc.validity_months} months from the assessment; due when it expires within {kyc_due_days} days.",
+        "reviews": (
+            f"A review is a contact by {', '.join(sorted(REVIEW_CHANNELS))}; due when the last one is more than "
+            f"{review_months} months old (or there is none). Reviews on time = share of clients with no review due."
+        ),
+        "contact": f"No contact of any kind for more than {contact_days} days (or never).",
+        "exceptions": "Holdings graded above the client's ceiling (suitability check), and overrides above the assessed class.",
+        "complaints": (
+            f"Open at the as-of date; age in days. {policy.jurisdiction}: answer within {answer_days} days, older ones flagged."
+            if answer_days is not None else "Open at the as-of date; age in days."
+        ),
+        "satisfaction": "Not recorded in the client files.",
+    }
+    problems = [str(f) for f in failures] if advisor is None else []
+    return BookReport(
+        as_of=when, advisor=advisor, period_start=period_start, contact_days=contact_days,
+        review_months=review_months, kyc_due_days=kyc_due_days,
+        kyc_validity_months=policy.kyc.validity_months, jurisdiction=policy.jurisdiction,
+        complaint_answer_days=answer_days, policy_version=policy.version, shelf_version=shelf.version,
+        ladder=policy.ladder, class_order=list(ladder.codes),
+        class_names={rc.code: {loc: rc.name(loc) for loc in ("en", "zh-TW", "zh-CN")} for rc in ladder.classes},
+        clients=df, tier_class=tier_class, aum_by_tier=aum_by_tier, aum_change=aum_change,
+        new_accounts=new_accounts.reset_index(drop=True), kyc_due=kyc_due.reset_index(drop=True),
+        reviews_due=reviews_due.reset_index(drop=True), not_contacted=not_contacted.reset_index(drop=True),
+        exceptions=exc_df, complaints=comp_df, advisor_measures=measures, methods=methods,
+        problems=problems, unreadable_files=len(failures),
+    )
+
+
+def _aum_change(df: pd.DataFrame) -> pd.DataFrame:
+    cols = ["currency", "clients", "opening", "deposits", "withdrawals", "net_new_money", "income", "fees", "closing", "change", "growth"]
+    if not len(df):
+        return pd.DataFrame(columns=cols)
+    g = df.groupby("currency").agg(
+        clients=("id", "size"), opening=("opening", "sum"), deposits=("deposits", "sum"),
+        withdrawals=("withdrawals", "sum"), net_new_money=("net_new_money", "sum"), income=("income", "sum"),
+        fees=("fees", "sum"), closing=("aum", "sum"),
+    ).reset_index()
+    g["change"] = g["closing"] - g["opening"]
+    g["growth"] = [ch / op if op > 0 else float("nan") for ch, op in zip(g["change"], g["opening"])]
+    return g[cols]
+
+
+def _advisor_measures(df: pd.DataFrame) -> pd.DataFrame:
+    if not len(df):
+        return pd.DataFrame(columns=["advisor", "clients", "new_accounts", "reviews_due", "reviews_on_time", "satisfaction"])
+    out = []
+    currencies = sorted(df["currency"].unique())
+    for adv, part in df.groupby("advisor", sort=True):
+        row: dict[str, Any] = {"advisor": adv, "clients": len(part)}
+        for ccy in currencies:
+            p = part[part["currency"] == ccy]
+            closing, opening = float(p["aum"].sum()), float(p["opening"].sum())
+            row[f"aum_{ccy}"] = closing if len(p) else float("nan")
+            row[f"aum_growth_{ccy}"] = (closing - opening) / opening if len(p) and opening > 0 else float("nan")
+        row["new_accounts"] = int(part["new_account"].sum())
+        row["reviews_due"] = int(part["review_due"].sum())
+        row["reviews_on_time"] = float((~part["review_due"]).mean())
+        row["satisfaction"] = None
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------------------------- display
+# Labels come from wealthlib/data/i18n/documents.yaml (``book_*``, ``col_*``, ``tier_*``, ``term_*`` keys).
+
+
+def _lbl(key: str, locale: str, **fmt: Any) -> str:
+    from .i18n import t
+
+    return t(f"documents.{key}", locale, **fmt)
+
+
+def _fmt_cell(value: Any, kind: str, locale: str, currency: str | None = None) -> str:
+    from .i18n import MISSING, fmt_date, fmt_money, fmt_number, fmt_pct
+
+    if value is None or (isinstance(value, float) and value != value) or (kind != "text" and pd.isna(value)):
+        return MISSING
+    if kind == "date":
+        return fmt_date(value, locale)
+    if kind == "money":
+        return fmt_money(value, currency, locale, symbol=True) if currency else fmt_number(value, locale)
+    if kind == "pct":
+        return fmt_pct(value, locale, 1, signed=True)
+    if kind == "int":
+        return fmt_number(int(value), locale)
+    if kind == "bool":
+        return _lbl("term_yes" if value else "term_no", locale)
+    return str(value)
+
+
+# table name → [(source column, label key, kind)]; "name" is the client's name
+_COLUMNS: dict[str, list[tuple[str, str, str]]] = {
+    "clients": [
+        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("advisor", "field_advisor", "text"),
+        ("tier", "col_tier", "tier"), ("risk_class", "col_risk_class", "class"), ("aum", "col_aum", "money"),
+        ("kyc_expiry", "col_kyc_expiry", "date"), ("last_contact", "col_last_contact", "date"),
+        ("next_review", "col_next_review", "date"),
+    ],
+    "new_accounts": [
+        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
+        ("first_transaction", "col_book_first_transaction", "date"), ("deposits", "col_contributions", "money"),
+        ("aum", "col_aum", "money"),
+    ],
+    "kyc_due": [
+        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
+        ("risk_class", "col_risk_class", "class"), ("kyc_date", "field_kyc_date", "date"),
+        ("kyc_expiry", "col_kyc_expiry", "date"), ("days_to_kyc_expiry", "col_book_days_to_expiry", "int"),
+        ("kyc_status", "col_status", "kyc_status"),
+    ],
+    "reviews_due": [
+        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
+        ("last_review", "col_last_review", "date"), ("next_review", "col_next_review", "date"),
+        ("days_overdue", "col_book_days_overdue", "int"),
+    ],
+    "not_contacted": [
+        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
+        ("last_contact", "col_last_contact", "date"), ("days_since_contact", "col_days", "int"),
+    ],
+    "exceptions": [
+        ("name", "col_client", "text"), ("client", "field_client_id", "text"), ("kind", "col_type", "exception"),
+        ("product", "col_code", "text"), ("grade", "col_grade", "grade"), ("ceiling", "field_ceiling", "grade"),
+        ("amount", "col_amount", "money"), ("reason", "col_reason", "text"), ("approved_by", "col_approved_by", "text"),
+    ],
+    "complaints": [
+        ("name", "col_client", "text"), ("client", "field_client_id", "text"), ("opened", "col_received", "date"),
+        ("age_days", "col_book_age_days", "int"), ("answer_due", "col_answer_due", "date"),
+        ("overdue", "col_book_past_deadline", "bool"), ("summary", "col_book_complaint", "text"),
+    ],
+    "aum_by_tier": [
+        ("tier", "col_tier", "tier"), ("currency", "col_currency", "text"), ("clients", "col_book_clients", "int"),
+        ("aum", "col_aum", "money"),
+    ],
+    "aum_change": [
+        ("currency", "col_currency", "text"), ("clients", "col_book_clients", "int"),
+        ("opening", "col_book_opening_implied", "money"), ("deposits", "col_contributions", "money"),
+        ("withdrawals", "col_withdrawals", "money"), ("net_new_money", "col_book_net_new_money", "money"),
+        ("income", "col_income", "money"), ("fees", "col_fees", "money"), ("closing", "col_closing_value", "money"),
+        ("change", "col_change", "money"), ("growth", "book_aum_growth", "pct"),
+    ],
+}
+
+
+def _table(report: BookReport, name: str, locale: str = "en") -> pd.DataFrame:
+    from .i18n import check_locale
+
+    check_locale(locale)
+    if name == "tier_class":
+        return _tier_class_table(report, locale)
+    if name == "advisor_measures":
+        return _measures_table(report, locale)
+    if name not in _COLUMNS:
+        known = sorted([*_COLUMNS, "tier_class", "advisor_measures"])
+        raise KeyError(f"no book table {name!r}; tables: {', '.join(known)}")
+    src: pd.DataFrame = getattr(report, name)
+    spec = [c for c in _COLUMNS[name] if not (c[0] == "advisor" and report.advisor is not None)]
+    out: dict[str, list[str]] = {}
+    for col, key, kind in spec:
+        cells = []
+        for _, row in src.iterrows():
+            v = row.get(col)
+            if kind == "tier":
+                cells.append(report.tier_label(v, locale))
+            elif kind == "class":
+                cells.append(report.class_name(v, locale))
+            elif kind == "kyc_status":
+                cells.append(_lbl({"expired": "term_expired", "due": "term_due_soon"}.get(v, "term_valid"), locale))
+            elif kind == "exception":
+                cells.append(_lbl(f"book_exception_{v}", locale))
+            elif kind == "grade":
+                cells.append(_fmt_cell(None, "text", locale) if v is None or pd.isna(v) else f"RR{int(v)}")
+            elif kind == "money":
+                ccy = row.get("currency") if "currency" in src.columns else None
+                cells.append(_fmt_cell(v, "money", locale, ccy))
+            elif kind == "text" and (v is None or (isinstance(v, float) and v != v)):
+                cells.append(_fmt_cell(None, "text", locale))
+            else:
+                cells.append(_fmt_cell(v, kind, locale))
+        out[_lbl(key, locale)] = cells
+    return pd.DataFrame(out)
+
+
+def _tier_class_table(report: BookReport, locale: str) -> pd.DataFrame:
+    tc = report.tier_class
+    if not len(tc):
+        return pd.DataFrame()
+    total = _lbl("term_total", locale)
+    cols = {c: (total if c == "total" else report.class_name(c, locale)) for c in tc.columns}
+    idx = [total if i == "total" else report.tier_label(i, locale) for i in tc.index]
+    out = tc.rename(columns=cols).copy()
+    out.index = pd.Index(idx, name=_lbl("col_tier", locale))
+    return out
+
+
+def _measures_table(report: BookReport, locale: str) -> pd.DataFrame:
+    m = report.advisor_measures
+    out: dict[str, list[str]] = {_lbl("field_advisor", locale): list(m["advisor"]),
+                                 _lbl("col_book_clients", locale): [_fmt_cell(v, "int", locale) for v in m["clients"]]}
+    for ccy in report.currencies:
+        if f"aum_{ccy}" in m.columns:
+            out[f"{_lbl('col_aum', locale)} ({ccy})"] = [_fmt_cell(v, "money", locale, ccy) for v in m[f"aum_{ccy}"]]
+            out[f"{_lbl('book_aum_growth', locale)} ({ccy})"] = [_fmt_cell(v, "pct", locale) for v in m[f"aum_growth_{ccy}"]]
+    out[_lbl("book_new_accounts", locale)] = [_fmt_cell(v, "int", locale) for v in m["new_accounts"]]
+    out[_lbl("book_reviews_due", locale)] = [_fmt_cell(v, "int", locale) for v in m["reviews_due"]]
+    from .i18n import fmt_pct
+
+    out[_lbl("book_reviews_on_time", locale)] = [fmt_pct(v, locale, 0) for v in m["reviews_on_time"]]
+    out[_lbl("book_satisfaction", locale)] = [_lbl("term_not_available", locale) for _ in m["satisfaction"]]
+    return pd.DataFrame(out)
+
+
+def _aum_chart(report: BookReport, locale: str = "en"):
+    from matplotlib.ticker import FuncFormatter
+
+    from .charts import PALETTE, _figure, _finish, _money, house_style
+
+    data = report.aum_by_tier
+    currencies = sorted(data["currency"].unique()) if len(data) else []
+    tiers = sorted(report.clients["tier"].unique(), key=_tier_key) if len(report.clients) else []
+    n = max(1, len(currencies))
+    with house_style(locale):
+        fig = _figure(locale, (8.0, 3.2 if n == 1 else 2.2 + 1.1 * n))
+        axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+        for ax, ccy in zip(axes, currencies or [None]):
+            if ccy is None:
+                ax.set_axis_off()
+                continue
+            part = data[data["currency"] == ccy].set_index("tier")["aum"].reindex(tiers).fillna(0.0)
+            labels = [report.tier_label(tr, locale) for tr in tiers]
+            ax.barh(range(len(tiers)), part.to_numpy(), 0.6, color=PALETTE[0])
+            ax.set_yticks(range(len(tiers)), labels)
+            ax.invert_yaxis()
+            ax.xaxis.set_major_formatter(FuncFormatter(_money))
+            ax.set_title(f"{_lbl('col_aum', locale)} ({ccy})", fontsize=10, loc="left")
+            ax.grid(axis="y", visible=False)
+        fig.suptitle(_lbl("book_aum_by_tier_chart", locale), x=0.01, ha="left", fontweight="bold")
+    return _finish(fig, locale)
+
+
+def _class_mix_chart(report: BookReport, locale: str = "en"):
+    import numpy as np
+
+    from .charts import PALETTE, _figure, _finish, house_style
+
+    tc = report.tier_class
+    with house_style(locale):
+        fig = _figure(locale, (8.0, 3.2))
+        ax = fig.add_subplot()
+        if len(tc):
+            body = tc.drop(index="total").drop(columns="total")
+            y = np.arange(len(body.index))
+            left = np.zeros(len(body.index))
+            palette = [PALETTE[3], PALETTE[0], PALETTE[4], PALETTE[2], PALETTE[5]]
+            for i, cls in enumerate(body.columns):
+                vals = body[cls].to_numpy(dtype=float)
+                ax.barh(y, vals, 0.6, left=left, color=palette[i % len(palette)], label=report.class_name(cls, locale))
+                left += vals
+            ax.set_yticks(y, [report.tier_label(tr, locale) for tr in body.index])
+            ax.invert_yaxis()
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.set_xlabel(_lbl("col_book_clients", locale))
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            ax.grid(axis="y", visible=False)
+        ax.set_title(_lbl("book_class_mix_chart", locale))
+    return _finish(fig, locale)
