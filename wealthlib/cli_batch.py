@@ -1,7 +1,85 @@
-"""`wealth batch …` commands (mounted by wealthlib.cli)."""
+"""`wealth batch …` commands (mounted by wealthlib.cli): every client's quarterly review or proposal.
+
+Exit status: 0 when no client failed, 1 when at least one failed (the manifest says which and why), 2 for bad
+options, 130 after Ctrl-C (the manifest then records what was done; a re-run resumes).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
+from rich.console import Console
 
 batch_app = typer.Typer(help="Render documents for many clients: local pool or Dask cluster.", no_args_is_help=True)
+
+_err = Console(stderr=True)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    return tuple(f.strip() for f in text.split(",") if f.strip())
+
+
+def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, scheduler: Optional[str],
+         out: Optional[Path], fmt: str, params: Path, engine: str, cell_timeout: float, force: bool,
+         progress: bool) -> None:
+    from .batch import run_batch
+    from .errors import WealthError
+
+    try:
+        manifest = run_batch(kind, quarter=quarter, as_of=as_of, params=params, clients=clients, workers=workers,
+                             scheduler=scheduler, out=out, formats=_formats(fmt), engine=engine,
+                             cell_timeout=cell_timeout, progress=progress, force=force)
+    except KeyboardInterrupt:
+        _err.print("interrupted: the manifest records what was done; run the same command again to resume")
+        raise typer.Exit(130)
+    except WealthError as exc:
+        _err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2)
+    c = manifest.counts()
+    typer.echo(f"{c['ok']} ok, {c['unchanged']} unchanged, {c['failed']} failed, {c['skipped']} skipped "
+               f"in {manifest.wall_s:.1f} s; manifest: {manifest.out_dir / 'manifest.json'}; "
+               f"index: {manifest.out_dir / 'index.html'}")
+    for e in manifest.entries.values():
+        if e["status"] == "failed":
+            _err.print(f"failed: {e['client']}: {e['reason']}", markup=False, highlight=False)
+    if c["failed"]:
+        raise typer.Exit(1)
+
+
+_CLIENTS = typer.Option("*", "--clients", help="Glob on client ids, e.g. 'w*'.")
+_WORKERS = typer.Option(2, "--workers", min=1, help="Local worker processes (each keeps a warm template).")
+_SCHED = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786) instead of local workers.")
+_OUT = typer.Option(None, "--out", help="Output folder (default reports/<kind>-<date>).")
+_FMT = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb.")
+_PARAMS = typer.Option(Path("params"), "--params", help="Folder with policy.yaml, products.yaml and clients/.")
+_ENGINE = typer.Option("fork", "--engine", help="fork: a fresh kernel forked from a warm template per client; "
+                                                "fresh: a normal new kernel per client.")
+_TIMEOUT = typer.Option(300.0, "--cell-timeout", help="Seconds one notebook cell may run.")
+_FORCE = typer.Option(False, "--force", help="Re-render every client, even unchanged ones.")
+_PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show a progress bar with rate and ETA.")
+
+
+@batch_app.command("review")
+def review_cmd(
+    quarter: str = typer.Option("2018Q3", "--quarter", help="Quarter under review, e.g. 2018Q3."),
+    clients: str = _CLIENTS, workers: int = _WORKERS, scheduler: Optional[str] = _SCHED, out: Optional[Path] = _OUT,
+    fmt: str = _FMT, params: Path = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
+    force: bool = _FORCE, progress: bool = _PROGRESS,
+) -> None:
+    """Every client's quarterly review (templates/quarterly_review.ipynb)."""
+    _run("review", quarter=quarter, as_of="", clients=clients, workers=workers, scheduler=scheduler, out=out,
+         fmt=fmt, params=params, engine=engine, cell_timeout=cell_timeout, force=force, progress=progress)
+
+
+@batch_app.command("propose")
+def propose_cmd(
+    as_of: str = typer.Option("2018-12-31", "--as-of", help="Data as-of date of the proposals."),
+    clients: str = _CLIENTS, workers: int = _WORKERS, scheduler: Optional[str] = _SCHED, out: Optional[Path] = _OUT,
+    fmt: str = _FMT, params: Path = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
+    force: bool = _FORCE, progress: bool = _PROGRESS,
+) -> None:
+    """Every client's asset-allocation proposal (templates/proposal.ipynb)."""
+    _run("propose", quarter="", as_of=as_of, clients=clients, workers=workers, scheduler=scheduler, out=out,
+         fmt=fmt, params=params, engine=engine, cell_timeout=cell_timeout, force=force, progress=progress)

@@ -1,0 +1,206 @@
+"""What runs in each batch worker process (a local pool process or a Dask worker): render one client's job.
+
+Per process, once: the export machinery is imported, and for the ``fork`` engine a warm zygote
+(:mod:`wealthlib._batch.zygote`) is started with the run's context pre-loaded, plus a private kernelspec
+``wealth-fork`` (in a temporary ``JUPYTER_PATH`` entry) whose launcher asks that zygote for a forked kernel.
+Per client: papermill executes the template on a fresh kernel (forked, or a normal ``python3`` kernel with the
+``fresh`` engine), then HTML and PDF are produced in memory and written atomically.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+FORK_KERNEL = "wealth-fork"
+
+_state: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _kernelspec_dir() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="wealth-kernels-"))
+    spec = root / "kernels" / FORK_KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "wealthlib._batch.launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (wealthlib, forked from a warm template)",
+        "language": "python",
+        "interrupt_mode": "signal",
+        "env": {},
+    }))
+    return root
+
+
+def _start_zygote(params: str | None, as_of: str | None) -> None:
+    root = _state.get("kernels") or _kernelspec_dir()
+    _state["kernels"] = root
+    sock = str(root / "zygote.sock")
+    args = [sys.executable, "-m", "wealthlib._batch.zygote", sock]
+    if params and as_of:
+        args += [str(params), str(as_of)]
+    env = dict(os.environ)
+    env.setdefault("PYTHONHASHSEED", "0")
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=env, close_fds=True)
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError("the warm kernel template process did not start")
+    _state["zygote"] = proc
+    _state["zygote_key"] = (params, as_of)
+    os.environ["WEALTHLIB_ZYGOTE"] = sock
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if str(root) not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(root), *paths])
+
+
+def stop_engine() -> None:
+    """Stop this process's zygote (its kernels die with it)."""
+    proc = _state.pop("zygote", None)
+    if proc is not None and proc.poll() is None:
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=5)
+        except Exception:
+            proc.kill()
+            proc.wait()
+    root = _state.pop("kernels", None)
+    if root is not None:
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def zygote_pid() -> int | None:
+    proc = _state.get("zygote")
+    return proc.pid if proc is not None and proc.poll() is None else None
+
+
+def ensure_engine(engine: str, params: str | None = None, as_of: str | None = None) -> str:
+    """Prepare this process for ``engine`` (``fork`` or ``fresh``); returns the kernel name to execute with."""
+    with _lock:
+        if not _state.get("init"):
+            from wealthlib._batch._linux import die_with_parent
+
+            _state["init"] = True
+            atexit.register(stop_engine)
+            try:
+                from multiprocessing import util
+
+                util.Finalize(None, stop_engine, exitpriority=100)
+            except Exception:  # pragma: no cover
+                pass
+            if os.environ.get("WEALTHLIB_BATCH_CHILD") == "1":
+                die_with_parent(signal.SIGTERM)
+            from wealthlib import render
+
+            render._get_exporter()  # build the nbconvert exporter once per process
+        if engine == "fresh":
+            return "python3"
+        if engine != "fork":
+            raise ValueError(f"unknown engine {engine!r}; use fork or fresh")
+        proc = _state.get("zygote")
+        if proc is None or proc.poll() is not None or _state.get("zygote_key") != (params, as_of):
+            if proc is not None:
+                stop_engine()
+            _start_zygote(params, as_of)
+        return FORK_KERNEL
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _tree_memory() -> int:
+    """RSS in bytes of this process plus its zygote (kernels are measured by the sampler)."""
+    try:
+        import psutil
+
+        total = psutil.Process().memory_info().rss
+        zp = zygote_pid()
+        if zp:
+            z = psutil.Process(zp)
+            total += z.memory_info().rss
+            for c in z.children():
+                try:
+                    total += c.memory_info().rss
+                except psutil.Error:
+                    pass
+        return int(total)
+    except Exception:
+        return 0
+
+
+def render_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Render one client; never raises for a client's problem: returns ``status`` ok/failed and a reason."""
+    from wealthlib import render
+    from wealthlib.errors import WealthError
+
+    started = time.time()
+    t0 = time.perf_counter()
+    result: dict[str, Any] = {"client": job["client"], "input_hash": job["input_hash"], "status": "failed",
+                              "reason": "", "outputs": {}, "timings": {}, "worker": f"{os.uname().nodename}:{os.getpid()}"}
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _tree_memory())
+            stop.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True) if job.get("measure_memory") else None
+    try:
+        kernel = ensure_engine(job.get("engine", "fork"), job.get("params"), job.get("as_of"))
+        t1 = time.perf_counter()
+        if sampler:
+            sampler.start()
+        nb = render.execute(job["template"], job["parameters"], kernel_name=kernel, timeout=job.get("cell_timeout"))
+        t2 = time.perf_counter()
+        out_dir = Path(job["out_dir"])
+        stem = render.check_stem(job["stem"])
+        formats = list(job["formats"])
+        html = render.to_html(nb, lang=job["lang"], title=job["title"], footer=job["footer"], audit=job["audit"])
+        written = {}
+        if "pdf" in formats:
+            written["pdf"] = render.to_pdf(html, out_dir / f"{stem}.pdf")
+        if "html" in formats:
+            written["html"] = render.write_atomic(out_dir / f"{stem}.html", html)
+        if "ipynb" in formats:
+            import nbformat
+
+            written["ipynb"] = render.write_atomic(out_dir / f"{stem}.ipynb", nbformat.writes(nb))
+        t3 = time.perf_counter()
+        result.update(status="ok", outputs={k: Path(v).name for k, v in written.items()})
+        result["timings"] = {"setup": round(t1 - t0, 3), "execute": round(t2 - t1, 3), "export": round(t3 - t2, 3)}
+    except WealthError as err:
+        result["reason"] = _one_line(err)
+    except Exception as err:  # not a client's fault: name the kind, not the data
+        result["reason"] = f"internal error: {type(err).__name__}"
+    finally:
+        stop.set()
+        result["timings"]["total"] = round(time.perf_counter() - t0, 3)
+        result["started"] = started
+        if job.get("measure_memory"):
+            result["peak_memory"] = max(peak[0], _tree_memory())
+            result["worker_maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return result
+
+
+def init_pool_worker() -> None:
+    """Initializer of local pool processes: Ctrl-C is the batch's business, and die with the batch."""
+    from wealthlib._batch._linux import die_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["WEALTHLIB_BATCH_CHILD"] = "1"
+    die_with_parent(signal.SIGTERM)

@@ -1,0 +1,203 @@
+"""A warm template process that forks a fresh IPython kernel per client.
+
+Started once per batch worker (``python -m wealthlib._batch.zygote SOCKET [PARAMS AS_OF]``). It imports the heavy
+libraries once (numpy, pandas, matplotlib, cvxpy, quantstats, wealthlib, ipykernel) and, when given, loads the
+run's :class:`wealthlib.context.Context` (market cut and estimates: no client data). Then it serves a Unix socket:
+each connection sends one JSON line ``{"connection_file": ..., "cwd": ...}``; the zygote ``fork()``s, and the child
+becomes an ``IPKernelApp`` on that connection file. **No client code ever runs in the zygote**, so every kernel
+starts from the same clean, warm state and a client's changes (pandas options, environment, rcParams, module
+attributes, random state, working directory) die with its process.
+
+The child, before starting the kernel:
+
+* reseeds numpy's global generator and :mod:`random` from ``os.urandom`` (a fork copies the RNG state, so two
+  clients would otherwise draw the same numbers);
+* restores default SIGINT/SIGTERM handling (it stays in the zygote's process group);
+* points its standard streams at ``/dev/null`` (outputs reach the notebook through the kernel protocol);
+* dies with the zygote (``PR_SET_PDEATHSIG``) and exits when the launcher's connection closes (the launcher is
+  the process the Jupyter kernel manager owns: killing it kills the kernel);
+* writes its pid on the connection, so the launcher can forward interrupts.
+
+The zygote ignores SIGINT (a Ctrl-C is handled by the batch), dies with its parent (``PR_SET_PDEATHSIG``), exits
+when its stdin closes, and reaps its children. It never starts a thread before forking.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+# One BLAS thread per kernel: the machine is shared by worker processes, and fork() after a BLAS thread pool has
+# started is a known hazard.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "matplotlib.pyplot", "cvxpy", "quantstats", "wealthlib",
+         "wealthlib.review", "wealthlib.charts", "wealthlib.analytics", "wealthlib.allocate", "wealthlib.documents",
+         "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline", "yaml")
+
+
+def warm(params: str | None = None, as_of: str | None = None) -> list[str]:
+    """Import the heavy modules (and load the run's context); returns the modules that could not be imported."""
+    import importlib
+
+    missing = []
+    for name in HEAVY:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            missing.append(name)
+    if params and as_of:
+        from wealthlib.context import load_context
+
+        load_context(params, as_of)
+        try:  # the market's daily series feed the charts: touch them once so children share the pages
+            import matplotlib
+
+            matplotlib.use("Agg")
+        except Exception:  # pragma: no cover
+            pass
+    import gc
+
+    gc.collect()
+    try:
+        gc.freeze()  # keep the warm objects out of the children's collections (copy-on-write friendlier)
+    except AttributeError:  # pragma: no cover
+        pass
+    return missing
+
+
+def _child(conn: socket.socket, request: dict) -> None:
+    """In the forked child: become a fresh kernel. Never returns."""
+    code = 0
+    try:
+        from wealthlib._batch._linux import die_with_parent
+
+        die_with_parent(signal.SIGKILL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        import random
+
+        random.seed()
+        try:
+            import numpy as np
+
+            np.random.seed(int.from_bytes(os.urandom(4), "little"))
+        except ImportError:  # pragma: no cover
+            pass
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # nobody reads the zygote's pipes: a chatty kernel must never block on them
+            os.dup2(devnull, fd)
+        cwd = request.get("cwd")
+        if cwd:
+            os.chdir(cwd)
+        for key, value in (request.get("env") or {}).items():
+            os.environ[str(key)] = str(value)
+        conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+
+        import threading
+
+        def watch() -> None:  # the launcher went away (killed, or the kernel manager shut it down): exit
+            try:
+                while conn.recv(64):
+                    pass
+            except OSError:
+                pass
+            os._exit(0)
+
+        threading.Thread(target=watch, name="wealth-launcher-watch", daemon=True).start()
+
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize([
+            "-f", request["connection_file"],
+            "--HistoryManager.hist_file=:memory:",
+            "--HistoryManager.enabled=False",
+            "--IPKernelApp.log_level=ERROR",
+        ])
+        app.start()
+    except BaseException:  # noqa: BLE001 - the child must never fall back into the zygote's loop
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def serve(sock_path: str, params: str | None = None, as_of: str | None = None) -> None:
+    from wealthlib._batch._linux import die_with_parent
+
+    die_with_parent(signal.SIGKILL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    missing = warm(params, as_of)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        os.unlink(sock_path)
+    except FileNotFoundError:
+        pass
+    server.bind(sock_path)
+    os.chmod(sock_path, 0o600)
+    server.listen(16)
+    sys.stdout.write(json.dumps({"ready": True, "pid": os.getpid(), "missing": missing}) + "\n")
+    sys.stdout.flush()
+    children: set[int] = set()
+    stdin_fd = sys.stdin.fileno()
+    try:
+        while True:
+            readable, _, _ = select.select([server, stdin_fd], [], [], 0.5)
+            while children:  # reap finished kernels
+                try:
+                    pid, _status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    children.clear()
+                    break
+                if pid == 0:
+                    break
+                children.discard(pid)
+            if stdin_fd in readable and not os.read(stdin_fd, 4096):
+                break  # the parent closed our stdin (or died): stop
+            if server in readable:
+                conn, _ = server.accept()
+                try:
+                    line = b""
+                    conn.settimeout(10)
+                    while not line.endswith(b"\n"):
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        line += chunk
+                    request = json.loads(line or b"{}")
+                    conn.settimeout(None)
+                except (OSError, ValueError):
+                    conn.close()
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    server.close()
+                    _child(conn, request)
+                children.add(pid)
+                conn.close()
+    finally:
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in list(children):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        server.close()
+        try:
+            os.unlink(sock_path)
+        except FileNotFoundError:
+            pass
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through the batch tests
+    serve(sys.argv[1], *(sys.argv[2:4]))

@@ -1,0 +1,429 @@
+"""Render one document per client for a whole book: quarterly reviews or proposals, locally or on Dask.
+
+::
+
+    manifest = run_batch("review", quarter="2018Q3", clients="*", workers=2, out="reports/review-2018Q3")
+
+What a batch guarantees
+-----------------------
+* **One failing client never stops the others.** A client whose file does not load, whose notebook raises, or
+  whose kernel dies is recorded ``failed`` with a one-line reason (the :class:`~wealthlib.errors.WealthError`
+  message; for anything else only the kind of error, never client data); the rest carry on.
+* **A manifest** ``manifest.json`` and ``manifest.csv`` in the output folder: per client ``status``
+  (``ok``, ``failed``, ``unchanged``: skipped because nothing changed, ``skipped``: not run because the batch
+  was interrupted), ``reason``, output file names, ``input_hash`` and timings. It is rewritten (atomically)
+  after every client, so an interrupted batch leaves a true record.
+* **Atomic outputs**: each document is written to a temporary file and renamed (:func:`wealthlib.render.write_atomic`).
+* **Resume**: a re-run skips a client when its input hash (client file, policy, shelf, template, document kind,
+  quarter or as-of date, formats, software version) equals the last successful run's and its outputs exist;
+  failed clients are retried.
+* ``index.html`` links every document (names escaped).
+* Per-cell timeout (``cell_timeout``, seconds).
+* **No orphan kernels**: pool workers, their warm template (zygote) and every kernel die with the batch, also on
+  Ctrl-C (``PR_SET_PDEATHSIG`` chain, see :mod:`wealthlib._batch.zygote`).
+
+Engines (``engine=``)
+---------------------
+``fork`` (default): each worker process starts a warm template process that has imported numpy, pandas,
+matplotlib, cvxpy, quantstats, wealthlib and ipykernel and loaded the run's market estimates, and **forks a fresh
+kernel for every client** (papermill executes the template on it as on any kernel, through a ``wealth-fork``
+kernelspec). Clients share nothing at run time: each kernel is its own process, reseeded. ``fresh``: a normal
+``python3`` kernel per client (what papermill does by default; slow, for comparison).
+
+Scale-out (``scheduler="tcp://host:8786"``): each client is one ``distributed.Client.submit`` of
+:func:`wealthlib._batch.worker.render_job`; every Dask worker process keeps its own warm template. A task lost
+with a worker is re-run elsewhere by the scheduler; the manifest holds each client once (the document is written
+atomically, so a lost attempt leaves nothing half-written).
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import hashlib
+import html
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, WealthError, display_path
+
+__all__ = ["KINDS", "STATUSES", "BatchError", "Manifest", "plan", "run_batch", "write_index", "job_input_hash"]
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = {"review": ROOT / "templates" / "quarterly_review.ipynb", "propose": ROOT / "templates" / "proposal.ipynb"}
+KINDS = tuple(TEMPLATES)
+STATUSES = ("ok", "failed", "unchanged", "skipped")
+MANIFEST_FIELDS = ("client", "status", "reason", "outputs", "input_hash", "execute_s", "export_s", "total_s", "worker")
+
+
+class BatchError(WealthError):
+    """The batch as a whole cannot run (bad options, no clients, template missing)."""
+
+
+@dataclass
+class Manifest:
+    """The record of one batch: one entry per client, in client order."""
+
+    kind: str
+    out_dir: Path
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+    wall_s: float = 0.0
+    engine: str = "fork"
+    interrupted: bool = False
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for e in self.entries.values():
+            out[e["status"]] = out.get(e["status"], 0) + 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "engine": self.engine, "started": self.started, "wall_s": round(self.wall_s, 3),
+                "interrupted": self.interrupted, "counts": self.counts(), "clients": list(self.entries.values())}
+
+    def write(self) -> None:
+        from .render import write_atomic
+
+        write_atomic(self.out_dir / "manifest.json", json.dumps(self.to_json(), ensure_ascii=False, indent=1))
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(MANIFEST_FIELDS)
+        for e in self.entries.values():
+            t = e.get("timings") or {}
+            w.writerow([e["client"], e["status"], e.get("reason", ""), ";".join(e.get("outputs", {}).values()),
+                        e.get("input_hash", ""), t.get("execute", ""), t.get("export", ""), t.get("total", ""),
+                        e.get("worker", "")])
+        write_atomic(self.out_dir / "manifest.csv", buf.getvalue())
+
+
+def _hash_bytes(*chunks: bytes) -> str:
+    h = hashlib.sha256()
+    for c in chunks:
+        h.update(len(c).to_bytes(8, "little"))
+        h.update(c)
+    return h.hexdigest()[:20]
+
+
+def job_input_hash(client_file: Path, params: Path, template: Path, kind: str, when: str, formats: Iterable[str]) -> str:
+    """What a document depends on: client file, policy, shelf, template, kind, quarter/as-of, formats, version."""
+    from . import __version__
+
+    def read(p: Path) -> bytes:
+        try:
+            return p.read_bytes()
+        except OSError:
+            return b""
+
+    return _hash_bytes(read(client_file), read(params / "policy.yaml"), read(params / "products.yaml"), read(template),
+                       f"{kind}|{when}|{','.join(formats)}|{__version__}".encode())
+
+
+def _client_files(params: Path, pattern: str) -> list[Path]:
+    d = params / "clients"
+    if not d.is_dir():
+        raise BatchError(f"{display_path(d)}: clients folder not found")
+    files = sorted(p for p in [*d.glob("*.yaml"), *d.glob("*.yml")] if fnmatch.fnmatch(p.stem, pattern))
+    return files
+
+
+def plan(
+    kind: str,
+    *,
+    params: str | Path = "params",
+    clients: str = "*",
+    quarter: str = "2018Q3",
+    as_of: str = "2018-12-31",
+    out: str | Path,
+    formats: Iterable[str] = ("html", "pdf"),
+    engine: str = "fork",
+    cell_timeout: float | None = 300,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Jobs to run and clients already failed at planning (their file does not load), each a plain dict."""
+    from .clients import load_client
+    from .render import FORMATS, check_stem
+
+    if kind not in TEMPLATES:
+        raise BatchError(f"unknown document kind {kind!r}; use one of {', '.join(KINDS)}")
+    template = TEMPLATES[kind]
+    if not template.is_file():
+        raise BatchError(f"{display_path(template)}: template not found")
+    fmts = tuple(dict.fromkeys(formats))
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise BatchError(f"unknown output format(s) {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
+    params = Path(params).resolve()
+    out = Path(out).resolve()
+    files = _client_files(params, clients)
+    if not files:
+        raise BatchError(f"no client files match {clients!r} in {display_path(params / 'clients')}")
+    if kind == "review":
+        from .review import document_meta, parse_quarter
+
+        when = quarter
+        as_of_ctx = str(parse_quarter(quarter)[1].date())
+    else:
+        when = as_of
+        as_of_ctx = as_of
+    jobs, failed = [], []
+    for f in files:
+        cid = f.stem
+        h = job_input_hash(f, params, template, kind, when, fmts)
+        try:
+            check_stem(cid)
+            client = load_client(f, params / "clients")
+            if kind == "review":
+                meta = document_meta(client, params, quarter, input_hash=h)
+                parameters = {"client": str(f), "quarter": quarter, "params": str(params), "locale": ""}
+            else:
+                meta = _proposal_meta(client, params, as_of, h)
+                parameters = {"client": str(f), "as_of": as_of, "params": str(params), "locale": client.locale}
+        except WealthError as err:
+            failed.append({"client": cid, "input_hash": h, "status": "failed", "reason": _one_line(err),
+                           "outputs": {}, "timings": {}})
+            continue
+        jobs.append({
+            "client": cid, "stem": cid, "template": str(template), "parameters": parameters, "out_dir": str(out),
+            "formats": list(fmts), "lang": meta["lang"], "title": meta["title"], "footer": meta["footer"],
+            "audit": meta["audit"], "input_hash": h, "engine": engine, "params": str(params), "as_of": as_of_ctx,
+            "cell_timeout": cell_timeout,
+        })
+    return jobs, failed
+
+
+def _proposal_meta(client: Any, params: Path, as_of: str, input_hash: str) -> dict[str, str]:
+    from . import __version__
+    from .disclosures import general_disclosures
+    from .i18n import t
+    from .policy import load_policy
+
+    policy = load_policy(params / "policy.yaml")
+    loc = client.locale
+    title = f"{t('documents.proposal_title', loc)} — {client.name}" if _has_label("proposal_title") else client.name
+    audit = (f"{t('documents.audit_inputs_hash', loc)}: {input_hash} · {t('documents.audit_as_of', loc)}: {as_of} · "
+             f"{t('documents.audit_policy_version', loc)}: {policy.version} · wealthlib {__version__}")
+    return {"lang": loc, "title": title, "footer": general_disclosures(loc, policy.jurisdiction)[0], "audit": audit}
+
+
+def _has_label(key: str) -> bool:
+    from .i18n import catalog
+
+    return key in catalog("documents")
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _previous(out: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        return {e["client"]: e for e in data.get("clients", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def write_index(manifest: Manifest, title: str = "Documents") -> Path:
+    """``index.html`` in the output folder: a table linking every document (all text escaped)."""
+    from .render import write_atomic
+
+    rows = []
+    for e in manifest.entries.values():
+        links = " ".join(f'<a href="{html.escape(name, quote=True)}">{html.escape(fmt.upper())}</a>'
+                         for fmt, name in sorted(e.get("outputs", {}).items()))
+        rows.append(f"<tr><td>{html.escape(e['client'])}</td><td>{html.escape(e['status'])}</td>"
+                    f"<td>{links}</td><td>{html.escape(e.get('reason') or '')}</td></tr>")
+    doc = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html.escape(title) + "</title>"
+           "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;text-align:left}"
+           "tr:nth-child(even){background:#f4f4f4}</style></head><body><h1>" + html.escape(title) + "</h1>"
+           "<table><thead><tr><th>Client</th><th>Status</th><th>Documents</th><th>Reason</th></tr></thead><tbody>"
+           + "".join(rows) + "</tbody></table></body></html>")
+    return write_atomic(manifest.out_dir / "index.html", doc)
+
+
+# --------------------------------------------------------------------------------------------- running
+
+
+def run_batch(
+    kind: str = "review",
+    *,
+    quarter: str = "2018Q3",
+    as_of: str = "2018-12-31",
+    params: str | Path = "params",
+    clients: str = "*",
+    workers: int = 2,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    formats: Iterable[str] = ("html", "pdf"),
+    engine: str = "fork",
+    cell_timeout: float | None = 300,
+    progress: bool | Callable[[dict[str, Any]], None] = False,
+    measure_memory: bool = False,
+    force: bool = False,
+) -> Manifest:
+    """Render ``kind`` (``review`` or ``propose``) for every client matching ``clients`` (a glob on the id)."""
+    if workers < 1:
+        raise BatchError(f"workers must be 1 or more, got {workers}")
+    if engine not in ("fork", "fresh"):
+        raise BatchError(f"unknown engine {engine!r}; use fork or fresh")
+    out = Path(out) if out is not None else Path("reports") / (f"review-{quarter}" if kind == "review" else f"propose-{as_of}")
+    out.mkdir(parents=True, exist_ok=True)
+    jobs, failed = plan(kind, params=params, clients=clients, quarter=quarter, as_of=as_of, out=out, formats=formats,
+                        engine=engine, cell_timeout=cell_timeout)
+    manifest = Manifest(kind=kind, out_dir=out.resolve(), engine="dask:" + engine if scheduler else engine)
+    prev = {} if force else _previous(manifest.out_dir)
+    order = sorted([*(j["client"] for j in jobs), *(f["client"] for f in failed)])
+    for cid in order:
+        manifest.entries[cid] = {"client": cid, "status": "skipped", "reason": "", "outputs": {}, "input_hash": "",
+                                 "timings": {}}
+    for f in failed:
+        manifest.entries[f["client"]] = f
+    todo = []
+    for job in jobs:
+        p = prev.get(job["client"])
+        if (p and p.get("status") in ("ok", "unchanged") and p.get("input_hash") == job["input_hash"]
+                and p.get("outputs") and all((manifest.out_dir / n).is_file() for n in p["outputs"].values())):
+            manifest.entries[job["client"]] = {**p, "status": "unchanged", "reason": "",
+                                               "timings": {"total": 0.0}}
+            continue
+        job["measure_memory"] = measure_memory
+        manifest.entries[job["client"]]["input_hash"] = job["input_hash"]
+        todo.append(job)
+    t0 = time.perf_counter()
+    manifest.write()
+    bar = _Progress(len(order), len(order) - len(todo), enabled=progress is True)
+    callback = progress if callable(progress) else None
+
+    def done(res: dict[str, Any]) -> None:
+        manifest.entries[res["client"]] = res
+        manifest.wall_s = time.perf_counter() - t0
+        manifest.write()
+        bar.advance(res)
+        if callback:
+            callback(res)
+
+    try:
+        with bar:
+            if scheduler:
+                _run_dask(todo, scheduler, done)
+            else:
+                _run_local(todo, workers, done)
+    except KeyboardInterrupt:
+        manifest.interrupted = True
+        raise
+    finally:
+        manifest.wall_s = time.perf_counter() - t0
+        manifest.write()
+        write_index(manifest, title=f"{kind} {quarter if kind == 'review' else as_of}")
+    return manifest
+
+
+class _Progress:
+    """A rich progress bar with rate (clients/min) and ETA, or nothing."""
+
+    def __init__(self, total: int, completed: int, enabled: bool):
+        self.enabled = enabled and total > 0
+        self.total, self.completed = total, completed
+        if self.enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.text import Text
+
+            class Rate(ProgressColumn):
+                def render(self, task):  # noqa: D401 - rich API
+                    speed = task.finished_speed or task.speed
+                    return Text(f"{speed * 60:.1f}/min" if speed else "–/min")
+
+            self.p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
+                              TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                              TextColumn("{task.fields[failed]} failed"))
+            self.task = self.p.add_task("clients", total=total, completed=completed, failed=0)
+            self.failed = 0
+
+    def __enter__(self):
+        if self.enabled:
+            self.p.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.p.__exit__(*exc)
+
+    def advance(self, res: dict[str, Any]) -> None:
+        if self.enabled:
+            self.failed += res["status"] == "failed"
+            self.p.update(self.task, advance=1, failed=self.failed)
+
+
+def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[str, Any]], None]) -> None:
+    if not jobs:
+        return
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from ._batch.worker import init_pool_worker, render_job
+
+    n = min(workers, len(jobs))
+    ex = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"), initializer=init_pool_worker)
+    ok = False
+    try:
+        pending = {ex.submit(render_job, j): j for j in jobs}
+        while pending:
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                job = pending.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as err:  # the worker process died (killed, out of memory)
+                    res = {"client": job["client"], "input_hash": job["input_hash"], "status": "failed",
+                           "reason": f"worker lost: {type(err).__name__}", "outputs": {}, "timings": {}}
+                done(res)
+        ok = True
+    finally:
+        if ok:
+            ex.shutdown(wait=True)
+        else:  # interrupted or broken: stop now, kill the workers (their zygotes and kernels die with them)
+            procs = list((getattr(ex, "_processes", None) or {}).values())
+            ex.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                try:
+                    p.terminate()
+                except Exception:
+                    pass
+            for p in procs:
+                try:
+                    p.join(timeout=5)
+                    if p.is_alive():
+                        p.kill()
+                except Exception:
+                    pass
+
+
+def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[str, Any]], None]) -> None:
+    if not jobs:
+        return
+    from distributed import Client, as_completed
+
+    from ._batch.worker import render_job
+
+    with Client(scheduler, timeout="30s") as client:
+        futures = {client.submit(render_job, j, key=f"wealth-{j['client']}-{j['input_hash']}", pure=False,
+                                 retries=2): j for j in jobs}
+        try:
+            for fut in as_completed(list(futures)):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as err:
+                    res = {"client": job["client"], "input_hash": job["input_hash"], "status": "failed",
+                           "reason": f"worker lost: {type(err).__name__}", "outputs": {}, "timings": {}}
+                done(res)
+        finally:
+            client.cancel(list(futures))
