@@ -1,0 +1,204 @@
+"""The analyst notebooks (notebooks/0*.ipynb) run top to bottom with papermill on the bundled data.
+
+Each notebook's last cell (tagged ``result``) publishes its key figures as ``application/json``; the checks
+below recompute those figures here, from the YAML files and the raw market series, without the notebook's code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NAMES = ["01_market_tour", "02_estimators", "03_frontier_and_bands", "04_shelf_review", "05_backtest_lab"]
+
+pytestmark = pytest.mark.slow
+
+_cache: dict[tuple, nbformat.NotebookNode] = {}
+
+
+def run(name: str, **parameters) -> nbformat.NotebookNode:
+    key = (name, tuple(sorted(parameters.items())))
+    if key not in _cache:
+        import papermill
+
+        path = NOTEBOOKS / f"{name}.ipynb"
+        if "params" in _parameter_names(path):
+            parameters = {"params": str(ROOT / "params"), **parameters}
+        _cache[key] = papermill.execute_notebook(
+            str(path), None, parameters=parameters, kernel_name="python3", progress_bar=False, cwd=str(ROOT),
+            execution_timeout=120,
+        )
+    return _cache[key]
+
+
+def _parameter_names(path: Path) -> set[str]:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            return {line.split("=")[0].strip() for line in cell.source.splitlines() if "=" in line and not line.startswith("#")}
+    return set()
+
+
+def result(nb) -> dict:
+    for cell in nb.cells:
+        if "result" in cell.metadata.get("tags", []):
+            for out in cell.get("outputs", []):
+                if "application/json" in out.get("data", {}):
+                    data = out["data"]["application/json"]
+                    return json.loads(data) if isinstance(data, str) else data
+    raise AssertionError("no application/json output in the cell tagged 'result'")
+
+
+def _products() -> list[dict]:
+    return yaml.safe_load((ROOT / "params" / "products.yaml").read_text(encoding="utf-8"))["products"]
+
+
+def _policy() -> dict:
+    return yaml.safe_load((ROOT / "params" / "policy.yaml").read_text(encoding="utf-8"))
+
+
+def _monthly(as_of: str) -> pd.DataFrame:
+    """Raw monthly returns of every shelf product's series, cut at ``as_of`` (common window, as the shelf uses)."""
+    from wealthlib.market import load_demo_market
+
+    m = load_demo_market(as_of=as_of).monthly
+    frame = pd.DataFrame({p["code"]: m[p["series"]] for p in _products()})
+    start = max(frame[c].first_valid_index() for c in frame)
+    end = min(frame[c].last_valid_index() for c in frame)
+    return frame.loc[start:end]
+
+
+# ------------------------------------------------------------------------------------------ every notebook
+
+
+def test_notebooks_are_committed_without_outputs():
+    for name in NAMES:
+        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, f"{name}: stored outputs"
+        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), f"{name}: no parameters cell"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_without_errors(name):
+    nb = run(name)
+    for i, cell in enumerate(nb.cells, 1):
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", f"{name} cell {i}: {out.get('ename')}: {out.get('evalue')}"
+            if out.output_type == "stream":
+                assert "Traceback" not in out.text
+    assert result(nb)
+
+
+# ------------------------------------------------------------------------------------------ 01 market tour
+
+
+def test_market_tour_covers_the_shelf_and_drawdowns_match():
+    res = result(run("01_market_tour"))
+    assert res["shelf_columns"] == [p["code"] for p in _products()]
+    for col in ("cagr", "volatility", "max_drawdown", "sharpe"):
+        assert col in res["metrics_columns"]
+    r = _monthly("2018-12-31")
+    assert res["start"] == str(r.index[0].date()) and res["end"] == str(r.index[-1].date())
+    for code, got in res["max_drawdown"].items():
+        wealth = np.cumprod(1 + r[code].to_numpy())
+        expected = float(np.min(wealth / np.maximum.accumulate(wealth) - 1))
+        assert got == pytest.approx(expected, abs=1e-12), code
+    assert res["max_drawdown"]["NASDAQ"] < -0.7  # the 2000–2002 crash
+
+
+# ------------------------------------------------------------------------------------------ 02 estimators
+
+
+def test_estimators_out_of_sample_sample_cov_recomputed():
+    res = result(run("02_estimators"))
+    assert res["estimators"] == ["sample", "ledoit_wolf", "oas", "ewma"]
+    from wealthlib.market import load_demo_market, market_info
+
+    m = load_demo_market(as_of="2018-12-31")
+    stocks = [r["series"] for r in market_info(m) if "load_sp500_dataset" in r["source"]]
+    R = m.monthly[stocks].loc["1995-01-01":].dropna()
+    X = R.to_numpy()
+    realized = []
+    for t in range(60, len(X) - 12 + 1, 12):
+        cov = np.cov(X[t - 60:t], rowvar=False, ddof=1) * 12
+        inv = np.linalg.inv(cov) @ np.ones(len(stocks))
+        w = inv / inv.sum()
+        realized.append(np.sqrt(np.var(X[t:t + 12] @ w, ddof=1) * 12))
+    assert res["windows"] == len(realized)
+    assert res["mean_realized_vol"]["sample"] == pytest.approx(float(np.mean(realized)), rel=1e-9)
+    # 20 stocks, 60 months: shrinkage gives a lower realized risk than the raw sample covariance
+    assert res["mean_realized_vol"]["ledoit_wolf"] < res["mean_realized_vol"]["sample"]
+    assert res["mean_realized_vol"]["oas"] < res["mean_realized_vol"]["sample"]
+
+
+# ------------------------------------------------------------------------------------------ 03 frontier
+
+
+def test_frontier_portfolios_respect_each_class_policy():
+    res = result(run("03_frontier_and_bands"))
+    policy = _policy()
+    ladder = policy["ladders"][policy["ladder"]]["classes"]
+    grade = {p["code"]: p["grade"] for p in _products()}
+    asset_class = {p["code"]: p["asset_class"] for p in _products()}
+    assert set(res) == {c["code"] for c in ladder}
+    for c in ladder:
+        r = res[c["code"]]
+        w = pd.Series(r["weights"])
+        assert w.sum() == pytest.approx(1.0, abs=1e-6)
+        assert (w > -1e-7).all()
+        above = [code for code, x in w.items() if x > 1e-6 and grade[code] > c["max_grade"]]
+        assert above == [], f"{c['code']} holds products above RR{c['max_grade']}: {above}"
+        assert r["volatility"] <= c["volatility_cap"] + 1e-6
+        by_class = w.groupby(w.index.map(asset_class)).sum()
+        for ac, (lo, hi) in c["bands"].items():
+            assert lo - 1e-6 <= by_class.get(ac, 0.0) <= hi + 1e-6, (c["code"], ac)
+        assert r["binding"] and all(isinstance(b, str) for b in r["binding"])
+        assert r["frontier_points"] >= 2
+
+
+# ------------------------------------------------------------------------------------------ 04 shelf review
+
+
+@pytest.mark.parametrize("as_of", ["2018-12-31", "2009-12-31"])
+def test_shelf_review_flags_match_the_rule(as_of):
+    res = result(run("04_shelf_review", as_of=as_of))
+    window = _monthly(as_of).iloc[-60:]
+    edges = [0.02, 0.05, 0.10, 0.15]
+    expected = []
+    for p in _products():
+        vol = float(window[p["code"]].std(ddof=1) * np.sqrt(12))
+        suggested = 1 + sum(vol >= e for e in edges)
+        assert res["volatility"][p["code"]] == pytest.approx(vol, rel=1e-12)
+        assert res["suggested"][p["code"]] == suggested
+        if suggested > p["grade"]:
+            expected.append(p["code"])
+    assert res["flagged"] == expected
+    assert res["months"] == 60 and res["window_end"] == str(window.index[-1].date())
+    if as_of == "2009-12-31":  # the crisis window: the 10y bond and broad US equity look riskier than graded
+        assert expected == ["UST-AAA10", "US-TSM", "SP500"]
+
+
+# ------------------------------------------------------------------------------------------ 05 backtest lab
+
+
+def test_backtest_lab_buy_and_hold_recomputed():
+    res = result(run("05_backtest_lab"))
+    assert res["rules"] == ["monthly", "quarterly", "annual", "bands", "none"]
+    r = _monthly("2018-12-31").loc[res["start"]:res["end"]]
+    w = pd.Series(res["target"])
+    assert w.sum() == pytest.approx(1.0, abs=1e-6)
+    growth = (1 + r[w.index]).prod()
+    assert res["buy_and_hold_gross"] == pytest.approx(float((w * growth).sum()), rel=1e-9)
+    # costs and fees only take away
+    for rule, value in res["final_value"].items():
+        assert value < res["buy_and_hold_gross"], rule
