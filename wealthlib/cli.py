@@ -280,6 +280,48 @@ def _render_proposal(proposal, client: str, params: Path, out_dir: Path, formats
                       audit=proposal.audit_line)
 
 
+def _build_in_child(client: str, kwargs: dict) -> tuple[str, str]:
+    """Runs in a forked child: ``("ok", proposal JSON)`` or ``("error", one-line message)``."""
+    from .documents import build_proposal
+
+    try:
+        return "ok", build_proposal(client, **kwargs).to_json()
+    except WealthError as exc:
+        return "error", str(exc) if not isinstance(exc, InputErrors) else str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported as one line like any other
+        return "error", f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _build_while_warming(client: str, kwargs: dict):
+    """Build (and so check) the proposal in a forked child while this process imports the export stack.
+
+    The two halves are independent (market, estimates, optimizer, charts vs papermill, nbconvert, WeasyPrint)
+    and this machine has two cores: doing them side by side saves about two seconds per ``wealth propose``.
+    Falls back to building in this process where ``fork`` is not available.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .documents import Proposal
+
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not on Linux
+        from .documents import build_proposal
+
+        return build_proposal(client, **kwargs)
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+        future = pool.submit(_build_in_child, client, kwargs)
+        import papermill  # noqa: F401  (warm-up while the child works)
+        import weasyprint  # noqa: F401
+
+        from .render import _get_exporter
+
+        _get_exporter()
+        status, payload = future.result()
+    if status != "ok":
+        raise WealthError(payload)
+    return Proposal.from_json(payload)
+
+
 @app.command()
 def propose(
     client: str = typer.Argument(..., help="Client id under params/clients, or a path to a client YAML file."),
@@ -295,11 +337,9 @@ def propose(
     The proposal is built and checked in this process first (expired KYC, infeasible allocation: one clear
     line, exit 1, nothing written), then templates/proposal.ipynb is executed with papermill and exported.
     """
-    from .documents import build_proposal
-
     formats = _formats(fmt)
-    proposal = build_proposal(client, params=state.params, as_of=_as_of(as_of), locale=_locale(lang),
-                              objective=objective, seed=seed)
+    kwargs = dict(params=state.params, as_of=_as_of(as_of), locale=_locale(lang), objective=objective, seed=seed)
+    proposal = _build_while_warming(client, kwargs)
     written = _render_proposal(proposal, client, state.params, out_dir, formats, objective, seed)
     for path in written.values():
         out.print(str(path), markup=False)

@@ -464,6 +464,10 @@ class _Builder:
     def money(self, x: float) -> str:
         return fmt_money(x, self.cur, self.loc)
 
+    def money_c(self, x: float) -> str:
+        """Compact money (NT$1,234) for tables with many columns."""
+        return fmt_money(x, self.cur, self.loc, symbol=True)
+
     def pct(self, x: float, d: int = 1, signed: bool = False) -> str:
         return fmt_pct(x, self.loc, d, signed=signed)
 
@@ -809,7 +813,7 @@ class _Builder:
             pr = self.shelf.get(code)
             p, cu = float(self.w.get(code, 0.0)), float(w0.get(code, 0.0))
             prow.append([pr.name(self.loc), code, self._asset(pr.asset_class), self.grade(pr.grade),
-                         self.pct(cu), self.pct(p), self.money(cu * value), self.money(p * value)])
+                         self.pct(cu), self.pct(p), self.money_c(cu * value), self.money_c(p * value)])
         out += f"<h3>{_e(self.L('proposal_by_product'))}</h3>"
         out += _table([self.L("col_product"), self.L("col_code"), self.L("col_asset_class"), self.L("col_grade"),
                        self.L("col_current_weight"), self.L("col_proposed_weight"), self.L("col_current_value"),
@@ -825,12 +829,12 @@ class _Builder:
                 if abs(amt) < 0.5:
                     continue
                 action = self.L("term_buy") if amt > 0 else self.L("term_sell")
-                trows.append([self.pname(code), code, action, self.money(abs(amt)),
-                              self.money(abs(amt) * self.policy.allocation.transaction_cost)])
+                trows.append([self.pname(code), code, action, self.money_c(abs(amt)),
+                              self.money_c(abs(amt) * self.policy.allocation.transaction_cost)])
         off = {k: v for k, v in self.c.holding_values().items() if k not in self.shelf and v > 0}
         for code, v in off.items():
-            trows.append([code, code, self.L("term_sell"), self.money(v),
-                          self.money(v * self.policy.allocation.transaction_cost)])
+            trows.append([code, code, self.L("term_sell"), self.money_c(v),
+                          self.money_c(v * self.policy.allocation.transaction_cost)])
         out += _table([self.L("col_product"), self.L("col_code"), self.L("col_action"), self.L("col_amount"),
                        self.L("col_cost")], trows) if trows else _p(self.L("book_none"))
         if self.value <= 0:
@@ -904,10 +908,10 @@ class _Builder:
                 if has_cur:
                     row += ["—", "—"]
             else:
-                row = [r["name"], period, self.pct(r["return"]), self.money(r["pnl"])]
+                row = [r["name"], period, self.pct(r["return"]), self.money_c(r["pnl"])]
                 if has_cur:
                     row += [self.pct(r["current_return"]) if r["current_covered"] else "—",
-                            self.money(r["current_pnl"]) if r["current_covered"] else "—"]
+                            self.money_c(r["current_pnl"]) if r["current_covered"] else "—"]
             rows.append(row)
         header = [self.L("col_scenario"), self.L("col_scenario_period"),
                   f"{self.L('term_proposed')} {self.L('col_loss_pct')}", f"{self.L('term_proposed')} {self.L('col_loss_amount')}"]
@@ -939,7 +943,11 @@ class _Builder:
                          start=f"{a['history_start']:%Y-%m}", end=f"{a['history_end']:%Y-%m}",
                          contribution=self.money(a["contributions"][0] if a["contributions"] else 0.0),
                          value=self.money(a["start_value"])), "wl-note")
-        fig = projection_fan(_RenamedProjection(self.proj, self.proj_names), locale=self.loc)
+        names = dict(self.proj_names)
+        if self.loc == "en":  # the English chart font has no CJK glyphs: number goals named in another script
+            names = {k: (v if v.isascii() else f"{self.L('col_goal')} {i}") for i, (k, v) in
+                     enumerate(names.items(), 1)}
+        fig = projection_fan(_RenamedProjection(self.proj, names), locale=self.loc)
         out += _img(to_png(fig, dpi=110), self.L("proposal_projection"))
         return out
 
