@@ -1,0 +1,216 @@
+"""The quarterly review (wealthlib.review): numbers against hand computations from the client YAML, drift bands,
+rebalancing suitability, KYC flagged not blocking, escaping, and the template rendering one client."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import brentq
+
+from wealthlib.clients import load_client
+from wealthlib.context import load_context
+from wealthlib.products import check_suitability
+from wealthlib.review import CASH, band, build_review, parse_quarter
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = ROOT / "params"
+SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    return {cid: build_review(cid, params=PARAMS, quarter="2018Q3") for cid in SAMPLES}
+
+
+def test_parse_quarter():
+    assert parse_quarter("2018Q3") == (pd.Timestamp("2018-06-30"), pd.Timestamp("2018-09-30"))
+    assert parse_quarter("2018Q1") == (pd.Timestamp("2017-12-31"), pd.Timestamp("2018-03-31"))
+    with pytest.raises(Exception, match="not a quarter"):
+        parse_quarter("2018-3")
+
+
+# ------------------------------------------------------------------------------------------ hand computation
+
+
+def _level(monthly: pd.Series, when: str) -> float:
+    """Product level by hand: compound month-end returns, geometric inside the month (the documented rule)."""
+    t = pd.Timestamp(when)
+    me = t + pd.offsets.MonthEnd(0)
+    prev = me - pd.offsets.MonthEnd(1)
+    lvl_prev = float(np.prod(1.0 + monthly[monthly.index <= prev].to_numpy()))
+    r = float(monthly[me])
+    return lvl_prev * (1.0 + r) ** (t.day / me.day)
+
+
+def test_twr_mwr_of_lee_match_a_hand_computation(reviews):
+    """lee.yaml: deposit 300,000 (2018-02-01); buys SP500 130,000 and USD-MMF 150,000 (02-05); deposit 20,000
+    (07-02); sells SP500 14,811.93 and USD-MMF 1,654.62 (08-15); holdings at 2018-09-30: USD-MMF 150,000,
+    SP500 120,000. Quarter 2018Q3: the only external flow is the 20,000 deposit on 07-02."""
+    lee = load_client("lee", PARAMS / "clients")
+    assert lee.holding_values() == {"USD-MMF": 150000.0, "SP500": 120000.0}
+    rets = load_context(PARAMS, "2018-09-30").returns
+    sp, mm = rets["SP500"], rets["USD-MMF"]
+
+    def pos(series, hold, sell, when):
+        """Value of a position at ``when`` (before 08-15 the sold amount is added back)."""
+        v_after_sell = hold * _level(series, "2018-08-15") / _level(series, "2018-09-30")
+        if pd.Timestamp(when) >= pd.Timestamp("2018-08-15"):
+            return hold * _level(series, when) / _level(series, "2018-09-30")
+        return (v_after_sell + sell) * _level(series, when) / _level(series, "2018-08-15")
+
+    cash_q_start = 300000 - 130000 - 150000            # 20,000 uninvested since February
+    v0 = pos(sp, 120000, 14811.93, "2018-06-30") + pos(mm, 150000, 1654.62, "2018-06-30") + cash_q_start
+    v1 = pos(sp, 120000, 14811.93, "2018-07-02") + pos(mm, 150000, 1654.62, "2018-07-02") + cash_q_start + 20000
+    v_end = 150000 + 120000 + cash_q_start + 20000 + 14811.93 + 1654.62
+    twr = (v1 - 20000) / v0 * (v_end / v1) - 1.0      # chain-linked at the only external flow
+
+    def npv(r):
+        return -v0 - 20000 * (1 + r) ** (-2 / 365) + v_end * (1 + r) ** (-92 / 365)
+
+    mwr = (1 + brentq(npv, -0.99, 10.0)) ** (92 / 365) - 1.0
+
+    q = reviews["lee"].performance["quarter"]
+    assert q.opening_value == pytest.approx(v0, abs=0.02)
+    assert q.contributions == pytest.approx(20000)
+    assert q.withdrawals == 0
+    assert q.closing_value == pytest.approx(v_end, abs=0.02)
+    assert q.twr == pytest.approx(twr, abs=1e-7)
+    assert q.mwr == pytest.approx(mwr, abs=1e-7)
+    assert q.market_gain == pytest.approx(v_end - v0 - 20000, abs=0.02)
+
+
+def test_since_inception_starts_from_nothing(reviews):
+    p = reviews["lee"].performance["inception"]
+    assert p.opening_value == 0
+    assert p.contributions == pytest.approx(320000)
+    ytd = reviews["lee"].performance["ytd"]  # account opened in 2018: YTD is since inception
+    assert ytd.twr == pytest.approx(p.twr, abs=1e-12)
+
+
+def test_closing_value_is_holdings_plus_uninvested_cash(reviews):
+    for cid, r in reviews.items():
+        client = r.client
+        cash = r.valuation.positions[CASH].iloc[-1]
+        assert r.closing_value == pytest.approx(client.portfolio_value() + cash, abs=0.05), cid
+
+
+def test_attribution_adds_up_to_market_gain(reviews):
+    for cid, r in reviews.items():
+        q = r.performance["quarter"]
+        assert r.attribution["gain"].sum() == pytest.approx(q.market_gain, abs=0.5), cid
+
+
+def test_sample_clients_reconcile_without_implied_flows(reviews):
+    """The sample files were given transactions that explain their holdings (lin keeps one, on purpose)."""
+    implied = {cid: r.valuation.implied for cid, r in reviews.items() if r.valuation.implied}
+    assert set(implied) == {"lin"}
+    assert any("lin" in n or "2017" in n for n in reviews["lin"].notes)
+
+
+def test_real_flows_in_the_quarter(reviews):
+    flows = {cid: (r.performance["quarter"].contributions, r.performance["quarter"].withdrawals)
+             for cid, r in reviews.items()}
+    assert sum(1 for c, w in flows.values() if c or w) >= 6
+
+
+def test_benchmark_is_the_target_mix(reviews):
+    r = reviews["wang"]
+    rets = r.ctx.returns[r.target.index]
+    monthly = rets.loc["2018-07-31":"2018-09-30"] @ r.target
+    assert r.benchmark["quarter"] == pytest.approx(float(np.prod(1 + monthly) - 1), abs=1e-12)
+
+
+# ------------------------------------------------------------------------------------------ drift and trades
+
+
+@pytest.mark.parametrize("target,half", [(0.10, 0.03), (0.5, 0.03), (0.031, 0.03), (0.03, 0.015), (0.02, 0.01),
+                                         (0.0, 0.0)])
+def test_band_rule(target, half):
+    assert band(target) == pytest.approx(half)
+
+
+def test_drift_flags_match_bands(reviews):
+    for cid, r in reviews.items():
+        d = r.drift
+        for _, row in d.iterrows():
+            assert row["outside"] == (abs(row["current"] - row["target"]) > band(row["target"]) + 1e-9), cid
+        assert d["current"].sum() == pytest.approx(1.0 if r.closing_value > 0 else 0.0, abs=1e-6)
+
+
+def test_rebalancing_buys_only_suitable_products_and_lands_in_band(reviews):
+    for cid, r in reviews.items():
+        reb = r.rebalance
+        buys = reb[reb["action"] == "buy"]
+        assert not check_suitability(dict(zip(buys["code"], buys["amount"])), r.ctx.shelf, int(r.profile.ceiling)), cid
+        assert not set(buys["code"]) & set(r.client.restrictions.excluded_products)
+        if r.closing_value <= 0:
+            continue
+        new = r.drift.set_index("code")["current"].copy()
+        for code, dw in zip(reb["code"], reb["weight_change"]):
+            new[code] += dw
+        tgt = r.drift.set_index("code")["target"]
+        for code in new.index:
+            assert abs(new[code] - tgt[code]) <= band(tgt[code]) + 1e-6, (cid, code)
+        assert reb["cost"].sum() == pytest.approx(reb["amount"].abs().sum() * r.ctx.policy.allocation.transaction_cost)
+
+
+def test_a_buy_failing_suitability_is_refused(monkeypatch):
+    import wealthlib.products as products
+
+    def nothing_fits(positions, shelf, ceiling, tol=1e-9):
+        return [products.Violation(code, 5, 1) for code in positions]
+
+    monkeypatch.setattr(products, "check_suitability", nothing_fits)
+    r = build_review("wang", params=PARAMS, quarter="2018Q3", locale="en")
+    assert (r.rebalance["action"] == "sell").all()
+    assert any("refused by the suitability check" in n for n in r.notes)
+
+
+def test_expired_kyc_is_flagged_not_blocking():
+    client = load_client("wang", PARAMS / "clients")
+    old = client.model_copy(update={"kyc": client.kyc.model_copy(update={"date": date(2016, 1, 5)})})
+    r = build_review(old, params=PARAMS, quarter="2018Q3", locale="en")
+    assert r.kyc["expired"] is True
+    assert "Expired" in r.kyc_status().to_string()
+    assert any("KYC" in a["item"] for a in r.actions)
+    assert r.allocation.weights.sum() == pytest.approx(1.0)
+
+
+def test_client_text_is_escaped():
+    client = load_client("lee", PARAMS / "clients")
+    evil = client.model_copy(update={"name": "<script>alert(1)</script>", "contact_log": [
+        *client.contact_log,
+        client.contact_log[0].model_copy(update={"date": date(2018, 8, 1), "note": "<img src=x onerror=alert(2)>"})]})
+    r = build_review(evil, params=PARAMS, quarter="2018Q3", locale="en")
+    html = "".join(r.section_html(k) for k in r.SECTIONS)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-TW", "zh-CN"])
+def test_every_section_in_every_locale(reviews, locale):
+    r = build_review("morgan", params=PARAMS, quarter="2018Q3", locale=locale)
+    for key in r.SECTIONS:
+        assert r.section_html(key).startswith("<h")
+    assert r.growth_figure() is not None and r.allocation_figure() is not None
+
+
+def test_template_renders_one_client(tmp_path):
+    from wealthlib import render
+    from wealthlib.review import document_meta
+
+    client = load_client("huang", PARAMS / "clients")
+    meta = document_meta(client, PARAMS, "2018Q3", input_hash="test")
+    out = render.render(ROOT / "templates" / "quarterly_review.ipynb",
+                        {"client": "huang", "quarter": "2018Q3", "params": str(PARAMS), "locale": ""},
+                        tmp_path, "huang", ("html",), lang=meta["lang"], title=meta["title"], footer=meta["footer"],
+                        audit=meta["audit"], cwd=ROOT)
+    text = out["html"].read_text(encoding="utf-8")
+    for heading in ("本季市場回顧", "時間加權報酬率", "金額加權報酬率", "配置偏離檢視", "再平衡建議", "會談紀錄與待辦事項"):
+        assert heading in text
+    assert "<img" in text and "Traceback" not in text
