@@ -304,3 +304,19 @@ def test_cli_errors_are_one_line(tmp_path):
         "error: --advisor: no client of advisor 'adv-nobody' as of 2018-12-31; advisors: adv-chen, adv-wang"
     ]
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_template_runs_with_its_defaults_in_its_folder():
+    """As JupyterLab runs it (``make lab``): in templates/, nothing injected; the whole book, in English."""
+    import papermill
+
+    nb = papermill.execute_notebook(str(ROOT / "templates" / "relationship_report.ipynb"), None, kernel_name="python3",
+                                    progress_bar=False, cwd=str(ROOT / "templates"), execution_timeout=120)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    html = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert "Whole book: 2 advisors" in "".join(
+        str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
+    for label in ("Mass", "Priority", "Private"):
+        assert f"<td>{label}</td>" in html or f"<th>{label}</th>" in html

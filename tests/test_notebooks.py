@@ -30,21 +30,12 @@ def run(name: str, **parameters) -> nbformat.NotebookNode:
         import papermill
 
         path = NOTEBOOKS / f"{name}.ipynb"
-        if "params" in _parameter_names(path):
-            parameters = {"params": str(ROOT / "params"), **parameters}
+        # run as JupyterLab runs it: in the notebook's folder, with its own defaults (params = "../params")
         _cache[key] = papermill.execute_notebook(
-            str(path), None, parameters=parameters, kernel_name="python3", progress_bar=False, cwd=str(ROOT),
+            str(path), None, parameters=parameters, kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS),
             execution_timeout=120,
         )
     return _cache[key]
-
-
-def _parameter_names(path: Path) -> set[str]:
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            return {line.split("=")[0].strip() for line in cell.source.splitlines() if "=" in line and not line.startswith("#")}
-    return set()
 
 
 def result(nb) -> dict:
