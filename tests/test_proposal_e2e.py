@@ -1,0 +1,168 @@
+"""Proposals end to end, as users make them: the ``wealth`` console script, a real papermill kernel, nbconvert,
+WeasyPrint, poppler (pdftotext, pdffonts) and headless Chromium.
+
+Each locale renders (en: lee, morgan; zh-TW: lin; zh-CN: wang); the PDF text carries the client's name, every
+heading of that locale (from the catalog), each proposed product's grade and the ceiling; fonts are embedded;
+no traceback anywhere; the HTML paints in a browser without console errors; a ``<script>`` client prints as
+text; the authoring round trip (draft → edit → render) carries the advisor's words and the override.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html import escape
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from wealthlib.documents import proposal_headings, set_parameters
+from wealthlib.i18n import t
+
+from test_cli import ROOT, run  # the installed console script, no traceback allowed
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+pytestmark = [pytest.mark.slow, needs_poppler]
+
+CLIENTS = {"lee": "en", "morgan": "en", "lin": "zh-TW", "wang": "zh-CN"}
+HOSTILE = "<script>alert(1)</script>"
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def squash(text: str) -> str:
+    """Whitespace removed: headings may wrap or be spaced differently in extracted PDF text."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, dict[str, Path]]:
+    out = tmp_path_factory.mktemp("proposals")
+    docs = {}
+    for client in CLIENTS:
+        proc = run("propose", client, "--out", str(out))
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.split()
+        assert lines == [str(out / f"{client}.html"), str(out / f"{client}.pdf")]
+        docs[client] = {"html": out / f"{client}.html", "pdf": out / f"{client}.pdf"}
+    return docs
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_pdf_carries_name_headings_grades_and_ceiling(rendered, client):
+    locale = CLIENTS[client]
+    data = yaml.safe_load((ROOT / "params" / "clients" / f"{client}.yaml").read_text(encoding="utf-8"))
+    text = pdf_text(rendered[client]["pdf"])
+    flat = squash(text)
+    assert squash(data["name"]) in flat
+    missing = [h for h in proposal_headings(locale) if squash(h) not in flat]
+    assert missing == []
+    # each proposed product's grade, and the ceiling, from the suitability table
+    from wealthlib.documents import build_proposal
+
+    p = build_proposal(client, params=ROOT / "params", as_of="2018-12-31")
+    assert p.grades
+    for code, grade in p.grades.items():
+        assert re.search(rf"{re.escape(code)}\s+{grade}\b", text) or f"{code}){grade}" in flat or \
+            re.search(rf"{re.escape(code)}.{{0,80}}{grade}", flat), (code, grade)
+    assert squash(t("documents.field_ceiling", locale)) in flat and p.ceiling_label in text
+    assert "Traceback" not in text and "Error" not in text
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_fonts_embedded_and_no_traceback_in_html(rendered, client):
+    fonts = subprocess.run(["pdffonts", str(rendered[client]["pdf"])], capture_output=True, text=True, check=True)
+    rows = fonts.stdout.strip().splitlines()[2:]
+    assert rows, fonts.stdout
+    assert all(row.split()[-5] == "yes" for row in rows), fonts.stdout  # the "emb" column
+    if CLIENTS[client] == "zh-TW":
+        assert "Noto-Sans-CJK-TC" in fonts.stdout
+    if CLIENTS[client] == "zh-CN":
+        assert "Noto-Sans-CJK-SC" in fonts.stdout
+    html = rendered[client]["html"].read_text(encoding="utf-8")
+    assert "Traceback" not in html and "<script" not in html.lower()
+    assert "override_reason" not in html and "build_proposal" not in html  # no code, no parameters cell
+    lang = {"en": "en", "zh-TW": "zh-Hant-TW", "zh-CN": "zh-Hans-CN"}[CLIENTS[client]]
+    assert f'<html lang="{lang}">' in html
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,
+                    reason="Chromium not installed")
+def test_proposal_paints_in_chromium_without_console_errors(rendered, tmp_path):
+    from test_browser import _chromium, _console_errors, _non_blank, _page_hosts
+
+    shot, netlog = tmp_path / "shot.png", tmp_path / "net.json"
+    res = _chromium(rendered["lin"]["html"].as_uri(), tmp_path, "--window-size=1000,1400", f"--screenshot={shot}",
+                    f"--log-net-log={netlog}")
+    assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
+    stddev, dark = _non_blank(shot)
+    assert stddev > 10 and dark > 0.01, (stddev, dark)
+    assert _console_errors(res.stderr) == []
+    assert _page_hosts(netlog) == set()
+
+
+@pytest.fixture()
+def params_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "params"
+    shutil.copytree(ROOT / "params", dst)
+    return dst
+
+
+def test_script_client_renders_as_text(params_copy, tmp_path):
+    data = yaml.safe_load((params_copy / "clients" / "lee.yaml").read_text(encoding="utf-8"))
+    data.update(id="evil", name=f"Eve {HOSTILE}", notes=f"<img src=x onerror=alert(2)> {HOSTILE}")
+    (params_copy / "clients" / "evil.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run("--params", str(params_copy), "propose", "evil", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    html = (out / "evil.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and "onerror=alert(2)>" not in html.replace("&gt;", "")
+    assert escape(f"Eve {HOSTILE}", quote=False) in html
+    assert f"Eve {HOSTILE}" in pdf_text(out / "evil.pdf")
+
+
+def test_authoring_round_trip(params_copy, tmp_path):
+    drafts = tmp_path / "drafts"
+    proc = run("--params", str(params_copy), "draft", "lin", "--dir", str(drafts), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    draft = drafts / "lin" / "proposal.ipynb"
+    assert str(draft) in proc.stdout and "make lab" in proc.stdout
+    assert run("--params", str(params_copy), "draft", "lin", "--dir", str(drafts), cwd=tmp_path).returncode == 1
+
+    nb = nbformat.read(draft, as_version=4)
+    words = "Because **you** asked for growth: ROUNDTRIP-WORDS-42"
+    for cell in nb.cells:
+        if cell.metadata.get("advisor_section") == "rationale":
+            cell.source = f"{words} {HOSTILE}"
+    reason = "Client declaration signed 2018-12-20, supervisor approved"
+    set_parameters(nb, {"override_class": "aggressive", "override_reason": reason, "override_by": "sup-wu"})
+    nbformat.write(nb, draft)
+
+    out = tmp_path / "out"
+    proc = run("render", str(draft), "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = pdf_text(out / "proposal.pdf")
+    flat = squash(text)
+    assert "ROUNDTRIP-WORDS-42" in text and "Because you asked for growth" in text  # markdown rendered
+    assert squash(reason) in flat and "sup-wu" in text
+    assert squash(f"{t('documents.audit_overrides', 'zh-TW')}: aggressive (sup-wu") in flat  # audit footer
+    assert "積極型" in text  # the overridden class
+    html = (out / "proposal.html").read_text(encoding="utf-8")
+    assert "<strong>you</strong>" in html and "<script" not in html.lower() and "&lt;script&gt;" in html
+    assert "Leave this text unchanged" not in html  # the cover letter placeholder became the standard letter
+    # the draft itself is untouched by rendering
+    assert nbformat.read(draft, as_version=4).cells == nb.cells
+
+
+def test_expired_kyc_stops_before_anything_is_written(tmp_path):
+    out = tmp_path / "out"
+    proc = run("propose", "huang", "--out", str(out))
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0
+    assert "huang.yaml: kyc.date:" in proc.stderr and "expired on 2018-09-30" in proc.stderr
+    assert not out.exists()
