@@ -123,6 +123,11 @@ class BookReport:
     ``advisor_measures``
         one row per advisor: clients, aum_<CCY> per currency, aum_growth_<CCY>, new_accounts, reviews_due,
         reviews_on_time, satisfaction.
+    ``advisor_aum``
+        per advisor and currency: the ``aum_change`` columns (the advisor's AUM growth, long form).
+
+    Display tables (:meth:`table`) are the ones above plus ``aum_flows`` (the period's deposits, withdrawals,
+    income and fees per currency, from ``aum_change``).
 
     ``methods`` states each rule in words (English); ``problems`` lists client files that could not be read
     (whole book only; an advisor's report gives their number, not their names).
@@ -153,6 +158,7 @@ class BookReport:
     exceptions: pd.DataFrame
     complaints: pd.DataFrame
     advisor_measures: pd.DataFrame
+    advisor_aum: pd.DataFrame
     methods: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     unreadable_files: int = 0
@@ -402,6 +408,10 @@ def build_book(
     comp_df = pd.DataFrame(complaints, columns=["client", "name", "opened", "age_days", "answer_due", "overdue", "summary"])
     comp_df = comp_df.sort_values("age_days", ascending=False).reset_index(drop=True)
     measures = _advisor_measures(df)
+    advisor_aum = (
+        pd.concat({adv: _aum_change(part) for adv, part in df.groupby("advisor", sort=True)}, names=["advisor", None])
+        .reset_index(level=0).reset_index(drop=True) if len(df) else pd.DataFrame(columns=["advisor", *_aum_change(df).columns])
+    )
 
     methods = {
         "scope": ("One advisor's clients only." if advisor else "Every advisor's clients.")
@@ -437,7 +447,8 @@ def build_book(
         clients=df, tier_class=tier_class, aum_by_tier=aum_by_tier, aum_change=aum_change,
         new_accounts=new_accounts.reset_index(drop=True), kyc_due=kyc_due.reset_index(drop=True),
         reviews_due=reviews_due.reset_index(drop=True), not_contacted=not_contacted.reset_index(drop=True),
-        exceptions=exc_df, complaints=comp_df, advisor_measures=measures, methods=methods,
+        exceptions=exc_df, complaints=comp_df, advisor_measures=measures, advisor_aum=advisor_aum,
+        methods=methods,
         problems=problems, unreadable_files=len(failures),
     )
 
@@ -548,12 +559,23 @@ _COLUMNS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "aum_change": [
         ("currency", "col_currency", "text"), ("clients", "col_book_clients", "int"),
-        ("opening", "col_book_opening_implied", "money"), ("deposits", "col_contributions", "money"),
-        ("withdrawals", "col_withdrawals", "money"), ("net_new_money", "col_book_net_new_money", "money"),
-        ("income", "col_income", "money"), ("fees", "col_fees", "money"), ("closing", "col_closing_value", "money"),
-        ("change", "col_change", "money"), ("growth", "book_aum_growth", "pct"),
+        ("opening", "col_book_opening_implied", "money"), ("net_new_money", "col_book_net_new_money", "money"),
+        ("closing", "col_closing_value", "money"), ("change", "col_change", "money"),
+        ("growth", "book_aum_growth", "pct"),
+    ],
+    "aum_flows": [
+        ("currency", "col_currency", "text"), ("deposits", "col_contributions", "money"),
+        ("withdrawals", "col_withdrawals", "money"), ("income", "col_income", "money"), ("fees", "col_fees", "money"),
+    ],
+    "advisor_aum": [
+        ("advisor", "field_advisor", "text"), ("currency", "col_currency", "text"),
+        ("clients", "col_book_clients", "int"), ("opening", "col_book_opening_implied", "money"),
+        ("net_new_money", "col_book_net_new_money", "money"), ("closing", "col_closing_value", "money"),
+        ("growth", "book_aum_growth", "pct"),
     ],
 }
+#: display tables drawn from another attribute
+_SOURCES = {"aum_flows": "aum_change"}
 
 
 def _table(report: BookReport, name: str, locale: str = "en") -> pd.DataFrame:
@@ -567,8 +589,8 @@ def _table(report: BookReport, name: str, locale: str = "en") -> pd.DataFrame:
     if name not in _COLUMNS:
         known = sorted([*_COLUMNS, "tier_class", "advisor_measures"])
         raise KeyError(f"no book table {name!r}; tables: {', '.join(known)}")
-    src: pd.DataFrame = getattr(report, name)
-    spec = [c for c in _COLUMNS[name] if not (c[0] == "advisor" and report.advisor is not None)]
+    src: pd.DataFrame = getattr(report, _SOURCES.get(name, name))
+    spec = [c for c in _COLUMNS[name] if not (c[0] == "advisor" and report.advisor is not None and name != "advisor_aum")]
     out: dict[str, list[str]] = {}
     for col, key, kind in spec:
         cells = []
@@ -611,10 +633,6 @@ def _measures_table(report: BookReport, locale: str) -> pd.DataFrame:
     m = report.advisor_measures
     out: dict[str, list[str]] = {_lbl("field_advisor", locale): list(m["advisor"]),
                                  _lbl("col_book_clients", locale): [_fmt_cell(v, "int", locale) for v in m["clients"]]}
-    for ccy in report.currencies:
-        if f"aum_{ccy}" in m.columns:
-            out[f"{_lbl('col_aum', locale)} ({ccy})"] = [_fmt_cell(v, "money", locale, ccy) for v in m[f"aum_{ccy}"]]
-            out[f"{_lbl('book_aum_growth', locale)} ({ccy})"] = [_fmt_cell(v, "pct", locale) for v in m[f"aum_growth_{ccy}"]]
     out[_lbl("book_new_accounts", locale)] = [_fmt_cell(v, "int", locale) for v in m["new_accounts"]]
     out[_lbl("book_reviews_due", locale)] = [_fmt_cell(v, "int", locale) for v in m["reviews_due"]]
     from .i18n import fmt_pct
