@@ -161,3 +161,47 @@ def test_validate_catches_bands_the_shelf_cannot_meet(params_copy: Path, tmp_pat
         "params/policy.yaml: ladders.tw3.classes.1.bands.equity: class moderate requires equity ≥ 20%, but the "
         "shelf's equity products at or below grade 3 (none) can reach only 0% under the per-product caps"
     ) in proc.stderr.splitlines()
+
+
+# ------------------------------------------------------------------------ documents (fast: no kernel starts)
+
+
+def test_propose_bad_options_are_one_line_and_write_nothing(tmp_path):
+    out = tmp_path / "out"
+    proc = run("propose", "lin", "--format", "docx", "--out", str(out))
+    assert proc.returncode == 1 and proc.stderr.startswith("error: --format: unknown format(s) docx")
+    proc = run("propose", "lin", "--lang", "fr", "--out", str(out))
+    assert proc.returncode == 1 and "--lang: unknown language 'fr'" in proc.stderr
+    proc = run("propose", "nobody-here", "--out", str(out))
+    assert proc.returncode == 1 and "nobody-here" in proc.stderr and proc.stderr.strip().count("\n") == 0
+    assert not out.exists()
+
+
+def test_propose_infeasible_client_is_explained_and_writes_nothing(params_copy: Path, tmp_path: Path):
+    import yaml
+
+    data = yaml.safe_load((params_copy / "clients" / "zhang.yaml").read_text(encoding="utf-8"))
+    data.update(id="nobonds", restrictions={"excluded_products": [], "excluded_classes": ["bond"]})
+    (params_copy / "clients" / "nobonds.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    proc = run("--params", str(params_copy), "propose", "nobonds", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "No allocation satisfies every constraint" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_draft_writes_the_parameters_and_refuses_to_overwrite(tmp_path: Path):
+    import nbformat
+
+    proc = run("draft", "lin", "--dir", str(tmp_path / "drafts"))
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "drafts" / "lin" / "proposal.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    src = next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert "client = 'lin'" in src and "as_of = '2018-12-31'" in src
+    again = run("draft", "lin", "--dir", str(tmp_path / "drafts"))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_render_missing_notebook_is_one_clear_line(tmp_path: Path):
+    proc = run("render", str(tmp_path / "nope.ipynb"))
+    assert proc.returncode == 1 and "no such notebook" in proc.stderr
