@@ -1,0 +1,182 @@
+"""The batch runner: failure isolation, manifest, resume, index, per-cell timeout, no orphan kernels (also after
+Ctrl-C). Real kernels forked from a warm template; real PDFs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from wealthlib import batch
+from wealthlib.batch import run_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = ROOT / "params"
+SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))
+WEALTH = Path(sys.executable).parent / "wealth"
+
+
+def _ours(since: float) -> list[psutil.Process]:
+    """Processes of the batch machinery (zygotes, their forked kernels, launchers, kernels) started since ``since``."""
+    out = []
+    for p in psutil.process_iter(["cmdline", "create_time"]):
+        try:
+            cmd = " ".join(p.info["cmdline"] or [])
+            if p.info["create_time"] >= since - 1 and ("wealthlib._batch" in cmd or "ipykernel_launcher" in cmd):
+                out.append(p)
+        except psutil.Error:
+            pass
+    return out
+
+
+def _no_orphans(since: float, timeout: float = 10.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        left = [p for p in _ours(since) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not left:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"processes left behind: {[(p.pid, p.cmdline()) for p in left]}")
+
+
+@pytest.fixture()
+def book(tmp_path):
+    """The sample clients plus one broken client file (bad YAML)."""
+    params = tmp_path / "params"
+    (params / "clients").mkdir(parents=True)
+    shutil.copy(PARAMS / "policy.yaml", params)
+    shutil.copy(PARAMS / "products.yaml", params)
+    for cid in SAMPLES:
+        shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")
+    (params / "clients" / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
+    return params
+
+
+def test_batch_isolates_failures_writes_manifest_and_resumes(book, tmp_path):
+    out = tmp_path / "out"
+    t0 = time.time()
+    seen = []
+    m = run_batch("review", quarter="2018Q3", params=book, out=out, workers=2, formats=("html", "pdf"),
+                  progress=seen.append)
+    # every client once; the broken one failed with its one-line reason, the others complete
+    assert sorted(m.entries) == sorted([*SAMPLES, "broken"])
+    broken = m.entries["broken"]
+    assert broken["status"] == "failed"
+    assert broken["reason"].startswith(str(book / "clients" / "broken.yaml")) or "broken.yaml" in broken["reason"]
+    assert "invalid YAML" in broken["reason"] and "\n" not in broken["reason"]
+    for cid in SAMPLES:
+        e = m.entries[cid]
+        assert e["status"] == "ok", (cid, e["reason"])
+        assert set(e["outputs"]) == {"html", "pdf"}
+        assert (out / e["outputs"]["pdf"]).read_bytes().startswith(b"%PDF")
+        assert e["timings"]["execute"] > 0 and e["timings"]["total"] > 0
+        assert len(e["input_hash"]) == 20
+    assert sorted(r["client"] for r in seen) == SAMPLES  # the callback saw each rendered client once
+    # manifest files agree
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert data["counts"] == {"ok": len(SAMPLES), "failed": 1, "unchanged": 0, "skipped": 0}
+    rows = list(csv.DictReader((out / "manifest.csv").open(encoding="utf-8")))
+    assert [r["client"] for r in rows] == sorted([*SAMPLES, "broken"])
+    # no temp files left, index links every document, escaped
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for cid in SAMPLES:
+        assert f'href="{cid}.pdf"' in index and f'href="{cid}.html"' in index
+    # client data never in the manifest reasons/logs: no client names
+    names = ["王建国", "Morgan"]
+    assert not any(n in (out / "manifest.json").read_text(encoding="utf-8") for n in names)
+    _no_orphans(t0)
+    # only multiprocessing's resource tracker may outlive the pool (it lives as long as this process)
+    assert [c for c in psutil.Process().children(recursive=True)
+            if "resource_tracker" not in " ".join(c.cmdline())] == []
+
+    # re-run: nothing changed -> no work at all; the broken client is retried (and fails again)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+    seen.clear()
+    m2 = run_batch("review", quarter="2018Q3", params=book, out=out, workers=2, progress=seen.append)
+    assert {cid: m2.entries[cid]["status"] for cid in SAMPLES} == {cid: "unchanged" for cid in SAMPLES}
+    assert all(m2.entries[cid]["timings"] == {"total": 0.0} for cid in SAMPLES)
+    assert m2.entries["broken"]["status"] == "failed"
+    assert seen == []  # no job ran: the broken client fails at planning, the others are unchanged
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")} == mtimes
+
+    # fix the broken client and touch one sample: exactly those two run
+    shutil.copy(PARAMS / "clients" / "lee.yaml", book / "clients" / "broken.yaml")
+    text = (book / "clients" / "broken.yaml").read_text(encoding="utf-8").replace("id: lee", "id: broken")
+    (book / "clients" / "broken.yaml").write_text(text, encoding="utf-8")
+    with (book / "clients" / "wang.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("\n# reviewed\n")
+    m3 = run_batch("review", quarter="2018Q3", params=book, out=out, workers=2, progress=seen.append)
+    assert sorted(r["client"] for r in seen) == ["broken", "wang"]
+    assert m3.entries["broken"]["status"] == "ok" and m3.entries["wang"]["status"] == "ok"
+    assert m3.counts()["unchanged"] == len(SAMPLES) - 1
+    # deleting an output makes its client run again
+    (out / "zhang.pdf").unlink()
+    seen.clear()
+    run_batch("review", quarter="2018Q3", params=book, out=out, workers=1, clients="z*", progress=seen.append)
+    assert [r["client"] for r in seen] == ["zhang"] and (out / "zhang.pdf").is_file()
+    _no_orphans(t0)
+
+
+def test_notebook_failure_and_cell_timeout_are_per_client(book, tmp_path, monkeypatch):
+    """A template whose cell sleeps for one client: that client times out, the other completes."""
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell('client = ""\nquarter = ""\nparams = ""\nlocale = ""')
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(
+        "import time, pathlib\nstem = pathlib.Path(client).stem\n"
+        "if stem == 'wang':\n    time.sleep(60)\n"
+        "if stem == 'lee':\n    raise ValueError('boom')\nprint('ok', stem)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    tpl = tmp_path / "slow.ipynb"
+    nbformat.write(nb, tpl)
+    monkeypatch.setitem(batch.TEMPLATES, "review", tpl)
+    t0 = time.time()
+    m = run_batch("review", params=book, out=tmp_path / "out", clients="[lwz]*", workers=2, cell_timeout=3,
+                  formats=("html",))
+    assert m.entries["zhang"]["status"] == "ok"
+    assert m.entries["wang"]["status"] == "failed"
+    assert "timeout" in m.entries["wang"]["reason"].lower() or "timed out" in m.entries["wang"]["reason"].lower()
+    assert m.entries["lee"]["status"] == "failed"
+    assert "cell 2: ValueError: boom" in m.entries["lee"]["reason"]
+    _no_orphans(t0)
+
+
+def test_ctrl_c_leaves_no_kernel_behind(book, tmp_path):
+    out = tmp_path / "out"
+    t0 = time.time()
+    proc = subprocess.Popen(
+        [str(WEALTH), "batch", "review", "--params", str(book), "--out", str(out), "--workers", "2", "--no-progress"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        # wait until kernels are running (a zygote has forked at least one child)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            forked = [p for p in _ours(t0) if "wealthlib._batch.zygote" in " ".join(p.cmdline())
+                      and "wealthlib._batch.zygote" in " ".join(psutil.Process(p.ppid()).cmdline())]
+            if forked:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("no kernel started")
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert b"Traceback" not in err
+    _no_orphans(t0)
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert data["interrupted"] is True
+    assert {e["client"] for e in data["clients"]} == {*SAMPLES, "broken"}
