@@ -247,6 +247,18 @@ def test_advisor_report_does_not_name_unreadable_files(tmp_path):
     assert mine.unreadable_files == 1 and mine.problems == []
 
 
+def test_a_client_whose_kyc_cannot_be_scored_is_reported_not_fatal(tmp_path):
+    params = tmp_path / "params"
+    shutil.copytree(PARAMS, params)
+    f = params / "clients" / "lin.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("t1: b, t2: b, t3: c", "t1: z, t2: b, t3: c"), encoding="utf-8")
+    b = build_book(params=params, as_of=AS_OF, advisor="adv-chen")
+    assert set(b.clients["id"]) == {"chen", "huang"}
+    assert len(b.problems) == 1 and "lin.yaml" in b.problems[0] and "kyc.answers.t1" in b.problems[0]
+    assert b.unreadable_files == 1
+    assert "lin.yaml" not in "".join(build_book(params=params, as_of=AS_OF, advisor="adv-wang").problems)
+
+
 def test_unknown_advisor_and_bad_arguments():
     with pytest.raises(BookError, match="no client of advisor 'adv-nobody'.*adv-chen, adv-wang"):
         build_book(params=PARAMS, advisor="adv-nobody")

@@ -295,8 +295,13 @@ def build_book(
     rows: list[dict[str, Any]] = []
     exceptions: list[dict[str, Any]] = []
     complaints: list[dict[str, Any]] = []
+    profile_errors: list[str] = []
     for c in book:
-        prof = profile_client(c, policy, when)
+        try:
+            prof = profile_client(c, policy, when)
+        except WealthError as err:  # one bad KYC record must not hide the rest of the book
+            profile_errors.append(str(err))
+            continue
         aum = c.portfolio_value()
         txs = [tx for tx in c.transactions if tx.date <= when]
         first_tx = min((tx.date for tx in txs), default=None)
@@ -436,7 +441,8 @@ def build_book(
         ),
         "satisfaction": "Not recorded in the client files.",
     }
-    problems = [str(f) for f in failures] if advisor is None else []
+    # unreadable files cannot be attributed to an advisor: named in the whole book only
+    problems = ([str(f) for f in failures] if advisor is None else []) + profile_errors
     return BookReport(
         as_of=when, advisor=advisor, period_start=period_start, contact_days=contact_days,
         review_months=review_months, kyc_due_days=kyc_due_days,
@@ -449,7 +455,7 @@ def build_book(
         reviews_due=reviews_due.reset_index(drop=True), not_contacted=not_contacted.reset_index(drop=True),
         exceptions=exc_df, complaints=comp_df, advisor_measures=measures, advisor_aum=advisor_aum,
         methods=methods,
-        problems=problems, unreadable_files=len(failures),
+        problems=problems, unreadable_files=len(failures) + len(profile_errors),
     )
 
 

@@ -79,6 +79,10 @@ def report(
     formats = _formats(fmt)
     params = _params()
     whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months)
+    from .cli import err
+
+    for problem in whole.problems:  # the documents say how many; the names go to the operator only
+        err.print(f"skipped: {problem}", markup=False)
     known = sorted(whole.clients["advisor"].unique())
     targets = list(dict.fromkeys(advisor)) if advisor else [WHOLE_BOOK, *known]
     for a in targets:
@@ -101,6 +105,8 @@ def report(
         paths = render(TEMPLATE, parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer, audit=audit)
         for p in paths.values():
             out.print(str(p), markup=False)
+    if whole.problems:
+        raise typer.Exit(1)
 
 
 @book_app.command("summary")
