@@ -332,3 +332,25 @@ def test_template_runs_with_its_defaults_in_its_folder():
         str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
     for label in ("Mass", "Priority", "Private"):
         assert f"<td>{label}</td>" in html or f"<th>{label}</th>" in html
+
+
+@pytest.mark.slow
+def test_default_report_renders_whole_book_and_each_advisor_in_isolation(raw, tmp_path):
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("wealth")), "book", "report", "--out", str(tmp_path), "--format", "html"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in tmp_path.glob("*.html"))
+    assert names == ["book-adv-chen-2018-12-31.html", "book-adv-wang-2018-12-31.html", "book-all-2018-12-31.html"]
+    assert proc.stdout.split() == [str(tmp_path / n) for n in ["book-all-2018-12-31.html",
+                                                                "book-adv-chen-2018-12-31.html",
+                                                                "book-adv-wang-2018-12-31.html"]]
+    whole = (tmp_path / "book-all-2018-12-31.html").read_text(encoding="utf-8")
+    assert all(c["name"] in whole for c in raw)
+    for adv in ("adv-chen", "adv-wang"):
+        html = (tmp_path / f"book-{adv}-2018-12-31.html").read_text(encoding="utf-8")
+        for c in raw:
+            assert (c["name"] in html) == (c["advisor"] == adv), (adv, c["id"])
+        for label in ("Mass", "Priority", "Private"):
+            assert label in html
