@@ -166,3 +166,14 @@ def test_expired_kyc_stops_before_anything_is_written(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert "huang.yaml: kyc.date:" in proc.stderr and "expired on 2018-09-30" in proc.stderr
     assert not out.exists()
+
+
+def test_template_defaults_run_as_jupyterlab_runs_them():
+    """Opened in JupyterLab the template runs in its own folder, with its own parameters cell (client lin)."""
+    from wealthlib.render import execute
+
+    nb = execute(ROOT / "templates" / "proposal.ipynb", None, cwd=ROOT / "templates")
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "林志明" in html and t("documents.proposal_audit", "zh-TW") in html

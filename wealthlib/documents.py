@@ -383,7 +383,7 @@ def build_proposal(
     from .context import advise, load_context
     from .disclosures import DISCLOSURES_VERSION
 
-    params = Path(params)
+    params = _find_params(Path(params))
     ctx = load_context(params, as_of)
     if isinstance(client, Client):
         c = client
@@ -437,6 +437,20 @@ def build_proposal(
     proposal.advisor_text = {k: str(v) for k, v in (advisor_text or {}).items() if k in ADVISOR_SECTIONS}
     b.finish(proposal)
     return proposal
+
+
+def _find_params(params: Path) -> Path:
+    """``params`` as given, or — when it is relative and not found here — the first ``<parent>/params`` above
+    the working folder that holds a ``policy.yaml`` (JupyterLab runs a notebook in its own folder, e.g.
+    ``templates/``, so the template's default ``params = "params"`` still finds the repository's inputs)."""
+    if params.is_absolute() or (params / "policy.yaml").is_file():
+        return params
+    here = Path.cwd()
+    for parent in list(here.parents)[:3]:
+        candidate = parent / params
+        if (candidate / "policy.yaml").is_file():
+            return candidate
+    return params
 
 
 def _client_path(ref: Any, params: Path) -> Path:
