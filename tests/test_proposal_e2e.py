@@ -177,3 +177,21 @@ def test_template_defaults_run_as_jupyterlab_runs_them():
     assert not [o for o in outputs if o.get("output_type") == "error"]
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "林志明" in html and t("documents.proposal_audit", "zh-TW") in html
+
+
+def test_demo_renders_every_sample_and_skips_the_expired_kyc(tmp_path):
+    out = tmp_path / "reports"
+    proc = run("demo", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    samples = sorted(p.stem for p in (ROOT / "params" / "clients").glob("*.yaml"))
+    import json
+
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    status = {r["client"]: r["status"] for r in index}
+    assert status == {c: ("skipped" if c == "huang" else "ok") for c in samples}
+    for c in samples:
+        assert ((out / f"{c}.pdf").is_file() and (out / f"{c}.html").is_file()) == (c != "huang")
+    assert "expired on 2018-09-30" in next(r["detail"] for r in index if r["client"] == "huang")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="lin.pdf">' in page and "林志明" in page and "<script" not in page.lower()
+    assert "huang" in proc.stdout and "skipped" in proc.stdout

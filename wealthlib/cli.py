@@ -280,16 +280,22 @@ def _render_proposal(proposal, client: str, params: Path, out_dir: Path, formats
                       audit=proposal.audit_line)
 
 
-def _build_in_child(client: str, kwargs: dict) -> tuple[str, str]:
-    """Runs in a forked child: ``("ok", proposal JSON)`` or ``("error", one-line message)``."""
+def _build_in_child(client: str, kwargs: dict, keep_kind: bool = False) -> tuple[str, Any]:
+    """Runs in a forked child: ``("ok", proposal JSON)`` or ``("error", message)``; with ``keep_kind`` the
+    error is a :class:`KycExpired` or a plain :class:`WealthError` carrying the message (safe to pickle)."""
+    from .context import KycExpired
     from .documents import build_proposal
 
     try:
         return "ok", build_proposal(client, **kwargs).to_json()
     except WealthError as exc:
-        return "error", str(exc) if not isinstance(exc, InputErrors) else str(exc)
+        message = str(exc)
+        if keep_kind:
+            return "error", KycExpired(message) if isinstance(exc, KycExpired) else WealthError(message)
+        return "error", message
     except Exception as exc:  # noqa: BLE001 - reported as one line like any other
-        return "error", f"unexpected {type(exc).__name__}: {exc}"
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        return "error", WealthError(message) if keep_kind else message
 
 
 def _build_while_warming(client: str, kwargs: dict):
@@ -388,8 +394,12 @@ def demo(
     import time
 
     from .clients import load_clients
-    from .documents import build_proposal
     from .render import write_atomic
+
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .documents import Proposal
 
     formats = _formats(fmt)
     clients, failures = load_clients(state.params / "clients")
@@ -397,20 +407,28 @@ def demo(
     rows: list[dict[str, Any]] = []
     for f in failures:
         rows.append({"client": getattr(f, "source", str(f)), "status": "failed", "detail": str(f), "files": {}})
-    for c in clients:
-        t0 = time.perf_counter()
-        try:
-            proposal = build_proposal(c.id, params=state.params, as_of=when)
-            written = _render_proposal(proposal, c.id, state.params, out_dir, formats, None, 20181231)
-        except WealthError as exc:
-            from .context import KycExpired
+    kwargs = dict(params=state.params, as_of=when)
+    # One forked worker builds every proposal in turn (market and estimates once: it keeps its context cache)
+    # while this process renders the ones already built: the two halves use the machine's two cores.
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+        builds = [(c, pool.submit(_build_in_child, c.id, kwargs, True)) for c in clients]
+        for c, future in builds:
+            t0 = time.perf_counter()
+            status, payload = future.result()
+            try:
+                if status != "ok":
+                    raise payload
+                proposal = Proposal.from_json(payload)
+                written = _render_proposal(proposal, c.id, state.params, out_dir, formats, None, 20181231)
+            except WealthError as exc:
+                from .context import KycExpired
 
-            status = "skipped" if isinstance(exc, KycExpired) else "failed"
-            rows.append({"client": c.id, "status": status, "detail": str(exc).splitlines()[0], "files": {}})
-            continue
-        rows.append({"client": c.id, "status": "ok", "files": {k: str(v) for k, v in written.items()},
-                     "detail": f"{proposal.class_name} · {proposal.locale} · {time.perf_counter() - t0:.1f} s",
-                     "name": proposal.client_name, "title": proposal.title})
+                state_ = "skipped" if isinstance(exc, KycExpired) else "failed"
+                rows.append({"client": c.id, "status": state_, "detail": str(exc).splitlines()[0], "files": {}})
+                continue
+            rows.append({"client": c.id, "status": "ok", "files": {k: str(v) for k, v in written.items()},
+                         "detail": f"{proposal.class_name} · {proposal.locale} · {time.perf_counter() - t0:.1f} s",
+                         "name": proposal.client_name, "title": proposal.title})
     t = Table(title=f"Proposals as of {when} → {out_dir}")
     for col in ["client", "status", "files / reason"]:
         t.add_column(col)

@@ -882,8 +882,10 @@ class _Builder:
         rows.append([self.L("term_benchmark"), self.pct(e["benchmark_return"], 2), self.pct(e["benchmark_volatility"], 2)])
         out = _table([self.L("col_portfolio"), self.L("metric_expected_return"), self.L("metric_volatility")], rows)
         lo = e["proposed_return"] - 2 * e["proposed_volatility"]
-        out += _p(self.L("expected_range", low=self.pct(lo), high=self.pct(e["proposed_return"] + 2 * e["proposed_volatility"]),
-                         loss=self.money(min(0.0, lo) * self.value)))
+        hi = e["proposed_return"] + 2 * e["proposed_volatility"]
+        out += _p(self.L("expected_range", low=self.pct(lo), high=self.pct(hi)))
+        if lo < 0 and self.value > 0:
+            out += _p(self.L("expected_bad_year", loss=self.money(-lo * self.value)))
         out += _p(self.L("expected_estimator", method=self.ctx.estimates.method))
         return out
 
