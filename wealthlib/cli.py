@@ -280,6 +280,17 @@ def _render_proposal(proposal, client: str, params: Path, out_dir: Path, formats
                       audit=proposal.audit_line)
 
 
+def _skip_slow_optional_imports() -> None:
+    """Keep jsonschema (imported by nbformat) from loading the optional ``rfc3987_syntax`` package.
+
+    That package compiles a Lark grammar at import (about 0.7 s here) only to check the ``iri`` string format,
+    which no notebook schema uses; without it jsonschema simply skips that format check. Only this command's
+    process is affected, and only when nothing has imported the package yet.
+    """
+    if "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes ``import`` raise ImportError
+
+
 def _build_in_child(client: str, kwargs: dict, keep_kind: bool = False) -> tuple[str, Any]:
     """Runs in a forked child: ``("ok", proposal JSON)`` or ``("error", message)``; with ``keep_kind`` the
     error is a :class:`KycExpired` or a plain :class:`WealthError` carrying the message (safe to pickle)."""
@@ -343,6 +354,7 @@ def propose(
     The proposal is built and checked in this process first (expired KYC, infeasible allocation: one clear
     line, exit 1, nothing written), then templates/proposal.ipynb is executed with papermill and exported.
     """
+    _skip_slow_optional_imports()
     formats = _formats(fmt)
     kwargs = dict(params=state.params, as_of=_as_of(as_of), locale=_locale(lang), objective=objective, seed=seed)
     proposal = _build_while_warming(client, kwargs)
@@ -361,6 +373,7 @@ def draft(
     """Make the advisor's working copy of the proposal notebook: <dir>/<client>/proposal.ipynb."""
     from .documents import write_draft
 
+    _skip_slow_optional_imports()
     c = _client(client)
     path = write_draft(PROPOSAL_TEMPLATE, c.id, drafts_dir, params=state.params, as_of=_as_of(as_of), force=force)
     out.print(str(path), markup=False)
@@ -377,6 +390,7 @@ def render_cmd(
     """Execute exactly this draft (its own parameters and advisor text) and export it to HTML and PDF."""
     from .documents import render_draft
 
+    _skip_slow_optional_imports()
     written = render_draft(notebook, out_dir, _formats(fmt))
     for path in written.values():
         out.print(str(path), markup=False)
@@ -401,6 +415,7 @@ def demo(
 
     from .documents import Proposal
 
+    _skip_slow_optional_imports()
     formats = _formats(fmt)
     clients, failures = load_clients(state.params / "clients")
     when = _as_of(as_of)
