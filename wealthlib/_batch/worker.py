@@ -42,7 +42,7 @@ def _kernelspec_dir() -> Path:
     return root
 
 
-def _start_zygote(params: str | None, as_of: str | None) -> None:
+def _start_zygote(params: str | None, as_of: str | None, wait: bool = True) -> None:
     root = _state.get("kernels") or _kernelspec_dir()
     _state["kernels"] = root
     sock = str(root / "zygote.sock")
@@ -53,15 +53,25 @@ def _start_zygote(params: str | None, as_of: str | None) -> None:
     env.setdefault("PYTHONHASHSEED", "0")
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env, close_fds=True)
-    line = proc.stdout.readline()
-    if not line:
-        raise RuntimeError("the warm kernel template process did not start")
     _state["zygote"] = proc
     _state["zygote_key"] = (params, as_of)
+    _state["zygote_ready"] = False
     os.environ["WEALTHLIB_ZYGOTE"] = sock
     paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     if str(root) not in paths:
         os.environ["JUPYTER_PATH"] = os.pathsep.join([str(root), *paths])
+    if wait:
+        _wait_zygote()
+
+
+def _wait_zygote() -> None:
+    proc = _state["zygote"]
+    if _state.get("zygote_ready"):
+        return
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError("the warm kernel template process did not start")
+    _state["zygote_ready"] = True
 
 
 def stop_engine() -> None:
@@ -89,6 +99,14 @@ def zygote_pid() -> int | None:
 def ensure_engine(engine: str, params: str | None = None, as_of: str | None = None) -> str:
     """Prepare this process for ``engine`` (``fork`` or ``fresh``); returns the kernel name to execute with."""
     with _lock:
+        if engine not in ("fork", "fresh"):
+            raise ValueError(f"unknown engine {engine!r}; use fork or fresh")
+        if engine == "fork":
+            proc = _state.get("zygote")
+            if proc is None or proc.poll() is not None or _state.get("zygote_key") != (params, as_of):
+                if proc is not None:
+                    stop_engine()
+                _start_zygote(params, as_of, wait=False)  # it warms up while this process imports its own
         if not _state.get("init"):
             from wealthlib._batch._linux import die_with_parent
 
@@ -105,15 +123,18 @@ def ensure_engine(engine: str, params: str | None = None, as_of: str | None = No
             from wealthlib import render
 
             render._get_exporter()  # build the nbconvert exporter once per process
+            try:
+                import weasyprint  # noqa: F401  (first PDF would pay it)
+            except Exception:  # pragma: no cover
+                pass
         if engine == "fresh":
             return "python3"
-        if engine != "fork":
-            raise ValueError(f"unknown engine {engine!r}; use fork or fresh")
-        proc = _state.get("zygote")
-        if proc is None or proc.poll() is not None or _state.get("zygote_key") != (params, as_of):
-            if proc is not None:
-                stop_engine()
-            _start_zygote(params, as_of)
+        if not _state.get("engine_registered"):
+            from wealthlib._batch.engine import register
+
+            register()
+            _state["engine_registered"] = True
+        _wait_zygote()
         return FORK_KERNEL
 
 

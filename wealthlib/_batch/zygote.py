@@ -36,9 +36,27 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy (ipykernel's debugger) is pre-imported too
+
 HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "matplotlib.pyplot", "cvxpy", "quantstats", "wealthlib",
          "wealthlib.review", "wealthlib.charts", "wealthlib.analytics", "wealthlib.allocate", "wealthlib.documents",
-         "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline", "yaml")
+         "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline", "yaml",
+         "ipykernel.debugger", "ipykernel.zmqshell", "IPython.core.completerlib", "IPython.core.debugger",
+         "IPython.extensions.storemagic", "tornado.queues", "tornado.platform.asyncio", "scipy.optimize",
+         "papermill.translators", "wealthlib._batch._linux")
+
+#: A made-up client (no real client's data) for the warm-up review: it exercises the code paths a real review
+#: takes (lazy imports, the compiled allocation problem, fonts) so that forked kernels do not pay them.
+SYNTHETIC = {
+    "id": "warmup", "name": "Warm-up (synthetic)", "locale": "en", "birth_date": "1980-01-01",
+    "profession": "-", "education": "-", "base_currency": "USD", "income": {"annual": 100000, "stability": "stable"},
+    "annual_expenses": 50000, "assets": {"financial": 500000}, "debts": {}, "source_of_wealth": "-",
+    "liquidity_need": 10000, "horizon_years": 10, "tier": "mass", "advisor": "-",
+    "goals": [{"name": "-", "target_amount": 1000000, "target_date": "2030-12-31"}],
+    "kyc": {"questionnaire": "firm_kyc", "date": "2000-01-01",
+            "answers": {"t1": "c", "t2": "c", "t3": "c", "t4": "c", "t5": "c", "t6": "c", "t7": "c",
+                        "c1": "c", "c2": "c", "c3": "c", "c4": "c", "c5": "c", "c6": "c"}},
+}
 
 
 def warm(params: str | None = None, as_of: str | None = None) -> list[str]:
@@ -54,12 +72,10 @@ def warm(params: str | None = None, as_of: str | None = None) -> list[str]:
     if params and as_of:
         from wealthlib.context import load_context
 
-        load_context(params, as_of)
-        try:  # the market's daily series feed the charts: touch them once so children share the pages
-            import matplotlib
-
-            matplotlib.use("Agg")
-        except Exception:  # pragma: no cover
+        ctx = load_context(params, as_of)
+        try:
+            _warm_review(params, ctx)
+        except Exception:  # a warm-up is an optimisation only
             pass
     import gc
 
@@ -69,6 +85,31 @@ def warm(params: str | None = None, as_of: str | None = None) -> list[str]:
     except AttributeError:  # pragma: no cover
         pass
     return missing
+
+
+def _warm_review(params: str, ctx) -> None:
+    """Build and display a review of :data:`SYNTHETIC` in every locale (no client data enters the template)."""
+    import pandas as pd
+
+    from wealthlib import charts
+    from wealthlib.clients import parse_client
+    from wealthlib.review import build_review
+
+    end = pd.Timestamp(ctx.as_of)
+    if end != end + pd.offsets.QuarterEnd(0):
+        return
+    quarter = f"{end.year}Q{(end.month - 1) // 3 + 1}"
+    codes = list(ctx.shelf.codes)[:3]
+    data = dict(SYNTHETIC, holdings={c: {"amount": 100000} for c in codes},
+                transactions=[{"date": f"{end.year - 1}-01-10", "type": "deposit", "amount": 300000}]
+                + [{"date": f"{end.year - 1}-01-12", "type": "buy", "product": c, "amount": 90000} for c in codes])
+    client = parse_client(data, "synthetic warm-up")
+    for locale in ("en", "zh-TW", "zh-CN"):
+        review = build_review(client, params=params, quarter=quarter, locale=locale)
+        for key in review.SECTIONS:
+            review.section_html(key)
+        charts.to_png(review.growth_figure(), dpi=110)
+        charts.to_png(review.allocation_figure(), dpi=110)
 
 
 def _child(conn: socket.socket, request: dict) -> None:
