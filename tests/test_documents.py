@@ -300,3 +300,15 @@ def test_catalog_has_every_label_the_proposal_uses(locale):
     keys = set(re.findall(r'self\.L\("([a-z0-9_]+)"', src)) | {"rebalance_quarterly"}
     for key in keys:
         assert t(f"documents.{key}", locale)
+
+
+def test_client_without_holdings_gets_a_first_investment_of_financial_assets_less_liquidity_need():
+    y = _yaml("zhang")
+    assert y["holdings"] == {}
+    p = D.build_proposal("zhang", params=PARAMS, as_of=AS_OF)
+    amount = y["assets"]["financial"] - y["liquidity_need"]
+    assert p.portfolio_value == 0 and p.amount == pytest.approx(amount)
+    assert sum(p.trade_amounts.values()) == pytest.approx(amount)
+    assert all(v > 0 for v in p.trade_amounts.values())  # buys only
+    assert p.fees["total_amount"] == pytest.approx(p.fees["total_rate"] * amount)
+    assert p.projection_assumptions["start_value"] == pytest.approx(amount)

@@ -246,6 +246,7 @@ class Proposal:
     ceiling: int
     ceiling_label: str
     portfolio_value: float
+    amount: float  # the amount the figures are computed on: the portfolio, or a first investment
     weights: dict[str, float]
     current_weights: dict[str, float]
     trade_amounts: dict[str, float]
@@ -470,6 +471,10 @@ class _Builder:
         self.jur = self.policy.jurisdiction if self.policy.jurisdiction in ("TW", "CN") else "TW"
         self.cur = client.base_currency
         self.value = float(client.portfolio_value())
+        # No holdings yet: the proposal is for a first investment of the client's financial assets less the
+        # money they may need at short notice (kept outside the portfolio).
+        first = float(client.assets.financial) - float(client.liquidity_need)
+        self.amount = self.value if self.value > 0 else (first if first > 0 else float(client.assets.financial))
 
     # helpers
     def L(self, key: str, **fmt: Any) -> str:
@@ -503,6 +508,10 @@ class _Builder:
         on_shelf = {k: v for k, v in held.items() if k in self.shelf and v > 0}
         tot = sum(on_shelf.values())
         self.w0 = pd.Series({k: v / tot for k, v in on_shelf.items()}, dtype=float) if tot > 0 else None
+        if alloc.trade_amounts is not None:
+            self.trades = {k: float(v) for k, v in alloc.trade_amounts.items() if abs(v) > 0.5}
+        else:
+            self.trades = {k: float(v) * self.amount for k, v in self.w.items() if v * self.amount > 0.5}
         self.bench = self._benchmark()
         self.hh, self.ratios = self._household()
         self.exp = self._expected()
@@ -517,10 +526,9 @@ class _Builder:
             client_id=c.id, client_name=c.name, locale=loc, jurisdiction=self.jur, currency=self.cur,
             as_of=self.ctx.as_of, title=self.L("proposal_title"), risk_class=self.profile.final_class,
             class_name=class_name, ceiling=int(self.profile.ceiling), ceiling_label=self.grade(self.profile.ceiling),
-            portfolio_value=self.value, weights={k: float(v) for k, v in self.w.items()},
+            portfolio_value=self.value, amount=self.amount, weights={k: float(v) for k, v in self.w.items()},
             current_weights={} if self.w0 is None else {k: float(v) for k, v in self.w0.items()},
-            trade_amounts={} if alloc.trade_amounts is None else
-            {k: float(v) for k, v in alloc.trade_amounts.items() if abs(v) > 0.5},
+            trade_amounts=dict(self.trades),
             grades={k: self.grade(self.shelf.get(k).grade) for k in self.w.index},
             household=self.hh, ratios=self.ratios, expected=self.exp, backtest_metrics=self.bt,
             stress_rows=self.stress, goals=self.goal_rows,
@@ -588,7 +596,7 @@ class _Builder:
 
         from .analytics import compare
 
-        initial = self.value if self.value > 0 else 1_000_000.0
+        initial = self.amount if self.amount > 0 else 1_000_000.0
         self.bt_initial = initial
         cmp = compare(self.ctx.returns, self.w, self.w0, self.bench, rebalance=_REBALANCE,
                       cost_rate=self.policy.allocation.transaction_cost, fees=self.shelf.fees(), initial=initial)
@@ -612,7 +620,8 @@ class _Builder:
 
         end = self.ctx.returns.index[-1]
         chosen = [s for s in scenarios() if s.end <= end]
-        value = self.value if self.value > 0 else 1_000_000.0
+        value = self.amount if self.amount > 0 else 1_000_000.0
+        self.stress_value = value
         prop = stress(self.ctx.returns, self.w, chosen, value=value, locale=self.loc)
         cur = stress(self.ctx.returns, self.w0, chosen, value=value, locale=self.loc) if self.w0 is not None else None
         rows = []
@@ -641,7 +650,7 @@ class _Builder:
         contrib = max(0.0, self.hh["savings"])
         names = [g.name for g, _ in goals]
         uniq = [n if names.count(n) == 1 else f"{n} ({i + 1})" for i, n in enumerate(names)]
-        start = self.value if self.value > 0 else 0.0
+        start = self.amount
         proj = project(self.ctx.returns, self.w, start, horizon, contributions=contrib,
                        goals=[(u, g.target_amount, min(y, horizon)) for u, (g, y) in zip(uniq, goals)],
                        n_paths=self.n_paths, seed=self.seed, inflation=self.ctx.market.inflation,
@@ -658,13 +667,13 @@ class _Builder:
 
     def _fees(self):
         fees = self.shelf.fees()
-        value = self.value if self.value > 0 else 0.0
+        value = self.amount
         rows = []
         for code, w in self.w.items():
             rate = float(fees[code])
             rows.append({"code": code, "weight": float(w), "rate": rate, "amount": float(w) * rate * value})
         total_rate = sum(r["rate"] * r["weight"] for r in rows)
-        traded = 0.0 if self.alloc.trade_amounts is None else float(self.alloc.trade_amounts.abs().sum())
+        traded = float(sum(abs(v) for v in self.trades.values()))
         trading_cost = traded * self.policy.allocation.transaction_cost
         r = self.alloc.expected_return
         horizon = int(self.projection_horizon) if hasattr(self, "projection_horizon") else self.c.horizon_years
@@ -827,7 +836,7 @@ class _Builder:
             pr = self.shelf.get(code)
             p, cu = float(self.w.get(code, 0.0)), float(w0.get(code, 0.0))
             prow.append([pr.name(self.loc), code, self._asset(pr.asset_class), self.grade(pr.grade),
-                         self.pct(cu), self.pct(p), self.money_c(cu * value), self.money_c(p * value)])
+                         self.pct(cu), self.pct(p), self.money_c(cu * value), self.money_c(p * self.amount)])
         out += f"<h3>{_e(self.L('proposal_by_product'))}</h3>"
         out += _table([self.L("col_product"), self.L("col_code"), self.L("col_asset_class"), self.L("col_grade"),
                        self.L("col_current_weight"), self.L("col_proposed_weight"), self.L("col_current_value"),
@@ -836,12 +845,9 @@ class _Builder:
         fig = chart(self.w0, self.w, locale=self.loc, names=names)
         out += _img(to_png(fig, dpi=110), self.L("proposal_allocation"))
         out += f"<h3>{_e(self.L('proposal_trades'))}</h3>"
-        trades = self.alloc.trade_amounts
         trows = []
-        if trades is not None:
-            for code, amt in trades.items():
-                if abs(amt) < 0.5:
-                    continue
+        if self.trades:
+            for code, amt in self.trades.items():
                 action = self.L("term_buy") if amt > 0 else self.L("term_sell")
                 trows.append([self.pname(code), code, action, self.money_c(abs(amt)),
                               self.money_c(abs(amt) * self.policy.allocation.transaction_cost)])
@@ -852,7 +858,8 @@ class _Builder:
         out += _table([self.L("col_product"), self.L("col_code"), self.L("col_action"), self.L("col_amount"),
                        self.L("col_cost")], trows) if trows else _p(self.L("book_none"))
         if self.value <= 0:
-            out += _p(self.L("alloc_no_holdings"))
+            out += _p(self.L("alloc_no_holdings", amount=self.money(self.amount),
+                             financial=self.money(self.c.assets.financial), need=self.money(self.c.liquidity_need)))
         out += _p(self.L("alloc_fx_note", currency=self.cur))
         return out
 
@@ -884,8 +891,8 @@ class _Builder:
         lo = e["proposed_return"] - 2 * e["proposed_volatility"]
         hi = e["proposed_return"] + 2 * e["proposed_volatility"]
         out += _p(self.L("expected_range", low=self.pct(lo), high=self.pct(hi)))
-        if lo < 0 and self.value > 0:
-            out += _p(self.L("expected_bad_year", loss=self.money(-lo * self.value)))
+        if lo < 0 and self.amount > 0:
+            out += _p(self.L("expected_bad_year", loss=self.money(-lo * self.amount)))
         out += _p(self.L("expected_estimator", method=self.ctx.estimates.method))
         return out
 
@@ -934,7 +941,7 @@ class _Builder:
         if has_cur:
             header += [f"{self.L('term_current')} {self.L('col_loss_pct')}", f"{self.L('term_current')} {self.L('col_loss_amount')}"]
         out = _table(header, rows)
-        out += _p(self.L("stress_note", value=self.money(self.value)))
+        out += _p(self.L("stress_note", value=self.money(self.stress_value)))
         if len(self.stress_frame):
             out += _img(to_png(stress_bars(self.stress_frame, locale=self.loc, currency=self.cur), dpi=110),
                         self.L("proposal_stress"))
