@@ -255,6 +255,34 @@ def _client_param(client: str) -> str:
     return client
 
 
+class _KernelLog:
+    """Send file descriptor 2 to a temporary file while a kernel runs, then restore it.
+
+    A kernel inherits our stderr and logs start-up chatter there ("Kernel is running over TCP …",
+    "KeyboardInterrupt caught in kernel" at shutdown). A failure still reaches the user as one RenderError
+    line; the kernel's own log is shown only with ``WEALTH_DEBUG=1``.
+    """
+
+    def __enter__(self):
+        import tempfile
+
+        sys.stderr.flush()
+        self._log = tempfile.TemporaryFile()
+        self._saved = os.dup(2)
+        os.dup2(self._log.fileno(), 2)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        if exc_type is not None and os.environ.get("WEALTH_DEBUG"):
+            self._log.seek(0)
+            sys.stderr.write(self._log.read().decode("utf-8", "replace"))
+        self._log.close()
+        return False
+
+
 def _render_proposal(proposal, client: str, params: Path, out_dir: Path, formats: tuple[str, ...],
                      objective: Optional[str], seed: int) -> dict:
     """Execute templates/proposal.ipynb for an already built (and so already checked) proposal."""
@@ -275,9 +303,10 @@ def _render_proposal(proposal, client: str, params: Path, out_dir: Path, formats
         parameters = {"client": _client_param(client), "as_of": proposal.as_of.isoformat(),
                       "locale": proposal.locale, "params": str(params.resolve()), "objective": objective,
                       "seed": seed, "prebuilt": str(prebuilt)}
-        return render(tpl, parameters, out_dir, proposal.stem, formats, lang=proposal.locale,
-                      title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                      audit=proposal.audit_line)
+        with _KernelLog():
+            return render(tpl, parameters, out_dir, proposal.stem, formats, lang=proposal.locale,
+                          title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
+                          audit=proposal.audit_line)
 
 
 def _skip_slow_optional_imports() -> None:
@@ -391,7 +420,8 @@ def render_cmd(
     from .documents import render_draft
 
     _skip_slow_optional_imports()
-    written = render_draft(notebook, out_dir, _formats(fmt))
+    with _KernelLog():
+        written = render_draft(notebook, out_dir, _formats(fmt))
     for path in written.values():
         out.print(str(path), markup=False)
 
