@@ -359,9 +359,12 @@ def _build_while_warming(client: str, kwargs: dict):
         import papermill  # noqa: F401  (warm-up while the child works)
         import weasyprint  # noqa: F401
 
-        from .render import _get_exporter
+        import nbformat
 
-        _get_exporter()
+        from .render import to_html
+
+        # compile our nbconvert template and load the CJK fonts' metrics while the child still works
+        to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("…")]), lang="en", title="")
         status, payload = future.result()
     if status != "ok":
         raise WealthError(payload)
