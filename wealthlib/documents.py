@@ -1020,9 +1020,12 @@ class _Builder:
         labels = a["signature_labels"]
         out = f"<h3>{_e(a['title'])}</h3>" + _p(a["intro"]) + "<ol>" + "".join(
             f"<li>{_e(s)}</li>" for s in a["statements"]) + "</ol>"
-        sig = [[labels["client"], "", labels["seal"], ""], [labels["advisor"], self.c.advisor, labels["date"], ""],
-               [labels["supervisor"], "", labels["date"], ""]]
-        out += _table(["", "", "", ""], sig, cls="wl-signature")
+        line = "_" * 24
+        sig = [(labels["client"], line, labels["seal"], line), (labels["advisor"], f"{self.c.advisor}  {line}",
+               labels["date"], line), (labels["supervisor"], line, labels["date"], line)]
+        out += '<table class="wl-signature"><tbody>' + "".join(
+            f"<tr><th>{_e(a)}</th><td>{_e(b)}</td><th>{_e(c)}</th><td>{_e(d)}</td></tr>" for a, b, c, d in sig
+        ) + "</tbody></table>"
         return out
 
     def _assumptions(self) -> list[tuple[str, str]]:
