@@ -1035,7 +1035,7 @@ class _Builder:
         return [
             (self.L("field_estimator"), self.L("asm_estimator", method=est.method, start=str(win[0])[:7],
                                                 end=str(win[1])[:7], periods=est.notes.get("periods", "—"))),
-            (self.L("field_objective"), self.objective or rules.objective),
+            (self.L("field_objective"), self._objective_name(self.objective or rules.objective)),
             (self.L("field_inflation"), self.L("asm_inflation")),
             (self.L("col_fees"), self.L("asm_fees", cost=self.pct(rules.transaction_cost, 2))),
             (self.L("field_rebalancing_rule"), self.L(f"rebalance_{_REBALANCE}")),
@@ -1046,6 +1046,12 @@ class _Builder:
             (self.L("field_data_sources"), self.L("asm_sources", vintage=self.ctx.data_vintage,
                                                  shelf=self.shelf.version)),
         ]
+
+    def _objective_name(self, objective: str) -> str:
+        try:
+            return f"{self.L(f'objective_{objective}')} ({objective})"
+        except KeyError:
+            return objective
 
     def s_audit(self, p: Proposal) -> str:
         a = p.audit
