@@ -180,3 +180,23 @@ def test_ctrl_c_leaves_no_kernel_behind(book, tmp_path):
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["interrupted"] is True
     assert {e["client"] for e in data["clients"]} == {*SAMPLES, "broken"}
+
+
+def test_batch_propose_uses_the_proposal_template(tmp_path):
+    t0 = time.time()
+    m = run_batch("propose", as_of="2018-12-31", params=PARAMS, clients="l[ei][en]*", out=tmp_path / "p", workers=2,
+                  formats=("html",))
+    assert {cid: e["status"] for cid, e in m.entries.items()} == {"lee": "ok", "lin": "ok"}
+    for cid in ("lee", "lin"):
+        text = (tmp_path / "p" / f"{cid}.html").read_text(encoding="utf-8")
+        assert "Traceback" not in text and len(text) > 10000
+    _no_orphans(t0)
+
+
+def test_bad_options_are_batch_errors(tmp_path):
+    with pytest.raises(batch.BatchError, match="unknown document kind"):
+        run_batch("letters", out=tmp_path)
+    with pytest.raises(batch.BatchError, match="no client files match"):
+        run_batch("review", clients="nobody*", out=tmp_path)
+    with pytest.raises(batch.BatchError, match="unknown output format"):
+        run_batch("review", formats=("docx",), out=tmp_path)

@@ -144,20 +144,24 @@ def _one_line(err: BaseException) -> str:
 
 
 def _tree_memory() -> int:
-    """RSS in bytes of this process plus its zygote (kernels are measured by the sampler)."""
+    """Proportional set size (PSS, bytes) of this process, its zygote and the zygote's kernels: pages shared
+    copy-on-write between the template and its kernels are counted once overall (RSS would count them per
+    process). Falls back to RSS where PSS is not available."""
     try:
         import psutil
 
-        total = psutil.Process().memory_info().rss
+        procs = [psutil.Process()]
         zp = zygote_pid()
         if zp:
             z = psutil.Process(zp)
-            total += z.memory_info().rss
-            for c in z.children():
-                try:
-                    total += c.memory_info().rss
-                except psutil.Error:
-                    pass
+            procs += [z, *z.children()]
+        total = 0
+        for p in procs:
+            try:
+                info = p.memory_full_info()
+                total += getattr(info, "pss", info.rss)
+            except psutil.Error:
+                pass
         return int(total)
     except Exception:
         return 0
@@ -178,7 +182,7 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
     def sample() -> None:
         while not stop.is_set():
             peak[0] = max(peak[0], _tree_memory())
-            stop.wait(0.25)
+            stop.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True) if job.get("measure_memory") else None
     try:
