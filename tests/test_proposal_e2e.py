@@ -195,3 +195,23 @@ def test_demo_renders_every_sample_and_skips_the_expired_kyc(tmp_path):
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="lin.pdf">' in page and "林志明" in page and "<script" not in page.lower()
     assert "huang" in proc.stdout and "skipped" in proc.stdout
+
+
+def test_failure_after_the_checks_writes_nothing(tmp_path, monkeypatch):
+    """The kernel starts once the checks pass, while the analytics are computed; if those then fail, the
+    kernel stops with the builder's message and no document is written."""
+    from datetime import date
+
+    from wealthlib import cli, documents
+    from wealthlib.errors import WealthError
+
+    def broken(self):
+        raise WealthError("analytics broke on purpose")
+
+    monkeypatch.setattr(documents._Builder, "build", broken)  # the forked child inherits the patch
+    out = tmp_path / "out"
+    kwargs = dict(params=ROOT / "params", as_of=date(2018, 12, 31), locale=None, objective=None, seed=20181231)
+    monkeypatch.setattr(cli.state, "params", ROOT / "params")
+    with pytest.raises(WealthError, match="analytics broke on purpose"):
+        cli._propose("lin", kwargs, out, ("html", "pdf"), None, 20181231)
+    assert not out.exists()

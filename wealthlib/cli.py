@@ -338,37 +338,112 @@ def _build_in_child(client: str, kwargs: dict, keep_kind: bool = False) -> tuple
         return "error", WealthError(message) if keep_kind else message
 
 
-def _build_while_warming(client: str, kwargs: dict):
-    """Build (and so check) the proposal in a forked child while this process imports the export stack.
+def _warm_export_stack() -> None:
+    """Import papermill, nbconvert and WeasyPrint and compile our export template (about a second)."""
+    import nbformat
+    import papermill  # noqa: F401
+    import weasyprint  # noqa: F401
 
-    The two halves are independent (market, estimates, optimizer, charts vs papermill, nbconvert, WeasyPrint)
-    and this machine has two cores: doing them side by side saves about two seconds per ``wealth propose``.
-    Falls back to building in this process where ``fork`` is not available.
+    from .render import to_html
+
+    to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("…")]), lang="en", title="")
+
+
+def _propose_child(client: str, kwargs: dict, prebuilt: str, conn) -> None:
+    """Forked child of ``wealth propose``: build the proposal, say when the checks have passed, save it."""
+    from .documents import build_proposal
+    from .render import write_atomic
+
+    failed = Path(f"{prebuilt}.failed")
+    try:
+        proposal = build_proposal(client, on_checked=lambda header: conn.send(("checked", header)), **kwargs)
+        write_atomic(prebuilt, proposal.to_json())
+        conn.send(("done", None))
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line for the parent
+        message = str(exc) if isinstance(exc, WealthError) else f"unexpected {type(exc).__name__}: {exc}"
+        write_atomic(failed, message)
+        conn.send(("error", message))
+    finally:
+        conn.close()
+
+
+def _receive(conn, proc) -> tuple[str, Any]:
+    try:
+        return conn.recv()
+    except EOFError:
+        proc.join()
+        return "error", f"the proposal build stopped unexpectedly (exit code {proc.exitcode})"
+
+
+def _propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], objective, seed: int) -> dict:
+    """``wealth propose``: check, then execute and export, with the three costly parts side by side.
+
+    A forked child builds the proposal. Meanwhile this process imports the export stack. Nothing starts a
+    kernel before the child reports that the checks passed (KYC valid, allocation feasible); an expired KYC or
+    an infeasible allocation stops here with the child's message and nothing written. Once they pass, the
+    kernel starts while the child computes the analytics and charts; the template's ``load_proposal`` waits
+    for the saved proposal (or stops with the child's error, in which case nothing is written either).
     """
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    import tempfile
+    import threading
 
-    from .documents import Proposal
+    import nbformat
+
+    from .documents import prepare_advisor_cells
 
     if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not on Linux
         from .documents import build_proposal
 
-        return build_proposal(client, **kwargs)
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
-        future = pool.submit(_build_in_child, client, kwargs)
-        import papermill  # noqa: F401  (warm-up while the child works)
-        import weasyprint  # noqa: F401
+        proposal = build_proposal(client, **kwargs)
+        return _render_proposal(proposal, client, state.params, out_dir, formats, objective, seed)
+    with tempfile.TemporaryDirectory(prefix="wealth-propose-") as tmp:
+        prebuilt = Path(tmp) / "proposal.json"
+        Path(f"{prebuilt}.pending").touch()
+        fork = mp.get_context("fork")
+        receiver, sender = fork.Pipe(duplex=False)
+        proc = fork.Process(target=_propose_child, args=(client, kwargs, str(prebuilt), sender), daemon=True)
+        proc.start()
+        sender.close()
+        try:
+            _warm_export_stack()
+            kind, header = _receive(receiver, proc)
+            if kind != "checked":
+                raise WealthError(header)
+            outcome: dict[str, Any] = {}
 
-        import nbformat
+            def watch() -> None:
+                outcome["kind"], outcome["message"] = _receive(receiver, proc)
+                failed = Path(f"{prebuilt}.failed")
+                if outcome["kind"] != "done" and not failed.exists():
+                    failed.write_text(str(outcome["message"]), encoding="utf-8")
 
-        from .render import to_html
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            nb = nbformat.read(PROPOSAL_TEMPLATE, as_version=4)
+            prepare_advisor_cells(nb, header["default_advisor_text"])
+            tpl = Path(tmp) / "template.ipynb"
+            nbformat.write(nb, tpl)
+            parameters = {"client": _client_param(client), "as_of": kwargs["as_of"].isoformat(),
+                          "locale": header["locale"], "params": str(state.params.resolve()), "objective": objective,
+                          "seed": seed, "prebuilt": str(prebuilt)}
+            from .render import render
 
-        # compile our nbconvert template and load the CJK fonts' metrics while the child still works
-        to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("…")]), lang="en", title="")
-        status, payload = future.result()
-    if status != "ok":
-        raise WealthError(payload)
-    return Proposal.from_json(payload)
+            try:
+                with _KernelLog():
+                    return render(tpl, parameters, out_dir, header["client_id"], formats, lang=header["locale"],
+                                  title=f"{header['title']} — {header['client_name']}",
+                                  footer=header["disclaimer"], audit=header["audit_line"])
+            except WealthError:
+                watcher.join(timeout=30)
+                if outcome.get("kind") == "error":
+                    raise WealthError(outcome["message"]) from None
+                raise
+        finally:
+            proc.join(timeout=60)
+            if proc.is_alive():  # pragma: no cover - only if the child hangs
+                proc.terminate()
+                proc.join()
 
 
 @app.command()
@@ -389,8 +464,7 @@ def propose(
     _skip_slow_optional_imports()
     formats = _formats(fmt)
     kwargs = dict(params=state.params, as_of=_as_of(as_of), locale=_locale(lang), objective=objective, seed=seed)
-    proposal = _build_while_warming(client, kwargs)
-    written = _render_proposal(proposal, client, state.params, out_dir, formats, objective, seed)
+    written = _propose(client, kwargs, out_dir, formats, objective, seed)
     for path in written.values():
         out.print(str(path), markup=False)
 

@@ -46,7 +46,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .errors import InputError, WealthError
 from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
@@ -309,15 +309,7 @@ class Proposal:
     @property
     def audit_line(self) -> str:
         """One line for the running footer of every printed page."""
-        a = self.audit
-        parts = [f"{t('documents.audit_inputs_hash', self.locale)} sha256:{a['inputs_hash'][:16]}",
-                 f"{t('documents.audit_policy_version', self.locale)} {a['policy_version']}",
-                 f"{t('documents.audit_questionnaire_version', self.locale)} {a['questionnaire_version']}",
-                 f"{t('documents.audit_disclosures_version', self.locale)} {a['disclosures_version']}",
-                 f"{t('documents.audit_software_version', self.locale)} wealthlib {a['software_version']}"]
-        if self.override:
-            parts.append(f"{t('documents.audit_overrides', self.locale)}: {a['overrides']}")
-        return " · ".join(parts)
+        return _audit_line(self.audit, self.locale, bool(self.override))
 
     @property
     def stem(self) -> str:
@@ -340,6 +332,17 @@ class Proposal:
         return cls(**data)
 
 
+def _audit_line(a: Mapping[str, str], locale: str, override: bool) -> str:
+    parts = [f"{t('documents.audit_inputs_hash', locale)} sha256:{a['inputs_hash'][:16]}",
+             f"{t('documents.audit_policy_version', locale)} {a['policy_version']}",
+             f"{t('documents.audit_questionnaire_version', locale)} {a['questionnaire_version']}",
+             f"{t('documents.audit_disclosures_version', locale)} {a['disclosures_version']}",
+             f"{t('documents.audit_software_version', locale)} wealthlib {a['software_version']}"]
+    if override:
+        parts.append(f"{t('documents.audit_overrides', locale)}: {a['overrides']}")
+    return " · ".join(parts)
+
+
 def _json_default(x: Any) -> Any:
     if hasattr(x, "isoformat"):
         return x.isoformat()
@@ -348,9 +351,28 @@ def _json_default(x: Any) -> Any:
     return str(x)
 
 
-def load_proposal(path: str | Path) -> Proposal:
-    """A proposal saved with :meth:`Proposal.to_json` (``wealth propose`` hands one to the template)."""
-    return Proposal.from_json(Path(path).read_text(encoding="utf-8"))
+def load_proposal(path: str | Path, timeout: float = 300.0) -> Proposal:
+    """A proposal saved with :meth:`Proposal.to_json` (``wealth propose`` hands one to the template).
+
+    While ``<path>.pending`` exists the proposal is still being computed by the process that started this
+    kernel: wait for ``path`` (written atomically), or stop with the message in ``<path>.failed``.
+    """
+    import time
+
+    path = Path(path)
+    pending, failed = Path(f"{path}.pending"), Path(f"{path}.failed")
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if failed.exists():
+            raise WealthError(failed.read_text(encoding="utf-8"))
+        if not pending.exists():
+            if path.exists():
+                break
+            raise WealthError(f"{path}: no such proposal file")
+        if time.monotonic() > deadline:
+            raise WealthError(f"{path}: the proposal was not ready after {timeout:.0f} s")
+        time.sleep(0.01)
+    return Proposal.from_json(path.read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------------------------- builder
@@ -369,6 +391,7 @@ def build_proposal(
     seed: int = 20181231,
     advisor_text: Mapping[str, str] | None = None,
     n_paths: int = 2000,
+    on_checked: Callable[[dict[str, Any]], None] | None = None,
 ) -> Proposal:
     """Build one client's proposal: profile, allocation, analytics, disclosures and every section's HTML.
 
@@ -378,6 +401,11 @@ def build_proposal(
     excluded products (a what-if). ``advisor_text`` maps ``cover_letter`` / ``rationale`` to the advisor's
     markdown. Raises :class:`~wealthlib.context.KycExpired`, :class:`~wealthlib.allocate.AllocationInfeasible`
     or :class:`~wealthlib.errors.InputError`; see the module docstring for the rules.
+
+    ``on_checked`` (optional) is called once the checks have passed (KYC valid, allocation feasible), before
+    the analytics and charts, with what a renderer needs up front: ``client_id``, ``client_name``, ``locale``,
+    ``title``, ``disclaimer``, ``audit_line`` and ``default_advisor_text`` (``wealth propose`` starts the
+    kernel then, while the rest is computed).
     """
     from . import __version__
     from .clients import Client, load_client
@@ -416,13 +444,13 @@ def build_proposal(
     digest = inputs_hash(client_bytes, _read_bytes(params / "policy.yaml"), _read_bytes(params / "products.yaml"),
                          parameters)
     b = _Builder(ctx, c, profile, alloc, loc, int(seed), int(n_paths), objective, ov)
-    proposal = b.build()
+    b.prepare()
     effective_ov = profile.override
-    proposal.override = None if effective_ov is None else {
+    override_info = None if effective_ov is None else {
         "class": effective_ov.risk_class, "class_name": ctx.policy.risk_class(effective_ov.risk_class).name(loc),
         "assessed": profile.computed_class, "reason": effective_ov.reason, "by": effective_ov.by,
         "date": effective_ov.date.isoformat()}
-    proposal.audit = {
+    audit = {
         "inputs_hash": digest,
         "data_vintage": ctx.data_vintage,
         "policy_version": ctx.policy.version,
@@ -435,6 +463,15 @@ def build_proposal(
         "overrides": "—" if effective_ov is None else
         f"{effective_ov.risk_class} ({effective_ov.by}, {effective_ov.date.isoformat()}): {effective_ov.reason}",
     }
+    defaults = {"cover_letter": b._default_letter(), "rationale": b._default_rationale()}
+    if on_checked is not None:
+        on_checked({"client_id": c.id, "client_name": c.name, "locale": loc, "title": b.L("proposal_title"),
+                    "disclaimer": b.disclaimer, "audit_line": _audit_line(audit, loc, override_info is not None),
+                    "default_advisor_text": defaults})
+    proposal = b.build()
+    proposal.override = override_info
+    proposal.audit = audit
+    proposal.default_advisor_text = defaults
     proposal.advisor_text = {k: str(v) for k, v in (advisor_text or {}).items() if k in ADVISOR_SECTIONS}
     b.finish(proposal)
     return proposal
@@ -498,10 +535,11 @@ class _Builder:
     def pname(self, code: str) -> str:
         return self.shelf.get(code).name(self.loc)
 
-    def build(self) -> Proposal:
+    def prepare(self) -> None:
+        """The cheap part, right after the checks: weights, current weights, trades, class name, disclaimer."""
         import pandas as pd
 
-        c, alloc, loc = self.c, self.alloc, self.loc
+        c, alloc = self.c, self.alloc
         w = alloc.weights[alloc.weights > 1e-6]
         self.w = (w / w.sum()).astype(float)
         held = c.holding_values()
@@ -512,6 +550,11 @@ class _Builder:
             self.trades = {k: float(v) for k, v in alloc.trade_amounts.items() if abs(v) > 0.5}
         else:
             self.trades = {k: float(v) * self.amount for k, v in self.w.items() if v * self.amount > 0.5}
+        self.class_name = self.profile.class_name(self.policy, self.loc)
+        self.disclaimer = "\n".join(self._general()[:2])
+
+    def build(self) -> Proposal:
+        c, alloc, loc = self.c, self.alloc, self.loc
         self.bench = self._benchmark()
         self.hh, self.ratios = self._household()
         self.exp = self._expected()
@@ -519,9 +562,7 @@ class _Builder:
         self.stress = self._stress()
         self.proj, self.goal_rows = self._projection()
         self.fee = self._fees()
-        class_name = self.profile.class_name(self.policy, loc)
-        self.class_name = class_name
-        disclaimer = "\n".join(self._general()[:2])
+        class_name, disclaimer = self.class_name, self.disclaimer
         return Proposal(
             client_id=c.id, client_name=c.name, locale=loc, jurisdiction=self.jur, currency=self.cur,
             as_of=self.ctx.as_of, title=self.L("proposal_title"), risk_class=self.profile.final_class,
@@ -697,7 +738,6 @@ class _Builder:
 
     # ---- sections ---------------------------------------------------------------------------------------
     def finish(self, p: Proposal) -> None:
-        p.default_advisor_text = {"cover_letter": self._default_letter(p), "rationale": self._default_rationale(p)}
         p.assumptions = self._assumptions()
         makers = {
             "cover": self.s_cover, "cover_letter": lambda: "", "kyc": self.s_kyc, "household": self.s_household,
@@ -1067,11 +1107,11 @@ class _Builder:
         return _kv(rows)
 
     # ---- standard advisor texts (safe HTML) -------------------------------------------------------------
-    def _default_letter(self, p: Proposal) -> str:
+    def _default_letter(self) -> str:
         return _p(self.L("letter_default", client=self.c.name, date=fmt_date(self.ctx.as_of, self.loc),
                          class_name=self.class_name, advisor=self.c.advisor))
 
-    def _default_rationale(self, p: Proposal) -> str:
+    def _default_rationale(self) -> str:
         classes = self.shelf.asset_classes()
         by = self.w.groupby(classes.reindex(self.w.index)).sum()
         mix = ", ".join(f"{self._asset(a)} {self.pct(float(by[a]), 0)}" for a in self.policy.asset_classes
@@ -1094,13 +1134,15 @@ class _RenamedProjection:
 # --------------------------------------------------------------------------------------------- notebooks
 
 
-def prepare_advisor_cells(nb: Any, proposal: "Proposal | None" = None) -> dict[str, str]:
+def prepare_advisor_cells(nb: Any, proposal: "Proposal | Mapping[str, str] | None" = None) -> dict[str, str]:
     """Make a notebook's advisor cells safe to export, in place; returns ``{section: markdown}`` written.
 
     Each markdown cell tagged ``advisor-text`` becomes one HTML block rendered by :func:`advisor_html` (raw
     HTML shown as text, unsafe links dropped). A cell still holding the template's placeholder gets the
-    proposal's standard text (or, without a proposal, is tagged ``remove-cell``).
+    standard text — ``proposal.default_advisor_text``, or ``proposal`` itself when it is that mapping — or,
+    without one, is tagged ``remove-cell``.
     """
+    defaults = proposal.default_advisor_text if isinstance(proposal, Proposal) else dict(proposal or {})
     written: dict[str, str] = {}
     for cell in nb.cells:
         meta = cell.setdefault("metadata", {})
@@ -1111,8 +1153,8 @@ def prepare_advisor_cells(nb: Any, proposal: "Proposal | None" = None) -> dict[s
         text = cell.get("source", "")
         text = "".join(text) if isinstance(text, list) else str(text)
         if not text.strip() or (section in ADVISOR_PLACEHOLDERS and text.strip() == ADVISOR_PLACEHOLDERS[section]):
-            if proposal is not None and section in proposal.default_advisor_text:
-                cell["source"] = f'<div class="wl-advisor">{proposal.default_advisor_text[section]}</div>'
+            if section in defaults:
+                cell["source"] = f'<div class="wl-advisor">{defaults[section]}</div>'
             else:
                 cell["source"] = ""
                 meta["tags"] = [*tags, "remove-cell"]
