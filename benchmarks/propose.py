@@ -1,8 +1,10 @@
 """`wealth propose` end to end vs the naive notebook-to-PDF route, same template, same client (not a test).
 
-* ours   ``wealth propose lin --out DIR`` in a fresh process (cold: nothing warm, every import paid). It builds
-         the Proposal in a forked child while the parent loads papermill/nbconvert/WeasyPrint, hands the built
-         proposal to the template's kernel (parameter ``prebuilt``), and exports HTML and PDF in-process.
+* ours   ``wealth propose lin --out DIR`` in a fresh process (cold: nothing warm, every import paid). A forked
+         child builds the Proposal while the parent loads papermill/nbconvert/WeasyPrint; once the child reports
+         the checks passed (KYC, feasibility) the kernel starts while the child finishes the analytics and
+         charts; the template's kernel loads the saved proposal (parameter ``prebuilt``); HTML and PDF are
+         exported in-process.
 * naive  the three command-line tools one after the other, on the same ``templates/proposal.ipynb`` with the
          same parameters (the kernel builds the proposal itself):
          ``papermill … -p client lin …`` → ``jupyter nbconvert --to html --no-input`` → ``weasyprint``.
