@@ -55,7 +55,7 @@ def test_validate_lists_every_problem_and_exits_1(params_copy: Path, tmp_path: P
     assert "params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5" in lines
     assert any(ln.startswith("params/clients/badcode.yaml: holdings.XX-FAKE:") and "XX-FAKE" in ln for ln in lines)
     assert any(ln.startswith("params/clients/broken.yaml: line") and "invalid YAML" in ln for ln in lines)
-    assert lines[-1] == "3 problem(s) in 13 file(s)"  # policy, shelf, 8 samples, 3 broken
+    assert lines[-1] == "3 problem(s) in 14 file(s)"  # policy, shelf, views, 8 samples, 3 broken
 
 
 def test_profile_json_has_the_class_and_ceiling():
@@ -205,3 +205,11 @@ def test_draft_writes_the_parameters_and_refuses_to_overwrite(tmp_path: Path):
 def test_render_missing_notebook_is_one_clear_line(tmp_path: Path):
     proc = run("render", str(tmp_path / "nope.ipynb"))
     assert proc.returncode == 1 and "no such notebook" in proc.stderr
+
+
+def test_allocate_with_the_house_views_reports_them():
+    proc = run("allocate", "wang", "--views", "views/house.yaml", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["estimator"].endswith("+views")
+    proc = run("allocate", "wang", "--views", "views/nope.yaml")
+    assert proc.returncode == 1 and "params/views/nope.yaml: file not found" in proc.stderr

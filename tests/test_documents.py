@@ -206,6 +206,15 @@ def test_exclusion_what_if_is_stated():
         D.build_proposal("lin", params=PARAMS, as_of=AS_OF, exclude=["NOPE"])
 
 
+def test_views_what_if_changes_the_assumptions_and_the_audit_hash(lin):
+    p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/house.yaml")
+    assert "shrunk_mean+ledoit_wolf+views" in p.section_html("assumptions")
+    assert "+views" not in lin.section_html("assumptions")
+    assert p.audit["inputs_hash"] != lin.audit["inputs_hash"]
+    with pytest.raises(InputError, match="file not found"):
+        D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/missing.yaml")
+
+
 # --------------------------------------------------------------------------------------- refusals
 
 
@@ -261,7 +270,7 @@ def test_template_has_the_parameters_and_advisor_cells_and_no_outputs():
     params = D.read_parameters(nb)
     assert params == {"client": "lin", "as_of": "2018-12-31", "locale": None, "params": "params", "objective": None,
                       "override_class": None, "override_reason": None, "override_by": None, "exclude": [],
-                      "seed": 20181231, "prebuilt": None}
+                      "views": None, "seed": 20181231, "prebuilt": None}
     advisor = [c for c in nb.cells if "advisor-text" in c.metadata.get("tags", [])]
     assert [c.metadata["advisor_section"] for c in advisor] == ["cover_letter", "rationale"]
     assert all(c.cell_type == "markdown" for c in advisor)

@@ -181,14 +181,17 @@ def allocate(
     objective: Optional[str] = typer.Option(None, "--objective", help="mean_variance | max_return | min_cvar | risk_parity | min_variance (default: the policy's)."),
     as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Market data are cut at this date (YYYY-MM-DD)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: weights, expected_return, volatility, binding, status, …"),
+    views: Optional[Path] = typer.Option(None, "--views", help="An advisor's views file (YAML; path, or relative to params/)."),
 ) -> None:
     """Propose a suitable allocation for one client on the shelf (re-solved in milliseconds)."""
     from .allocate import OBJECTIVES
-    from .context import advise, load_context
+    from .context import advise, load_context, with_views
 
     if objective is not None and objective not in OBJECTIVES:
         raise InputError("--objective", "", f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
     ctx = load_context(state.params, _as_of(as_of))
+    if views is not None:
+        ctx = with_views(ctx, views if views.is_file() or views.is_absolute() else state.params / views)
     c = _client(client)
     prof, alloc = advise(ctx, c, objective=objective, require_valid_kyc=False)
     if as_json:
@@ -455,6 +458,7 @@ def propose(
     fmt: str = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb."),
     objective: Optional[str] = typer.Option(None, "--objective", help="Allocation objective (default: the policy's)."),
     seed: int = typer.Option(20181231, "--seed", help="Monte Carlo seed."),
+    views: Optional[Path] = typer.Option(None, "--views", help="An advisor's views file (YAML; path, or relative to params/), blended into the market assumptions."),
 ) -> None:
     """Render one client's asset-allocation proposal (資產配置建議書) to HTML and PDF; prints the paths.
 
@@ -463,7 +467,8 @@ def propose(
     """
     _skip_slow_optional_imports()
     formats = _formats(fmt)
-    kwargs = dict(params=state.params, as_of=_as_of(as_of), locale=_locale(lang), objective=objective, seed=seed)
+    kwargs = dict(params=state.params, as_of=_as_of(as_of), locale=_locale(lang), objective=objective, seed=seed,
+                  views=views)
     written = _propose(client, kwargs, out_dir, formats, objective, seed)
     for path in written.values():
         out.print(str(path), markup=False)

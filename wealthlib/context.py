@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .allocate import Allocation
     from .clients import Client, Override
-    from .estimate import Estimates
+    from .estimate import Estimates, Views
     from .market import Market
     from .policy import Policy
     from .products import Shelf
@@ -74,6 +74,25 @@ def _load_context(params: Path, as_of: date, ladder: str | None) -> Context:
     estimates = estimate(returns, policy.allocation.estimator)
     return Context(params=params, as_of=as_of, policy=policy, shelf=shelf, market=market, returns=returns,
                    estimates=estimates)
+
+
+def with_views(ctx: Context, views: "str | Path | Views") -> Context:
+    """The same run with the advisor's views blended into the capital-market assumptions.
+
+    Black–Litterman with the policy's own estimates as the prior (not an equal-weight equilibrium), so a
+    what-if view moves the expected returns only as far as the view itself warrants:
+    μ_post = μ + τΣPᵀ(τPΣPᵀ + Ω)⁻¹(q − Pμ), Ω from each view's confidence (see
+    :func:`wealthlib.estimate.black_litterman`). Σ and the historical scenarios are unchanged.
+    """
+    import dataclasses
+
+    from .estimate import Views, black_litterman, load_views
+
+    v = views if isinstance(views, Views) else load_views(views)
+    mu = black_litterman(ctx.estimates.mu, ctx.estimates.cov, v).rename("mu")
+    notes = {**ctx.estimates.notes, "views": v.source or "in memory"}
+    est = dataclasses.replace(ctx.estimates, mu=mu, method=f"{ctx.estimates.method}+views", notes=notes)
+    return dataclasses.replace(ctx, estimates=est, _cache={})
 
 
 def advise(

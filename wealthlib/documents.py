@@ -203,11 +203,14 @@ def _override(value: Any, default_by: str, on: date):
         raise InputError("override", "", str(exc.errors()[0]["msg"])) from None
 
 
-def inputs_hash(client_bytes: bytes, policy_bytes: bytes, shelf_bytes: bytes, parameters: Mapping[str, Any]) -> str:
-    """sha256 over the client file, the policy file, the shelf file and the run's parameters (canonical JSON)."""
+def inputs_hash(client_bytes: bytes, policy_bytes: bytes, shelf_bytes: bytes, parameters: Mapping[str, Any],
+                views_bytes: bytes = b"") -> str:
+    """sha256 over the client file, the policy file, the shelf file, the run's parameters (canonical JSON) and,
+    when the advisor used one, the views file."""
     h = hashlib.sha256()
-    for part in (client_bytes, policy_bytes, shelf_bytes,
-                 json.dumps(dict(parameters), sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")):
+    parts = [client_bytes, policy_bytes, shelf_bytes,
+             json.dumps(dict(parameters), sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")]
+    for part in parts + ([views_bytes] if views_bytes else []):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
@@ -378,6 +381,14 @@ def load_proposal(path: str | Path, timeout: float = 300.0) -> Proposal:
 # --------------------------------------------------------------------------------------------- builder
 
 
+def _views_path(views: Any, params: Path) -> Path:
+    """A views file as given, or relative to the params folder (``views/house.yaml``)."""
+    p = Path(views)
+    if p.is_file() or p.is_absolute():
+        return p
+    return params / p
+
+
 def build_proposal(
     client: Any,
     *,
@@ -398,7 +409,8 @@ def build_proposal(
     ``client`` is a client id under ``<params>/clients``, a path to a client YAML file, or a
     :class:`wealthlib.clients.Client`. ``override`` is ``(class, reason, by)`` (or a mapping with those keys,
     or an :class:`~wealthlib.clients.Override`); ``by`` defaults to the client's advisor. ``exclude`` adds
-    excluded products (a what-if). ``advisor_text`` maps ``cover_letter`` / ``rationale`` to the advisor's
+    excluded products (a what-if). ``views`` is an advisor's views file (a path, or relative to ``params``),
+    blended into the capital-market assumptions by :func:`wealthlib.context.with_views`. ``advisor_text`` maps ``cover_letter`` / ``rationale`` to the advisor's
     markdown. Raises :class:`~wealthlib.context.KycExpired`, :class:`~wealthlib.allocate.AllocationInfeasible`
     or :class:`~wealthlib.errors.InputError`; see the module docstring for the rules.
 
@@ -426,8 +438,13 @@ def build_proposal(
 
         if objective not in OBJECTIVES:
             raise InputError("objective", "", f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
+    views_bytes = b""
     if views:
-        raise InputError("views", "", "views are not supported by the allocation engine yet; leave views=None")
+        from .context import with_views
+
+        vpath = _views_path(views, params)
+        views_bytes = _read_bytes(vpath)
+        ctx = with_views(ctx, vpath)
     exclude = tuple(sorted(set(exclude or ())))
     unknown = [code for code in exclude if code not in ctx.shelf]
     if unknown:
@@ -440,9 +457,9 @@ def build_proposal(
     profile, alloc = advise(ctx, c, objective=objective, override=ov, extra_exclusions=exclude, locale=loc)
     parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,
                   "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(exclude),
-                  "seed": int(seed), "n_paths": int(n_paths)}
+                  "seed": int(seed), "n_paths": int(n_paths), "views": str(views) if views else None}
     digest = inputs_hash(client_bytes, _read_bytes(params / "policy.yaml"), _read_bytes(params / "products.yaml"),
-                         parameters)
+                         parameters, views_bytes)
     b = _Builder(ctx, c, profile, alloc, loc, int(seed), int(n_paths), objective, ov)
     b.prepare()
     effective_ov = profile.override
@@ -1254,7 +1271,7 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     proposal = build_proposal(
         client, params=params, as_of=p.get("as_of", "2018-12-31"), locale=p.get("locale"),
         objective=p.get("objective"), override=(p.get("override_class"), p.get("override_reason"), p.get("override_by")),
-        exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)))
+        exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"))
     advisor = prepare_advisor_cells(copy, proposal)
     proposal.advisor_text = advisor
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".render.ipynb")

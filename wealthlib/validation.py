@@ -1,7 +1,7 @@
 """``wealth validate``: check every input file and list every problem, not just the first.
 
-A file is recognised by its name: ``policy.yaml`` is a firm policy, ``products.yaml`` a shelf, any other
-``*.yaml``/``*.yml`` a client file. Client files are checked against the policy and shelf of the params
+A file is recognised by its name: ``policy.yaml`` is a firm policy, ``products.yaml`` a shelf, a file in a
+``views/`` folder an advisor's views file, any other ``*.yaml``/``*.yml`` a client file. Client files are checked against the policy and shelf of the params
 folder: product codes exist, the KYC answers score on the policy's questionnaire, an override names a class
 of the active ladder.
 """
@@ -70,6 +70,9 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
         if not f.exists():
             problems.append(InputError(display_path(f), "", "file not found"))
             continue
+        if f.parent.name == "views":
+            problems += _check_views(f, shelf)
+            continue
         try:
             client = load_client(f)
         except WealthError as exc:
@@ -89,6 +92,22 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
                                f"{ov.risk_class!r} is not a class of ladder {policy.ladder} ({', '.join(policy.active.codes)})")
                 )
     return problems, len(set(files) | ({params / 'policy.yaml', params / 'products.yaml'} if not paths else set()))
+
+
+def _check_views(path: Path, shelf) -> list[WealthError]:
+    from .estimate import load_views
+
+    try:
+        views = load_views(path)
+    except WealthError as exc:
+        return _as_list(exc)
+    if shelf is None:
+        return []
+    try:
+        views.matrices(list(shelf.codes))
+    except WealthError as exc:
+        return _as_list(exc)
+    return []
 
 
 def check_policy_against_shelf(policy, shelf) -> list[InputError]:
