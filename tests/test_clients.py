@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = ROOT / "params" / "clients"
 BAD = ROOT / "tests" / "data" / "clients_bad"
 AS_OF = date(2018, 12, 31)
-SHELF = {"USD-MMF", "UST-AAA5", "UST-AAA10", "CORP-BAA10", "US-TSM", "SP500", "NASDAQ", "OIL-WTI"}
+SHELF = {"USD-MMF", "CORP-AAA5", "CORP-AAA10", "CORP-BAA10", "US-TSM", "SP500", "NASDAQ", "OIL-WTI"}
 SAMPLE_IDS = {"chen", "huang", "lee", "lin", "liu", "morgan", "wang", "zhang"}
 
 
@@ -93,7 +93,7 @@ def test_age_and_elderly(samples):
 
 def test_holding_values_amount_or_units_times_price(samples):
     lin = samples["lin"]
-    assert lin.holding_values() == {"USD-MMF": 500000.0, "UST-AAA5": 1200000.0, "CORP-BAA10": 800000.0,
+    assert lin.holding_values() == {"USD-MMF": 500000.0, "CORP-AAA5": 1200000.0, "CORP-BAA10": 800000.0,
                                     "SP500": 52.5 * 30500}
     assert lin.portfolio_value() == pytest.approx(500000 + 1200000 + 800000 + 1601250)
     assert samples["zhang"].portfolio_value() == 0.0

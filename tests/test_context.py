@@ -35,11 +35,11 @@ def test_context_is_cut_at_the_as_of_date(ctx):
 
 
 def test_a_certain_view_is_met_exactly_and_leaves_risk_alone(ctx, tmp_path):
-    path = _views(tmp_path, "views:\n  - assets: {SP500: 1.0, UST-AAA10: -1.0}\n    expected_return: 0.08\n    confidence: 1.0\n")
+    path = _views(tmp_path, "views:\n  - assets: {SP500: 1.0, CORP-AAA10: -1.0}\n    expected_return: 0.08\n    confidence: 1.0\n")
     v = with_views(ctx, path)
     mu = v.estimates.mu
-    assert mu["SP500"] - mu["UST-AAA10"] == pytest.approx(0.08, abs=1e-6)
-    assert ctx.estimates.mu["SP500"] - ctx.estimates.mu["UST-AAA10"] != pytest.approx(0.08, abs=1e-3)
+    assert mu["SP500"] - mu["CORP-AAA10"] == pytest.approx(0.08, abs=1e-6)
+    assert ctx.estimates.mu["SP500"] - ctx.estimates.mu["CORP-AAA10"] != pytest.approx(0.08, abs=1e-3)
     assert v.estimates.cov.equals(ctx.estimates.cov)
     assert v.estimates.method.endswith("+views")
     assert ctx.estimates.method == v.estimates.method.removesuffix("+views")  # the shared context is untouched

@@ -104,10 +104,10 @@ def test_allocation_is_suitable_and_the_benchmark_is_stated(lin):
     assert "SP500" not in lin.weights  # RR4, sold
     assert lin.trade_amounts["SP500"] == pytest.approx(-52.5 * 30_500)
     # moderate class may not hold the RR4 equity index: 80/20 bond/cash benchmark, named in the document
-    assert lin.benchmark == pytest.approx({"UST-AAA5": 0.8, "USD-MMF": 0.2})
-    assert "UST-AAA5" in lin.section_html("backtest")
+    assert lin.benchmark == pytest.approx({"CORP-AAA5": 0.8, "USD-MMF": 0.2})
+    assert "CORP-AAA5" in lin.section_html("backtest")
     morgan = D.build_proposal("morgan", params=PARAMS, as_of=AS_OF)
-    assert morgan.benchmark == pytest.approx({"US-TSM": 0.6, "UST-AAA5": 0.4})
+    assert morgan.benchmark == pytest.approx({"US-TSM": 0.6, "CORP-AAA5": 0.4})
 
 
 def test_suitability_section_lists_each_product_grade_against_the_ceiling(lin):

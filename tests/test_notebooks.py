@@ -176,7 +176,7 @@ def test_shelf_review_flags_match_the_rule(as_of):
     assert res["flagged"] == expected
     assert res["months"] == 60 and res["window_end"] == str(window.index[-1].date())
     if as_of == "2009-12-31":  # the crisis window: the 10y bond and broad US equity look riskier than graded
-        assert expected == ["UST-AAA10", "US-TSM", "SP500"]
+        assert expected == ["CORP-AAA10", "US-TSM", "SP500"]
 
 
 # ------------------------------------------------------------------------------------------ 05 backtest lab

@@ -26,7 +26,7 @@ def shelf(policy):
 
 
 def test_shelf_loads_with_the_core_codes(shelf):
-    core = {"USD-MMF": (1, "cash", "RF"), "UST-AAA5": (2, "bond", "AAA5"), "UST-AAA10": (2, "bond", "AAA10"),
+    core = {"USD-MMF": (1, "cash", "RF"), "CORP-AAA5": (2, "bond", "AAA5"), "CORP-AAA10": (2, "bond", "AAA10"),
             "CORP-BAA10": (3, "bond", "BAA10"), "US-TSM": (4, "equity", "US_MKT"), "SP500": (4, "equity", "SP500"),
             "NASDAQ": (5, "equity", "NASDAQ"), "OIL-WTI": (5, "alternative", "WTI")}  # fmt: skip
     for code, (grade, ac, series) in core.items():
@@ -48,7 +48,7 @@ def test_shelf_covers_every_grade_and_asset_class(shelf, policy):
 
 
 def test_names_in_every_locale(shelf):
-    p = shelf.get("UST-AAA5")
+    p = shelf.get("CORP-AAA5")
     assert "modeled" in p.name("en") and "Aaa" in p.name("en")
     assert "Aaa" in p.name("zh-TW") and not p.name("zh-TW").isascii() and p.name("zh-TW") != p.name("en")
     for prod in shelf:
@@ -79,7 +79,7 @@ def test_every_product_series_is_in_the_demo_market(shelf, tmp_path_factory, mon
 def test_conservative_holding_nasdaq_is_one_violation(shelf, policy):
     ceiling = suitability_ceiling(policy, "conservative")
     assert ceiling == 2
-    found = check_suitability({"USD-MMF": 0.3, "UST-AAA10": 0.6, "NASDAQ": 0.1}, shelf, ceiling)
+    found = check_suitability({"USD-MMF": 0.3, "CORP-AAA10": 0.6, "NASDAQ": 0.1}, shelf, ceiling)
     assert found == [Violation("NASDAQ", 5, 2)]
     assert "NASDAQ" in str(found[0]) and "5" in str(found[0]) and "2" in str(found[0])
 
@@ -98,8 +98,8 @@ def test_grade_at_the_ceiling_is_allowed(shelf, policy):
 def test_cn5_ladder_ceilings(shelf, policy):
     cn = policy.with_ladder("cn5")
     assert [suitability_ceiling(cn, c) for c in ("C1", "C2", "C3", "C4", "C5")] == [1, 2, 3, 4, 5]
-    assert check_suitability({"USD-MMF": 0.5, "UST-AAA5": 0.5}, shelf, suitability_ceiling(cn, "C1")) == [
-        Violation("UST-AAA5", 2, 1)
+    assert check_suitability({"USD-MMF": 0.5, "CORP-AAA5": 0.5}, shelf, suitability_ceiling(cn, "C1")) == [
+        Violation("CORP-AAA5", 2, 1)
     ]
     with pytest.raises(KeyError, match="'conservative'"):
         suitability_ceiling(cn, "conservative")
@@ -138,6 +138,7 @@ BAD = [
     ("extra", _set(4, "rating", "AAA"), "products.4.rating: is not a known field"),
     ("locale", lambda d: d["products"][5]["names"].pop("zh-CN"), "products.5.names: needs a name in every locale; missing zh-CN"),
     ("noversion", lambda d: d.pop("version"), "version: is required"),
+    ("note", _set(1, "note", {"en": "English only"}), "products.1.note: a note needs text in every locale; missing zh-TW, zh-CN"),
 ]  # fmt: skip
 
 
@@ -171,3 +172,13 @@ def test_a_policy_without_alternatives_rejects_oil(tmp_path, policy):
     narrow = policy.model_copy(update={"asset_classes": ["cash", "bond", "equity"]})
     with pytest.raises(InputError, match=r"products\.7\.asset_class: unknown asset class 'alternative'"):
         load_shelf(SHELF, narrow)
+
+
+def test_product_notes_are_in_every_locale(shelf):
+    noted = [p for p in shelf if p.note]
+    assert {p.code for p in noted} >= {"SP500", "NASDAQ", "OIL-WTI"}
+    for p in noted:
+        for loc in ("zh-TW", "zh-CN"):  # a Chinese document never prints an English caveat
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in p.note_in(loc)), (p.code, loc)
+        assert p.note_in("zh-TW") != p.note_in("zh-CN")
+    assert shelf.get("USD-MMF").note_in("zh-TW") == ""

@@ -1057,7 +1057,7 @@ class _Builder:
             out += f"<h3>{_e(pr.name(self.loc))} ({_e(code)}) · {_e(self.grade(pr.grade))}</h3>"
             out += _ul(product_disclosures(pr.type, pr.grade, self.loc, pr.currency, self.cur, jurisdiction=self.jur))
             if pr.note:
-                out += _p(pr.note, "wl-note")
+                out += _p(pr.note_in(self.loc), "wl-note")
         return out
 
     def s_general(self) -> str:

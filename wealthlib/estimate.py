@@ -257,7 +257,7 @@ def load_views(path: str | Path) -> Views:
         tau: 0.05
         views:
           - name: equities beat long bonds
-            assets: {SP500: 1.0, UST-AAA10: -1.0}
+            assets: {SP500: 1.0, CORP-AAA10: -1.0}
             expected_return: 0.03
             confidence: 0.5
 

@@ -41,7 +41,7 @@ class Product(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     annual_fee: float
     series: str = Field(min_length=1)
-    note: str = ""
+    note: dict[Locale, str] = Field(default_factory=dict, description="a caveat printed with the product, per locale")
 
     @field_validator("names")
     @classmethod
@@ -49,6 +49,15 @@ class Product(BaseModel):
         missing = [loc for loc in LOCALES if not (v.get(loc) or "").strip()]
         if missing:
             raise ValueError(f"needs a name in every locale; missing {', '.join(missing)}")
+        return v
+
+    @field_validator("note")
+    @classmethod
+    def _note_locales(cls, v: dict[str, str]) -> dict[str, str]:
+        # a caveat shown to one language's clients and not another's would be a disclosure gap
+        missing = [loc for loc in LOCALES if not (v.get(loc) or "").strip()] if v else []
+        if missing:
+            raise ValueError(f"a note needs text in every locale; missing {', '.join(missing)}")
         return v
 
     @field_validator("grade", mode="before")
@@ -68,6 +77,10 @@ class Product(BaseModel):
     def name(self, locale: str = "en") -> str:
         """The product's name in ``locale`` (en, zh-TW, zh-CN)."""
         return self.names[check_locale(locale)]  # type: ignore[index]
+
+    def note_in(self, locale: str = "en") -> str:
+        """The product's caveat in ``locale``, or "" when it has none."""
+        return self.note.get(check_locale(locale), "")  # type: ignore[call-overload]
 
 
 class _ShelfFile(BaseModel):
