@@ -146,7 +146,12 @@ import string
 
 DOCS = catalog("documents")
 PREFIXES = ("proposal_", "review_", "book_", "draft_", "field_", "household_", "ratio_", "metric_", "period_",
-            "col_", "term_", "asset_", "type_", "audit_")
+            "col_", "term_", "asset_", "type_", "audit_",
+            # proposal sentences, grouped by the section that prints them
+            "goal_", "asm_", "objective_", "hh_", "cost_", "rationale_", "proj_", "expected_", "bt_", "ovr_",
+            "alloc_", "stress_", "rebalance_", "letter_",
+            # the relationship report's client tiers
+            "tier_")
 
 # Traditional → Simplified pairs whose two forms are never interchangeable: a zh-TW text must not contain the
 # simplified form and a zh-CN text must not contain the traditional one.
