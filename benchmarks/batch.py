@@ -15,6 +15,17 @@ time); the line before it the peak memory per worker: PSS of the worker + its wa
 sampled every 0.5 s in a separate untimed pass over the first 10 clients (PSS splits pages shared copy-on-write
 between template and kernel instead of counting them in every process, as RSS would; reading it costs CPU, so it
 is kept out of the timed runs).
+
+Measured 2026-11-24 on the 2-vCPU machine of research/reporting.md, n=40, one run each (shared machine):
+
+* quiet:     naive 75.5 s, ours 34.0 s (70.6 clients/min), floor 34.0 s
+             -> ``speedup_vs_naive=2.22 ratio_to_floor=1.00 clients_per_min=70.6``; peak PSS 545-603 MB/worker
+* contended (other test suites running): ``speedup_vs_naive=1.47-2.21 ratio_to_floor=0.57-0.83``
+
+Per client (quiet): ours 0.66-0.71 s execute (fork + kernel ready ~0.25 s, cells ~0.45 s) + 0.63 s export
+(WeasyPrint ~0.5 s); the floor 0.87 s. The issue's target speedup >= 4 is not reachable with this template here:
+naive costs ~3.8 s per client per process (fresh kernel, imports), the floor itself is only ~2.2x faster than
+the naive 2-process pool, and two processes give ~1.3x on this machine.
 """
 
 from __future__ import annotations
