@@ -20,6 +20,8 @@ import pytest
 from wealthlib import batch
 from wealthlib.batch import run_batch
 
+pytestmark = pytest.mark.slow  # real kernels, real PDFs
+
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
 SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))

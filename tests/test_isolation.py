@@ -19,6 +19,8 @@ import pytest
 from wealthlib import render
 from wealthlib._batch import worker
 
+pytestmark = pytest.mark.slow  # real forked kernels
+
 A = r'''
 import os, builtins, random
 import numpy as np, pandas as pd, matplotlib, wealthlib

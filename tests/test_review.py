@@ -200,6 +200,7 @@ def test_every_section_in_every_locale(reviews, locale):
     assert r.growth_figure() is not None and r.allocation_figure() is not None
 
 
+@pytest.mark.slow
 def test_template_renders_one_client(tmp_path):
     from wealthlib import render
     from wealthlib.review import document_meta
