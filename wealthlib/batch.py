@@ -33,7 +33,14 @@ kernelspec). Clients share nothing at run time: each kernel is its own process, 
 Scale-out (``scheduler="tcp://host:8786"``): each client is one ``distributed.Client.submit`` of
 :func:`wealthlib._batch.worker.render_job`; every Dask worker process keeps its own warm template. A task lost
 with a worker is re-run elsewhere by the scheduler; the manifest holds each client once (the document is written
-atomically, so a lost attempt leaves nothing half-written).
+atomically, so a lost attempt leaves nothing half-written). Dask workers read the params folder, the template and
+write the output folder by the paths the batch gives them: on several machines these must be on a shared file
+system. A Ctrl-C cancels the futures; a client already running on a worker finishes there (its files appear
+atomically) but is not in the manifest, so the next run renders it again unless its outputs and hash match.
+
+Measured (``benchmarks/batch.py``, 40 reviews, HTML + PDF, 2 workers, quiet 2-vCPU machine): 70.6 clients/min,
+2.2x the naive papermill pool, on par with the single-process warm floor; under load from other jobs the ratio
+to the floor fell to ~0.6.
 """
 
 from __future__ import annotations
