@@ -36,7 +36,7 @@ with a worker is re-run elsewhere by the scheduler; the manifest holds each clie
 atomically, so a lost attempt leaves nothing half-written). Dask workers read the params folder, the template and
 write the output folder by the paths the batch gives them: on several machines these must be on a shared file
 system. A Ctrl-C cancels the futures; a client already running on a worker finishes there (its files appear
-atomically) but is not in the manifest, so the next run renders it again unless its outputs and hash match.
+atomically) but the manifest records it as skipped, so the next run renders it again.
 
 Measured (``benchmarks/batch.py``, 40 reviews, HTML + PDF, 2 workers, quiet 2-vCPU machine): 70.6 clients/min,
 2.2x the naive papermill pool, on par with the single-process warm floor; under load from other jobs the ratio
