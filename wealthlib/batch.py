@@ -178,6 +178,15 @@ def plan(
     else:
         when = as_of
         as_of_ctx = as_of
+    from .context import check_params_as_of
+
+    try:  # the date is the whole batch's: one message up front, not the same failure once per client
+        check_params_as_of(params, as_of_ctx)
+    except ValueError:
+        raise BatchError(f"as_of: {as_of_ctx!r} is not a date in YYYY-MM-DD form") from None
+    except WealthError as err:
+        what = f"quarter {quarter}" if kind == "review" else f"as-of date {as_of}"
+        raise BatchError(f"{what}: {err}") from None
     jobs, failed = [], []
     for f in files:
         cid = f.stem
@@ -281,7 +290,9 @@ def run_batch(
     if engine not in ("fork", "fresh"):
         raise BatchError(f"unknown engine {engine!r}; use fork or fresh")
     out = Path(out) if out is not None else Path("reports") / (f"review-{quarter}" if kind == "review" else f"propose-{as_of}")
-    out.mkdir(parents=True, exist_ok=True)
+    from .render import prepare_out_dir
+
+    prepare_out_dir(out)
     jobs, failed = plan(kind, params=params, clients=clients, quarter=quarter, as_of=as_of, out=out, formats=formats,
                         engine=engine, cell_timeout=cell_timeout)
     manifest = Manifest(kind=kind, out_dir=out.resolve(), engine="dask:" + engine if scheduler else engine)

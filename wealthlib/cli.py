@@ -109,11 +109,13 @@ def profile(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Score a client's KYC questionnaire: tolerance, capacity, class, flags, KYC expiry."""
-    from .risk import profile_client
+    from .risk import check_kyc_date, profile_client
 
     policy = _policy()
     c = _client(client)
-    prof = profile_client(c, policy, _as_of(as_of))
+    when = _as_of(as_of)
+    check_kyc_date(c, when)
+    prof = profile_client(c, policy, when)
     if as_json:
         out.print_json(prof.model_dump_json())
         return
@@ -527,10 +529,13 @@ def demo(
 
     from .documents import Proposal
 
+    from .render import prepare_out_dir
+
     _skip_slow_optional_imports()
     formats = _formats(fmt)
-    clients, failures = load_clients(state.params / "clients")
     when = _as_of(as_of)
+    prepare_out_dir(out_dir)  # one message now, not the same failure once per client
+    clients, failures = load_clients(state.params / "clients")
     rows: list[dict[str, Any]] = []
     for f in failures:
         rows.append({"client": getattr(f, "source", str(f)), "status": "failed", "detail": str(f), "files": {}})

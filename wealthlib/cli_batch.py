@@ -14,7 +14,8 @@ from rich.console import Console
 
 batch_app = typer.Typer(help="Render documents for many clients: local pool or Dask cluster.", no_args_is_help=True)
 
-_err = Console(stderr=True)
+# soft_wrap: one failure is one line however narrow the terminal (a wrapped reason reads as several problems)
+_err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -32,7 +33,7 @@ def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, sch
                              scheduler=scheduler, out=out, formats=_formats(fmt), engine=engine,
                              cell_timeout=cell_timeout, progress=progress, force=force)
     except KeyboardInterrupt:
-        _err.print("interrupted: the manifest records what was done; run the same command again to resume")
+        _err.print("interrupted: the manifest records what was done; run the same command again to resume", markup=False)
         raise typer.Exit(130)
     except WealthError as exc:
         _err.print(f"error: {exc}", markup=False, highlight=False)

@@ -70,7 +70,7 @@ def report(
 ) -> None:
     """Render the relationship report (DOMAIN.md §6) per advisor and for the whole book; prints the paths."""
     from .book import build_book
-    from .cli import out
+    from .cli import _KernelLog, out
     from .i18n import t
     from .render import render
 
@@ -102,7 +102,9 @@ def report(
         parameters = {"params": str(Path(params).resolve()), "as_of": when.isoformat(), "advisor": scope,
                       "locale": lang, "contact_days": contact_days, "review_months": review_months}
         stem = f"book-{a}-{when.isoformat()}"
-        paths = render(TEMPLATE, parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer, audit=audit)
+        with _KernelLog():  # the kernel's start-up chatter is not for the user (WEALTH_DEBUG=1 shows it)
+            paths = render(TEMPLATE, parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer,
+                           audit=audit)
         for p in paths.values():
             out.print(str(p), markup=False)
     if whole.problems:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import WealthError
+from .errors import InputError, WealthError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -69,11 +69,81 @@ def _load_context(params: Path, as_of: date, ladder: str | None) -> Context:
     if ladder:
         policy = policy.with_ladder(ladder)
     shelf = load_shelf(params / "products.yaml", policy)
-    market = load_demo_market(as_of=as_of)
+    full = load_demo_market()
+    check_as_of(shelf, full, as_of)
+    market = full.as_of(as_of)
     returns = shelf_returns(shelf, market, freq="monthly")
     estimates = estimate(returns, policy.allocation.estimator)
     return Context(params=params, as_of=as_of, policy=policy, shelf=shelf, market=market, returns=returns,
                    estimates=estimates)
+
+
+#: How long after the end of the shelf's market data an as-of date is still accepted (the bundled data end in
+#: late 2018; a document dated 2030 on them would silently present stale figures as current).
+AS_OF_GRACE_DAYS = 92
+#: Fewest monthly returns every product must have up to the as-of date for the estimates to mean anything.
+MIN_MONTHS = 24
+
+
+def check_as_of(shelf: "Shelf", market: "Market", as_of: date) -> None:
+    """Refuse an as-of date the market data cannot support, naming the date, the product and the data span.
+
+    ``market`` is the whole (uncut) market. A product whose series the market does not have at all is left to
+    :func:`wealthlib.market.shelf_returns`, which names ``products.yaml`` (that is the file's fault); an as-of
+    date before a series' first months, or long after the data end, is the date's fault and says so.
+    """
+    import pandas as pd
+
+    ts = pd.Timestamp(as_of)
+    ends = []
+    for p in shelf:
+        if p.series not in market.monthly.columns:
+            continue
+        col = market.monthly[p.series].dropna()
+        if col.empty:
+            continue
+        ends.append(col.index[-1])
+        if (col.index <= ts).sum() < MIN_MONTHS:
+            first_ok = col.index[min(MIN_MONTHS, len(col)) - 1].date()
+            raise InputError("as_of", "", f"{as_of} is too early for the market data: product {p.code} (series "
+                             f"{p.series}) has monthly returns from {col.index[0].date()}; use {first_ok} or later")
+    if ends:
+        last = min(ends)
+        if ts > last + pd.Timedelta(days=AS_OF_GRACE_DAYS):
+            raise InputError("as_of", "", f"{as_of} is after the end of the market data ({market.vintage}; the "
+                             f"shelf's common data end {last.date()}); use a date up to "
+                             f"{(last + pd.Timedelta(days=AS_OF_GRACE_DAYS)).date()}")
+
+
+def check_params_as_of(params: str | Path, as_of: date | str) -> None:
+    """:func:`check_as_of` for the shelf under ``params``: a whole batch checks its date once, up front.
+
+    Problems with the policy or shelf files themselves are left to the per-client path that reports them.
+    """
+    from .market import load_demo_market
+    from .policy import load_policy
+    from .products import load_shelf
+
+    params = Path(params)
+    try:
+        shelf = load_shelf(params / "products.yaml", load_policy(params / "policy.yaml"))
+    except WealthError:
+        return
+    check_as_of(shelf, load_demo_market(), _to_date(as_of))
+
+
+def check_product_codes(ctx: Context, client: "Client") -> None:
+    """Every product and asset class the client file names must be on the shelf and in the policy.
+
+    An unknown code is usually a typo; silently treating it as an off-shelf position to be sold would put a
+    wrong proposal in front of the client.
+    """
+    from ._yaml import as_error
+    from .clients import check_product_codes as _check
+
+    problems = _check(client, set(ctx.shelf.codes), set(ctx.policy.asset_classes))
+    if problems:
+        raise as_error(problems)
 
 
 def with_views(ctx: Context, views: "str | Path | Views") -> Context:
@@ -104,22 +174,28 @@ def advise(
     extra_exclusions: tuple[str, ...] = (),
     require_valid_kyc: bool = True,
     locale: str | None = None,
+    kyc_after_as_of: bool = False,
 ) -> tuple["RiskProfile", "Allocation"]:
     """Profile ``client`` and propose an allocation.
 
     ``override`` (a what-if or a recorded decision: class, reason, by, date) replaces the client file's own;
     ``extra_exclusions`` adds excluded products for a what-if. An expired KYC raises :class:`KycExpired`
-    when ``require_valid_kyc`` (new proposals), and is only flagged otherwise (reviews).
+    when ``require_valid_kyc`` (new proposals), and is only flagged otherwise (reviews). A product code or
+    asset class the shelf and policy do not know is an :class:`InputError` naming the client file and field;
+    so is a KYC dated after the as-of date unless ``kyc_after_as_of`` (reviews, written after the quarter).
     """
     from .allocate import allocate
-    from .risk import profile_client
+    from .risk import check_kyc_date, profile_client
 
+    check_product_codes(ctx, client)
     if override is not None or extra_exclusions:
         kyc = client.kyc.model_copy(update={"override": override}) if override is not None else client.kyc
         restrictions = client.restrictions.model_copy(
             update={"excluded_products": sorted(set(client.restrictions.excluded_products) | set(extra_exclusions))}
         )
         client = client.model_copy(update={"kyc": kyc, "restrictions": restrictions})
+    if not kyc_after_as_of:
+        check_kyc_date(client, ctx.as_of)
     profile = profile_client(client, ctx.policy, ctx.as_of)
     if require_valid_kyc and profile.kyc_expired:
         raise KycExpired(

@@ -45,6 +45,7 @@ __all__ = [
     "load_demo_market",
     "load_market_file",
     "market_info",
+    "missing_series",
     "shelf_returns",
 ]
 
@@ -60,6 +61,19 @@ def load_demo_market(as_of: date | str | None = None) -> Market:
 
     market = full_demo()
     return market.copy() if as_of is None else market.as_of(as_of)
+
+
+def missing_series(shelf: "Shelf", market: Market, freq: Literal["monthly", "daily"] = "monthly") -> list[InputError]:
+    """One :class:`InputError` (``products.yaml``, field = product code) per product whose series ``market`` lacks.
+
+    ``wealth validate`` lists them all against the bundled market; :func:`shelf_returns` refuses the first.
+    """
+    out = []
+    for code in shelf.codes:
+        sid = shelf.get(code).series
+        if sid not in market.monthly.columns or (freq == "daily" and (market.daily is None or sid not in market.daily.columns)):
+            out.append(InputError(shelf.source, code, f"series {sid!r} is not in the {freq} market data ({market.vintage})"))
+    return out
 
 
 def shelf_returns(
@@ -82,10 +96,9 @@ def shelf_returns(
     A product whose series is not in the market is an :class:`InputError` naming the product and the series.
     """
     codes = list(shelf.codes)
-    for code in codes:
-        sid = shelf.get(code).series
-        if sid not in market.monthly.columns or (freq == "daily" and (market.daily is None or sid not in market.daily.columns)):
-            raise InputError(shelf.source, code, f"series {sid!r} is not in the {freq} market data ({market.vintage})")
+    missing = missing_series(shelf, market, freq)
+    if missing:
+        raise missing[0]
     sids = list(dict.fromkeys(shelf.get(c).series for c in codes))
     raw = market.returns(sids, freq=freq, start=start, end=end, common=True)
     out = pd.DataFrame({c: raw[shelf.get(c).series] for c in codes}, index=raw.index)

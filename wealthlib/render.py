@@ -395,8 +395,11 @@ def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
     removed and ``path`` is untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise RenderError(f"{display_path(path)}: cannot write: {exc.strerror or type(exc).__name__}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             chunks = [data] if isinstance(data, (bytes, bytearray, str)) else data
@@ -413,6 +416,24 @@ def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
             pass
         raise
     return path
+
+
+def prepare_out_dir(out_dir: str | Path) -> Path:
+    """Create ``out_dir`` if needed and prove a file can be written there, before any costly work starts.
+
+    An unwritable or impossible folder is a :class:`RenderError` naming the folder and the reason (one line),
+    not an ``OSError`` after a kernel has run.
+    """
+    p = Path(out_dir)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".write-check.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise RenderError(f"{display_path(p)}: output folder: cannot write there: "
+                          f"{exc.strerror or type(exc).__name__}") from None
+    return p
 
 
 def check_stem(stem: str) -> str:
@@ -460,7 +481,7 @@ def _export(
                 raise RenderError(f"{stem}: PDF rendering failed: {type(exc).__name__}: {exc}") from None
     if "ipynb" in formats:
         payloads["ipynb"] = nbformat.writes(nb)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir)
     root = out_dir.resolve()
     written: dict[str, Path] = {}
     for fmt in formats:
@@ -495,6 +516,7 @@ def render(
     check_stem(stem)
     check_locale(lang)
     fmts = _check_formats(formats)
+    prepare_out_dir(out_dir)
     nb = execute(template, parameters, cwd=cwd, kernel_name=kernel_name, timeout=timeout)
     return _export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit)
 
@@ -525,6 +547,8 @@ def render_notebook(
     fmts = _check_formats(formats)
     if "ipynb" in fmts and out_dir is None:
         raise RenderError(f"{display_path(path)}: give out_dir to write the executed notebook (it would replace the draft)")
+    if out_dir is not None:
+        prepare_out_dir(out_dir)
     if execute_first:
         nb = execute(path, None, cwd=path.parent, kernel_name=kernel_name, timeout=timeout)
     else:

@@ -635,7 +635,8 @@ def build_review(
     if ctx.returns.index[-1] < end:
         raise ReviewError(f"{src}: market data end {ctx.returns.index[-1].date()}, before the quarter end {end.date()}")
 
-    profile, allocation = advise(ctx, client, require_valid_kyc=False, locale=locale)
+    profile, allocation = advise(ctx, client, require_valid_kyc=False, locale=locale,
+                                  kyc_after_as_of=True)
     target = allocation.weights[allocation.weights > 1e-6]
     target = target / target.sum()
 

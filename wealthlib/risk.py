@@ -327,6 +327,19 @@ def _share(item_points: int, item) -> float:  # type: ignore[no-untyped-def]
     return (item_points - item.min_points) / span if span else 0.0
 
 
+def check_kyc_date(client: Client, as_of: date) -> None:
+    """A KYC assessment dated after ``as_of`` did not exist on that date: an :class:`InputError` on ``kyc.date``.
+
+    A profile, an allocation or a proposal as of a date cannot rest on a later assessment (``wealth profile``,
+    ``allocate``, ``propose`` and :func:`wealthlib.context.advise` check it). A quarterly review, written after
+    its quarter end, shows the current KYC and does not; nor does :func:`profile_client` itself, which answers
+    "what would these answers give on that date" (age boundaries, what-ifs).
+    """
+    if client.kyc.date > as_of:
+        raise InputError(client.source or client.id, "kyc.date", f"{client.kyc.date} is after the as-of date {as_of}: "
+                         "an assessment made later cannot profile the client on that date")
+
+
 def profile_client(client: Client, policy: "Policy", as_of: date) -> RiskProfile:
     """Score the client's KYC answers and apply the policy: classes, caps, override, flags, expiry."""
     source = client.source or client.id

@@ -23,7 +23,9 @@ def _collect(paths: list[Path], params: Path) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files += sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file())
+            found = sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file())
+            # a folder named on the command line with nothing to check is a mistake, not "ok: 0 files"
+            files += found or [p]
         else:
             files.append(p)
     return files
@@ -50,6 +52,10 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
         problems += _as_list(exc)
     if policy is not None and shelf is not None:
         problems += check_policy_against_shelf(policy, shelf)
+    if shelf is not None:
+        from .market import load_demo_market, missing_series
+
+        problems += missing_series(shelf, load_demo_market())  # else every command fails on it later
     base = {(params / "policy.yaml").resolve(), (params / "products.yaml").resolve()}
 
     for f in files:
@@ -69,6 +75,9 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
             continue
         if not f.exists():
             problems.append(InputError(display_path(f), "", "file not found"))
+            continue
+        if f.is_dir():
+            problems.append(InputError(display_path(f), "", "folder holds no .yaml or .yml file to check"))
             continue
         if f.parent.name == "views":
             problems += _check_views(f, shelf)

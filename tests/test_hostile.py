@@ -1,0 +1,201 @@
+"""Hostile input from the outside: every failure is one line naming the file and field, a non-zero exit, no
+traceback, nothing half-written; client data stays out of logs (DESIGN.md §5, principles 4 and 5).
+
+Each test here failed before the fix it guards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WEALTH = str(Path(sys.executable).with_name("wealth"))
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ}
+    env.pop("WEALTH_DEBUG", None)
+    env.pop("WEALTH_PARAMS", None)
+    proc = subprocess.run([WEALTH, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    both = proc.stdout + proc.stderr
+    assert "Traceback" not in both, both
+    return proc
+
+
+def one_error_line(proc: subprocess.CompletedProcess) -> str:
+    """The single line a failed command prints (stderr), checked to be exactly one and non-zero exit."""
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture()
+def params_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "params"
+    shutil.copytree(ROOT / "params", dst)
+    return dst
+
+
+def _variant(params: Path, new_id: str, old: str, new: str) -> Path:
+    text = (params / "clients" / "lin.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = params / "clients" / f"{new_id}.yaml"
+    path.write_text(text.replace("id: lin", f"id: {new_id}").replace(old, new), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------- as-of dates
+
+
+def test_as_of_before_the_data_blames_the_date_not_products_yaml(params_copy: Path, tmp_path: Path):
+    # was: "params/products.yaml: SP500: series 'SP500' is not in the monthly market data (…)"
+    line = one_error_line(run("--params", str(params_copy), "allocate", "lin", "--as-of", "1950-01-01", cwd=tmp_path))
+    assert "products.yaml" not in line
+    assert "as_of: 1950-01-01 is too early for the market data" in line and "SP500" in line
+
+
+def test_as_of_long_after_the_data_end_is_refused(params_copy: Path, tmp_path: Path):
+    # was: exit 0, a 2030 allocation silently computed on data ending 2018-11
+    line = one_error_line(run("--params", str(params_copy), "allocate", "lin", "--as-of", "2030-01-01", cwd=tmp_path))
+    assert "as_of: 2030-01-01 is after the end of the market data" in line
+
+
+def test_check_as_of_accepts_the_default_date():
+    from wealthlib.context import check_as_of
+    from wealthlib.market import load_demo_market
+    from wealthlib.policy import load_policy
+    from wealthlib.products import load_shelf
+
+    policy = load_policy(ROOT / "params" / "policy.yaml")
+    shelf = load_shelf(ROOT / "params" / "products.yaml", policy)
+    check_as_of(shelf, load_demo_market(), date(2018, 12, 31))  # no error
+    check_as_of(shelf, load_demo_market(), date(2018, 9, 30))
+
+
+# --------------------------------------------------------------------------------------------- client files
+
+
+def test_unknown_product_in_holdings_stops_allocate(params_copy: Path, tmp_path: Path):
+    # was: exit 0; the unknown code was silently treated as an off-shelf position to sell
+    _variant(params_copy, "unk", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: 500000}\n  BOGUS-X: {amount: 5}")
+    line = one_error_line(run("--params", str(params_copy), "allocate", "unk", cwd=tmp_path))
+    assert line.startswith("error: params/clients/unk.yaml: holdings.BOGUS-X: unknown product code 'BOGUS-X'")
+
+
+def test_unknown_product_stops_build_proposal_before_any_kernel(params_copy: Path):
+    from wealthlib.documents import build_proposal
+    from wealthlib.errors import InputError
+
+    _variant(params_copy, "unk2", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: 500000}\n  BOGUS-X: {amount: 5}")
+    with pytest.raises(InputError) as err:
+        build_proposal("unk2", params=params_copy, as_of=date(2018, 12, 31))
+    assert err.value.field == "holdings.BOGUS-X"
+
+
+def test_kyc_dated_after_the_as_of_date_is_refused(params_copy: Path, tmp_path: Path):
+    # was: exit 0, a profile "as of 2018-12-31" resting on an assessment of 2025
+    _variant(params_copy, "fut", "  date: 2018-06-15", "  date: 2025-06-15")
+    line = one_error_line(run("--params", str(params_copy), "profile", "fut", cwd=tmp_path))
+    assert line.startswith("error: params/clients/fut.yaml: kyc.date: 2025-06-15 is after the as-of date 2018-12-31")
+
+
+def test_review_may_show_a_kyc_made_after_the_quarter_end():
+    """A quarterly review is written after its quarter: zhang's KYC of 2018-11-20 in the 2018Q3 review is fine."""
+    from wealthlib.clients import load_client
+    from wealthlib.context import advise, load_context
+    from wealthlib.errors import InputError
+
+    c = load_client("zhang", ROOT / "params" / "clients")
+    assert c.kyc.date > date(2018, 9, 30)
+    ctx = load_context(ROOT / "params", "2018-09-30")
+    prof, _ = advise(ctx, c, require_valid_kyc=False, kyc_after_as_of=True)
+    assert prof.kyc_date == c.kyc.date
+    with pytest.raises(InputError, match="kyc.date: 2018-11-20 is after the as-of date 2018-09-30"):
+        advise(ctx, c)
+
+
+# --------------------------------------------------------------------------------------------- validate
+
+
+def test_validate_names_a_product_series_the_market_lacks(params_copy: Path, tmp_path: Path):
+    # was: "ok: 11 file(s) checked, no problems", then every allocate/propose failed on it
+    shelf = params_copy / "products.yaml"
+    text = shelf.read_text(encoding="utf-8")
+    shelf.write_text(text.replace("series: RF", "series: NOPE_SERIES", 1), encoding="utf-8")
+    proc = run("--params", str(params_copy), "validate", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0].startswith("params/products.yaml: USD-MMF: series 'NOPE_SERIES' is not in")
+
+
+def test_validate_a_folder_with_nothing_to_check_is_a_problem(tmp_path: Path):
+    # was: "ok: 0 file(s) checked, no problems", exit 0
+    (tmp_path / "empty").mkdir()
+    proc = run("--params", str(ROOT / "params"), "validate", "empty", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0] == "empty: folder holds no .yaml or .yml file to check"
+
+
+# --------------------------------------------------------------------------------------------- output folders
+
+
+def test_prepare_out_dir_names_the_folder(tmp_path: Path):
+    from wealthlib.errors import WealthError
+    from wealthlib.render import prepare_out_dir, write_atomic
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(WealthError, match=r"file/sub: output folder: cannot write there: Not a directory"):
+        prepare_out_dir(blocker / "sub")
+    with pytest.raises(WealthError, match=r"file/doc.html: cannot write: "):
+        write_atomic(blocker / "doc.html", "x")
+    assert prepare_out_dir(tmp_path / "a" / "b").is_dir()
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == []  # the write check leaves nothing behind
+
+
+def test_unwritable_out_is_one_line_for_propose_batch_and_book(tmp_path: Path):
+    # was: "error: unexpected FileNotFoundError: [Errno 2] …" with exit 2 (book: after starting a kernel)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    out = str(blocker / "out")
+    p = str(ROOT / "params")
+    line = one_error_line(run("--params", p, "propose", "lin", "--out", out, "--format", "html", cwd=tmp_path))
+    assert line == "error: blocker/out: output folder: cannot write there: Not a directory"
+    line = one_error_line(run("batch", "review", "--params", p, "--clients", "lin", "--out", out, "--no-progress",
+                              cwd=tmp_path))
+    assert line == "error: blocker/out: output folder: cannot write there: Not a directory"
+    proc = run("--params", p, "book", "report", "--advisor", "all", "--out", out, "--format", "html", cwd=tmp_path)
+    assert one_error_line(proc) == "error: blocker/out: output folder: cannot write there: Not a directory"
+    proc = run("--params", p, "demo", "--out", out, "--format", "html", cwd=tmp_path)
+    assert one_error_line(proc) == "error: blocker/out: output folder: cannot write there: Not a directory"
+
+
+# --------------------------------------------------------------------------------------------- batches
+
+
+def test_batch_quarter_outside_the_data_is_one_message_up_front(tmp_path: Path):
+    # was: every client "failed: internal error: RuntimeError" after starting workers (1950Q1), or a kernel
+    # per client failing on the same date (2030Q1)
+    for quarter, words in (("1950Q1", "is too early for the market data"), ("2030Q1", "is after the end of the market data")):
+        proc = run("batch", "review", "--quarter", quarter, "--params", str(ROOT / "params"), "--out",
+                   str(tmp_path / quarter), "--no-progress", cwd=tmp_path)
+        assert proc.returncode == 2
+        line = one_error_line(proc)
+        assert line.startswith(f"error: quarter {quarter}: as_of: ") and words in line
+
+
+def test_batch_failure_reason_is_one_line_however_long(params_copy: Path, tmp_path: Path):
+    # was: rich wrapped "failed: <client>: <reason>" at 80 columns: one failure printed as three lines
+    _variant(params_copy, "zz-bad", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: -5}")
+    proc = run("batch", "review", "--params", str(params_copy), "--clients", "zz-*", "--out", str(tmp_path / "o"),
+               "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        "failed: zz-bad: params/clients/zz-bad.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5"]
