@@ -199,3 +199,65 @@ def test_batch_failure_reason_is_one_line_however_long(params_copy: Path, tmp_pa
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
         "failed: zz-bad: params/clients/zz-bad.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5"]
+
+
+def test_batch_honours_wealth_params_and_the_root_option(params_copy: Path, tmp_path: Path):
+    # was: `wealth --params DIR batch …` and WEALTH_PARAMS were ignored: the batch read ./params (the wrong files)
+    work = tmp_path / "work"  # a folder without params/: the old code answered "params/clients: … not found"
+    work.mkdir()
+    proc = run("--params", str(params_copy), "batch", "review", "--clients", "zz*", "--out", str(tmp_path / "o"),
+               "--no-progress", cwd=work)
+    assert one_error_line(proc) == f"error: no client files match 'zz*' in {params_copy / 'clients'}"
+    env = {**os.environ, "WEALTH_PARAMS": str(params_copy)}
+    env.pop("WEALTH_DEBUG", None)
+    proc = subprocess.run([WEALTH, "batch", "review", "--clients", "zz*", "--out", str(tmp_path / "o"), "--no-progress"],
+                          cwd=work, capture_output=True, text=True, env=env, timeout=300)
+    assert one_error_line(proc) == f"error: no client files match 'zz*' in {params_copy / 'clients'}"
+
+
+# --------------------------------------------------------------------------------------------- drafts
+
+
+@pytest.fixture()
+def draft(tmp_path: Path) -> Path:
+    from wealthlib.cli import PROPOSAL_TEMPLATE
+    from wealthlib.documents import write_draft
+
+    return write_draft(PROPOSAL_TEMPLATE, "lin", tmp_path / "drafts", params=ROOT / "params", as_of=date(2018, 12, 31))
+
+
+def _edit(path: Path, old: str, new: str) -> Path:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert old in cell.source, cell.source
+    cell.source = cell.source.replace(old, new)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    # was: "parameters cell: line 5: …" without the file
+    ("as_of = '2018-12-31'", "as_of = '2018-12-31' (((", "parameters cell: line "),
+    # was: "unexpected ValueError: invalid literal for int() …", exit 2
+    ("seed = 20181231", "seed = 'abc'", "parameters cell: seed: must be a whole number ≥ 0, got 'abc'"),
+    # was: "unexpected ValueError: Invalid isoformat string: '5'", exit 2
+    ("as_of = '2018-12-31'", "as_of = 5", "parameters cell: as_of: must be a date in quotes, YYYY-MM-DD, got 5"),
+    # was: "unexpected ValueError: unknown locale 'xx' …", exit 2
+    ("locale = None", "locale = 'xx'", "parameters cell: locale: must be one of en, zh-TW, zh-CN or None, got 'xx'"),
+    # was: "objective: unknown objective 'bogus' …" without the file
+    ("objective = None", "objective = 'bogus'", "parameters cell: objective: must be one of "),
+    # was: read as the list of its characters
+    ("exclude = []", "exclude = 'CORP-BAA10'", "parameters cell: exclude: must be a list of product codes"),
+])
+def test_draft_parameters_are_checked_with_the_file_named(draft: Path, old: str, new: str, expected: str):
+    from wealthlib.documents import render_draft
+    from wealthlib.errors import InputError
+
+    _edit(draft, old, new)
+    with pytest.raises(InputError) as err:
+        render_draft(draft, formats=("html",))
+    assert str(err.value).startswith(f"{draft}: {expected}") or str(err.value).startswith(
+        f"{Path(os.path.relpath(draft))}: {expected}"), str(err.value)
+    assert sorted(p.name for p in draft.parent.iterdir()) == ["proposal.ipynb"]  # nothing written

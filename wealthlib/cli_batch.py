@@ -23,10 +23,14 @@ def _formats(text: str) -> tuple[str, ...]:
 
 
 def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, scheduler: Optional[str],
-         out: Optional[Path], fmt: str, params: Path, engine: str, cell_timeout: float, force: bool,
+         out: Optional[Path], fmt: str, params: Optional[Path], engine: str, cell_timeout: float, force: bool,
          progress: bool) -> None:
     from .batch import run_batch
+    from .cli import state
     from .errors import WealthError
+
+    if params is None:  # `wealth --params DIR batch …` and WEALTH_PARAMS name the firm's inputs here too
+        params = state.params
 
     try:
         manifest = run_batch(kind, quarter=quarter, as_of=as_of, params=params, clients=clients, workers=workers,
@@ -54,7 +58,8 @@ _WORKERS = typer.Option(2, "--workers", min=1, help="Local worker processes (eac
 _SCHED = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786) instead of local workers.")
 _OUT = typer.Option(None, "--out", help="Output folder (default reports/<kind>-<date>).")
 _FMT = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb.")
-_PARAMS = typer.Option(Path("params"), "--params", help="Folder with policy.yaml, products.yaml and clients/.")
+_PARAMS = typer.Option(None, "--params", help="Folder with policy.yaml, products.yaml and clients/ "
+                                               "(default: wealth --params, WEALTH_PARAMS, or params).")
 _ENGINE = typer.Option("fork", "--engine", help="fork: a fresh kernel forked from a warm template per client; "
                                                 "fresh: a normal new kernel per client.")
 _TIMEOUT = typer.Option(300.0, "--cell-timeout", help="Seconds one notebook cell may run.")
@@ -66,7 +71,7 @@ _PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show a progress
 def review_cmd(
     quarter: str = typer.Option("2018Q3", "--quarter", help="Quarter under review, e.g. 2018Q3."),
     clients: str = _CLIENTS, workers: int = _WORKERS, scheduler: Optional[str] = _SCHED, out: Optional[Path] = _OUT,
-    fmt: str = _FMT, params: Path = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
+    fmt: str = _FMT, params: Optional[Path] = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
     force: bool = _FORCE, progress: bool = _PROGRESS,
 ) -> None:
     """Every client's quarterly review (templates/quarterly_review.ipynb)."""
@@ -78,7 +83,7 @@ def review_cmd(
 def propose_cmd(
     as_of: str = typer.Option("2018-12-31", "--as-of", help="Data as-of date of the proposals."),
     clients: str = _CLIENTS, workers: int = _WORKERS, scheduler: Optional[str] = _SCHED, out: Optional[Path] = _OUT,
-    fmt: str = _FMT, params: Path = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
+    fmt: str = _FMT, params: Optional[Path] = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
     force: bool = _FORCE, progress: bool = _PROGRESS,
 ) -> None:
     """Every client's asset-allocation proposal (templates/proposal.ipynb)."""

@@ -1255,7 +1255,8 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # noqa: BLE001
         raise RenderError(f"{display_path(path)}: not a readable notebook: {exc}") from None
-    p = read_parameters(nb)
+    p = read_parameters(nb, display_path(path))
+    check_draft_parameters(p, display_path(path))
     folder = path.parent.resolve()
     params = Path(p.get("params", "params"))
     params = params if params.is_absolute() else folder / params
@@ -1288,9 +1289,55 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
             pass
 
 
-def read_parameters(nb: Any) -> dict[str, Any]:
-    """The literal assignments of a notebook's ``parameters`` cell (``ast.literal_eval``; nothing executed)."""
+def check_draft_parameters(p: dict[str, Any], source: str) -> None:
+    """The values of a draft's parameters cell, checked before anything runs: ``<file>: parameters cell: <name>``.
+
+    An advisor edits these by hand; a wrong type must be named, not surface as ``unexpected ValueError``, and
+    a string where a list belongs (``exclude = "CORP-BAA10"``) must not be read as a list of characters.
+    """
+    from .allocate import OBJECTIVES
+    from .i18n import LOCALES
+
+    def bad(name: str, text: str) -> InputError:
+        value = p[name]
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
+        return InputError(source, f"parameters cell: {name}", f"{text}, got {shown}")
+
+    def text_or_none(name: str) -> None:
+        if name in p and p[name] is not None and not isinstance(p[name], str):
+            raise bad(name, "must be text in quotes or None")
+
+    if "client" in p and (not isinstance(p["client"], str) or not p["client"].strip()):
+        raise bad("client", "must be a client id or a path to a client file, in quotes")
+    if "as_of" in p:
+        try:
+            date.fromisoformat(p["as_of"]) if isinstance(p["as_of"], str) else date.fromisoformat("x")
+        except ValueError:
+            raise bad("as_of", "must be a date in quotes, YYYY-MM-DD") from None
+    if "locale" in p and p["locale"] is not None and p["locale"] not in LOCALES:
+        raise bad("locale", f"must be one of {', '.join(LOCALES)} or None")
+    if "objective" in p and p["objective"] is not None and p["objective"] not in OBJECTIVES:
+        raise bad("objective", f"must be one of {', '.join(OBJECTIVES)} or None")
+    if "seed" in p and (not isinstance(p["seed"], int) or isinstance(p["seed"], bool) or p["seed"] < 0):
+        raise bad("seed", "must be a whole number ≥ 0")
+    if "exclude" in p and p["exclude"] is not None and (
+            not isinstance(p["exclude"], (list, tuple)) or not all(isinstance(x, str) for x in p["exclude"])):
+        raise bad("exclude", 'must be a list of product codes, e.g. ["CORP-BAA10"]')
+    for name in ("params", "views", "override_class", "override_reason", "override_by"):
+        text_or_none(name)
+
+
+def read_parameters(nb: Any, source: str | None = None) -> dict[str, Any]:
+    """The literal assignments of a notebook's ``parameters`` cell (``ast.literal_eval``; nothing executed).
+
+    ``source`` (the notebook's path as the user sees it) prefixes every error: ``<file>: parameters cell: …``.
+    """
     import ast
+
+    def problem(field: str, text: str) -> InputError:
+        if source is None:
+            return InputError("parameters cell", field, text)
+        return InputError(source, f"parameters cell: {field}", text)
 
     for cell in nb.cells:
         if cell.get("cell_type") == "code" and "parameters" in (cell.get("metadata", {}).get("tags", []) or []):
@@ -1299,14 +1346,15 @@ def read_parameters(nb: Any) -> dict[str, Any]:
             try:
                 tree = ast.parse(src)
             except SyntaxError as exc:
-                raise InputError("parameters cell", f"line {exc.lineno}", f"not valid Python: {exc.msg}") from None
+                raise problem(f"line {exc.lineno}", f"not valid Python: {exc.msg}") from None
+            except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+                raise problem("", f"not valid Python: {type(exc).__name__}") from None
             out: dict[str, Any] = {}
             for node in tree.body:
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                     try:
                         out[node.targets[0].id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        raise InputError("parameters cell", node.targets[0].id,
-                                         "must be a plain value (text, number, list, None)") from None
+                    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                        raise problem(node.targets[0].id, "must be a plain value (text, number, list, None)") from None
             return out
-    raise WealthError("the notebook has no cell tagged 'parameters'")
+    raise WealthError(f"{source + ': ' if source else ''}the notebook has no cell tagged 'parameters'")
