@@ -198,7 +198,7 @@ def test_batch_failure_reason_is_one_line_however_long(params_copy: Path, tmp_pa
                "--no-progress", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
-        "failed: zz-bad: params/clients/zz-bad.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5"]
+        "failed: zz-bad: params/clients/zz-bad.yaml: holdings.USD-MMF.amount: must be ≥ 0"]
 
 
 def test_batch_honours_wealth_params_and_the_root_option(params_copy: Path, tmp_path: Path):
@@ -261,3 +261,29 @@ def test_draft_parameters_are_checked_with_the_file_named(draft: Path, old: str,
     assert str(err.value).startswith(f"{draft}: {expected}") or str(err.value).startswith(
         f"{Path(os.path.relpath(draft))}: {expected}"), str(err.value)
     assert sorted(p.name for p in draft.parent.iterdir()) == ["proposal.ipynb"]  # nothing written
+
+
+# --------------------------------------------------------------------------------------------- privacy
+
+
+def test_batch_reasons_leave_out_the_offending_value(params_copy: Path, tmp_path: Path):
+    """A client's name typed into the wrong field must not land in the manifest, the index or stderr."""
+    # was: "…: birth_date: must be a date (YYYY-MM-DD), got '王小明'" in manifest.json, manifest.csv, index.html
+    _variant(params_copy, "zz-name", "birth_date: ", "birth_date: 王小明\nx_old_birth: ")
+    proc = run("batch", "review", "--params", str(params_copy), "--clients", "zz-*", "--out", str(tmp_path / "o"),
+               "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "王小明" not in proc.stdout + proc.stderr
+    for name in ("manifest.json", "manifest.csv", "index.html"):
+        assert "王小明" not in (tmp_path / "o" / name).read_text(encoding="utf-8"), name
+    assert "params/clients/zz-name.yaml: birth_date: must be a date (YYYY-MM-DD)" in proc.stderr
+
+
+def test_for_log():
+    from wealthlib.errors import InputError, InputErrors, for_log
+
+    e = InputError("c.yaml", "locale", "must be one of ('en',), got '陳美華'")
+    assert for_log(e) == "c.yaml: locale: must be one of ('en',)"
+    assert for_log(InputErrors([e, InputError("c.yaml", "", "bad\nthing")])) == (
+        "c.yaml: locale: must be one of ('en',) (and 1 more problem(s))")
+    assert len(for_log(InputError("x", "", "y" * 1000))) == 300

@@ -234,8 +234,9 @@ def _has_label(key: str) -> bool:
 
 
 def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 300 else text[:299] + "…"
+    from wealthlib.errors import for_log
+
+    return for_log(err)  # one line, no client data
 
 
 def _previous(out: Path) -> dict[str, dict[str, Any]]:

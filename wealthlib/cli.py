@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import InputError, InputErrors, WealthError
+from .errors import InputError, InputErrors, WealthError, for_log
 
 app = typer.Typer(
     help="wealth: the advisor's workbench — validate inputs, profile clients, allocate, render documents.",
@@ -538,7 +538,7 @@ def demo(
     clients, failures = load_clients(state.params / "clients")
     rows: list[dict[str, Any]] = []
     for f in failures:
-        rows.append({"client": getattr(f, "source", str(f)), "status": "failed", "detail": str(f), "files": {}})
+        rows.append({"client": getattr(f, "source", str(f)), "status": "failed", "detail": for_log(f), "files": {}})
     kwargs = dict(params=state.params, as_of=when)
     # One forked worker builds every proposal in turn (market and estimates once: it keeps its context cache)
     # while this process renders the ones already built: the two halves use the machine's two cores.
@@ -556,7 +556,7 @@ def demo(
                 from .context import KycExpired
 
                 state_ = "skipped" if isinstance(exc, KycExpired) else "failed"
-                rows.append({"client": c.id, "status": state_, "detail": str(exc).splitlines()[0], "files": {}})
+                rows.append({"client": c.id, "status": state_, "detail": for_log(exc), "files": {}})
                 continue
             rows.append({"client": c.id, "status": "ok", "files": {k: str(v) for k, v in written.items()},
                          "detail": f"{proposal.class_name} · {proposal.locale} · {time.perf_counter() - t0:.1f} s",

@@ -6,6 +6,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -42,3 +43,26 @@ def display_path(path: str | Path) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
+
+
+_GOT = re.compile(r",? got .*$", re.DOTALL)
+
+
+def for_log(err: BaseException, limit: int = 300) -> str:
+    """``err`` as one line for a manifest, an index or a log: file, field and problem, at most ``limit`` characters.
+
+    The offending value an :class:`InputError` quotes for the person at the terminal (``…, got '陳美華'``) is
+    left out: a value typed into the wrong field is client data, and logs must not hold client data.
+    Several problems give the first and how many more.
+    """
+    if isinstance(err, InputErrors) and err.errors:
+        text = for_log(err.errors[0], limit=10_000)
+        if len(err.errors) > 1:
+            text += f" (and {len(err.errors) - 1} more problem(s))"
+    elif isinstance(err, InputError):
+        problem = _GOT.sub("", err.problem)
+        text = f"{err.source}: {err.field}: {problem}" if err.field else f"{err.source}: {problem}"
+    else:
+        text = str(err)
+    text = " ".join(text.split()) or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -139,8 +139,9 @@ def ensure_engine(engine: str, params: str | None = None, as_of: str | None = No
 
 
 def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 300 else text[:299] + "…"
+    from wealthlib.errors import for_log
+
+    return for_log(err)  # one line, no client data
 
 
 def _tree_memory() -> int:
