@@ -287,3 +287,23 @@ def test_for_log():
     assert for_log(InputErrors([e, InputError("c.yaml", "", "bad\nthing")])) == (
         "c.yaml: locale: must be one of ('en',) (and 1 more problem(s))")
     assert len(for_log(InputError("x", "", "y" * 1000))) == 300
+
+
+# --------------------------------------------------------------------------------------------- output names
+
+
+@pytest.mark.parametrize("cid", ["index", "manifest"])
+def test_a_client_id_cannot_name_the_batch_s_own_files(params_copy: Path, cid: str):
+    # was: client "index" rendered to index.html, then the batch index overwrote it; the manifest said "ok"
+    from wealthlib.clients import load_client
+    from wealthlib.errors import InputError
+
+    path = _variant(params_copy, cid, "id: lin", f"id: {cid}")
+    with pytest.raises(InputError) as err:
+        load_client(path)
+    assert err.value.field == "id" and "is reserved" in err.value.problem
+
+
+def test_a_long_client_reference_is_not_echoed_whole(tmp_path: Path):
+    line = one_error_line(run("--params", str(ROOT / "params"), "profile", "a" * 5000, cwd=tmp_path))
+    assert len(line) < 300 and "is not a client id" in line

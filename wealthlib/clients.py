@@ -33,6 +33,9 @@ __all__ = [
 
 DEFAULT_CLIENTS_DIR = Path("params/clients")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: Ids that would name a file the batch or the demo writes next to the clients' documents (index.html,
+#: index.json, manifest.json, manifest.csv): a client with such an id would overwrite, or be overwritten by, them.
+RESERVED_IDS = frozenset({"index", "manifest"})
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 Locale = Literal["en", "zh-TW", "zh-CN"]
@@ -215,8 +218,11 @@ class Client(_Strict):
         if not ID_PATTERN.match(v):
             raise ValueError(
                 f"must be a safe id (lowercase letters, digits, '-' or '_', starting with a letter or digit, "
-                f"at most 64 characters), got {v!r}"
+                f"at most 64 characters), got {_short(v)!r}"
             )
+        if v in RESERVED_IDS:
+            raise ValueError(f"{v!r} is reserved: documents are named by the id, and {v}.html is the batch's own "
+                             f"file; use another id ({', '.join(sorted(RESERVED_IDS))} are reserved)")
         return v
 
     @field_validator("base_currency")
@@ -327,12 +333,17 @@ def parse_client(data: Any, source: str, expected_id: str | None = None) -> Clie
     return client.model_copy(update={"source": source})
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters for an error message (a 5000-character argument is not echoed)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _resolve(ref: str | Path, clients_dir: Path) -> Path:
     s = str(ref)
     if isinstance(ref, Path) or s.endswith((".yaml", ".yml")) or "/" in s or "\\" in s:
         return Path(ref)
     if not ID_PATTERN.match(s):
-        raise InputError(display_path(clients_dir), "", f"{s!r} is not a client id (lowercase letters, digits, '-' or '_')")
+        raise InputError(display_path(clients_dir), "", f"{_short(s)!r} is not a client id (lowercase letters, digits, '-' or '_')")
     return Path(clients_dir) / f"{s}.yaml"
 
 
@@ -346,7 +357,7 @@ def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Cli
         raise InputError(source, "", f"invalid YAML: {exc}") from None
     stem = path.stem
     if not ID_PATTERN.match(stem):
-        raise InputError(source, "", f"file name {stem!r} is not a safe client id (lowercase letters, digits, '-' or '_')")
+        raise InputError(source, "", f"file name {_short(stem)!r} is not a safe client id (lowercase letters, digits, '-' or '_')")
     return parse_client(data, source, expected_id=stem)
 
 
