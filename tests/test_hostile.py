@@ -307,3 +307,16 @@ def test_a_client_id_cannot_name_the_batch_s_own_files(params_copy: Path, cid: s
 def test_a_long_client_reference_is_not_echoed_whole(tmp_path: Path):
     line = one_error_line(run("--params", str(ROOT / "params"), "profile", "a" * 5000, cwd=tmp_path))
     assert len(line) < 300 and "is not a client id" in line
+
+
+def test_a_warning_is_one_line_without_our_source_code(tmp_path: Path):
+    # was: "/…/wealthlib/market.py:62: UserWarning: wealthlib: cannot write …" then "  market = full_demo()"
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    env = {**os.environ, "WEALTHLIB_CACHE": str(blocker)}
+    env.pop("WEALTH_DEBUG", None)
+    proc = subprocess.run([WEALTH, "market", "info", "--json"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: wealthlib: cannot write the market cache in "), lines

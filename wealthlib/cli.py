@@ -584,8 +584,17 @@ def demo(
         raise typer.Exit(1)
 
 
+def _warning_line(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001 - warnings API
+    """A warning as one line for people (Python's default adds the file name and the source line of our code)."""
+    return f"warning: {' '.join(str(message).split())}\n"
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Console-script entry point: people get one clear line, never a traceback."""
+    if not os.environ.get("WEALTH_DEBUG"):
+        import warnings
+
+        warnings.formatwarning = _warning_line
     try:
         app(args=argv, standalone_mode=True)
     except WealthError as exc:
