@@ -320,3 +320,20 @@ def test_a_warning_is_one_line_without_our_source_code(tmp_path: Path):
     assert proc.returncode == 0
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("warning: wealthlib: cannot write the market cache in "), lines
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ("USD-MMF: {amount: 500000}", "USD-MMF: {amount: .inf}", "holdings.USD-MMF.amount"),
+    ("annual_expenses: ", "annual_expenses: .inf\nx_was: ", "annual_expenses"),
+])
+def test_infinite_amounts_are_refused(params_copy: Path, old: str, new: str, field: str):
+    # was: accepted by validate; allocate printed a table computed on inf ("invalid value encountered")
+    from wealthlib.clients import load_client
+    from wealthlib.errors import InputError, InputErrors
+
+    path = _variant(params_copy, "inf", old, new)
+    with pytest.raises((InputError, InputErrors)) as err:
+        load_client(path)
+    errors = err.value.errors if isinstance(err.value, InputErrors) else [err.value]
+    assert any(e.field == field and e.problem == "must be a finite number, got inf" for e in errors), errors
+

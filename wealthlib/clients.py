@@ -42,7 +42,7 @@ Locale = Literal["en", "zh-TW", "zh-CN"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf / .nan are no amounts
 
 
 class Income(_Strict):
@@ -259,6 +259,7 @@ _NUMBER_WORDS = {
 _TYPE_WORDS = {
     "float_parsing": "must be a number",
     "float_type": "must be a number",
+    "finite_number": "must be a finite number",
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
     "int_from_float": "must be a whole number",

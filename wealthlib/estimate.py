@@ -212,7 +212,7 @@ def equilibrium_mean(
 class View(BaseModel):
     """One advisor view: the portfolio ``assets`` (code → P row coefficient) returns ``expected_return`` a year."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = ""
     assets: dict[str, float] = Field(min_length=1)
     expected_return: float = Field(ge=-1.0, le=1.0, description="Q: annualized return of the view portfolio")
@@ -229,7 +229,7 @@ class View(BaseModel):
 class Views(BaseModel):
     """A views file: ``tau`` (prior uncertainty scale) and a list of :class:`View`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     version: str = ""
     tau: float = Field(default=0.05, gt=0.0, le=1.0)
     views: list[View] = Field(min_length=1)

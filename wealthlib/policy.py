@@ -23,7 +23,7 @@ DEFAULT_POLICY = Path("params/policy.yaml")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RiskClass(_Strict):

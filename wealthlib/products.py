@@ -31,7 +31,7 @@ MAX_ANNUAL_FEE = 0.05  # 5% a year: above this a fee is surely a typo (0.3 meant
 class Product(BaseModel):
     """One product on the shelf."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
     names: dict[Locale, str]
@@ -84,7 +84,7 @@ class Product(BaseModel):
 
 
 class _ShelfFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     version: str = Field(min_length=1)
     products: list[Product] = Field(min_length=1)
 
