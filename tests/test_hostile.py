@@ -337,3 +337,25 @@ def test_infinite_amounts_are_refused(params_copy: Path, old: str, new: str, fie
     errors = err.value.errors if isinstance(err.value, InputErrors) else [err.value]
     assert any(e.field == field and e.problem == "must be a finite number, got inf" for e in errors), errors
 
+
+
+# --------------------------------------------------------------------------------------------- documents (kernels)
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+HOSTILE_NOTES = "</script><script>alert(2)</script>"
+
+
+@pytest.mark.slow
+def test_book_report_escapes_client_text_and_keeps_kernel_chatter_off_stderr(params_copy: Path, tmp_path: Path):
+    # was: "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. …" on stderr
+    text = (params_copy / "clients" / "lin.yaml").read_text(encoding="utf-8")
+    lines = [f"name: '{HOSTILE_NAME}'" if ln.startswith("name: ") else
+             f"notes: '{HOSTILE_NOTES}'" if ln.startswith("notes: ") else ln for ln in text.splitlines()]
+    (params_copy / "clients" / "lin.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run("--params", str(params_copy), "book", "report", "--advisor", "all", "--out", str(tmp_path / "b"),
+               "--format", "html", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    page = next((tmp_path / "b").glob("book-all-*.html")).read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "<script>alert" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
