@@ -359,3 +359,15 @@ def test_book_report_escapes_client_text_and_keeps_kernel_chatter_off_stderr(par
     page = next((tmp_path / "b").glob("book-all-*.html")).read_text(encoding="utf-8")
     assert "<img src=x" not in page and "<script>alert" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_duplicate_key_in_a_client_file_is_named(params_copy: Path, tmp_path: Path):
+    # was: "ok" — PyYAML kept the second USD-MMF line and silently dropped the first position
+    _variant(params_copy, "dup", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: 500000}\n  USD-MMF: {amount: 900000}")
+    from wealthlib.clients import load_client
+    from wealthlib.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        load_client(params_copy / "clients" / "dup.yaml")
+    assert err.value.field == "line 23"
+    assert err.value.problem == "invalid YAML: duplicate key 'USD-MMF' (first on line 22)"

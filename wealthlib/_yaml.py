@@ -34,6 +34,25 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        # PyYAML keeps the last of two equal keys without a word: a second "USD-MMF:" line would silently
+        # replace the first position. A duplicate key is an error naming the line.
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _value in node.value:
+                try:
+                    key = self.construct_object(key_node, deep=True)
+                    hash(key)
+                except Exception:  # unhashable keys: PyYAML's own error below says so
+                    continue
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
 
 def load_yaml_text(text: str, source: str) -> Any:
     """Parse YAML text; errors become :class:`InputError` naming ``source`` and the line."""
