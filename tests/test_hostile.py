@@ -371,3 +371,11 @@ def test_a_duplicate_key_in_a_client_file_is_named(params_copy: Path, tmp_path: 
         load_client(params_copy / "clients" / "dup.yaml")
     assert err.value.field == "line 23"
     assert err.value.problem == "invalid YAML: duplicate key 'USD-MMF' (first on line 22)"
+
+
+def test_a_bad_scheduler_address_is_one_line(tmp_path: Path):
+    # was: "error: unexpected ValueError: missing port number in address 'bogus!!' …", exit 2
+    proc = run("batch", "review", "--params", str(ROOT / "params"), "--clients", "lin", "--scheduler", "bogus!!",
+               "--out", str(tmp_path / "o"), "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert one_error_line(proc) == "error: scheduler 'bogus!!': cannot connect: missing port number in address 'bogus!!'"

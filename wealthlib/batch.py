@@ -432,7 +432,11 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[s
 
     from ._batch.worker import render_job
 
-    with Client(scheduler, timeout="30s") as client:
+    try:
+        client = Client(scheduler, timeout="30s")
+    except (OSError, ValueError, TypeError) as err:  # unreachable, refused, or not an address at all
+        raise BatchError(f"scheduler {scheduler!r}: cannot connect: {' '.join(str(err).split())}") from None
+    with client:
         futures = {client.submit(render_job, j, key=f"wealth-{j['client']}-{j['input_hash']}", pure=False,
                                  retries=2): j for j in jobs}
         try:
