@@ -379,3 +379,19 @@ def test_a_bad_scheduler_address_is_one_line(tmp_path: Path):
                "--out", str(tmp_path / "o"), "--no-progress", cwd=tmp_path)
     assert proc.returncode == 2
     assert one_error_line(proc) == "error: scheduler 'bogus!!': cannot connect: missing port number in address 'bogus!!'"
+
+
+@pytest.mark.parametrize("quarter,problem", [
+    ("2018Q5", "'2018Q5' is not a quarter like 2018Q3"),
+    ("abc", "'abc' is not a quarter like 2018Q3"),
+    ("0000Q1", "'0000Q1': year 0 is out of range"),  # was: ValueError "year 0 is out of range" (unexpected)
+    ("\u0661\u0662\u0663\u0664Q1", "is not a quarter like 2018Q3"),  # was: accepted (Arabic-Indic digits) as 1234Q1
+    ("2018Q3\n", "is not a quarter like 2018Q3"),  # was: accepted ("$" matches before a final newline)
+])
+def test_quarter_strings(quarter: str, problem: str):
+    from wealthlib.errors import InputError
+    from wealthlib.review import parse_quarter
+
+    with pytest.raises(InputError) as err:
+        parse_quarter(quarter)
+    assert err.value.source == "quarter" and problem in err.value.problem

@@ -76,7 +76,7 @@ DRIFT_RELATIVE = 0.5
 CASH = "CASH"
 DRIFT_BANDS_VERSION = "practice-§5 (±3 pts; ±½ weight at ≤3%)"
 
-_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+_QUARTER_RE = re.compile(r"([0-9]{4})Q([1-4])")  # ASCII digits only; used with fullmatch
 
 
 class ReviewError(WealthError):
@@ -85,12 +85,15 @@ class ReviewError(WealthError):
 
 def parse_quarter(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``"2018Q3"`` → (previous quarter end 2018-06-30, quarter end 2018-09-30)."""
-    m = _QUARTER_RE.match(str(quarter))
+    m = _QUARTER_RE.fullmatch(str(quarter))
     if not m:
-        raise InputError("quarter", "", f"{quarter!r} is not a quarter like 2018Q3")
+        raise InputError("quarter", "", f"{str(quarter)[:40]!r} is not a quarter like 2018Q3")
     year, q = int(m.group(1)), int(m.group(2))
-    end = pd.Timestamp(year=year, month=3 * q, day=1) + pd.offsets.MonthEnd(0)
-    start = end - pd.offsets.QuarterEnd(1)
+    try:
+        end = pd.Timestamp(year=year, month=3 * q, day=1) + pd.offsets.MonthEnd(0)
+        start = end - pd.offsets.QuarterEnd(1)
+    except (ValueError, OverflowError):  # year 0000, or outside pandas' 1677–2262
+        raise InputError("quarter", "", f"{quarter!r}: year {year} is out of range") from None
     return start, end
 
 
