@@ -174,12 +174,15 @@ class AllocationSpec:
             out = out + np.diag(self.idio_var)
         return out
 
+    def class_index(self) -> np.ndarray:
+        """Position in ``classes`` of each product's asset class (n integers)."""
+        pos = {c: j for j, c in enumerate(self.classes)}
+        return np.fromiter((pos[c] for c in self.asset_classes), dtype=np.intp, count=self.n)
+
     def class_matrix(self) -> np.ndarray:
         """G (k×n): G[c, i] = 1 when product i belongs to asset class c."""
         g = np.zeros((len(self.classes), self.n))
-        pos = {c: j for j, c in enumerate(self.classes)}
-        for i, c in enumerate(self.asset_classes):
-            g[pos[c], i] = 1.0
+        g[self.class_index(), np.arange(self.n)] = 1.0
         return g
 
     def foreign_mask(self) -> np.ndarray:
