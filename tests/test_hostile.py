@@ -395,3 +395,28 @@ def test_quarter_strings(quarter: str, problem: str):
     with pytest.raises(InputError) as err:
         parse_quarter(quarter)
     assert err.value.source == "quarter" and problem in err.value.problem
+
+
+def test_two_files_for_one_client_id_are_refused(params_copy: Path, tmp_path: Path):
+    # was: lin.yaml and lin.yml both loaded: validate "ok", the book counted lin twice, the batch rendered both
+    # to lin.html (one over the other) with one manifest entry
+    from wealthlib.batch import plan
+    from wealthlib.clients import load_clients
+
+    shutil.copy(params_copy / "clients" / "lin.yaml", params_copy / "clients" / "lin.yml")
+    clients, errors = load_clients(params_copy / "clients")
+    assert "lin" not in [c.id for c in clients]
+    assert [e.problem for e in errors] == ["two files for client id 'lin' (lin.yaml, lin.yml): keep one"] * 2
+    jobs, failed = plan("review", params=params_copy, clients="lin", out=tmp_path / "o", formats=("html",))
+    assert jobs == [] and [f["client"] for f in failed] == ["lin"]
+    assert "two files for client id 'lin'" in failed[0]["reason"]
+    proc = run("--params", str(params_copy), "validate", cwd=tmp_path)
+    assert proc.returncode == 1 and "two files for client id 'lin'" in proc.stderr
+
+
+def test_book_summary_says_which_files_it_left_out(params_copy: Path, tmp_path: Path):
+    # was: exit 0 and counts silently without the unreadable client
+    _variant(params_copy, "neg", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: -5}")
+    proc = run("--params", str(params_copy), "book", "summary", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == ["skipped: params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5"]

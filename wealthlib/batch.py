@@ -188,10 +188,17 @@ def plan(
         what = f"quarter {quarter}" if kind == "review" else f"as-of date {as_of}"
         raise BatchError(f"{what}: {err}") from None
     jobs, failed = [], []
+    from .clients import duplicate_ids
+
+    dups = duplicate_ids(files)
     for f in files:
         cid = f.stem
         h = job_input_hash(f, params, template, kind, when, fmts)
+        if cid in {e["client"] for e in failed} and f in dups:
+            continue  # the other file of the same id already recorded the failure
         try:
+            if f in dups:
+                raise dups[f]
             check_stem(cid)
             client = load_client(f, params / "clients")
             if kind == "review":

@@ -122,9 +122,15 @@ def summary(
     from .book import build_book
     from .cli import out
 
+    from .cli import err
+
     book = build_book(params=_params(), as_of=_as_of(as_of), advisor=advisor, contact_days=contact_days,
                       review_months=review_months)
     out.print_json(json.dumps(book.summary(), ensure_ascii=False))
+    for problem in book.problems:  # as `book report`: the counts leave these clients out, so say so and exit 1
+        err.print(f"skipped: {problem}", markup=False)
+    if book.problems:
+        raise typer.Exit(1)
 
 
 def _version() -> str:

@@ -28,7 +28,7 @@ from .errors import InputError, InputErrors, display_path
 __all__ = [
     "Assets", "Client", "Complaint", "Contact", "Debts", "Flags", "Goal", "Holding", "Income", "Kyc",
     "Override", "Restrictions", "Transaction", "DEFAULT_CLIENTS_DIR", "ID_PATTERN",
-    "check_product_codes", "load_client", "load_clients", "parse_client",
+    "check_product_codes", "duplicate_ids", "load_client", "load_clients", "parse_client",
 ]
 
 DEFAULT_CLIENTS_DIR = Path("params/clients")
@@ -362,6 +362,24 @@ def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Cli
     return parse_client(data, source, expected_id=stem)
 
 
+def duplicate_ids(paths: list[Path]) -> dict[Path, InputError]:
+    """Files of one folder that claim the same client id (``lin.yaml`` and ``lin.yml``): an error for each.
+
+    The id names the client's documents, so two such files would write over each other's; which one is meant
+    is for a person to decide.
+    """
+    by_id: dict[tuple[Path, str], list[Path]] = {}
+    for p in paths:
+        by_id.setdefault((Path(p).parent, Path(p).stem), []).append(Path(p))
+    out: dict[Path, InputError] = {}
+    for (_folder, cid), group in by_id.items():
+        if len(group) > 1:
+            names = ", ".join(sorted(g.name for g in group))
+            for g in group:
+                out[g] = InputError(display_path(g), "", f"two files for client id {cid!r} ({names}): keep one")
+    return out
+
+
 def load_clients(clients_dir: Path = DEFAULT_CLIENTS_DIR) -> tuple[list[Client], list[InputError]]:
     """Every ``*.yaml`` in ``clients_dir``, sorted by name; failures are collected, not raised."""
     d = Path(clients_dir)
@@ -369,7 +387,12 @@ def load_clients(clients_dir: Path = DEFAULT_CLIENTS_DIR) -> tuple[list[Client],
         return [], [InputError(display_path(d), "", "clients folder not found")]
     clients: list[Client] = []
     errors: list[InputError] = []
-    for path in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]):
+    paths = sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
+    dups = duplicate_ids(paths)
+    for path in paths:
+        if path in dups:
+            errors.append(dups[path])
+            continue
         try:
             clients.append(load_client(path))
         except InputErrors as exc:

@@ -41,6 +41,10 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
     problems: list[WealthError] = []
     files = _collect(paths, params)
 
+    from .clients import duplicate_ids
+
+    dups = duplicate_ids([f for f in files if f.parent.name == "clients"])
+    problems += list(dups.values())
     policy = shelf = None
     try:
         policy = load_policy(params / "policy.yaml")
