@@ -420,3 +420,14 @@ def test_book_summary_says_which_files_it_left_out(params_copy: Path, tmp_path: 
     proc = run("--params", str(params_copy), "book", "summary", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == ["skipped: params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5"]
+
+
+def test_client_text_is_not_rich_markup(params_copy: Path, tmp_path: Path):
+    # was: "error: unexpected MarkupError: closing tag '[/red]' …", exit 2 ("[link=…]" became a terminal link)
+    liu = params_copy / "clients" / "liu.yaml"
+    lines = liu.read_text(encoding="utf-8").splitlines()
+    lines = ['    reason: "[/red] asked [link=http://evil]x[/link]"' if ln.startswith("    reason: ") else ln for ln in lines]
+    liu.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run("--params", str(params_copy), "profile", "liu", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "[/red] asked [link=http://evil]x[/link]" in proc.stdout

@@ -40,8 +40,10 @@ from .cli_book import book_app  # noqa: E402
 app.add_typer(batch_app, name="batch")
 app.add_typer(book_app, name="book")
 
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup=False: tables and lines carry client text (names, override reasons, notes); "[/red]" in a reason must
+# print as written, not raise MarkupError or become a terminal hyperlink ("[link=…]").
+out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 # The bundled market data end in late 2018; documents are dated by parameter, never by the wall clock.
 DEMO_AS_OF = "2018-12-31"

@@ -15,7 +15,7 @@ from rich.console import Console
 batch_app = typer.Typer(help="Render documents for many clients: local pool or Dask cluster.", no_args_is_help=True)
 
 # soft_wrap: one failure is one line however narrow the terminal (a wrapped reason reads as several problems)
-_err = Console(stderr=True, soft_wrap=True, highlight=False)
+_err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)  # reasons may hold "[…]"
 
 
 def _formats(text: str) -> tuple[str, ...]:
