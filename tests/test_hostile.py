@@ -156,6 +156,9 @@ def test_prepare_out_dir_names_the_folder(tmp_path: Path):
         prepare_out_dir(blocker / "sub")
     with pytest.raises(WealthError, match=r"file/doc.html: cannot write: "):
         write_atomic(blocker / "doc.html", "x")
+    assert not prepare_out_dir(tmp_path / "c" / "d", create=False).exists()  # checked, nothing created
+    with pytest.raises(WealthError, match=r"file/sub: output folder: cannot write there: Not a directory"):
+        prepare_out_dir(blocker / "sub", create=False)
     assert prepare_out_dir(tmp_path / "a" / "b").is_dir()
     assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == []  # the write check leaves nothing behind
 

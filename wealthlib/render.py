@@ -418,16 +418,25 @@ def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
     return path
 
 
-def prepare_out_dir(out_dir: str | Path) -> Path:
-    """Create ``out_dir`` if needed and prove a file can be written there, before any costly work starts.
+def prepare_out_dir(out_dir: str | Path, *, create: bool = True) -> Path:
+    """Prove a file can be written in ``out_dir`` (created if ``create``), before any costly work starts.
 
     An unwritable or impossible folder is a :class:`RenderError` naming the folder and the reason (one line),
-    not an ``OSError`` after a kernel has run.
+    not an ``OSError`` after a kernel has run. With ``create=False`` nothing is created: the nearest existing
+    folder on the way must be a writable folder (a document that then fails leaves no empty folder behind).
     """
     p = Path(out_dir)
     try:
-        p.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=p, prefix=".write-check.", suffix=".tmp")
+        if create:
+            p.mkdir(parents=True, exist_ok=True)
+            probe_dir = p
+        else:
+            probe_dir = p.absolute()
+            while not probe_dir.exists() and probe_dir != probe_dir.parent:
+                probe_dir = probe_dir.parent
+            if not probe_dir.is_dir():
+                raise NotADirectoryError(20, "Not a directory")
+        fd, probe = tempfile.mkstemp(dir=probe_dir, prefix=".write-check.", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -516,7 +525,7 @@ def render(
     check_stem(stem)
     check_locale(lang)
     fmts = _check_formats(formats)
-    prepare_out_dir(out_dir)
+    prepare_out_dir(out_dir, create=False)  # fail before the kernel; create the folder only to write into it
     nb = execute(template, parameters, cwd=cwd, kernel_name=kernel_name, timeout=timeout)
     return _export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit)
 
@@ -548,7 +557,7 @@ def render_notebook(
     if "ipynb" in fmts and out_dir is None:
         raise RenderError(f"{display_path(path)}: give out_dir to write the executed notebook (it would replace the draft)")
     if out_dir is not None:
-        prepare_out_dir(out_dir)
+        prepare_out_dir(out_dir, create=False)
     if execute_first:
         nb = execute(path, None, cwd=path.parent, kernel_name=kernel_name, timeout=timeout)
     else:
