@@ -434,3 +434,17 @@ def test_client_text_is_not_rich_markup(params_copy: Path, tmp_path: Path):
     proc = run("--params", str(params_copy), "profile", "liu", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "[/red] asked [link=http://evil]x[/link]" in proc.stdout
+
+
+def test_control_characters_in_client_text_are_refused(params_copy: Path):
+    # was: "\e[2J" in an override reason reached the advisor's terminal through `wealth profile` (screen cleared)
+    from wealthlib.clients import load_client
+    from wealthlib.errors import InputError
+
+    path = _variant(params_copy, "esc", "notes: 偏好每季電話聯繫。", 'notes: "\\e[2Jhello"')
+    with pytest.raises(InputError) as err:
+        load_client(path)
+    assert err.value.field == "notes"
+    assert err.value.problem == "must not contain control characters (found '\\x1b' at position 0)"
+    ok = _variant(params_copy, "tabs", "notes: 偏好每季電話聯繫。", 'notes: "line one\\n\\tline two"')
+    assert load_client(ok).notes == "line one\n\tline two"

@@ -41,8 +41,33 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 Locale = Literal["en", "zh-TW", "zh-CN"]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_control(value: Any) -> Any:
+    """Client text must hold no control characters (tab and newline aside): an ESC in a name or a note would
+    reach the advisor's terminal as an escape sequence (clear the screen, forge a link) and the documents."""
+    if isinstance(value, str):
+        m = _CONTROL.search(value)
+        if m:
+            raise ValueError(f"must not contain control characters (found {m.group()!r} at position {m.start()})")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_control(k)
+            _no_control(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _no_control(v)
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf / .nan are no amounts
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, v: Any) -> Any:
+        return _no_control(v) if isinstance(v, (str, dict, list, tuple)) else v
 
 
 class Income(_Strict):
