@@ -448,3 +448,11 @@ def test_control_characters_in_client_text_are_refused(params_copy: Path):
     assert err.value.problem == "must not contain control characters (found '\\x1b' at position 0)"
     ok = _variant(params_copy, "tabs", "notes: 偏好每季電話聯繫。", 'notes: "line one\\n\\tline two"')
     assert load_client(ok).notes == "line one\n\tline two"
+
+
+def test_an_infeasible_allocation_names_the_client_file(params_copy: Path, tmp_path: Path):
+    # was: "error: No allocation satisfies every constraint: …" without the file (README: it names the file)
+    _variant(params_copy, "nobond", "restrictions: {excluded_products: [OIL-WTI], excluded_classes: []}",
+             "restrictions: {excluded_products: [], excluded_classes: [bond, cash]}")
+    line = one_error_line(run("--params", str(params_copy), "allocate", "nobond", cwd=tmp_path))
+    assert line.startswith("error: params/clients/nobond.yaml: No allocation satisfies every constraint: ")

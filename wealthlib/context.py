@@ -184,7 +184,7 @@ def advise(
     asset class the shelf and policy do not know is an :class:`InputError` naming the client file and field;
     so is a KYC dated after the as-of date unless ``kyc_after_as_of`` (reviews, written after the quarter).
     """
-    from .allocate import allocate
+    from .allocate import AllocationError, allocate
     from .risk import check_kyc_date, profile_client
 
     check_product_codes(ctx, client)
@@ -202,6 +202,12 @@ def advise(
             f"{client.source}: kyc.date: the KYC assessment of {profile.kyc_date} expired on {profile.kyc_expiry}; "
             f"reassess the client before a new proposal (as of {ctx.as_of})"
         )
-    allocation = allocate(profile, ctx.shelf, ctx.policy, ctx.estimates, client, objective,
-                          locale=locale or client.locale)
+    try:
+        allocation = allocate(profile, ctx.shelf, ctx.policy, ctx.estimates, client, objective,
+                              locale=locale or client.locale)
+    except AllocationError as exc:  # name the client file, as every other error about one client does
+        src = client.source or client.id
+        if not str(exc).startswith(f"{src}: "):
+            exc.args = (f"{src}: {exc}", *exc.args[1:])
+        raise
     return profile, allocation
