@@ -456,3 +456,22 @@ def test_an_infeasible_allocation_names_the_client_file(params_copy: Path, tmp_p
              "restrictions: {excluded_products: [], excluded_classes: [bond, cash]}")
     line = one_error_line(run("--params", str(params_copy), "allocate", "nobond", cwd=tmp_path))
     assert line.startswith("error: params/clients/nobond.yaml: No allocation satisfies every constraint: ")
+
+
+def test_a_folder_where_the_manifest_goes_is_one_line(tmp_path: Path):
+    # was: "error: unexpected IsADirectoryError: [Errno 21] Is a directory: '…/.manifest.json.x.tmp' -> …"
+    (tmp_path / "o" / "manifest.json").mkdir(parents=True)
+    proc = run("batch", "review", "--params", str(ROOT / "params"), "--clients", "lin", "--out", str(tmp_path / "o"),
+               "--no-progress", cwd=tmp_path)
+    assert one_error_line(proc) == "error: o/manifest.json: cannot write: Is a directory"
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["manifest.json"]  # no temp file left
+
+
+def test_write_error_is_both_a_wealth_error_and_an_oserror(tmp_path: Path):
+    from wealthlib.errors import WealthError
+    from wealthlib.render import write_atomic
+
+    (tmp_path / "x.html").mkdir()
+    with pytest.raises(WealthError) as err:
+        write_atomic(tmp_path / "x.html", "data")
+    assert isinstance(err.value, OSError) and str(err.value).endswith("x.html: cannot write: Is a directory")

@@ -108,6 +108,11 @@ class RenderError(WealthError):
         super().__init__(message)
 
 
+class WriteError(RenderError, OSError):
+    """A file could not be written (``<file>: cannot write: <reason>``): a :class:`WealthError` for the CLI's one
+    line, and still an ``OSError`` for callers that catch those."""
+
+
 # --------------------------------------------------------------------------------------------- execute
 
 
@@ -399,7 +404,7 @@ def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise RenderError(f"{display_path(path)}: cannot write: {exc.strerror or type(exc).__name__}") from None
+        raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             chunks = [data] if isinstance(data, (bytes, bytearray, str)) else data
@@ -409,11 +414,13 @@ def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):  # disk full, a folder where the file should be, …: one line naming it
+            raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
         raise
     return path
 
