@@ -471,3 +471,14 @@ def test_large_factor_form_matches_dense_covariance(holdings):
         assert a.solver == "CLARABEL" and not a.fallback
         assert np.abs(a.weights.to_numpy() - _dense_reference(spec)).max() < 1e-4
         _check(spec, a.weights.to_numpy())
+
+
+def test_frontier_leaves_transaction_costs_out(sp500):
+    r, mu, _ = sp500
+    n = len(mu)
+    w0 = np.random.default_rng(0).dirichlet(np.ones(n))  # current holdings: every move away from them costs
+    spec = _plain(sp500, current_weights=w0, transaction_cost=0.05)
+    fr = efficient_frontier(spec, points=10)
+    assert (np.diff(fr["expected_return"]) >= -1e-6).all()
+    free = efficient_frontier(spec.replace(transaction_cost=0.0), points=10)
+    np.testing.assert_allclose(fr[list(spec.codes)].to_numpy(), free[list(spec.codes)].to_numpy(), atol=1e-5)

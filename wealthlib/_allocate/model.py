@@ -493,9 +493,14 @@ def efficient_frontier(spec: AllocationSpec, points: int = 20, solver: str | Non
     From the minimum-variance allocation to the maximum-return one, maximizing return at ``points`` evenly
     spaced volatility caps. Columns: ``volatility``, ``expected_return``, then one weight column per product.
     (With a minimum position the heuristic can make neighbouring points slightly non-monotone.)
+
+    Transaction costs are left out (turnover limits stay): the frontier is the trade-off of portfolios, not of
+    trades. With costs in the objective each point would maximize return *net* of the cost of getting there
+    from the current holdings, and the gross expected return it reports could fall as risk rises.
     """
     if points < 2:
         raise ValueError("points must be at least 2")
+    spec = spec.replace(transaction_cost=0.0)
     w_lo, *_ = solve_weights(spec, "min_variance", solver)
     big = 10.0 * float(np.sqrt(max(_diag(spec).max(), 1e-12)))
     w_hi, *_ = solve_weights(spec.replace(volatility_cap=None), "max_return", solver, vol_cap=big)
