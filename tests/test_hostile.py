@@ -475,3 +475,12 @@ def test_write_error_is_both_a_wealth_error_and_an_oserror(tmp_path: Path):
     with pytest.raises(WealthError) as err:
         write_atomic(tmp_path / "x.html", "data")
     assert isinstance(err.value, OSError) and str(err.value).endswith("x.html: cannot write: Is a directory")
+
+
+@pytest.mark.slow
+def test_fresh_engine_kernels_do_not_talk_on_stderr(tmp_path: Path):
+    # was: "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. …" after the batch's summary
+    proc = run("batch", "review", "--params", str(ROOT / "params"), "--clients", "lin", "--engine", "fresh",
+               "--out", str(tmp_path / "o"), "--format", "html", "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""

@@ -230,3 +230,9 @@ def init_pool_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["WEALTHLIB_BATCH_CHILD"] = "1"
     die_with_parent(signal.SIGTERM)
+    if not os.environ.get("WEALTH_DEBUG"):
+        # Kernels started here (engine "fresh") inherit this stderr and log start-up chatter to the user's
+        # terminal ("Kernel is running over TCP …"); every outcome reaches the user through the manifest.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
