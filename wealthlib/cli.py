@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
@@ -21,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ._options import parse_as_of as _as_of, parse_formats as _formats, parse_locale as _locale
 from .errors import InputError, InputErrors, WealthError, for_log
 
 app = typer.Typer(
@@ -63,11 +63,6 @@ def _root(
     state.params = params
 
 
-def _as_of(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError("--as-of", "", f"not a date in YYYY-MM-DD form: {value!r}") from None
 
 
 def _policy():
@@ -235,24 +230,6 @@ def _print_allocation(c, prof, alloc, ctx) -> None:
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PROPOSAL_TEMPLATE = TEMPLATES / "proposal.ipynb"
 DRAFTS_DIR = Path("notebooks/drafts")
-
-
-def _formats(value: str) -> tuple[str, ...]:
-    from .render import FORMATS
-
-    fmts = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad or not fmts:
-        raise InputError("--format", "", f"unknown format(s) {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
-    return fmts
-
-
-def _locale(value: Optional[str]) -> Optional[str]:
-    from .i18n import LOCALES
-
-    if value is not None and value not in LOCALES:
-        raise InputError("--lang", "", f"unknown language {value!r}; use one of {', '.join(LOCALES)}")
-    return value
 
 
 def _client_param(client: str) -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 
 import typer
 
+from ._options import parse_as_of as _as_of, parse_formats as _formats, parse_locale
 from .errors import InputError
 
 book_app = typer.Typer(help="Client-book reports for advisors and managers.", no_args_is_help=True)
@@ -29,31 +29,6 @@ def _params() -> Path:
     from .cli import state
 
     return state.params
-
-
-def _as_of(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError("--as-of", "", f"not a date in YYYY-MM-DD form: {value!r}") from None
-
-
-def _formats(value: str) -> tuple[str, ...]:
-    from .render import FORMATS
-
-    fmts = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad or not fmts:
-        raise InputError("--format", "", f"unknown format(s) {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
-    return fmts
-
-
-def _lang(value: str) -> str:
-    from .i18n import LOCALES
-
-    if value not in LOCALES:
-        raise InputError("--lang", "", f"unknown language {value!r}; use one of {', '.join(LOCALES)}")
-    return value
 
 
 @book_app.command("report")
@@ -75,7 +50,7 @@ def report(
     from .render import render
 
     when = _as_of(as_of)
-    lang = _lang(lang)
+    lang = parse_locale(lang)
     formats = _formats(fmt)
     params = _params()
     whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months)
