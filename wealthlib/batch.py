@@ -51,14 +51,13 @@ import hashlib
 import html
 import io
 import json
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, WealthError, display_path
+from .errors import WealthError, display_path
 
 __all__ = ["KINDS", "STATUSES", "BatchError", "Manifest", "plan", "run_batch", "write_index", "job_input_hash"]
 

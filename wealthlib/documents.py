@@ -450,10 +450,8 @@ def build_proposal(
     if unknown:
         raise InputError("exclude", "", f"unknown product code(s) {', '.join(unknown)} (shelf {ctx.shelf.version})")
     ov = _override(override, c.advisor, ctx.as_of)
-    if ov is not None and ov.risk_class not in ctx.policy.active.codes:
-        raise InputError("override", "class",
-                         f"{ov.risk_class!r} is not a class of ladder {ctx.policy.ladder} "
-                         f"({', '.join(ctx.policy.active.codes)})")
+    if ov is not None:
+        ctx.policy.check_class(ov.risk_class, "override", "class")
     profile, alloc = advise(ctx, c, objective=objective, override=ov, extra_exclusions=exclude, locale=loc)
     parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,
                   "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(exclude),
@@ -571,7 +569,7 @@ class _Builder:
         self.disclaimer = "\n".join(self._general()[:2])
 
     def build(self) -> Proposal:
-        c, alloc, loc = self.c, self.alloc, self.loc
+        c, loc = self.c, self.loc
         self.bench = self._benchmark()
         self.hh, self.ratios = self._household()
         self.exp = self._expected()

@@ -169,6 +169,13 @@ class Policy(_Strict):
     def risk_class(self, code: str) -> RiskClass:
         return self.active.get(code)
 
+    def check_class(self, code: str, source: str, field: str) -> None:
+        """An :class:`InputError` naming ``source`` and ``field`` unless ``code`` is a class of the active ladder
+        (an override must name a rung the firm actually has)."""
+        if code not in self.active.codes:
+            raise InputError(source, field,
+                             f"{code!r} is not a class of ladder {self.ladder} ({', '.join(self.active.codes)})")
+
     def ceiling(self, code: str) -> int:
         """Suitability matrix: the highest product grade a client of class ``code`` may hold."""
         return self.active.get(code).max_grade

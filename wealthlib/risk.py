@@ -410,9 +410,7 @@ def profile_client(client: Client, policy: "Policy", as_of: date) -> RiskProfile
     final = assessed
     ov = client.kyc.override
     if ov is not None:
-        if ov.risk_class not in ladder.codes:
-            raise InputError(source, "kyc.override.risk_class",
-                             f"{ov.risk_class!r} is not a class of ladder {policy.ladder} ({', '.join(ladder.codes)})")
+        policy.check_class(ov.risk_class, source, "kyc.override.risk_class")
         code = "override_above_computed" if ladder.rank(ov.risk_class) > ladder.rank(assessed) else "override"
         flags.append(_flag(code, policy, ("override", "assessed"), override=ov.risk_class, assessed=assessed,
                            by=ov.by, date=ov.date.isoformat(), reason=ov.reason))

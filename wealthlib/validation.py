@@ -98,12 +98,11 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
                 score_answers(load_questionnaire(client.kyc.questionnaire), client.kyc.answers, client.source)
             except WealthError as exc:
                 problems += _as_list(exc)
-            ov = client.kyc.override
-            if ov is not None and ov.risk_class not in policy.active.codes:
-                problems.append(
-                    InputError(client.source, "kyc.override.risk_class",
-                               f"{ov.risk_class!r} is not a class of ladder {policy.ladder} ({', '.join(policy.active.codes)})")
-                )
+            if client.kyc.override is not None:
+                try:
+                    policy.check_class(client.kyc.override.risk_class, client.source, "kyc.override.risk_class")
+                except WealthError as exc:
+                    problems += _as_list(exc)
     return problems, len(set(files) | ({params / 'policy.yaml', params / 'products.yaml'} if not paths else set()))
 
 
