@@ -88,3 +88,19 @@ def test_missing_file_is_named(tmp_path):
     with pytest.raises(InputError) as exc:
         load_policy(tmp_path / "nope.yaml")
     assert str(exc.value).endswith("nope.yaml: file not found")
+
+
+def test_drift_bands_are_policy_data(tmp_path, raw):
+    assert load_policy(POLICY).review.drift_bands.half_width(0.10) == pytest.approx(0.03)
+    raw["review"]["drift_bands"] = {"absolute": 0.05, "small_weight": 0.10, "relative": 0.25}
+    bands = load_policy(_write(tmp_path, raw)).review.drift_bands
+    assert bands.half_width(0.20) == pytest.approx(0.05)
+    assert bands.half_width(0.08) == pytest.approx(0.02)  # 0.25 × 8%
+    assert bands.half_width(0.0) == 0.0
+
+
+def test_bad_drift_band_names_the_field(tmp_path, raw):
+    raw["review"]["drift_bands"]["absolute"] = 0
+    with pytest.raises(InputError) as exc:
+        load_policy(_write(tmp_path, raw))
+    assert str(exc.value).endswith("policy.yaml: review.drift_bands.absolute: Input should be greater than 0, got 0")

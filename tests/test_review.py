@@ -215,3 +215,29 @@ def test_template_renders_one_client(tmp_path):
     for heading in ("本季市場回顧", "時間加權報酬率", "金額加權報酬率", "配置偏離檢視", "再平衡建議", "會談紀錄與待辦事項"):
         assert heading in text
     assert "<img" in text and "Traceback" not in text
+
+
+def test_drift_bands_come_from_the_policy(tmp_path, reviews):
+    """A firm that allows ±10 points flags fewer positions, trades less, and says so in the method notes."""
+    import shutil
+
+    import yaml
+
+    params = tmp_path / "params"
+    shutil.copytree(PARAMS, params)
+    raw = yaml.safe_load((params / "policy.yaml").read_text(encoding="utf-8"))
+    raw["review"]["drift_bands"] = {"absolute": 0.10, "small_weight": 0.05, "relative": 1.0}
+    (params / "policy.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    fewer = 0
+    for cid, default in reviews.items():
+        wide = build_review(cid, params=params, quarter="2018Q3", locale="en")
+        d = wide.drift.set_index("code")
+        half = d["target"].where(d["target"] > 0.05, d["target"]).where(d["target"] <= 0.05, 0.10)
+        assert (d["band"] == half).all(), cid
+        assert (d["outside"] == ((d["current"] - d["target"]).abs() > half + 1e-9)).all(), cid
+        assert d["outside"].sum() <= default.drift["outside"].sum(), cid
+        fewer += int(d["outside"].sum() < default.drift["outside"].sum())
+        assert any("±10 percentage points" in n and "targets of 5% or less" in n for n in wide.method_notes())
+    assert fewer >= 1  # the sample book has positions between 3 and 10 points off target
+    assert any("±3 percentage points" in n for n in build_review("wang", params=PARAMS, quarter="2018Q3",
+                                                                  locale="en").method_notes())

@@ -123,6 +123,27 @@ class AllocationRules(_Strict):
     estimator: EstimatorChoice = EstimatorChoice()
 
 
+class DriftBands(_Strict):
+    """How far a position may drift from its target weight before a review trades it back.
+
+    The half-width of the band around a target weight ``w`` is ``absolute`` when ``w > small_weight``, else
+    ``relative · w`` (DOMAIN.md §5 practice: ±3 points, or ±½ of the weight for positions of 3% or less; a 0%
+    target has no band, so any holding of it is outside).
+    """
+
+    absolute: float = Field(default=0.03, gt=0.0, lt=1.0, description="band half-width in weight points")
+    small_weight: float = Field(default=0.03, ge=0.0, lt=1.0, description="targets at or below use the relative band")
+    relative: float = Field(default=0.5, gt=0.0, le=1.0, description="share of a small target that is its half-width")
+
+    def half_width(self, target: float) -> float:
+        """Half-width of the band around ``target`` (a weight)."""
+        return self.absolute if target > self.small_weight + 1e-12 else self.relative * max(target, 0.0)
+
+
+class ReviewRules(_Strict):
+    drift_bands: DriftBands = DriftBands()
+
+
 class Policy(_Strict):
     """A firm's policy file."""
 
@@ -136,6 +157,7 @@ class Policy(_Strict):
     ladders: dict[str, Ladder]
     grable_lytton_map: dict[str, dict[str, str]] = Field(default_factory=dict)
     allocation: AllocationRules = AllocationRules()
+    review: ReviewRules = ReviewRules()
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @model_validator(mode="after")

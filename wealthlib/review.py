@@ -32,9 +32,10 @@ to month-end, gross of product fees). Between month ends a product's level is in
 * **Benchmark** = the target allocation (the allocation engine's proposal for this client at the as-of date)
   held at constant weights, rebalanced monthly, on the same product returns.
 
-Drift bands (DOMAIN.md §5, *practice*): ±3 percentage points around the target weight, or ±½ of the target
-weight for positions of 3% or less (a 2% target has a band of 1%–3%; a 0% target has no band: any holding of
-it is outside). Uninvested cash has a target of 0.
+Drift bands come from the policy (``review.drift_bands``, :class:`wealthlib.policy.DriftBands`); the shipped
+policy and the default are DOMAIN.md §5 *practice*: ±3 percentage points around the target weight, or ±½ of the
+target weight for positions of 3% or less (a 2% target has a band of 1%–3%; a 0% target has no band: any
+holding of it is outside). Uninvested cash has a target of 0. The method notes state the bands in force.
 
 Rebalancing: every position outside its band is traded back to its target weight; the net cash of those
 trades is spread over the in-band positions in proportion to their targets; if that would push one of them
@@ -57,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, WealthError
+from .policy import DriftBands
 from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,17 +66,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .context import Context
 
 __all__ = [
-    "DRIFT_ABSOLUTE", "DRIFT_RELATIVE", "DRIFT_SMALL", "CASH", "Review", "ReviewError",
+    "CASH", "Review", "ReviewError",
     "band", "build_review", "parse_quarter", "valuation", "inputs_hash",
 ]
 
-#: Drift band rule (DOMAIN.md §5 practice): ±3 points, or ±½ of the target for targets of 3% or less.
-DRIFT_ABSOLUTE = 0.03
-DRIFT_SMALL = 0.03
-DRIFT_RELATIVE = 0.5
 #: The pseudo-code of uninvested cash in position tables.
 CASH = "CASH"
-DRIFT_BANDS_VERSION = "practice-§5 (±3 pts; ±½ weight at ≤3%)"
 
 _QUARTER_RE = re.compile(r"([0-9]{4})Q([1-4])")  # ASCII digits only; used with fullmatch
 
@@ -97,9 +94,10 @@ def parse_quarter(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, end
 
 
-def band(target: float) -> float:
-    """Half-width of the drift band around ``target`` (a weight)."""
-    return DRIFT_ABSOLUTE if target > DRIFT_SMALL + 1e-12 else DRIFT_RELATIVE * max(target, 0.0)
+def band(target: float, rules: DriftBands | None = None) -> float:
+    """Half-width of the drift band around ``target`` (a weight) under the policy's ``review.drift_bands``
+    (default: DOMAIN.md §5 practice, ±3 points or ±½ of the weight for targets of 3% or less)."""
+    return (rules or DriftBands()).half_width(target)
 
 
 def inputs_hash(*paths: str | Path, extra: str = "") -> str:
@@ -485,7 +483,12 @@ class Review:
 
     def method_notes(self) -> list[str]:
         return [self._t("review_method_valuation"), self._t("review_method_benchmark"),
-                self._t("review_method_bands"), *self.notes]
+                self._method_bands(), *self.notes]
+
+    def _method_bands(self) -> str:
+        b = self.ctx.policy.review.drift_bands
+        return self._t("review_method_bands", absolute=f"{b.absolute * 100:g}", small=f"{b.small_weight * 100:g}%",
+                       relative=f"{b.relative * 100:g}%")
 
     # ---- HTML of each section, in the order of DOMAIN.md §5 (what the template cells display) ----------
     SECTIONS = ("scope", "market_recap", "kyc", "performance", "returns", "attribution", "risk", "drift",
@@ -727,7 +730,7 @@ def build_review(
     drift_rows = []
     for code in codes:
         w0, tw = float(weights.get(code, 0.0)), float(target.get(code, 0.0))
-        b = band(tw)
+        b = band(tw, ctx.policy.review.drift_bands)
         drift_rows.append({"code": code, "current": w0, "target": tw, "drift": w0 - tw, "band": b,
                            "low": max(tw - b, 0.0), "high": tw + b, "outside": abs(w0 - tw) > b + 1e-9})
     drift = pd.DataFrame(drift_rows)
