@@ -48,6 +48,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from ._html import escape, kv, table, ul
 from .errors import InputError, WealthError
 from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
 
@@ -141,8 +142,7 @@ def advisor_html(text: str) -> str:
     return "\n".join(line for line in out.splitlines() if line.strip())
 
 
-def _e(text: Any) -> str:
-    return _html.escape(str(text), quote=True)
+_e = escape
 
 
 def _p(text: Any, cls: str | None = None) -> str:
@@ -150,21 +150,7 @@ def _p(text: Any, cls: str | None = None) -> str:
     return f"<p{attr}>{_e(text)}</p>"
 
 
-def _table(header: list[str], rows: list[list[Any]], *, raw: bool = False, cls: str = "wl-table") -> str:
-    """A plain HTML table; cells are escaped unless ``raw`` (then they must already be safe HTML)."""
-    cell = (lambda x: str(x)) if raw else _e
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _kv(rows: list[tuple[str, Any]]) -> str:
-    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    return f'<table class="wl-kv"><tbody>{body}</tbody></table>'
-
-
-def _ul(items: Iterable[Any]) -> str:
-    return "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+_table, _kv, _ul = table, kv, ul
 
 
 def _img(png: bytes, alt: str) -> str:

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._html import frame_table, ul
 from .errors import InputError, WealthError
 from .policy import DriftBands
 from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
@@ -577,13 +578,8 @@ class Review:
         return " · ".join(parts)
 
 
-def html_table(df: pd.DataFrame) -> str:
-    """A display table: escaped text, no index (client text is never markup)."""
-    return df.to_html(index=False, escape=True, border=0, classes="wealth-table")
-
-
-def html_list(items: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{_html.escape(str(x))}</li>" for x in items) + "</ul>"
+html_table = frame_table
+html_list = ul
 
 
 # --------------------------------------------------------------------------------------------- building

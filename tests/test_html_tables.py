@@ -1,0 +1,38 @@
+"""Document tables align by content: numbers right and unbroken, text left; label/value tables have row headers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from wealthlib._html import frame_table, is_number, kv, table
+
+
+@pytest.mark.parametrize("cell", ["+0.47%", "-1.71%", "−5.0%", "人民币 1,048,948 元", "人民币 -1,719 元", "NT$ 1,234,567",
+                                  "USD 5,000", "0.331", "2040", "12 pts", "新台幣 50,000 元"])
+def test_numbers(cell):
+    assert is_number(cell)
+
+
+@pytest.mark.parametrize("cell", ["王建国", "2018年9月30日", "2018-09-30", "美元现金（一个月期美国国库券）", "buy",
+                                  "adv-wang", "5% – 10%", "1,000 / 2,000", "<b>1</b>"])
+def test_not_numbers(cell):
+    assert not is_number(cell)
+
+
+def test_numeric_columns_are_marked_and_text_columns_are_not():
+    html = table(["Product", "Weight", "Amount"], [["美元现金", "+1.00%", "人民币 5 元"], ["<script>", "—", "—"]])
+    assert '<th>Product</th><th class="num">Weight</th><th class="num">Amount</th>' in html
+    assert '<td>美元现金</td><td class="num">+1.00%</td><td class="num">人民币 5 元</td>' in html
+    assert "<td>&lt;script&gt;</td>" in html  # escaped, text
+    # a column with nothing but placeholders is text
+    assert '<th>x</th>' in table(["x"], [["—"]])
+
+
+def test_label_value_frame_has_row_headers_and_no_header_row():
+    df = pd.DataFrame([("Client", "Lin <&>"), ("Closing value", "NT$ 1,000")], columns=["Item", ""])
+    html = frame_table(df)
+    assert "<thead>" not in html and 'class="wealth-table wl-kv"' in html
+    assert '<th scope="row">Client</th><td>Lin &lt;&amp;&gt;</td>' in html
+    assert '<th scope="row">Closing value</th><td class="num">NT$ 1,000</td>' in html
+    assert kv([("a", "b")]).startswith('<table class="wl-kv">')

@@ -1,0 +1,77 @@
+"""The HTML pieces documents are built from: escaped text, tables, lists (client text is never markup).
+
+Tables align by content, the way a printed statement does: a column whose every filled cell is a number (an
+amount with its currency, a percentage, a count; ``—`` for missing) is ``class="num"`` (right-aligned, never
+wrapped: "NT$ 1,234,567" must not break over two lines); every other column is text (left-aligned). A
+label/value table (:func:`kv`) has the labels as row headers and no header row.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+#: Placeholder cells that do not make a column text.
+_MISSING = {"", "—", "-", "–", "n/a"}
+#: One number with an optional currency before it (letters, a symbol or up to three CJK characters: "NT$",
+#: "USD", "人民币") and an optional unit after it ("%", "元", "pts").
+_NUMBER = re.compile(
+    r"(?:[A-Za-z]{0,4}[$¥€£]?\s?|[\u4e00-\u9fff]{1,3}\s?)?"
+    r"[+\-−]?\d[\d,]*(?:\.\d+)?"
+    r"(?:\s?%|\s?[\u4e00-\u9fff]{1,2}|\s?pts?)?"
+)
+
+
+def escape(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def is_number(cell: Any) -> bool:
+    """Whether a display cell reads as one number (``"+0.47%"``, ``"人民币 1,048,948 元"``, ``"NT$ 5,000"``)."""
+    return _NUMBER.fullmatch(str(cell).strip()) is not None
+
+
+def numeric_columns(rows: Sequence[Sequence[Any]], width: int) -> list[bool]:
+    """For each of ``width`` columns: every filled cell is a number, and at least one cell is filled."""
+    out = []
+    for j in range(width):
+        cells = [str(r[j]).strip() for r in rows if j < len(r)]
+        filled = [c for c in cells if c not in _MISSING]
+        out.append(bool(filled) and all(is_number(c) for c in filled))
+    return out
+
+
+def _cls(numeric: bool) -> str:
+    return ' class="num"' if numeric else ""
+
+
+def table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, cls: str = "wl-table") -> str:
+    """A table with a header row; every cell escaped; numeric columns marked."""
+    num = numeric_columns(rows, len(header))
+    head = "".join(f"<th{_cls(n)}>{escape(h)}</th>" for h, n in zip(header, num))
+    body = "".join("<tr>" + "".join(f"<td{_cls(n)}>{escape(c)}</td>" for c, n in zip(row, num)) + "</tr>"
+                   for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def kv(rows: Iterable[tuple[Any, Any]], *, cls: str = "wl-kv") -> str:
+    """Label/value rows: the label is the row header; a value that is a number is right-aligned."""
+    body = "".join(f'<tr><th scope="row">{escape(k)}</th><td{_cls(is_number(v))}>{escape(v)}</td></tr>'
+                   for k, v in rows)
+    return f'<table class="{cls}"><tbody>{body}</tbody></table>'
+
+
+def ul(items: Iterable[Any]) -> str:
+    return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
+
+
+def frame_table(df: Any, *, cls: str = "wealth-table") -> str:
+    """A pandas display frame (already formatted text) as a table, without its index. A two-column frame whose
+    second column has no name is label/value rows (:func:`kv`)."""
+    cols = list(df.columns)
+    rows = [list(r) for r in df.itertuples(index=False, name=None)]
+    if len(cols) == 2 and str(cols[1]) == "":
+        return kv([(a, b) for a, b in rows], cls=f"{cls} wl-kv")
+    return table(cols, rows, cls=cls)
