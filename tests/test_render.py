@@ -336,3 +336,26 @@ def test_every_page_has_footer_audit_and_page_of_pages(tmp_path):
         assert "inputs=sha256:feed" in text
     names = [f[0] for f in _pdffonts(pdf)]
     assert any("Liberation" in n for n in names), names  # a Latin face first for en
+
+
+def test_write_all_atomic_writes_all_or_nothing(tmp_path):
+    (tmp_path / "a.pdf").write_bytes(b"old pdf")
+    (tmp_path / "a.html").mkdir()  # a folder where the HTML should go: the second write fails
+    with pytest.raises(R.WriteError, match=r"a\.html: cannot write"):
+        R.write_all_atomic({tmp_path / "a.pdf": b"new pdf", tmp_path / "a.html": "<p>new</p>"})
+    assert (tmp_path / "a.pdf").read_bytes() == b"old pdf"  # untouched, not half of a new pair
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "a.pdf"]  # no temporary files left
+    out = R.write_all_atomic({tmp_path / "b.pdf": b"1", tmp_path / "b.html": "2"})
+    assert (tmp_path / "b.pdf").read_bytes() == b"1" and (tmp_path / "b.html").read_text() == "2"
+    assert set(out) == {tmp_path / "b.pdf", tmp_path / "b.html"}
+
+
+def test_export_leaves_no_pdf_when_the_html_cannot_be_written(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hello")])
+    (tmp_path / "doc.html").mkdir()
+    with pytest.raises(R.WriteError, match=r"doc\.html: cannot write"):
+        R.export(nb, tmp_path, "doc", ("pdf", "html"), lang="en", title="t", footer="", audit="")
+    assert not (tmp_path / "doc.pdf").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.html"]

@@ -5,7 +5,7 @@ The pipeline, one step per function::
     execute(template, parameters)      papermill API in this process, real kernel  -> executed NotebookNode
     to_html(nb, lang=, title=, ...)    nbconvert + our template templates/wealth_html -> self-contained HTML
     to_pdf(html, out)                  WeasyPrint in-process, fonts embedded          -> PDF file
-    write_atomic(path, data)           temp file in the same folder, then os.replace
+    write_atomic(path, data)           temp file in the same folder, then os.replace (write_all_atomic: several)
     render(template, parameters, ...)  all of the above; nothing written unless everything succeeded
     render_notebook(draft, ...)        the authoring loop: run a draft as it is and export exactly that
 
@@ -43,6 +43,8 @@ __all__ = [
     "to_html",
     "to_pdf",
     "write_atomic",
+    "write_all_atomic",
+    "export",
     "render",
     "render_notebook",
     "check_stem",
@@ -399,30 +401,47 @@ def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
     same folder, is flushed to disk, then ``os.replace``d over ``path``; on any failure the temporary file is
     removed and ``path`` is untouched.
     """
-    path = Path(path)
+    return write_all_atomic({Path(path): data})[Path(path)]
+
+
+def write_all_atomic(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) -> dict[Path, Path]:
+    """Write several files as one step: every one is written to a temporary file next to it and flushed first;
+    only when all of them are on disk are they renamed into place. A failure while writing (disk full, a folder
+    where a file should be) removes every temporary file and leaves every target as it was: a document's PDF
+    never appears without its HTML. Raises :class:`WriteError` naming the file.
+    """
+    temps: dict[Path, str] = {}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            chunks = [data] if isinstance(data, (bytes, bytearray, str)) else data
-            for chunk in chunks:
-                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):  # disk full, a folder where the file should be, …: one line naming it
-            raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
+        for path, data in files.items():
+            path = Path(path)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.is_dir():  # the rename would fail after the others were done: refuse up front
+                    raise IsADirectoryError(21, "Is a directory")
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                temps[path] = tmp
+                with os.fdopen(fd, "wb") as fh:
+                    chunks = [data] if isinstance(data, (bytes, bytearray, str)) else data
+                    for chunk in chunks:
+                        fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(tmp, 0o644)
+            except OSError as exc:  # one line naming the file
+                raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
+        for path, tmp in temps.items():
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        for tmp in temps.values():
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         raise
-    return path
+    return {Path(p): Path(p) for p in files}
 
 
 def prepare_out_dir(out_dir: str | Path, *, create: bool = True) -> Path:
@@ -470,7 +489,7 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return fmts
 
 
-def _export(
+def export(
     nb: Any,
     out_dir: str | Path,
     stem: str,
@@ -481,7 +500,9 @@ def _export(
     footer: str,
     audit: str,
 ) -> dict[str, Path]:
-    """Produce every requested format in memory first, then write them; a failure writes nothing."""
+    """Write ``<out_dir>/<stem>.<fmt>`` for each of ``formats`` from an executed notebook: every format is
+    produced in memory first, then all are written in one step (:func:`write_all_atomic`); a failure writes
+    nothing. Returns ``{format: path}``."""
     import nbformat
 
     out_dir = Path(out_dir)
@@ -499,13 +520,14 @@ def _export(
         payloads["ipynb"] = nbformat.writes(nb)
     prepare_out_dir(out_dir)
     root = out_dir.resolve()
-    written: dict[str, Path] = {}
+    targets: dict[str, Path] = {}
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"
         if target.resolve().parent != root:  # second guard; check_stem already forbids this
             raise RenderError(f"unsafe output name {stem!r}")
-        written[fmt] = write_atomic(target, payloads[fmt])
-    return written
+        targets[fmt] = target
+    write_all_atomic({targets[fmt]: payloads[fmt] for fmt in formats})
+    return targets
 
 
 def render(
@@ -534,7 +556,7 @@ def render(
     fmts = _check_formats(formats)
     prepare_out_dir(out_dir, create=False)  # fail before the kernel; create the folder only to write into it
     nb = execute(template, parameters, cwd=cwd, kernel_name=kernel_name, timeout=timeout)
-    return _export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit)
+    return export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit)
 
 
 def render_notebook(
@@ -574,6 +596,6 @@ def render_notebook(
             nb = nbformat.read(path, as_version=4)
         except FileNotFoundError:
             raise RenderError(f"{display_path(path)}: no such notebook") from None
-    return _export(
+    return export(
         nb, path.parent if out_dir is None else out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit
     )

@@ -193,19 +193,9 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
             sampler.start()
         nb = render.execute(job["template"], job["parameters"], kernel_name=kernel, timeout=job.get("cell_timeout"))
         t2 = time.perf_counter()
-        out_dir = Path(job["out_dir"])
         stem = render.check_stem(job["stem"])
-        formats = list(job["formats"])
-        html = render.to_html(nb, lang=job["lang"], title=job["title"], footer=job["footer"], audit=job["audit"])
-        written = {}
-        if "pdf" in formats:
-            written["pdf"] = render.to_pdf(html, out_dir / f"{stem}.pdf")
-        if "html" in formats:
-            written["html"] = render.write_atomic(out_dir / f"{stem}.html", html)
-        if "ipynb" in formats:
-            import nbformat
-
-            written["ipynb"] = render.write_atomic(out_dir / f"{stem}.ipynb", nbformat.writes(nb))
+        written = render.export(nb, job["out_dir"], stem, tuple(job["formats"]), lang=job["lang"], title=job["title"],
+                                footer=job["footer"], audit=job["audit"])
         t3 = time.perf_counter()
         result.update(status="ok", outputs={k: Path(v).name for k, v in written.items()})
         result["timings"] = {"setup": round(t1 - t0, 3), "execute": round(t2 - t1, 3), "export": round(t3 - t2, 3)}
