@@ -131,14 +131,18 @@ def test_batch_isolates_failures_writes_manifest_and_resumes(book, tmp_path):
 
 
 def test_notebook_failure_and_cell_timeout_are_per_client(book, tmp_path, monkeypatch):
-    """A template whose cell sleeps for one client: that client times out, the other completes."""
+    """A template whose cell sleeps for one client (that client times out) and raises for two others: each
+    failure is that client's, with a reason that holds no client data."""
     nb = nbformat.v4.new_notebook()
     p = nbformat.v4.new_code_cell('client = ""\nquarter = ""\nparams = ""\nlocale = ""')
     p.metadata["tags"] = ["parameters"]
     nb.cells = [p, nbformat.v4.new_code_cell(
         "import time, pathlib\nstem = pathlib.Path(client).stem\n"
         "if stem == 'wang':\n    time.sleep(60)\n"
-        "if stem == 'lee':\n    raise ValueError('boom')\nprint('ok', stem)")]
+        "if stem == 'lee':\n    raise ValueError(f'boom: {open(client, encoding=\"utf-8\").read()[:80]}')\n"
+        "if stem == 'zhang':\n    from wealthlib.errors import InputError\n"
+        "    raise InputError(client, 'holdings.X.amount', \"must be ≥ 0, got '張秘密'\")\n"
+        "print('ok', stem)")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     tpl = tmp_path / "slow.ipynb"
     nbformat.write(nb, tpl)
@@ -146,11 +150,18 @@ def test_notebook_failure_and_cell_timeout_are_per_client(book, tmp_path, monkey
     t0 = time.time()
     m = run_batch("review", params=book, out=tmp_path / "out", clients="[lwz]*", workers=2, cell_timeout=3,
                   formats=("html",))
-    assert m.entries["zhang"]["status"] == "ok"
     assert m.entries["wang"]["status"] == "failed"
     assert "timeout" in m.entries["wang"]["reason"].lower() or "timed out" in m.entries["wang"]["reason"].lower()
     assert m.entries["lee"]["status"] == "failed"
-    assert "cell 2: ValueError: boom" in m.entries["lee"]["reason"]
+    # a foreign exception's message may quote client data: the manifest names its kind only
+    assert m.entries["lee"]["reason"].endswith("cell 2: ValueError (message not logged: it may quote client data)")
+    assert "boom" not in m.entries["lee"]["reason"]
+    # our own errors keep file, field and problem, without the value
+    assert m.entries["zhang"]["status"] == "failed"
+    assert m.entries["zhang"]["reason"].endswith("cell 2: InputError: " + f"{book / 'clients' / 'zhang.yaml'}: "
+                                                  "holdings.X.amount: must be ≥ 0")
+    manifest_text = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+    assert "張秘密" not in manifest_text and "boom" not in manifest_text
     _no_orphans(t0)
 
 

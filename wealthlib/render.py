@@ -100,7 +100,9 @@ class RenderError(WealthError):
         evalue: str | None = None,
         source: str | None = None,
         traceback: str | None = None,
+        log_message: str | None = None,
     ):
+        self.log_message = log_message  # what errors.for_log gives a manifest or a log instead of str(self)
         self.template = str(template) if template is not None else None
         self.cell = cell
         self.ename = ename
@@ -174,6 +176,7 @@ def execute(
         message = f"{shown}: {where}: {exc.ename}" + (f": {evalue}" if evalue else "")
         raise RenderError(
             message,
+            log_message=_cell_error_for_log(f"{shown}: {where}", exc.ename, evalue),
             template=shown,
             cell=cell_no,
             ename=exc.ename,
@@ -189,12 +192,24 @@ def execute(
             reason = reason[:300] + "…"
         raise RenderError(
             f"{shown}: execution stopped: {type(exc).__name__}: {reason}",
+            log_message=f"{shown}: execution stopped: {type(exc).__name__}",  # nbclient quotes the cell's source
             template=shown,
             ename=type(exc).__name__,
             evalue=str(exc),
             traceback="".join(tb.format_exception(exc)),
         ) from None
     return executed
+
+
+def _cell_error_for_log(where: str, ename: str, evalue: str) -> str:
+    """A failing cell as a manifest or log may hold it. Our own errors (a :class:`WealthError` raised in the
+    kernel) say file, field and problem: kept, without the offending value they quote. Any other exception's
+    message can quote client data (``KeyError: '陳美華'``): only its kind is kept."""
+    from wealthlib.errors import wealth_error_names, without_value
+
+    if ename in wealth_error_names():
+        return f"{where}: {ename}: {without_value(evalue)}"
+    return f"{where}: {ename} (message not logged: it may quote client data)"
 
 
 def _cell_ids(nb: Any) -> list[str | None]:
