@@ -484,3 +484,15 @@ def test_fresh_engine_kernels_do_not_talk_on_stderr(tmp_path: Path):
                "--out", str(tmp_path / "o"), "--format", "html", "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("args,line", [
+    (["allocate"], "error: wealth allocate: Missing argument 'client'. (see 'wealth allocate --help')"),
+    (["nosuch"], "error: wealth: No such command 'nosuch'. (see 'wealth --help')"),
+    (["batch", "review", "--workers", "x"], "error: wealth batch review: Invalid value for '--workers': "),
+])
+def test_usage_errors_are_one_line(args, line, tmp_path: Path):
+    # was: "Usage: …", "Try … for help." and a four-line boxed panel
+    proc = run(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert one_error_line(proc).startswith(line)

@@ -568,6 +568,17 @@ def _warning_line(message, category, filename, lineno, line=None) -> str:  # noq
     return f"warning: {' '.join(str(message).split())}\n"
 
 
+def _parser_error(exc: BaseException) -> str | None:
+    """``"usage"``, ``"abort"`` or ``"other"`` for the command-line parser's own exceptions, else None. By class
+    name: typer ≥ 0.16 raises those of its bundled click copy, older typer those of click itself."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    if "Abort" in names:
+        return "abort"
+    if "ClickException" not in names:
+        return None
+    return "usage" if "UsageError" in names else "other"
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Console-script entry point: people get one clear line, never a traceback."""
     if not os.environ.get("WEALTH_DEBUG"):
@@ -575,13 +586,30 @@ def main(argv: Optional[list[str]] = None) -> None:
 
         warnings.formatwarning = _warning_line
     try:
-        app(args=argv, standalone_mode=True)
+        # standalone_mode=False: the command-line parser hands us its usage errors instead of printing a boxed,
+        # multi-line panel
+        rc = app(args=argv, standalone_mode=False)
     except WealthError as exc:
         err.print(f"error: {exc}" if not isinstance(exc, InputErrors) else str(exc), markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)
+    except Exception as exc:
+        kind = _parser_error(exc)
+        if kind == "abort":  # click turns Ctrl-C into Abort
+            err.print("interrupted", markup=False)
+            sys.exit(130)
+        if kind is None:
+            raise
+        message = " ".join(exc.format_message().split())
+        if not message:  # a group called without a command: its help is already on stdout
+            sys.exit(exc.exit_code)
+        if kind == "usage":  # bad option, missing argument, unknown command: one line, exit 2
+            cmd = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "wealth"
+            message = f"{cmd}: {message} (see '{cmd} --help')"
+        err.print(f"error: {message}", markup=False)
+        sys.exit(exc.exit_code)
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence for people
@@ -589,6 +617,8 @@ def main(argv: Optional[list[str]] = None) -> None:
             raise
         err.print(f"error: unexpected {type(exc).__name__}: {exc} (set WEALTH_DEBUG=1 for details)", markup=False)
         sys.exit(2)
+    if isinstance(rc, int) and rc:  # typer.Exit(code) inside a command
+        sys.exit(rc)
 
 
 if __name__ == "__main__":  # pragma: no cover
