@@ -9,13 +9,14 @@ from wealthlib._html import frame_table, is_number, kv, table
 
 
 @pytest.mark.parametrize("cell", ["+0.47%", "-1.71%", "−5.0%", "人民币 1,048,948 元", "人民币 -1,719 元", "NT$ 1,234,567",
-                                  "USD 5,000", "0.331", "2040", "12 pts", "新台幣 50,000 元"])
+                                  "USD 5,000", "0.331", "2040", "12 pts", "新台幣 50,000 元",
+                                  "27.00% – 33.00%", "0.00% – 0.00%"])
 def test_numbers(cell):
     assert is_number(cell)
 
 
 @pytest.mark.parametrize("cell", ["王建国", "2018年9月30日", "2018-09-30", "美元现金（一个月期美国国库券）", "buy",
-                                  "adv-wang", "5% – 10%", "1,000 / 2,000", "<b>1</b>"])
+                                  "adv-wang", "5% – 10% – 15%", "1,000 / 2,000", "<b>1</b>", "2018 – 2019 年度計畫"])
 def test_not_numbers(cell):
     assert not is_number(cell)
 

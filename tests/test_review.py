@@ -241,3 +241,16 @@ def test_drift_bands_come_from_the_policy(tmp_path, reviews):
     assert fewer >= 1  # the sample book has positions between 3 and 10 points off target
     assert any("±3 percentage points" in n for n in build_review("wang", params=PARAMS, quarter="2018Q3",
                                                                   locale="en").method_notes())
+
+
+def test_tables_show_the_positions_held_or_targeted_and_every_one_outside_its_band(reviews):
+    for cid, r in reviews.items():
+        d = r.drift
+        shown = d[(d["current"] > 0) | (d["target"] > 0)]
+        table = r.drift_table()
+        assert len(table) == len(shown), cid
+        names = set(table.iloc[:, 0])
+        assert {r._name(c) for c in d.loc[d["outside"], "code"]} <= names, cid  # nothing outside is hidden
+        held = {c for c in shown["code"] if c != CASH}
+        assert len(r.market_recap()) == len(held), cid
+        assert len(r.market_by_class()) == r.market["asset_class"].nunique()  # the whole shelf, by class

@@ -1,7 +1,7 @@
 """The HTML pieces documents are built from: escaped text, tables, lists (client text is never markup).
 
 Tables align by content, the way a printed statement does: a column whose every filled cell is a number (an
-amount with its currency, a percentage, a count; ``—`` for missing) is ``class="num"`` (right-aligned, never
+amount with its currency, a percentage, a count, a range of two; ``—`` for missing) is ``class="num"`` (right-aligned, never
 wrapped: "NT$ 1,234,567" must not break over two lines); every other column is text (left-aligned). A
 label/value table (:func:`kv`) has the labels as row headers and no header row.
 """
@@ -17,11 +17,11 @@ from typing import Any
 _MISSING = {"", "—", "-", "–", "n/a"}
 #: One number with an optional currency before it (letters, a symbol or up to three CJK characters: "NT$",
 #: "USD", "人民币") and an optional unit after it ("%", "元", "pts").
-_NUMBER = re.compile(
-    r"(?:[A-Za-z]{0,4}[$¥€£]?\s?|[\u4e00-\u9fff]{1,3}\s?)?"
-    r"[+\-−]?\d[\d,]*(?:\.\d+)?"
-    r"(?:\s?%|\s?[\u4e00-\u9fff]{1,2}|\s?pts?)?"
-)
+_ONE = (r"(?:[A-Za-z]{0,4}[$¥€£]?\s?|[\u4e00-\u9fff]{1,3}\s?)?"
+        r"[+\-−]?\d[\d,]*(?:\.\d+)?"
+        r"(?:\s?%|\s?[\u4e00-\u9fff]{1,2}|\s?pts?)?")
+#: ... or a range of two ("27.00% – 33.00%", a drift band).
+_NUMBER = re.compile(rf"{_ONE}(?:\s?[–~]\s?{_ONE})?")
 
 
 def escape(text: Any) -> str:
@@ -29,7 +29,8 @@ def escape(text: Any) -> str:
 
 
 def is_number(cell: Any) -> bool:
-    """Whether a display cell reads as one number (``"+0.47%"``, ``"人民币 1,048,948 元"``, ``"NT$ 5,000"``)."""
+    """Whether a display cell reads as one number (``"+0.47%"``, ``"人民币 1,048,948 元"``, ``"NT$ 5,000"``) or a
+    range of two (``"27.00% – 33.00%"``)."""
     return _NUMBER.fullmatch(str(cell).strip()) is not None
 
 

@@ -307,8 +307,14 @@ class Review:
         ]
         return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
 
+    def _in_portfolio(self) -> set[str]:
+        """Codes the client holds or is targeted to hold: the rows worth a client's reading."""
+        return {c for c, w in self.weights.items() if w > 0} | {c for c, w in self.target.items() if w > 0}
+
     def market_recap(self) -> pd.DataFrame:
-        m = self.market
+        """The quarter of each product the client holds or is targeted to hold (the shelf by asset class is
+        :meth:`market_by_class`)."""
+        m = self.market[self.market["code"].isin(self._in_portfolio())]
         out = pd.DataFrame({
             self._t("col_asset_class"): [self._t(f"asset_{a}") for a in m["asset_class"]],
             self._t("col_product"): [self._name(c) for c in m["code"]],
@@ -404,7 +410,8 @@ class Review:
         })
 
     def drift_table(self) -> pd.DataFrame:
-        d = self.drift
+        """Drift of every position held or targeted (a product neither held nor targeted cannot drift)."""
+        d = self.drift[self.drift["code"].isin(self._in_portfolio())]
         yes, no = self._t("term_yes"), self._t("term_no")
         return pd.DataFrame({
             self._t("col_product"): [self._name(c) for c in d["code"]],
@@ -547,8 +554,10 @@ class Review:
     def allocation_figure(self):
         from . import charts
 
-        names = {c: self._name(c) for c in set(self.weights.index) | set(self.target.index)}
-        tgt = self.target.reindex(self.weights.index.union(self.target.index), fill_value=0.0)
+        keep = self._in_portfolio()
+        codes = [c for c in self.weights.index.union(self.target.index) if c in keep]
+        names = {c: self._name(c) for c in codes}
+        tgt = self.target.reindex(codes, fill_value=0.0)
         cur = self.weights.reindex(tgt.index, fill_value=0.0)
         return charts.allocation(cur, tgt, self.locale, names=names, title=self._t("review_drift"))
 
