@@ -135,6 +135,17 @@ def test_negative_amount(tmp_path, monkeypatch):
     assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0, got -5"
 
 
+def test_amounts_have_an_upper_bound(tmp_path, monkeypatch):
+    # was: 1e300 passed validate and gave a nonsense allocation
+    d = _lin_data()
+    d["holdings"]["SP500"] = {"amount": 1e300}
+    assert _error(tmp_path, monkeypatch, d) == (
+        "params/clients/lin.yaml: holdings.SP500.amount: must be ≤ 10,000,000,000,000, got 1e+300")
+    d["holdings"]["SP500"] = {"units": 1e10, "price": 1e6}
+    assert _error(tmp_path, monkeypatch, d).startswith(
+        "params/clients/lin.yaml: holdings.SP500: units × price must be ≤ 10,000,000,000,000")
+
+
 def test_zero_goal_amount(tmp_path, monkeypatch):
     d = _lin_data()
     d["goals"][1]["target_amount"] = 0

@@ -61,6 +61,11 @@ def _no_control(value: Any) -> Any:
     return value
 
 
+#: No amount, number of units or price in a client file may exceed this (10 trillion in any currency): a typo such
+#: as 1e300 passed validation and gave a nonsense allocation.
+MAX_AMOUNT = 1e13
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf / .nan are no amounts
 
@@ -71,14 +76,14 @@ class _Strict(BaseModel):
 
 
 class Income(_Strict):
-    annual: float = Field(ge=0)
+    annual: float = Field(ge=0, le=MAX_AMOUNT)
     stability: Literal["stable", "variable", "irregular", "none"]
 
 
 class Assets(_Strict):
-    financial: float = Field(ge=0)
-    property: float = Field(default=0.0, ge=0)
-    other: float = Field(default=0.0, ge=0)
+    financial: float = Field(ge=0, le=MAX_AMOUNT)
+    property: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
+    other: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
 
     @builtins.property  # the field ``property`` shadows the builtin in this class body
     def total(self) -> float:
@@ -86,9 +91,9 @@ class Assets(_Strict):
 
 
 class Debts(_Strict):
-    mortgage: float = Field(default=0.0, ge=0)
-    other: float = Field(default=0.0, ge=0)
-    annual_debt_service: float = Field(default=0.0, ge=0)
+    mortgage: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
+    other: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
+    annual_debt_service: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
 
     @property
     def total(self) -> float:
@@ -97,7 +102,7 @@ class Debts(_Strict):
 
 class Goal(_Strict):
     name: str = Field(min_length=1)
-    target_amount: float = Field(gt=0)
+    target_amount: float = Field(gt=0, le=MAX_AMOUNT)
     target_date: date
     priority: int = Field(default=1, ge=1)
 
@@ -105,9 +110,9 @@ class Goal(_Strict):
 class Holding(_Strict):
     """A position, valued either by ``amount`` or by ``units × price`` (base currency), never both."""
 
-    amount: float | None = Field(default=None, ge=0)
-    units: float | None = Field(default=None, ge=0)
-    price: float | None = Field(default=None, gt=0)
+    amount: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    units: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    price: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
 
     @model_validator(mode="after")
     def _one_way(self) -> "Holding":
@@ -119,6 +124,8 @@ class Holding(_Strict):
             raise ValueError("give either amount, or units and price")
         if by_units and (self.units is None or self.price is None):
             raise ValueError("units and price must be given together")
+        if by_units and self.units * self.price > MAX_AMOUNT:
+            raise ValueError(f"units × price must be ≤ {MAX_AMOUNT:,.0f}")
         return self
 
     @property
@@ -134,8 +141,8 @@ class Transaction(_Strict):
     date: date
     type: Literal["buy", "sell", "deposit", "withdrawal", "income", "fee"]
     product: str | None = None
-    amount: float = Field(ge=0)
-    units: float | None = Field(default=None, ge=0)
+    amount: float = Field(ge=0, le=MAX_AMOUNT)
+    units: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
 
     @model_validator(mode="after")
     def _product_fits_type(self) -> "Transaction":
@@ -217,12 +224,12 @@ class Client(_Strict):
     education: str
     base_currency: str
     income: Income
-    annual_expenses: float = Field(ge=0)
+    annual_expenses: float = Field(ge=0, le=MAX_AMOUNT)
     assets: Assets
     debts: Debts
     dependants: int = Field(default=0, ge=0)
     source_of_wealth: str
-    liquidity_need: float = Field(ge=0)
+    liquidity_need: float = Field(ge=0, le=MAX_AMOUNT)
     horizon_years: int = Field(ge=1, le=60)
     goals: list[Goal] = Field(default_factory=list)
     holdings: dict[str, Holding] = Field(default_factory=dict)
@@ -324,6 +331,8 @@ def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
             bound = err["ctx"][key]
             if isinstance(bound, float) and bound.is_integer():
                 bound = int(bound)  # "≥ 0", not "≥ 0.0"
+            if isinstance(bound, int) and abs(bound) >= 10_000:
+                bound = f"{bound:,}"  # "≤ 10,000,000,000,000"
             out.append(InputError(source, loc, f"must be {sym} {bound}, got {got!r}"))
         elif typ in _TYPE_WORDS:
             shown = type(got).__name__ if isinstance(got, (dict, list)) else repr(got)
