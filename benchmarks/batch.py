@@ -8,7 +8,7 @@
 N clients (default 40) are generated into a temporary params folder from the sample clients by changing ids.
 Wall-clock times; the machine is shared and noisy (2 vCPU: two processes give ~1.3x, see research/reporting.md).
 
-    .venv/bin/python benchmarks/batch.py [--n 40] [--workers 2] [--skip-naive]
+    .venv/bin/python benchmarks/batch.py [--n 40] [--workers 2] [--skip-naive] [--formats html,pdf]
 
 The last line is ``speedup_vs_naive=… ratio_to_floor=… clients_per_min=…`` (ours against naive and floor, wall
 time); the line before it the peak memory per worker: PSS of the worker + its warm template + the running kernel,
@@ -62,8 +62,8 @@ def make_book(n: int, dest: Path) -> tuple[Path, list[str]]:
     return params, ids
 
 
-def _naive_job(args: tuple[str, str, str]) -> float:
-    cid, params, out = args
+def _naive_job(args: tuple[str, str, str, tuple[str, ...]]) -> float:
+    cid, params, out, formats = args
     from wealthlib import render
     from wealthlib.clients import load_client
     from wealthlib.review import document_meta
@@ -72,25 +72,26 @@ def _naive_job(args: tuple[str, str, str]) -> float:
     client = load_client(cid, Path(params) / "clients")
     meta = document_meta(client, params, QUARTER)
     render.render(TEMPLATE, {"client": cid, "quarter": QUARTER, "params": params, "locale": ""}, out, cid,
-                  ("html", "pdf"), lang=meta["lang"], title=meta["title"], footer=meta["footer"], audit=meta["audit"],
+                  formats, lang=meta["lang"], title=meta["title"], footer=meta["footer"], audit=meta["audit"],
                   cwd=params)
     return time.perf_counter() - t
 
 
-def naive(params: Path, ids: list[str], out: Path, workers: int) -> float:
+def naive(params: Path, ids: list[str], out: Path, workers: int, formats: tuple[str, ...]) -> float:
     import multiprocessing as mp
 
     t = time.perf_counter()
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-        list(ex.map(_naive_job, [(cid, str(params), str(out)) for cid in ids]))
+        list(ex.map(_naive_job, [(cid, str(params), str(out), formats) for cid in ids]))
     return time.perf_counter() - t
 
 
-def ours(params: Path, out: Path, workers: int, measure_memory: bool = False, clients: str = "*") -> tuple[float, dict]:
+def ours(params: Path, out: Path, workers: int, formats: tuple[str, ...], measure_memory: bool = False,
+         clients: str = "*") -> tuple[float, dict]:
     from wealthlib.batch import run_batch
 
     t = time.perf_counter()
-    m = run_batch("review", quarter=QUARTER, params=params, out=out, workers=workers, formats=("html", "pdf"),
+    m = run_batch("review", quarter=QUARTER, params=params, out=out, workers=workers, formats=formats,
                   measure_memory=measure_memory, force=True, clients=clients)
     wall = time.perf_counter() - t
     bad = [e for e in m.entries.values() if e["status"] != "ok"]
@@ -127,7 +128,7 @@ def _floor_notebook(review):
     return nb
 
 
-def floor(params: Path, ids: list[str], out: Path) -> tuple[float, float]:
+def floor(params: Path, ids: list[str], out: Path, formats: tuple[str, ...]) -> tuple[float, float]:
     from wealthlib import render
     from wealthlib.clients import load_client
     from wealthlib.context import load_context
@@ -143,8 +144,10 @@ def floor(params: Path, ids: list[str], out: Path) -> tuple[float, float]:
         review = build_review(client, params=params, quarter=QUARTER)
         html = render.to_html(_floor_notebook(review), lang=meta["lang"], title=meta["title"], footer=meta["footer"],
                               audit=meta["audit"])
-        render.to_pdf(html, out / f"{cid}.pdf")
-        render.write_atomic(out / f"{cid}.html", html)
+        if "pdf" in formats:
+            render.to_pdf(html, out / f"{cid}.pdf")
+        if "html" in formats:
+            render.write_atomic(out / f"{cid}.html", html)
 
     one(ids[0])  # warm-up: lazy imports, fonts, compiled allocation problem
     warm_s = time.perf_counter() - t_imports
@@ -159,26 +162,28 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--skip-naive", action="store_true", help="skip (a); speedup_vs_naive is then 'n/a'")
+    ap.add_argument("--formats", default="html,pdf", help="what each way writes per client (default html,pdf)")
     args = ap.parse_args(argv)
+    formats = tuple(f for f in args.formats.split(",") if f)
     with tempfile.TemporaryDirectory(prefix="wealth-bench-") as tmp:
         tmp = Path(tmp)
         params, ids = make_book(args.n, tmp)
-        results = {"n": args.n, "workers": args.workers}
-        b_wall, manifest = ours(params, tmp / "ours", args.workers)
+        results = {"n": args.n, "workers": args.workers, "formats": ",".join(formats)}
+        b_wall, manifest = ours(params, tmp / "ours", args.workers, formats)
         results["ours_s"] = round(b_wall, 2)
         per = [e["timings"] for e in manifest["clients"]]
         results["ours_median_execute_s"] = sorted(p["execute"] for p in per)[len(per) // 2]
         results["ours_median_export_s"] = sorted(p["export"] for p in per)[len(per) // 2]
         # memory in a separate, untimed pass (reading PSS is itself costly) over the first 10 clients
-        _, mem = ours(params, tmp / "memory", args.workers, measure_memory=True, clients="[a-z]*-00[0-9]")
+        _, mem = ours(params, tmp / "memory", args.workers, formats, measure_memory=True, clients="[a-z]*-00[0-9]")
         peaks = {}
         for e in mem["clients"]:
             peaks[e["worker"]] = max(peaks.get(e["worker"], 0), e.get("peak_memory", 0))
-        f_wall, f_warm = floor(params, ids, tmp / "floor")
+        f_wall, f_warm = floor(params, ids, tmp / "floor", formats)
         results["floor_s"] = round(f_wall, 2)
         results["floor_setup_s"] = round(f_warm, 2)
         if not args.skip_naive:
-            results["naive_s"] = round(naive(params, ids, tmp / "naive", args.workers), 2)
+            results["naive_s"] = round(naive(params, ids, tmp / "naive", args.workers, formats), 2)
         print(json.dumps(results))
         print("peak_memory_per_worker_mb=" + ",".join(f"{v / 2**20:.0f}" for v in peaks.values()))
         speedup = f"{results['naive_s'] / b_wall:.2f}" if "naive_s" in results else "n/a"
