@@ -16,16 +16,21 @@ sampled every 0.5 s in a separate untimed pass over the first 10 clients (PSS sp
 between template and kernel instead of counting them in every process, as RSS would; reading it costs CPU, so it
 is kept out of the timed runs).
 
-Measured 2026-11-24 on the 2-vCPU machine of research/reporting.md, n=40, one run each (shared machine):
+Measured 2026-12-01 on a 2-vCPU machine of the same kind (this one ~2x slower than the one of 2026-11-24), n=40,
+one quiet run each:
 
-* quiet:     naive 75.5 s, ours 34.0 s (70.6 clients/min), floor 34.0 s
-             -> ``speedup_vs_naive=2.22 ratio_to_floor=1.00 clients_per_min=70.6``; peak PSS 545-603 MB/worker
-* contended (other test suites running): ``speedup_vs_naive=1.47-2.21 ratio_to_floor=0.57-0.83``
+* html+pdf:  naive 125.3 s, ours 58.9 s (40.8 clients/min), floor 61.5 s
+             -> ``speedup_vs_naive=2.13 ratio_to_floor=1.04 clients_per_min=40.8``; peak PSS 539-604 MB/worker
+* html only: naive 103.7 s, ours 32.8 s (73.1 clients/min, worker and template start-up included), floor 24.8 s
+             -> ``speedup_vs_naive=3.16 ratio_to_floor=0.76 clients_per_min=73.1``
+* the same machine at the start of that day, before the leaner review tables: html+pdf
+  ``speedup_vs_naive=2.26 ratio_to_floor=1.18 clients_per_min=35.8``. Runs differ by +-15% (shared host).
 
-Per client (quiet): ours 0.66-0.71 s execute (fork + kernel ready ~0.25 s, cells ~0.45 s) + 0.63 s export
-(WeasyPrint ~0.5 s); the floor 0.87 s. The issue's target speedup >= 4 is not reachable with this template here:
-naive costs ~3.8 s per client per process (fresh kernel, imports), the floor itself is only ~2.2x faster than
-the naive 2-process pool, and two processes give ~1.3x on this machine.
+Why the issue's speedup >= 4 is out of reach with HTML + PDF here: the CPUs are saturated (3.6% idle during a
+batch), so ours cannot beat the floor's per-client work divided by what two processes give (~1.25x, see
+research/reporting.md). The floor is 1.54 s per client, of which WeasyPrint lays out and writes the 5-7 page PDF
+in ~1.1 s; naive is ~3.1 s per client-slot. Bound: 125.3 / (61.5 / 1.25) = 2.5 (4.1 only with perfect two-core
+scaling and zero kernel cost). Without the PDF the same runner reaches 3.2x.
 """
 
 from __future__ import annotations

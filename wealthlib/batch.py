@@ -38,9 +38,9 @@ write the output folder by the paths the batch gives them: on several machines t
 system. A Ctrl-C cancels the futures; a client already running on a worker finishes there (its files appear
 atomically) but the manifest records it as skipped, so the next run renders it again.
 
-Measured (``benchmarks/batch.py``, 40 reviews, HTML + PDF, 2 workers, quiet 2-vCPU machine): 70.6 clients/min,
-2.2x the naive papermill pool, on par with the single-process warm floor; under load from other jobs the ratio
-to the floor fell to ~0.6.
+Measured (``benchmarks/batch.py``, 40 reviews, 2 workers, 2-vCPU machine, 2026-12-01): HTML + PDF 40.8 clients/min,
+2.1x the naive papermill pool and on par with the single-process warm floor (the PDF layout, ~1.1 s per review,
+bounds both); HTML only 73 clients/min, 3.2x the naive pool.
 """
 
 from __future__ import annotations
