@@ -213,3 +213,23 @@ def test_allocate_with_the_house_views_reports_them():
     assert json.loads(proc.stdout)["estimator"].endswith("+views")
     proc = run("allocate", "wang", "--views", "views/nope.yaml")
     assert proc.returncode == 1 and "params/views/nope.yaml: file not found" in proc.stderr
+
+
+def test_an_unexpected_error_is_one_line_and_exit_2(monkeypatch, capsys):
+    """The last line of defence: a bug is named in one line, never a traceback (with WEALTH_DEBUG it is raised)."""
+    import wealthlib.market
+    from wealthlib import cli
+
+    def boom():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(wealthlib.market, "load_demo_market", boom)
+    monkeypatch.delenv("WEALTH_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["market", "info"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: unexpected RuntimeError: a bug (set WEALTH_DEBUG=1 for details)"
+    monkeypatch.setenv("WEALTH_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main(["market", "info"])

@@ -347,7 +347,7 @@ def test_write_all_atomic_writes_all_or_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "a.pdf"]  # no temporary files left
     out = R.write_all_atomic({tmp_path / "b.pdf": b"1", tmp_path / "b.html": "2"})
     assert (tmp_path / "b.pdf").read_bytes() == b"1" and (tmp_path / "b.html").read_text() == "2"
-    assert set(out) == {tmp_path / "b.pdf", tmp_path / "b.html"}
+    assert out == [tmp_path / "b.pdf", tmp_path / "b.html"]
 
 
 def test_export_leaves_no_pdf_when_the_html_cannot_be_written(tmp_path):

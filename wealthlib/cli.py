@@ -595,13 +595,18 @@ def main(argv: Optional[list[str]] = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)
-    except Exception as exc:
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for people
         kind = _parser_error(exc)
         if kind == "abort":  # click turns Ctrl-C into Abort
             err.print("interrupted", markup=False)
             sys.exit(130)
         if kind is None:
-            raise
+            if os.environ.get("WEALTH_DEBUG"):
+                raise
+            err.print(f"error: unexpected {type(exc).__name__}: {exc} (set WEALTH_DEBUG=1 for details)", markup=False)
+            sys.exit(2)
         message = " ".join(exc.format_message().split())
         if not message:  # a group called without a command: its help is already on stdout
             sys.exit(exc.exit_code)
@@ -610,13 +615,6 @@ def main(argv: Optional[list[str]] = None) -> None:
             message = f"{cmd}: {message} (see '{cmd} --help')"
         err.print(f"error: {message}", markup=False)
         sys.exit(exc.exit_code)
-    except SystemExit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence for people
-        if os.environ.get("WEALTH_DEBUG"):
-            raise
-        err.print(f"error: unexpected {type(exc).__name__}: {exc} (set WEALTH_DEBUG=1 for details)", markup=False)
-        sys.exit(2)
     if isinstance(rc, int) and rc:  # typer.Exit(code) inside a command
         sys.exit(rc)
 

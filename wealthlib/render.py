@@ -416,10 +416,11 @@ def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
     same folder, is flushed to disk, then ``os.replace``d over ``path``; on any failure the temporary file is
     removed and ``path`` is untouched.
     """
-    return write_all_atomic({Path(path): data})[Path(path)]
+    write_all_atomic({Path(path): data})
+    return Path(path)
 
 
-def write_all_atomic(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) -> dict[Path, Path]:
+def write_all_atomic(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) -> list[Path]:
     """Write several files as one step: every one is written to a temporary file next to it and flushed first;
     only when all of them are on disk are they renamed into place. A failure while writing (disk full, a folder
     where a file should be) removes every temporary file and leaves every target as it was: a document's PDF
@@ -456,7 +457,7 @@ def write_all_atomic(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) 
             except FileNotFoundError:
                 pass
         raise
-    return {Path(p): Path(p) for p in files}
+    return [Path(p) for p in files]
 
 
 def prepare_out_dir(out_dir: str | Path, *, create: bool = True) -> Path:
