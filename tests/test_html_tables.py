@@ -30,6 +30,12 @@ def test_numeric_columns_are_marked_and_text_columns_are_not():
     assert '<th>x</th>' in table(["x"], [["—"]])
 
 
+def test_date_columns_are_marked_and_kept_whole():
+    html = table(["Goal", "By"], [["Retire", "2040年4月30日"], ["School", "30 Sep 2018"], ["Car", "2019-01-02"]])
+    assert '<th>Goal</th><th class="date">By</th>' in html and '<td class="date">2040年4月30日</td>' in html
+    assert '<th class="date">' not in table(["By"], [["2040年4月30日"], ["soon"]])  # one non-date: text
+
+
 def test_label_value_frame_has_row_headers_and_no_header_row():
     df = pd.DataFrame([("Client", "Lin <&>"), ("Closing value", "NT$ 1,000")], columns=["Item", ""])
     html = frame_table(df)

@@ -1,9 +1,10 @@
 """The HTML pieces documents are built from: escaped text, tables, lists (client text is never markup).
 
 Tables align by content, the way a printed statement does: a column whose every filled cell is a number (an
-amount with its currency, a percentage, a count, a range of two; ``—`` for missing) is ``class="num"`` (right-aligned, never
-wrapped: "NT$ 1,234,567" must not break over two lines); every other column is text (left-aligned). A
-label/value table (:func:`kv`) has the labels as row headers and no header row.
+amount with its currency, a percentage, a count, a range of two; ``—`` for missing) is ``class="num"``
+(right-aligned, never wrapped: "NT$ 1,234,567" must not break over two lines); a column of dates is
+``class="date"`` (left, never wrapped); every other column is text (left-aligned). A label/value table
+(:func:`kv`) has the labels as row headers and no header row.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ _ONE = (r"(?:[A-Za-z]{0,4}[$¥€£]?\s?|[\u4e00-\u9fff]{1,3}\s?)?"
 _NUMBER = re.compile(rf"{_ONE}(?:\s?[–~]\s?{_ONE})?")
 
 
+#: A date as wealthlib.i18n.fmt_date writes it (en "30 Sep 2018", zh "2018年9月30日") or ISO: never broken either.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2} [A-Z][a-z]{2} \d{4}")
+
+
 def escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
@@ -34,32 +39,38 @@ def is_number(cell: Any) -> bool:
     return _NUMBER.fullmatch(str(cell).strip()) is not None
 
 
-def numeric_columns(rows: Sequence[Sequence[Any]], width: int) -> list[bool]:
-    """For each of ``width`` columns: every filled cell is a number, and at least one cell is filled."""
+def column_kinds(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
+    """For each of ``width`` columns ``"num"`` (every filled cell a number), ``"date"`` (every filled cell a
+    date) or ``""`` (text); a column with no filled cell is text."""
     out = []
     for j in range(width):
         cells = [str(r[j]).strip() for r in rows if j < len(r)]
         filled = [c for c in cells if c not in _MISSING]
-        out.append(bool(filled) and all(is_number(c) for c in filled))
+        if filled and all(is_number(c) for c in filled):
+            out.append("num")
+        elif filled and all(_DATE.fullmatch(c) for c in filled):
+            out.append("date")
+        else:
+            out.append("")
     return out
 
 
-def _cls(numeric: bool) -> str:
-    return ' class="num"' if numeric else ""
+def _cls(kind: str) -> str:
+    return f' class="{kind}"' if kind else ""
 
 
 def table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, cls: str = "wl-table") -> str:
-    """A table with a header row; every cell escaped; numeric columns marked."""
-    num = numeric_columns(rows, len(header))
-    head = "".join(f"<th{_cls(n)}>{escape(h)}</th>" for h, n in zip(header, num))
-    body = "".join("<tr>" + "".join(f"<td{_cls(n)}>{escape(c)}</td>" for c, n in zip(row, num)) + "</tr>"
+    """A table with a header row; every cell escaped; numeric and date columns marked."""
+    kinds = column_kinds(rows, len(header))
+    head = "".join(f"<th{_cls(k)}>{escape(h)}</th>" for h, k in zip(header, kinds))
+    body = "".join("<tr>" + "".join(f"<td{_cls(k)}>{escape(c)}</td>" for c, k in zip(row, kinds)) + "</tr>"
                    for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def kv(rows: Iterable[tuple[Any, Any]], *, cls: str = "wl-kv") -> str:
     """Label/value rows: the label is the row header; a value that is a number is right-aligned."""
-    body = "".join(f'<tr><th scope="row">{escape(k)}</th><td{_cls(is_number(v))}>{escape(v)}</td></tr>'
+    body = "".join(f'<tr><th scope="row">{escape(k)}</th><td{_cls(column_kinds([[v]], 1)[0])}>{escape(v)}</td></tr>'
                    for k, v in rows)
     return f'<table class="{cls}"><tbody>{body}</tbody></table>'
 
