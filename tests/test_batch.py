@@ -213,3 +213,14 @@ def test_bad_options_are_batch_errors(tmp_path):
         run_batch("review", clients="nobody*", out=tmp_path)
     with pytest.raises(batch.BatchError, match="unknown output format"):
         run_batch("review", formats=("docx",), out=tmp_path)
+
+
+def test_the_warm_template_prepares_the_locales_the_batch_prints_in(tmp_path):
+    from wealthlib.batch import plan
+    from wealthlib.clients import load_client
+
+    jobs, _ = plan("review", params=PARAMS, clients="lin", out=tmp_path)
+    assert [j["warm_locales"] for j in jobs] == [load_client("lin", PARAMS / "clients").locale]
+    jobs, _ = plan("review", params=PARAMS, out=tmp_path)
+    every = ",".join(sorted({load_client(c, PARAMS / "clients").locale for c in SAMPLES}))
+    assert {j["warm_locales"] for j in jobs} == {every}

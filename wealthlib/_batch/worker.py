@@ -42,19 +42,19 @@ def _kernelspec_dir() -> Path:
     return root
 
 
-def _start_zygote(params: str | None, as_of: str | None, wait: bool = True) -> None:
+def _start_zygote(params: str | None, as_of: str | None, locales: str | None = None, wait: bool = True) -> None:
     root = _state.get("kernels") or _kernelspec_dir()
     _state["kernels"] = root
     sock = str(root / "zygote.sock")
     args = [sys.executable, "-m", "wealthlib._batch.zygote", sock]
     if params and as_of:
-        args += [str(params), str(as_of)]
+        args += [str(params), str(as_of)] + ([locales] if locales else [])
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env, close_fds=True)
     _state["zygote"] = proc
-    _state["zygote_key"] = (params, as_of)
+    _state["zygote_key"] = (params, as_of, locales)
     _state["zygote_ready"] = False
     os.environ["WEALTHLIB_ZYGOTE"] = sock
     paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
@@ -96,17 +96,19 @@ def zygote_pid() -> int | None:
     return proc.pid if proc is not None and proc.poll() is None else None
 
 
-def ensure_engine(engine: str, params: str | None = None, as_of: str | None = None) -> str:
-    """Prepare this process for ``engine`` (``fork`` or ``fresh``); returns the kernel name to execute with."""
+def ensure_engine(engine: str, params: str | None = None, as_of: str | None = None,
+                  locales: str | None = None) -> str:
+    """Prepare this process for ``engine`` (``fork`` or ``fresh``); returns the kernel name to execute with.
+    ``locales`` (comma-separated) are the ones the warm template prepares; default all."""
     with _lock:
         if engine not in ("fork", "fresh"):
             raise ValueError(f"unknown engine {engine!r}; use fork or fresh")
         if engine == "fork":
             proc = _state.get("zygote")
-            if proc is None or proc.poll() is not None or _state.get("zygote_key") != (params, as_of):
+            if proc is None or proc.poll() is not None or _state.get("zygote_key") != (params, as_of, locales):
                 if proc is not None:
                     stop_engine()
-                _start_zygote(params, as_of, wait=False)  # it warms up while this process imports its own
+                _start_zygote(params, as_of, locales, wait=False)  # it warms up while this process imports its own
         if not _state.get("init"):
             from wealthlib._batch._linux import die_with_parent
 
@@ -187,7 +189,7 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
 
     sampler = threading.Thread(target=sample, daemon=True) if job.get("measure_memory") else None
     try:
-        kernel = ensure_engine(job.get("engine", "fork"), job.get("params"), job.get("as_of"))
+        kernel = ensure_engine(job.get("engine", "fork"), job.get("params"), job.get("as_of"), job.get("warm_locales"))
         t1 = time.perf_counter()
         if sampler:
             sampler.start()

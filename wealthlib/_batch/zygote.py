@@ -1,6 +1,6 @@
 """A warm template process that forks a fresh IPython kernel per client.
 
-Started once per batch worker (``python -m wealthlib._batch.zygote SOCKET [PARAMS AS_OF]``). It imports the heavy
+Started once per batch worker (``python -m wealthlib._batch.zygote SOCKET [PARAMS AS_OF [LOCALES]]``). It imports the heavy
 libraries once (numpy, pandas, matplotlib, cvxpy, quantstats, wealthlib, ipykernel) and, when given, loads the
 run's :class:`wealthlib.context.Context` (market cut and estimates: no client data). Then it serves a Unix socket:
 each connection sends one JSON line ``{"connection_file": ..., "cwd": ...}``; the zygote ``fork()``s, and the child
@@ -59,7 +59,10 @@ SYNTHETIC = {
 }
 
 
-def warm(params: str | None = None, as_of: str | None = None) -> list[str]:
+LOCALES = ("en", "zh-TW", "zh-CN")
+
+
+def warm(params: str | None = None, as_of: str | None = None, locales: str | None = None) -> list[str]:
     """Import the heavy modules (and load the run's context); returns the modules that could not be imported."""
     import importlib
 
@@ -74,7 +77,7 @@ def warm(params: str | None = None, as_of: str | None = None) -> list[str]:
 
         ctx = load_context(params, as_of)
         try:
-            _warm_review(params, ctx)
+            _warm_review(params, ctx, locales.split(",") if locales else LOCALES)
         except Exception:  # a warm-up is an optimisation only
             pass
     import gc
@@ -87,8 +90,9 @@ def warm(params: str | None = None, as_of: str | None = None) -> list[str]:
     return missing
 
 
-def _warm_review(params: str, ctx) -> None:
-    """Build and display a review of :data:`SYNTHETIC` in every locale (no client data enters the template)."""
+def _warm_review(params: str, ctx, locales=None) -> None:
+    """Build and display a review of :data:`SYNTHETIC` in each of ``locales`` (default all; no client data
+    enters the template)."""
     import pandas as pd
 
     from wealthlib import charts
@@ -104,7 +108,7 @@ def _warm_review(params: str, ctx) -> None:
                 transactions=[{"date": f"{end.year - 1}-01-10", "type": "deposit", "amount": 300000}]
                 + [{"date": f"{end.year - 1}-01-12", "type": "buy", "product": c, "amount": 90000} for c in codes])
     client = parse_client(data, "synthetic warm-up")
-    for locale in ("en", "zh-TW", "zh-CN"):
+    for locale in locales or LOCALES:
         review = build_review(client, params=params, quarter=quarter, locale=locale)
         for key in review.SECTIONS:
             review.section_html(key)
@@ -169,12 +173,12 @@ def _child(conn: socket.socket, request: dict) -> None:
         os._exit(code)
 
 
-def serve(sock_path: str, params: str | None = None, as_of: str | None = None) -> None:
+def serve(sock_path: str, params: str | None = None, as_of: str | None = None, locales: str | None = None) -> None:
     from wealthlib._batch._linux import die_with_parent
 
     die_with_parent(signal.SIGKILL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    missing = warm(params, as_of)
+    missing = warm(params, as_of, locales)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         os.unlink(sock_path)
@@ -241,4 +245,4 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None) -
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the batch tests
-    serve(sys.argv[1], *(sys.argv[2:4]))
+    serve(sys.argv[1], *(sys.argv[2:5]))
