@@ -40,7 +40,6 @@ today's money (the projection is in real terms, deflated by the bundled US CPI s
 from __future__ import annotations
 
 import hashlib
-import html as _html
 import json
 import re
 from dataclasses import dataclass, field
@@ -48,7 +47,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from ._html import escape, kv, table, ul
+from ._html import escape as _e
+from ._html import kv as _kv
+from ._html import table as _table
+from ._html import ul as _ul
 from .errors import InputError, WealthError
 from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
 
@@ -142,15 +144,9 @@ def advisor_html(text: str) -> str:
     return "\n".join(line for line in out.splitlines() if line.strip())
 
 
-_e = escape
-
-
 def _p(text: Any, cls: str | None = None) -> str:
     attr = f' class="{cls}"' if cls else ""
     return f"<p{attr}>{_e(text)}</p>"
-
-
-_table, _kv, _ul = table, kv, ul
 
 
 def _img(png: bytes, alt: str) -> str:

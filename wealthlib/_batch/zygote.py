@@ -1,8 +1,9 @@
 """A warm template process that forks a fresh IPython kernel per client.
 
-Started once per batch worker (``python -m wealthlib._batch.zygote SOCKET [PARAMS AS_OF [LOCALES]]``). It imports the heavy
-libraries once (numpy, pandas, matplotlib, cvxpy, quantstats, wealthlib, ipykernel) and, when given, loads the
-run's :class:`wealthlib.context.Context` (market cut and estimates: no client data). Then it serves a Unix socket:
+Started once per batch worker (``python -m wealthlib._batch.zygote SOCKET [PARAMS AS_OF [LOCALES]]``). It imports
+the heavy libraries once (numpy, pandas, matplotlib, cvxpy, quantstats, wealthlib, ipykernel) and, when given,
+loads the run's :class:`wealthlib.context.Context` (market cut and estimates: no client data) and renders a
+synthetic review in each of the batch's locales. Then it serves a Unix socket:
 each connection sends one JSON line ``{"connection_file": ..., "cwd": ...}``; the zygote ``fork()``s, and the child
 becomes an ``IPKernelApp`` on that connection file. **No client code ever runs in the zygote**, so every kernel
 starts from the same clean, warm state and a client's changes (pandas options, environment, rcParams, module
