@@ -23,8 +23,6 @@ _ONE = (r"(?:[A-Za-z]{0,4}[$¥€£]?\s?|[\u4e00-\u9fff]{1,3}\s?)?"
         r"(?:\s?%|\s?[\u4e00-\u9fff]{1,2}|\s?pts?)?")
 #: ... or a range of two ("27.00% – 33.00%", a drift band).
 _NUMBER = re.compile(rf"{_ONE}(?:\s?[–~]\s?{_ONE})?")
-
-
 #: A date as wealthlib.i18n.fmt_date writes it (en "30 Sep 2018", zh "2018年9月30日") or ISO: never broken either.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2} [A-Z][a-z]{2} \d{4}")
 
@@ -69,7 +67,8 @@ def table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, cls: str = "w
 
 
 def kv(rows: Iterable[tuple[Any, Any]], *, cls: str = "wl-kv") -> str:
-    """Label/value rows: the label is the row header; a value that is a number is right-aligned."""
+    """Label/value rows: the label is the row header; a number or date value is marked like a column of them
+    (kept unbroken; the stylesheet aligns every value of a label/value table left, so the values read down)."""
     body = "".join(f'<tr><th scope="row">{escape(k)}</th><td{_cls(column_kinds([[v]], 1)[0])}>{escape(v)}</td></tr>'
                    for k, v in rows)
     return f'<table class="{cls}"><tbody>{body}</tbody></table>'

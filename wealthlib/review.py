@@ -59,8 +59,8 @@ import pandas as pd
 
 from ._html import frame_table, ul
 from .errors import InputError, WealthError
-from .policy import DriftBands
 from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
+from .policy import DriftBands
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clients import Client
