@@ -28,11 +28,11 @@ month the source does not cover to its last business day is dropped (so skfolio 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Collection, Literal
 
 import pandas as pd
 
-from ._market.core import Market, SeriesInfo, market_info, to_timestamp
+from ._market.core import FxPairMissing, Market, SeriesInfo, market_info, to_timestamp
 from ._market.files import load_market_file
 from .errors import InputError
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .products import Shelf
 
 __all__ = [
+    "FxPairMissing",
     "Market",
     "SeriesInfo",
     "load_demo_market",
@@ -84,6 +85,8 @@ def shelf_returns(
     end: date | str | None = None,
     *,
     net_of_fees: bool = False,
+    base: str | None = None,
+    not_modeled: Collection[str] = (),
 ) -> pd.DataFrame:
     """Returns of every product on the shelf, columns = product codes, in shelf order.
 
@@ -92,6 +95,16 @@ def shelf_returns(
     history is back-filled or proxied. The rule, the start and end used and the product(s) that set the start
     are reported in ``df.attrs`` (``rule``, ``start``, ``end``, ``limited_by``). Returns are gross of product
     fees unless ``net_of_fees`` (then each period's return is ``(1 + r)·(1 − fee)^(1/k) − 1``, k = 12 or 252).
+
+    ``base`` (a currency code): every product's return in that currency, currency risk included —
+    ``(1 + r_local)(1 + r_fx) − 1`` with ``r_fx`` the return of ``"CCY/BASE"`` (:meth:`Market.fx_returns` levels)
+    over the same period (a month-end to month-end; daily, between the same two dates); products already in
+    ``base`` are unchanged. The common-start rule then covers the FX pairs too: the window is where every
+    product *and every pair it needs* has data (a pair that sets the start is named in ``limited_by``). A pair
+    listed in ``not_modeled`` (``"USD/TWD"``, the policy's explicit choice) is left unconverted and listed in
+    ``attrs["fx_not_modeled"]``; any other pair the market cannot make is an
+    :class:`~wealthlib._market.core.FxPairMissing`. ``attrs["base"]`` and ``attrs["fx"]`` (product → pair)
+    say what was done; ``base=None`` keeps each product in its own currency (``attrs["base"] = None``).
 
     A product whose series is not in the market is an :class:`InputError` naming the product and the series.
     """
@@ -102,20 +115,85 @@ def shelf_returns(
     sids = list(dict.fromkeys(shelf.get(c).series for c in codes))
     raw = market.returns(sids, freq=freq, start=start, end=end, common=True)
     out = pd.DataFrame({c: raw[shelf.get(c).series] for c in codes}, index=raw.index)
+    frame = market.monthly if freq == "monthly" else market.daily
+    assert frame is not None
+    lo = to_timestamp(start, "start") if start is not None else None
+    firsts: dict[str, pd.Timestamp] = {c: frame[shelf.get(c).series].loc[lo:].first_valid_index() for c in codes}
+    pairs: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    if base is not None:
+        out, pairs, skipped, fx_firsts = _to_base(out, shelf, market, freq, base, set(not_modeled))
+        firsts.update(fx_firsts)
     if net_of_fees:
         k = 12 if freq == "monthly" else 252
         for c in codes:
             out[c] = (1.0 + out[c]) * (1.0 - shelf.get(c).annual_fee) ** (1.0 / k) - 1.0
-    frame = market.monthly if freq == "monthly" else market.daily
-    assert frame is not None
-    lo = to_timestamp(start, "start") if start is not None else None
-    firsts = {c: frame[shelf.get(c).series].loc[lo:].first_valid_index() for c in codes}
-    latest = max(firsts.values())
+    start0 = out.index[0]
+    latest = max(v for v in firsts.values() if v is not None and v <= start0) if firsts else start0
     out.attrs.update(
-        rule="common start: from the latest first date among the products' series to the earliest last date",
+        rule="common start: from the latest first date among the products' series (and the FX pairs they need) "
+             "to the earliest last date",
         start=out.index[0].date(),
         end=out.index[-1].date(),
-        limited_by=[c for c in codes if firsts[c] == latest],
+        limited_by=[c for c, f in firsts.items() if f == latest],
         net_of_fees=net_of_fees,
+        base=base,
+        fx=pairs,
+        fx_not_modeled=skipped,
     )
     return out
+
+
+def _to_base(
+    local: pd.DataFrame, shelf: "Shelf", market: Market, freq: str, base: str, not_modeled: set[str]
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], dict[str, pd.Timestamp]]:
+    """``local`` (product returns in their own currencies, on their common dates) in ``base``; see shelf_returns."""
+    if local.empty:
+        return local, {}, {}, {}
+    idx = local.index
+    prev = idx[0] - (pd.offsets.MonthEnd(1) if freq == "monthly" else pd.Timedelta(days=0))
+    if freq == "daily":  # the period before the first common date: from the previous trading day of the frame
+        allday = market.daily.index  # type: ignore[union-attr]
+        i = allday.searchsorted(idx[0])
+        prev = allday[i - 1] if i > 0 else idx[0]
+    dates = pd.DatetimeIndex([prev, *idx])
+    out = local.copy()
+    pairs: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    fx_r: dict[str, pd.Series] = {}
+    for c in local.columns:
+        ccy = shelf.get(c).currency
+        if ccy == base:
+            continue
+        pair = f"{ccy}/{base}"
+        if pair in not_modeled:
+            skipped[c] = pair
+            continue
+        if pair not in fx_r:
+            if freq == "monthly":
+                lv = market.fx_monthly(ccy, base).reindex(dates)
+            else:
+                lv = market.fx_levels_on(ccy, base, dates)
+            fx_r[pair] = (lv / lv.shift(1) - 1.0).iloc[1:]
+        pairs[c] = pair
+        out[c] = (1.0 + local[c]) * (1.0 + fx_r[pair]) - 1.0
+    if not fx_r:
+        return out, pairs, skipped, {}
+    have = out.notna().all(axis=1)
+    if not have.any():
+        pair = next(p for p, r in fx_r.items() if r.isna().all())
+        raise InputError(market.vintage, pair, f"no {pair} rates over the products' common period "
+                         f"{idx[0].date()} to {idx[-1].date()}, so no return in {base} can be computed")
+    w0, w1 = have.idxmax(), have[::-1].idxmax()
+    window = out.loc[w0:w1]
+    holes = window.isna().any(axis=1)
+    if holes.any():
+        day = holes.idxmax()
+        pair = next(p for p, r in fx_r.items() if pd.isna(r.loc[day]))
+        raise InputError(market.vintage, pair, f"missing {pair} rate for the period ending {day.date()} inside the "
+                         f"common period (a month without an observation)")
+    fx_firsts = {}
+    for p in fx_r:
+        ccy, b = p.split("/")
+        fx_firsts[p] = market.fx_returns(ccy, b, "monthly" if freq == "monthly" else "daily").first_valid_index()
+    return window.copy(), pairs, skipped, fx_firsts

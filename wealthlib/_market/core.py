@@ -15,6 +15,22 @@ from ..errors import InputError
 Kind = Literal["real", "modeled"]
 Freq = Literal["monthly", "daily"]
 
+#: An FX observation older than this many days is not a rate for the date asked (a weekly fixing is ≤ 7 days old).
+FX_MAX_AGE_DAYS = 31
+
+
+class FxPairMissing(InputError):
+    """The market has no FX series (direct, inverse or one cross) for ``ccy/base``.
+
+    ``pair`` is ``"CCY/BASE"``; callers that know the client file prefix it (see :mod:`wealthlib.context`).
+    """
+
+    def __init__(self, ccy: str, base: str, market: str):
+        self.pair = f"{ccy}/{base}"
+        self.market = market
+        super().__init__(market, self.pair, f"the market has no FX series for {self.pair} (units of {base} per {ccy}), "
+                                             f"neither direct, inverse nor crossed through one currency")
+
 
 @dataclass(frozen=True)
 class SeriesInfo:
@@ -32,6 +48,9 @@ class SeriesInfo:
     start: date
     end: date
     note: str = ""
+    currency: str = "USD"  # the currency the series is quoted in (an FX series: its pair's base, BASE of CCY/BASE)
+    calendar: str | None = None  # exchange calendar the series trades on (e.g. "XNYS", "XTAI"), None = not judged
+    method: str = ""  # how an FX series was built, e.g. "NBP table B weekly fixing, crossed through PLN"
 
 
 def to_timestamp(when: date | str | pd.Timestamp, what: str = "date") -> pd.Timestamp:
@@ -66,7 +85,12 @@ class Market:
       series is daily.
     - ``inflation``: monthly change of the price index (same calendar as ``monthly``), or ``None``.
     - ``info``: one :class:`SeriesInfo` per series id (and per inflation series).
-    - ``vintage``: package versions / file and last date; lands in audit footers.
+    - ``vintage``: package versions / file and last date; lands in audit footers (it names the FX sources too).
+    - ``fx``: FX rate **levels** (not returns), ``DatetimeIndex`` sorted, the observation dates of the sources
+      (daily, weekly or month-end as published); one column per pair ``"CCY/BASE"`` = units of BASE per one
+      CCY (``"USD/TWD"`` = TWD per 1 USD), NaN where a pair has no observation that day; ``None`` = no FX.
+      ``fx_info`` has one :class:`SeriesInfo` per pair (source, kind, ``method``). See :meth:`fx_rate`,
+      :meth:`fx_monthly`, :meth:`fx_returns` for how a pair is looked up (direct, inverse, one cross).
 
     Treat the frames as read-only: :func:`load_demo_market` hands out cheap copy-on-write copies of a cached
     market, so writing to them does not corrupt the cache, but changes are not seen by anyone else either.
@@ -77,6 +101,8 @@ class Market:
     inflation: pd.Series | None
     info: dict[str, SeriesInfo]
     vintage: str
+    fx: pd.DataFrame | None = None
+    fx_info: dict[str, SeriesInfo] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ views
     @property
@@ -95,6 +121,8 @@ class Market:
             inflation=None if self.inflation is None else self.inflation.copy(deep=False),
             info=dict(self.info),
             vintage=self.vintage,
+            fx=None if self.fx is None else self.fx.copy(deep=False),
+            fx_info=dict(self.fx_info),
         )
 
     def as_of(self, when: date | str) -> "Market":
@@ -130,9 +158,144 @@ class Market:
             daily = daily.loc[:, [c for c in daily.columns if c in info]]
             if daily.shape[1] == 0:
                 daily = None
+        fx, fx_info = None, {}
+        if self.fx is not None:
+            fx = self.fx.loc[:ts]
+            for pair, si in self.fx_info.items():
+                span = _span(fx[pair]) if pair in fx.columns else None
+                if span is not None:
+                    fx_info[pair] = dataclasses.replace(si, start=span[0], end=span[1])
+            fx = fx.loc[:, [c for c in fx.columns if c in fx_info]]
+            if fx.shape[1] == 0:
+                fx = None
         base = self.vintage.split(", data to ")[0]
         last = monthly.index[-1].date() if len(monthly.index) else ts.date()
-        return Market(monthly, daily, inflation, info, f"{base}, data to {last}, as of {ts.date()}")
+        return Market(monthly, daily, inflation, info, f"{base}, data to {last}, as of {ts.date()}", fx, fx_info)
+
+    # ------------------------------------------------------------------ FX
+    def fx_pairs(self) -> list[str]:
+        """The stored FX pairs (``"CCY/BASE"`` columns of ``fx``)."""
+        return [] if self.fx is None else list(self.fx.columns)
+
+    def _fx_legs(self, ccy: str, base: str) -> list[tuple[str, int]]:
+        """How ``ccy/base`` is made of stored pairs: ``[(column, +1 | −1), …]``, product of ``level**sign``.
+
+        Rule (the first that applies): the stored pair ``CCY/BASE``; the inverse of a stored ``BASE/CCY``; one
+        cross through a currency X with both legs stored (directly or inverted), X tried USD first, then EUR,
+        then alphabetically. Nothing else (no two-step crosses). A pair none of these give is an
+        :class:`FxPairMissing` naming the pair and the market.
+        """
+        cols = set(self.fx_pairs())
+
+        def leg(a: str, b: str) -> tuple[str, int] | None:
+            if f"{a}/{b}" in cols:
+                return (f"{a}/{b}", 1)
+            if f"{b}/{a}" in cols:
+                return (f"{b}/{a}", -1)
+            return None
+
+        direct = leg(ccy, base)
+        if direct is not None:
+            return [direct]
+        via = sorted({c for p in cols for c in p.split("/")} - {ccy, base},
+                     key=lambda x: (x != "USD", x != "EUR", x))
+        for x in via:
+            a, b = leg(ccy, x), leg(x, base)
+            if a is not None and b is not None:
+                return [a, b]
+        raise FxPairMissing(ccy, base, self.vintage)
+
+    def fx_rate(self, ccy: str, base: str, on: date | str | pd.Timestamp, *, max_age_days: int = FX_MAX_AGE_DAYS) -> float:
+        """Units of ``base`` per one ``ccy`` known at the close of ``on``: each stored pair's last observation
+        on or before ``on`` (see :meth:`_fx_legs` for direct / inverse / one cross). 1.0 when ``ccy == base``.
+
+        An observation older than ``max_age_days`` before ``on`` (default 31: a weekly fixing is at most 7 days
+        old) is not used: the pair has no rate at that date, an :class:`InputError` naming pair, date and the
+        last observation. A pair the market cannot make is an :class:`FxPairMissing`.
+        """
+        if ccy == base:
+            return 1.0
+        ts = to_timestamp(on, "date")
+        out = 1.0
+        for col, sign in self._fx_legs(ccy, base):
+            s = self.fx[col].dropna()  # type: ignore[index]
+            s = s.loc[:ts]
+            if s.empty or (ts - s.index[-1]).days > max_age_days:
+                last = f"last observation {s.index[-1].date()}" if not s.empty else "no observation before it"
+                raise InputError(self.vintage, f"{ccy}/{base}",
+                                 f"no {col} rate within {max_age_days} days before {ts.date()} ({last})")
+            out *= float(s.iloc[-1]) ** sign
+        return out
+
+    def fx_monthly(self, ccy: str, base: str) -> pd.Series:
+        """Month-end levels of ``ccy/base`` on the monthly calendar (``monthly.index``): for each stored leg the
+        last observation inside that calendar month (a weekly fixing: the month's last fixing), NaN in a month
+        without one; legs multiplied month by month (a cross of two sources is taken at their month-end levels).
+        All 1.0 when ``ccy == base``. Named ``"CCY/BASE"``.
+        """
+        idx = self.monthly.index
+        name = f"{ccy}/{base}"
+        if ccy == base:
+            return pd.Series(1.0, index=idx, name=name)
+        out = pd.Series(1.0, index=idx, name=name)
+        for col, sign in self._fx_legs(ccy, base):
+            s = self.fx[col].dropna()  # type: ignore[index]
+            me = s.groupby(s.index + pd.offsets.MonthEnd(0)).last()
+            out = out * me.reindex(idx).astype(float) ** sign
+        out.name = name
+        return out
+
+    def fx_levels_on(self, ccy: str, base: str, dates: pd.DatetimeIndex, *, max_age_days: int = FX_MAX_AGE_DAYS) -> pd.Series:
+        """``ccy/base`` at each of ``dates``: the last observation on or before it, NaN where that is older
+        than ``max_age_days`` (or there is none). 1.0 when ``ccy == base``."""
+        name = f"{ccy}/{base}"
+        if ccy == base:
+            return pd.Series(1.0, index=dates, name=name)
+        out = pd.Series(1.0, index=dates, name=name)
+        for col, sign in self._fx_legs(ccy, base):
+            s = self.fx[col].dropna()  # type: ignore[index]
+            if s.empty:
+                return pd.Series(np.nan, index=dates, name=name)
+            pos = s.index.searchsorted(dates, side="right") - 1
+            ok = pos >= 0
+            vals = np.full(len(dates), np.nan)
+            obs = s.index[np.clip(pos, 0, None)]
+            age = np.asarray((dates - obs).days)
+            ok &= age <= max_age_days
+            vals[ok] = s.to_numpy(dtype=float)[pos[ok]]
+            out = out * pd.Series(vals, index=dates) ** sign
+        out.name = name
+        return out
+
+    def fx_returns(self, ccy: str, base: str, freq: Freq = "monthly") -> pd.Series:
+        """Simple returns of ``ccy/base`` (a rise = CCY gained against BASE), on the market's calendar.
+
+        ``monthly``: month-end level over the previous month-end level (:meth:`fx_monthly`), NaN where either
+        is missing. ``daily``: on ``daily.index``, the level known at each date (:meth:`fx_levels_on`) over the
+        previous date's; a weekly source gives 0 between its fixings and the week's move on the fixing day.
+        All 0.0 when ``ccy == base``.
+        """
+        if freq == "monthly":
+            lv = self.fx_monthly(ccy, base)
+        elif freq == "daily":
+            if self.daily is None:
+                raise InputError(self.vintage, "", "this market has no daily data")
+            lv = self.fx_levels_on(ccy, base, self.daily.index)
+        else:
+            raise ValueError(f"freq must be 'monthly' or 'daily', got {freq!r}")
+        r = lv.pct_change(fill_method=None)
+        if ccy == base:
+            r = r.fillna(0.0)
+        r.name = f"{ccy}/{base}"
+        return r
+
+    def cpi(self, currency: str) -> pd.Series | None:
+        """Monthly inflation of ``currency``'s consumer prices, or None when this market has none (documents
+        then say their figures are nominal). The demo's core CPI is the United States' (USD)."""
+        if self.inflation is None:
+            return None
+        si = self.info.get(str(self.inflation.name))
+        return self.inflation if si is not None and si.currency == currency else None
 
     def returns(
         self,
