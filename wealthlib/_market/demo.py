@@ -242,11 +242,21 @@ def _write_cache(d: Path, monthly: pd.DataFrame, daily: pd.DataFrame, infl: pd.S
 
 @lru_cache(maxsize=1)
 def full_demo() -> Market:
-    """The whole demo market: from the disk cache when present, else built (and cached)."""
+    """The whole demo market: from the disk cache when present, else built (and cached); with the demo's real
+    FX rates (:mod:`wealthlib._market.fx`: ECB and NBP, read from their wheels) attached."""
     d = cache_dir()
     market = _read_cache(d)
-    if market is not None:
-        return market
-    monthly, daily, infl, info = build_demo()
-    _write_cache(d, monthly, daily, infl, info)
-    return Market(monthly, daily, infl, info, _vintage(monthly))
+    if market is None:
+        monthly, daily, infl, info = build_demo()
+        _write_cache(d, monthly, daily, infl, info)
+        market = Market(monthly, daily, infl, info, _vintage(monthly))
+    return _with_fx(market)
+
+
+def _with_fx(market: Market) -> Market:
+    from .fx import demo_fx, vintage_part
+
+    fx, fx_info = demo_fx()
+    base, _, rest = market.vintage.partition(", data to ")
+    return Market(market.monthly, market.daily, market.inflation, market.info,
+                  f"{base}; {vintage_part()}, data to {rest}", fx, fx_info)
