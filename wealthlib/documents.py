@@ -325,6 +325,8 @@ def _audit_line(a: Mapping[str, str], locale: str, override: bool) -> str:
              f"{t('documents.audit_software_version', locale)} wealthlib {a['software_version']}"]
     if override:
         parts.append(f"{t('documents.audit_overrides', locale)}: {a['overrides']}")
+    if a.get("modified_template"):  # a draft rendered on purpose with changed code: said first, on every page
+        parts.insert(0, f"{t('documents.audit_modified_template', locale)}: {a['modified_template']}")
     return " · ".join(parts)
 
 
@@ -385,6 +387,7 @@ def build_proposal(
     advisor_text: Mapping[str, str] | None = None,
     n_paths: int = 2000,
     on_checked: Callable[[dict[str, Any]], None] | None = None,
+    template: Mapping[str, str] | None = None,
 ) -> Proposal:
     """Build one client's proposal: profile, allocation, analytics, disclosures and every section's HTML.
 
@@ -400,6 +403,10 @@ def build_proposal(
     the analytics and charts, with what a renderer needs up front: ``client_id``, ``client_name``, ``locale``,
     ``title``, ``disclaimer``, ``audit_line`` and ``default_advisor_text`` (``wealth propose`` starts the
     kernel then, while the rest is computed).
+
+    ``template`` (set by ``wealth render``) is the draft's template record for the audit:
+    ``{"template": "<name> sha256:<fingerprint>"}`` plus ``modified_template`` (reason and first change) for a
+    draft rendered with ``--allow-modified``; the latter also leads the audit line printed on every page.
     """
     from . import __version__
     from .clients import Client, load_client
@@ -460,6 +467,7 @@ def build_proposal(
         "overrides": "—" if effective_ov is None else
         f"{effective_ov.risk_class} ({effective_ov.by}, {effective_ov.date.isoformat()}): {effective_ov.reason}",
     }
+    audit.update({k: str(v) for k, v in (template or {}).items() if k in ("template", "modified_template")})
     defaults = {"cover_letter": b._default_letter(), "rationale": b._default_rationale()}
     if on_checked is not None:
         on_checked({"client_id": c.id, "client_name": c.name, "locale": loc, "title": b.L("proposal_title"),
@@ -1101,6 +1109,10 @@ class _Builder:
                 (self.L("audit_software_version"), f"wealthlib {a['software_version']}"),
                 (self.L("field_seed"), a["seed"]),
                 (self.L("audit_overrides"), a["overrides"])]
+        if a.get("template"):
+            rows.append((self.L("audit_template"), a["template"]))
+        if a.get("modified_template"):
+            rows.append((self.L("audit_modified_template"), a["modified_template"]))
         return _kv(rows)
 
     # ---- standard advisor texts (safe HTML) -------------------------------------------------------------
@@ -1186,10 +1198,13 @@ def write_draft(template: str | Path, client_id: str, drafts_dir: str | Path, *,
     if dest.exists() and not force:
         raise WealthError(f"{dest}: a draft already exists (it may hold the advisor's edits); "
                           "open it, or use --force to start again")
+    from .guard.draft import record_template
+
     nb = nbformat.read(Path(template), as_version=4)
     values = {"client": client_id, "as_of": str(as_of),
               "params": os.path.relpath(Path(params).resolve(), folder.resolve())}
     set_parameters(nb, values)
+    record_template(nb, nbformat.read(Path(template), as_version=4), Path(template).name)
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
@@ -1217,16 +1232,25 @@ def set_parameters(nb: Any, values: Mapping[str, Any]) -> Any:
 
 
 def render_draft(notebook: str | Path, out_dir: str | Path | None = None, formats: Iterable[str] = ("html", "pdf"),
-                 ) -> dict[str, Path]:
-    """``wealth render``: check the draft's parameters in this process, then execute exactly that draft and
-    export it (advisor cells rendered safely). Nothing is written when anything fails."""
-    import os
+                 *, allow_modified: str | None = None) -> dict[str, Path]:
+    """``wealth render``: check the draft in this process, then execute it and export it. Nothing is written
+    when anything fails, and nothing runs before the checks pass.
+
+    The checks (:func:`wealthlib.guard.draft.check_draft`): the draft's code, cell order and non-advisor cells
+    are the installed template's (else refused naming the first changed cell, unless ``allow_modified`` gives
+    the reason — then "modified template" and the reason print on every page and in the audit record); its
+    parameters cell holds only plain assignments of the template's own parameters (else refused naming the
+    line); the values have the right types (:func:`check_draft_parameters`). The proposal is then built here
+    and handed to the kernel, which runs the template's cells (the draft's own, when modified on purpose)
+    with the draft's values and advisor texts.
+    """
     import tempfile
 
     import nbformat
 
     from .errors import display_path
-    from .render import RenderError, render_notebook
+    from .guard.draft import check_draft
+    from .render import RenderError, render
 
     path = Path(notebook)
     if not path.is_file():
@@ -1235,7 +1259,8 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # noqa: BLE001
         raise RenderError(f"{display_path(path)}: not a readable notebook: {exc}") from None
-    p = read_parameters(nb, display_path(path))
+    check = check_draft(nb, display_path(path), allow_modified=allow_modified)
+    p = check.parameters
     check_draft_parameters(p, display_path(path))
     folder = path.parent.resolve()
     params = Path(p.get("params", "params"))
@@ -1243,30 +1268,26 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     client = p.get("client", "")
     if isinstance(client, str) and (client.endswith((".yaml", ".yml")) or "/" in client) and not Path(client).is_absolute():
         client = str(folder / client)
-    advisor: dict[str, str] = {}
-    copy = nbformat.from_dict(nb)
     fmts = tuple(formats)
     target = Path(out_dir) if out_dir is not None else path.parent
     if "ipynb" in fmts and target.resolve() == folder:
         raise RenderError(f"{display_path(path)}: give --out to write the executed notebook (it would replace the draft)")
+    run_nb = check.notebook_to_run(nb)
     proposal = build_proposal(
         client, params=params, as_of=p.get("as_of", "2018-12-31"), locale=p.get("locale"),
         objective=p.get("objective"), override=(p.get("override_class"), p.get("override_reason"), p.get("override_by")),
-        exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"))
-    advisor = prepare_advisor_cells(copy, proposal)
-    proposal.advisor_text = advisor
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".render.ipynb")
-    os.close(fd)
-    try:
-        nbformat.write(copy, tmp)
-        return render_notebook(tmp, target, path.stem, fmts, lang=proposal.locale,
-                               title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                               audit=proposal.audit_line)
-    finally:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"),
+        template=check.audit())
+    proposal.advisor_text = prepare_advisor_cells(run_nb, proposal)
+    with tempfile.TemporaryDirectory(prefix="wealth-render-") as tmp:
+        tpl = Path(tmp) / "proposal.ipynb"
+        nbformat.write(run_nb, tpl)
+        prebuilt = Path(tmp) / "proposal.json"
+        prebuilt.write_text(proposal.to_json(), encoding="utf-8")
+        injected = {**p, "prebuilt": str(prebuilt)}
+        return render(tpl, injected, target, path.stem, fmts, lang=proposal.locale,
+                      title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
+                      audit=proposal.audit_line, cwd=folder)
 
 
 def check_draft_parameters(p: dict[str, Any], source: str) -> None:
@@ -1310,31 +1331,13 @@ def check_draft_parameters(p: dict[str, Any], source: str) -> None:
 def read_parameters(nb: Any, source: str | None = None) -> dict[str, Any]:
     """The literal assignments of a notebook's ``parameters`` cell (``ast.literal_eval``; nothing executed).
 
-    ``source`` (the notebook's path as the user sees it) prefixes every error: ``<file>: parameters cell: …``.
+    Every statement must be a plain assignment (:func:`wealthlib.guard.draft.parse_parameters`); ``source``
+    (the notebook's path as the user sees it) prefixes every error: ``<file>: parameters cell: line N: …``.
     """
-    import ast
+    from .guard.draft import parameters_cell, parse_parameters
 
-    def problem(field: str, text: str) -> InputError:
-        if source is None:
-            return InputError("parameters cell", field, text)
-        return InputError(source, f"parameters cell: {field}", text)
-
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code" and "parameters" in (cell.get("metadata", {}).get("tags", []) or []):
-            src = cell.get("source", "")
-            src = "".join(src) if isinstance(src, list) else src
-            try:
-                tree = ast.parse(src)
-            except SyntaxError as exc:
-                raise problem(f"line {exc.lineno}", f"not valid Python: {exc.msg}") from None
-            except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-                raise problem("", f"not valid Python: {type(exc).__name__}") from None
-            out: dict[str, Any] = {}
-            for node in tree.body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    try:
-                        out[node.targets[0].id] = ast.literal_eval(node.value)
-                    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-                        raise problem(node.targets[0].id, "must be a plain value (text, number, list, None)") from None
-            return out
-    raise WealthError(f"{source + ': ' if source else ''}the notebook has no cell tagged 'parameters'")
+    found = parameters_cell(nb)
+    if found is None:
+        raise WealthError(f"{source + ': ' if source else ''}the notebook has no cell tagged 'parameters'")
+    src = found[1].get("source", "")
+    return parse_parameters("".join(src) if isinstance(src, list) else src, source, internal=frozenset())
