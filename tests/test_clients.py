@@ -270,6 +270,37 @@ def test_bare_alias_rejected():
     assert exc.value.problem == "invalid YAML: YAML aliases (*name) are not allowed"
 
 
+@pytest.mark.parametrize("c_loader", [True, False], ids=["libyaml", "pure-python"])
+@pytest.mark.parametrize("text, field, problem", [
+    ("a: 1\nb: &x [1, 2]\n", "line 2", "invalid YAML: YAML anchors (&x) are not allowed"),
+    ("a: [1]\nb: *x\n", "line 2", "invalid YAML: YAML aliases (*name) are not allowed"),
+    ("a: 1\nb: {c: 1, c: 2}\n", "line 2", "invalid YAML: duplicate key 'c' (first on line 2)"),
+])
+def test_both_yaml_loaders_refuse_the_same(monkeypatch, c_loader, text, field, problem):
+    # the C loader (libyaml) is used when PyYAML has it; without it the pure-Python one must refuse the same
+    from wealthlib import _yaml
+    from wealthlib._yaml import load_yaml_text
+
+    if c_loader and _yaml._C_LOADER is None:
+        pytest.skip("PyYAML built without libyaml")
+    if not c_loader:
+        monkeypatch.setattr(_yaml, "_C_LOADER", None)
+    with pytest.raises(InputError) as exc:
+        load_yaml_text(text, "f.yaml")
+    assert (exc.value.field, exc.value.problem) == (field, problem)
+
+
+def test_both_yaml_loaders_read_the_samples_alike(monkeypatch):
+    from wealthlib import _yaml
+
+    if _yaml._C_LOADER is None:
+        pytest.skip("PyYAML built without libyaml")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CLIENTS.glob("*.yaml"))]
+    fast = [_yaml.load_yaml_text(t, "f") for t in texts]
+    monkeypatch.setattr(_yaml, "_C_LOADER", None)
+    assert fast == [_yaml.load_yaml_text(t, "f") for t in texts] == [yaml.safe_load(t) for t in texts]
+
+
 def test_not_a_mapping():
     with pytest.raises(InputError) as exc:
         load_client(BAD / "not_mapping.yaml")

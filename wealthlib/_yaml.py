@@ -2,7 +2,10 @@
 
 PyYAML's ``safe_load`` already refuses arbitrary objects, but it expands aliases, so a "billion laughs" file
 of a few hundred bytes can expand to gigabytes. Client files and policy have no use for aliases, so we
-reject them outright, before they are composed.
+reject them outright, before they are composed. Duplicate mapping keys are an error too.
+
+With libyaml (PyYAML's C extension, present in the wheels) parsing and composing run in C (``CSafeLoader``;
+the constructors stay PyYAML's safe ones): a book of 10,000 client files is read in seconds, not a minute.
 """
 
 from __future__ import annotations
@@ -19,20 +22,18 @@ T = TypeVar("T")
 MAX_BYTES = 1_000_000  # a client file is a few KB; anything this large is a mistake or an attack
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed", event.start_mark
-            )
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"YAML anchors (&{anchor}) are not allowed", event.start_mark
-            )
-        return super().compose_node(parent, index)
+def _refuse_anchor_or_alias(event) -> None:
+    if isinstance(event, yaml.AliasEvent):
+        raise yaml.constructor.ConstructorError(None, None, "YAML aliases (*name) are not allowed", event.start_mark)
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"YAML anchors (&{anchor}) are not allowed", event.start_mark
+        )
+
+
+class _NoDuplicateKeys:
+    """Constructor mix-in: a duplicate mapping key is an error naming both lines."""
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         # PyYAML keeps the last of two equal keys without a word: a second "USD-MMF:" line would silently
@@ -41,7 +42,7 @@ class _NoAliasLoader(yaml.SafeLoader):
             seen: dict = {}
             for key_node, _value in node.value:
                 try:
-                    key = self.construct_object(key_node, deep=True)
+                    key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
                     hash(key)
                 except Exception:  # unhashable keys: PyYAML's own error below says so
                     continue
@@ -51,7 +52,42 @@ class _NoAliasLoader(yaml.SafeLoader):
                         f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark,
                     )
                 seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _NoAliasLoader(_NoDuplicateKeys, yaml.SafeLoader):
+    """The pure-Python safe loader, refusing anchors and aliases as it composes (used without libyaml)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        _refuse_anchor_or_alias(self.peek_event())
+        return super().compose_node(parent, index)
+
+
+_C_LOADER = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+
+if _C_LOADER is not None:
+
+    class _CNoDuplicateLoader(_NoDuplicateKeys, _C_LOADER):  # type: ignore[misc, valid-type]
+        """libyaml's safe loader (about 6x faster than the pure-Python one on a client file): it composes in C,
+        where no hook sees the events, so :func:`_parse` first reads the events (also in C) and refuses any
+        anchor or alias before composing."""
+
+
+def _parse(text: str) -> Any:
+    if _C_LOADER is None:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - the loader is a SafeLoader subclass
+    if "&" in text or "*" in text:  # an anchor or an alias needs one of these; most files have neither
+        _refuse_anchors_and_aliases(text)
+    return yaml.load(text, Loader=_CNoDuplicateLoader)  # noqa: S506 - CSafeLoader: safe constructors only
+
+
+def _refuse_anchors_and_aliases(text: str) -> None:
+    events = _C_LOADER(text)  # type: ignore[misc]
+    try:
+        while events.check_event():
+            _refuse_anchor_or_alias(events.get_event())
+    finally:
+        events.dispose()
 
 
 def load_yaml_text(text: str, source: str) -> Any:
@@ -59,7 +95,7 @@ def load_yaml_text(text: str, source: str) -> Any:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise InputError(source, "", f"file is larger than {MAX_BYTES} bytes")
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - the loader is a SafeLoader subclass
+        return _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
