@@ -383,3 +383,74 @@ def test_unknown_asset_class_named(samples):
     errs = check_product_codes(samples["chen"], SHELF, {"cash", "bond", "equity"})
     assert [e.field for e in errs] == ["restrictions.excluded_classes.0"]
     assert "'alternative'" in errs[0].problem
+
+
+# --- dates that cannot be -----------------------------------------------------------------------------------
+
+
+def test_birth_date_in_the_far_future_is_refused(tmp_path, monkeypatch):
+    # lin.yaml: KYC 2018-06-15, 13 transactions, 2 contacts, no override, no complaint -> each is before 2999
+    d = _lin_data()
+    d["birth_date"] = date(2999, 1, 1)
+    lines = _error(tmp_path, monkeypatch, d).splitlines()
+    assert lines[0] == "params/clients/lin.yaml: kyc.date: is before birth_date"
+    assert lines[1:] == [f"params/clients/lin.yaml: transactions.{i}.date: is before birth_date" for i in range(13)] + [
+        f"params/clients/lin.yaml: contact_log.{i}.date: is before birth_date" for i in range(2)]
+    assert all("2999" not in ln and "1975" not in ln for ln in lines)  # no client value in the messages
+
+
+def test_birth_date_before_1900_is_refused(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["birth_date"] = date(1899, 12, 31)
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: birth_date: must be on or after 1900-01-01"
+    d["birth_date"] = date(1900, 1, 1)  # the bound itself is a possible birth date
+    _write(tmp_path, d)
+    assert load_client("lin").birth_date == date(1900, 1, 1)
+
+
+def test_kyc_before_birth_is_refused(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["kyc"]["date"] = date(1975, 4, 11)  # lin was born 1975-04-12
+    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: kyc.date: is before birth_date"
+    d["kyc"]["date"] = date(1975, 4, 12)  # on the day of birth: possible (if odd), not refused
+    _write(tmp_path, d)
+    assert load_client("lin").kyc.date == date(1975, 4, 12)
+
+
+def test_records_before_birth_are_refused(tmp_path, monkeypatch):
+    d = _lin_data()
+    d["transactions"][2]["date"] = date(1960, 1, 5)
+    d["contact_log"][1]["date"] = date(1970, 3, 1)
+    d["complaints"] = [{"opened": date(1974, 12, 1), "closed": date(2018, 1, 2), "summary": "x"}]
+    d["kyc"]["override"] = {"risk_class": "conservative", "reason": "asked", "by": "adv-chen", "date": date(1975, 1, 1)}
+    assert _error(tmp_path, monkeypatch, d).splitlines() == [
+        "params/clients/lin.yaml: kyc.override.date: is before birth_date",
+        "params/clients/lin.yaml: transactions.2.date: is before birth_date",
+        "params/clients/lin.yaml: contact_log.1.date: is before birth_date",
+        "params/clients/lin.yaml: complaints.0.opened: is before birth_date",
+    ]
+
+
+def test_birth_after_the_as_of_date_is_refused_where_the_date_is_known(samples):
+    lin = samples["lin"]  # born 1975-04-12
+    assert lin.age(date(1975, 4, 12)) == 0 and lin.age(date(2018, 12, 31)) == 43
+    with pytest.raises(InputError) as exc:
+        lin.age(date(1975, 4, 11))
+    assert str(exc.value) == f"{lin.source}: birth_date: is after the as-of date 1975-04-11"
+
+
+def test_validate_refuses_a_birth_date_in_the_future(tmp_path, monkeypatch):
+    import shutil
+
+    from wealthlib.validation import validate_params
+
+    params = tmp_path / "params"
+    shutil.copytree(ROOT / "params", params)
+    text = (params / "clients" / "lee.yaml").read_text(encoding="utf-8")
+    (params / "clients" / "lee.yaml").write_text(
+        "\n".join("birth_date: 2999-01-01" if ln.startswith("birth_date:") else ln for ln in text.splitlines()) + "\n",
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    problems, _ = validate_params(Path("params"), [])
+    assert [str(p) for p in problems][0] == "params/clients/lee.yaml: kyc.date: is before birth_date"
+    assert {str(p).split(": ")[0] for p in problems} == {"params/clients/lee.yaml"}

@@ -8,6 +8,10 @@ problem becomes an :class:`~wealthlib.errors.InputError` of the form
 Money amounts (holding amounts and prices, income, assets, goals, transactions) are in the client's
 ``base_currency``.
 
+Dates that cannot be are refused (:func:`impossible_dates`): a birth date before 1900, and a KYC assessment,
+override, transaction, contact or complaint dated before the client's birth (``kyc.date: is before
+birth_date``); a birth date after the as-of date is refused where that date is known (:meth:`Client.age`).
+
 The client ``id`` names output files later on, so it must be a safe slug (``^[a-z0-9][a-z0-9_-]{0,63}$``)
 and equal the file's stem.
 """
@@ -28,7 +32,8 @@ from .errors import InputError, InputErrors, display_path
 __all__ = [
     "Assets", "Client", "Complaint", "Contact", "Debts", "Flags", "Goal", "Holding", "Income", "Kyc",
     "Override", "Restrictions", "Transaction", "DEFAULT_CLIENTS_DIR", "ID_PATTERN",
-    "check_product_codes", "duplicate_ids", "load_client", "load_clients", "parse_client",
+    "EARLIEST_BIRTH", "check_product_codes", "duplicate_ids", "impossible_dates", "load_client", "load_clients",
+    "parse_client",
 ]
 
 DEFAULT_CLIENTS_DIR = Path("params/clients")
@@ -265,8 +270,11 @@ class Client(_Strict):
         return v
 
     def age(self, as_of: date) -> int:
-        """Completed years on ``as_of``."""
+        """Completed years on ``as_of``; a client born after ``as_of`` is an :class:`InputError` on ``birth_date``
+        (the file is loaded without knowing the date it will be used at, so this is where that check lives)."""
         b = self.birth_date
+        if b > as_of:
+            raise InputError(self.source or self.id, "birth_date", f"is after the as-of date {as_of.isoformat()}")
         return as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
 
     def is_elderly(self, as_of: date, elderly_age: int = 65) -> bool:
@@ -350,6 +358,38 @@ def _raise(errors: list[InputError]) -> None:
     raise as_error(errors)
 
 
+#: No client is born before this date: an earlier birth date is a typo (1875 for 1975), not a client.
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _dated_records(client: Client) -> list[tuple[str, date]]:
+    """Every date of the file that records something the client did or had done (field path, date): none can
+    precede the client's birth. A goal's target date is left out: it is a wish, checked by its own rules."""
+    out: list[tuple[str, date]] = [("kyc.date", client.kyc.date)]
+    if client.kyc.override is not None:
+        out.append(("kyc.override.date", client.kyc.override.date))
+    out += [(f"transactions.{i}.date", tx.date) for i, tx in enumerate(client.transactions)]
+    out += [(f"contact_log.{i}.date", c.date) for i, c in enumerate(client.contact_log)]
+    out += [(f"complaints.{i}.opened", c.opened) for i, c in enumerate(client.complaints)]
+    return out
+
+
+def impossible_dates(client: Client, source: str) -> list[InputError]:
+    """Dates that cannot be: a birth date before :data:`EARLIEST_BIRTH`, and any KYC assessment, override,
+    transaction (the first one opens the account), contact or complaint dated before the client's birth.
+
+    The messages name the field and the kind of problem, not the dates (client data stays out of logs). A birth
+    date after the as-of date is checked where that date is known (:meth:`Client.age`); a birth date in the
+    future of the file's own records (``2999-01-01``) is caught here, as each record is then before it.
+    """
+    born = client.birth_date
+    out: list[InputError] = []
+    if born < EARLIEST_BIRTH:
+        out.append(InputError(source, "birth_date", f"must be on or after {EARLIEST_BIRTH.isoformat()}"))
+    out += [InputError(source, where, "is before birth_date") for where, when in _dated_records(client) if when < born]
+    return out
+
+
 # --- loading ------------------------------------------------------------------------------------------------
 
 
@@ -365,6 +405,9 @@ def parse_client(data: Any, source: str, expected_id: str | None = None) -> Clie
         _raise(_friendly_errors(source, exc))
     if expected_id is not None and client.id != expected_id:
         raise InputError(source, "id", f"must equal the file name {expected_id!r}, got {client.id!r}")
+    problems = impossible_dates(client, source)
+    if problems:
+        _raise(problems)
     return client.model_copy(update={"source": source})
 
 
