@@ -441,6 +441,12 @@ def build_proposal(
     ov = _override(override, c.advisor, ctx.as_of)
     if ov is not None:
         ctx.policy.check_class(ov.risk_class, "override", "class")
+    from .guard.wording import check_texts, client_texts
+
+    check_texts(client_texts(c), ctx.policy, c.source or c.id)  # forbidden claims (wealthlib.guard.wording)
+    check_texts([("override_reason", ov.reason if ov else None),
+                 *((f"advisor text {k}", v) for k, v in (advisor_text or {}).items())], ctx.policy, "proposal",
+                markdown=[f"advisor text {k}" for k in (advisor_text or {})])
     profile, alloc = advise(ctx, c, objective=objective, override=ov, extra_exclusions=exclude, locale=loc)
     parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,
                   "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(exclude),
@@ -1262,6 +1268,7 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     check = check_draft(nb, display_path(path), allow_modified=allow_modified)
     p = check.parameters
     check_draft_parameters(p, display_path(path))
+    _check_draft_wording(nb, p, check, display_path(path))
     folder = path.parent.resolve()
     params = Path(p.get("params", "params"))
     params = params if params.is_absolute() else folder / params
@@ -1288,6 +1295,32 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         return render(tpl, injected, target, path.stem, fmts, lang=proposal.locale,
                       title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
                       audit=proposal.audit_line, cwd=folder)
+
+
+def _check_draft_wording(nb: Any, p: Mapping[str, Any], check: Any, source: str) -> None:
+    """Forbidden claims in what the advisor wrote into the draft: the advisor-text cells (as printed), the
+    override reason and the reason for rendering a modified template (the policy named by the draft)."""
+    from .guard.wording import check_texts
+    from .policy import load_policy
+
+    params = Path(p.get("params", "params"))
+    policy_file = (params if params.is_absolute() else Path(source).resolve().parent / params) / "policy.yaml"
+    policy = load_policy(policy_file)
+    texts, md = [], []
+    for i, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {})
+        if cell.get("cell_type") == "markdown" and "advisor-text" in (meta.get("tags", []) or []):
+            section = meta.get("advisor_section")
+            text = cell.get("source", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            if text.strip() == ADVISOR_PLACEHOLDERS.get(section, "").strip():
+                continue
+            field_name = f"cell {i + 1} ({cell.get('id')!r}, advisor text)"
+            texts.append((field_name, text))
+            md.append(field_name)
+    texts.append(("parameters cell: override_reason", p.get("override_reason")))
+    texts.append(("--allow-modified", check.modified_reason))
+    check_texts(texts, policy, source, markdown=md)
 
 
 def check_draft_parameters(p: dict[str, Any], source: str) -> None:

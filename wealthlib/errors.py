@@ -55,6 +55,8 @@ def without_value(problem: str) -> str:
 
 def wealth_error_names() -> frozenset[str]:
     """Class names of :class:`WealthError` and all its subclasses (how a kernel's traceback names them)."""
+    import wealthlib.guard.wording  # noqa: F401  (its ForbiddenClaim is raised in kernels; name it here too)
+
     names, todo = set(), [WealthError]
     while todo:
         cls = todo.pop()

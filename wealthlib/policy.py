@@ -22,6 +22,9 @@ LOCALES: tuple[str, ...] = ("en", "zh-TW", "zh-CN")
 DEFAULT_POLICY = Path("params/policy.yaml")
 
 
+from .guard.rules import GuardRules  # noqa: E402
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -158,6 +161,7 @@ class Policy(_Strict):
     grable_lytton_map: dict[str, dict[str, str]] = Field(default_factory=dict)
     allocation: AllocationRules = AllocationRules()
     review: ReviewRules = ReviewRules()
+    guard: GuardRules = GuardRules()  # forbidden claims, signing, archive, access (wealthlib.guard)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @model_validator(mode="after")

@@ -639,6 +639,9 @@ def build_review(
     locale = check_locale(locale or client.locale)
     src = client.source or client.id
     ctx = load_context(params, end.date())
+    from .guard.wording import check_texts, client_texts
+
+    check_texts(client_texts(client), ctx.policy, src)  # forbidden claims in notes and meeting notes
     known = set(ctx.shelf.codes)
     problems = check_product_codes(client, known)
     if problems:
