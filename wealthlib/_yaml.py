@@ -70,7 +70,69 @@ if _C_LOADER is not None:
     class _CNoDuplicateLoader(_NoDuplicateKeys, _C_LOADER):  # type: ignore[misc, valid-type]
         """libyaml's safe loader (about 6x faster than the pure-Python one on a client file): it composes in C,
         where no hook sees the events, so :func:`_parse` first reads the events (also in C) and refuses any
-        anchor or alias before composing."""
+        anchor or alias before composing.
+
+        Construction is PyYAML's safe constructors, reached directly for plain mappings, sequences and the
+        scalar types (PyYAML's generic path, built for recursive alias graphs we never have, cost more than the
+        parse): the result is the same, and any other node (an explicit ``!!set``, a merge key ``<<``) goes
+        through the generic path unchanged."""
+
+        #: scalar tags already resolved, by (value, implicit): the implicit resolvers' regular expressions ran
+        #: for every scalar, and a book repeats the same keys and words in every file (no path resolvers are
+        #: registered on the safe loader, so the tag depends on nothing else)
+        _tags: dict = {}
+
+        def resolve(self, kind, value, implicit):  # type: ignore[override]
+            if kind is not yaml.ScalarNode:
+                return super().resolve(kind, value, implicit)
+            key = (value, implicit)
+            tag = self._tags.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._tags) >= 50_000:
+                    self._tags.clear()
+                self._tags[key] = tag
+            return tag
+
+        def get_single_data(self):  # type: ignore[override]
+            node = self.get_single_node()
+            return None if node is None else self._build(node)
+
+        def _build(self, node):
+            tag = node.tag
+            kind = type(node)
+            if kind is yaml.ScalarNode:
+                if tag == _STR:
+                    return node.value
+                direct = _SCALARS.get(tag)
+                return direct(self, node) if direct is not None else self.construct_object(node, deep=True)
+            if kind is yaml.SequenceNode and tag == _SEQ:
+                return [self._build(item) for item in node.value]
+            if kind is yaml.MappingNode and tag == _MAP and not any(k.tag == _MERGE for k, _ in node.value):
+                out: dict = {}
+                lines: dict = {}
+                for key_node, value_node in node.value:
+                    key = self._build(key_node)
+                    try:
+                        hash(key)
+                    except TypeError:
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping", node.start_mark, "found unhashable key",
+                            key_node.start_mark) from None
+                    if key in out:
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping", node.start_mark,
+                            f"duplicate key {key!r} (first on line {lines[key] + 1})", key_node.start_mark,
+                        )
+                    lines[key] = key_node.start_mark.line
+                    out[key] = self._build(value_node)
+                return out
+            return self.construct_object(node, deep=True)
+
+    _STR, _SEQ, _MAP, _MERGE = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "merge"))
+    #: scalar constructors that return their value (not a generator): safe to call directly
+    _SCALARS = {f"tag:yaml.org,2002:{t}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{t}"]
+                for t in ("null", "bool", "int", "float", "timestamp", "binary")}
 
 
 def _parse(text: str) -> Any:
@@ -104,6 +166,8 @@ def load_yaml_text(text: str, source: str) -> Any:
     except ValueError as exc:
         # PyYAML's timestamp constructor raises a bare ValueError for impossible dates (1975-02-30).
         raise InputError(source, "", f"invalid YAML: {exc}") from None
+    except RecursionError:  # [[[[…]]]] thousands deep: no input of ours nests like that
+        raise InputError(source, "", "invalid YAML: nested too deeply") from None
 
 
 def load_yaml(path: str | Path) -> Any:
