@@ -119,16 +119,28 @@ def _hash_bytes(*chunks: bytes) -> str:
 
 def job_input_hash(client_file: Path, params: Path, template: Path, kind: str, when: str, formats: Iterable[str]) -> str:
     """What a document depends on: client file, policy, shelf, template, kind, quarter/as-of, formats, version."""
-    from . import __version__
+    return _InputHasher(params, template, kind, when, formats)(client_file)
 
-    def read(p: Path) -> bytes:
-        try:
-            return p.read_bytes()
-        except OSError:
-            return b""
 
-    return _hash_bytes(read(client_file), read(params / "policy.yaml"), read(params / "products.yaml"), read(template),
-                       f"{kind}|{when}|{','.join(formats)}|{__version__}".encode())
+def _read_or_empty(p: Path) -> bytes:
+    try:
+        return p.read_bytes()
+    except OSError:
+        return b""
+
+
+class _InputHasher:
+    """:func:`job_input_hash` for many clients of one batch: the policy, shelf and template are read once."""
+
+    def __init__(self, params: Path, template: Path, kind: str, when: str, formats: Iterable[str]):
+        from . import __version__
+
+        self._shared = (_read_or_empty(params / "policy.yaml"), _read_or_empty(params / "products.yaml"),
+                        _read_or_empty(template))
+        self._tail = f"{kind}|{when}|{','.join(formats)}|{__version__}".encode()
+
+    def __call__(self, client_file: Path) -> str:
+        return _hash_bytes(_read_or_empty(client_file), *self._shared, self._tail)
 
 
 def _client_files(params: Path, pattern: str) -> list[Path]:
@@ -187,13 +199,16 @@ def plan(
         what = f"quarter {quarter}" if kind == "review" else f"as-of date {as_of}"
         raise BatchError(f"{what}: {err}") from None
     jobs, failed = [], []
+    failed_ids: set[str] = set()
     from .clients import duplicate_ids
 
     dups = duplicate_ids(files)
+    input_hash = _InputHasher(params, template, kind, when, fmts)
+    policy = _policy_or_none(params)  # one policy for every client's title and audit line, not one load each
     for f in files:
         cid = f.stem
-        h = job_input_hash(f, params, template, kind, when, fmts)
-        if cid in {e["client"] for e in failed} and f in dups:
+        h = input_hash(f)
+        if cid in failed_ids and f in dups:
             continue  # the other file of the same id already recorded the failure
         try:
             if f in dups:
@@ -201,14 +216,15 @@ def plan(
             check_stem(cid)
             client = load_client(f, params / "clients")
             if kind == "review":
-                meta = document_meta(client, params, quarter, input_hash=h)
+                meta = document_meta(client, params, quarter, input_hash=h, policy=policy)
                 parameters = {"client": str(f), "quarter": quarter, "params": str(params), "locale": ""}
             else:
-                meta = _proposal_meta(client, params, as_of, h)
+                meta = _proposal_meta(client, params, as_of, h, policy)
                 parameters = {"client": str(f), "as_of": as_of, "params": str(params), "locale": client.locale}
         except WealthError as err:
             failed.append({"client": cid, "input_hash": h, "status": "failed", "reason": _one_line(err),
                            "outputs": {}, "timings": {}})
+            failed_ids.add(cid)
             continue
         jobs.append({
             "client": cid, "stem": cid, "template": str(template), "parameters": parameters, "out_dir": str(out),
@@ -223,13 +239,25 @@ def plan(
     return jobs, failed
 
 
-def _proposal_meta(client: Any, params: Path, as_of: str, input_hash: str) -> dict[str, str]:
+def _policy_or_none(params: Path) -> Any:
+    """The batch's policy, or None when it does not load: then each client's planning loads it again and
+    records the policy's own error as that client's reason, as before."""
+    from .policy import load_policy
+
+    try:
+        return load_policy(params / "policy.yaml")
+    except WealthError:
+        return None
+
+
+def _proposal_meta(client: Any, params: Path, as_of: str, input_hash: str, policy: Any = None) -> dict[str, str]:
     from . import __version__
     from .disclosures import general_disclosures
     from .i18n import t
     from .policy import load_policy
 
-    policy = load_policy(params / "policy.yaml")
+    if policy is None:
+        policy = load_policy(params / "policy.yaml")
     loc = client.locale
     title = f"{t('documents.proposal_title', loc)} — {client.name}" if _has_label("proposal_title") else client.name
     audit = (f"{t('documents.audit_inputs_hash', loc)}: {input_hash} · {t('documents.audit_as_of', loc)}: {as_of} · "

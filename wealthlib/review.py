@@ -595,14 +595,17 @@ html_list = ul
 
 
 def document_meta(client: "Client", params: str | Path, quarter: str, locale: str | None = None,
-                  input_hash: str = "") -> dict[str, str]:
-    """Title, footer and audit line of a client's review without computing it (cheap: no market, no kernel)."""
+                  input_hash: str = "", policy: Any = None) -> dict[str, str]:
+    """Title, footer and audit line of a client's review without computing it (cheap: no market, no kernel).
+
+    ``policy``: the params folder's policy already loaded (a batch plans thousands of clients on one policy)."""
     from . import __version__
     from .disclosures import general_disclosures
     from .policy import load_policy
 
     locale = check_locale(locale or client.locale)
-    policy = load_policy(Path(params) / "policy.yaml")
+    if policy is None:
+        policy = load_policy(Path(params) / "policy.yaml")
     _, end = parse_quarter(quarter)
     tt = lambda k: t(f"documents.{k}", locale)  # noqa: E731
     audit = " · ".join([
