@@ -93,9 +93,11 @@ def test_age_and_elderly(samples):
 
 def test_holding_values_amount_or_units_times_price(samples):
     lin = samples["lin"]
-    assert lin.holding_values() == {"USD-MMF": 500000.0, "CORP-AAA5": 1200000.0, "CORP-BAA10": 800000.0,
-                                    "SP500": 52.5 * 30500}
-    assert lin.portfolio_value() == pytest.approx(500000 + 1200000 + 800000 + 1601250)
+    # as entered: each holding in its product's currency (USD for the demo shelf); valued in TWD later
+    assert lin.holding_values() == {"USD-MMF": 16305.24, "CORP-AAA5": 39132.58, "CORP-BAA10": 26088.39,
+                                    "SP500": 52.5 * 994.62}
+    assert lin.portfolio_value() == pytest.approx(16305.24 + 39132.58 + 26088.39 + 52.5 * 994.62)
+    assert lin.holdings_currency is None
     assert samples["zhang"].portfolio_value() == 0.0
 
 

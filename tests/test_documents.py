@@ -45,15 +45,21 @@ def _holding_value(h: dict) -> float:
     return h["amount"] if "amount" in h else h["units"] * h["price"]
 
 
+#: TWD per USD on 2018-12-31: the last NBP fixings before it (2018-12-24), table A USD 3.7588 PLN and table B
+#: TWD 0.1221 PLN, as published; lin's holdings are entered in USD (the products' currency).
+USD_TWD_20181231 = 3.7588 / 0.1221
+
+
 # --------------------------------------------------------------------------------------- household picture
 
 
 def test_household_ratios_hand_computed_from_the_yaml(lin):
     y = _yaml("lin")
-    portfolio = sum(_holding_value(h) for h in y["holdings"].values())
-    assert portfolio == pytest.approx(500_000 + 1_200_000 + 800_000 + 52.5 * 30_500)
-    # liquid reserve = financial assets outside the portfolio + money-market holdings
-    reserve = (y["assets"]["financial"] - portfolio) + y["holdings"]["USD-MMF"]["amount"]
+    usd = sum(_holding_value(h) for h in y["holdings"].values())
+    assert usd == pytest.approx(16_305.24 + 39_132.58 + 26_088.39 + 52.5 * 994.62)
+    portfolio = sum(round(_holding_value(h) * USD_TWD_20181231, 2) for h in y["holdings"].values())
+    # liquid reserve = financial assets outside the portfolio + money-market holdings, in TWD
+    reserve = (y["assets"]["financial"] - portfolio) + y["holdings"]["USD-MMF"]["amount"] * USD_TWD_20181231
     assert lin.household["liquid_reserve"] == pytest.approx(reserve)
     assert lin.ratios["emergency_months"] == pytest.approx(reserve / (y["annual_expenses"] / 12))
     total_assets = y["assets"]["financial"] + y["assets"]["property"] + y["assets"]["other"]
@@ -71,7 +77,10 @@ def test_household_ratios_hand_computed_from_the_yaml(lin):
 def test_household_section_shows_the_ratios_in_the_clients_language(lin):
     html = lin.section_html("household")
     assert t("documents.ratio_emergency_months", "zh-TW") in html
-    assert "31.6 個月" in html  # 2,898,750 / 91,666.67
+    y = _yaml("lin")
+    portfolio = sum(_holding_value(h) for h in y["holdings"].values()) * USD_TWD_20181231
+    months = (6_500_000 - portfolio + 16_305.24 * USD_TWD_20181231) / (1_100_000 / 12)
+    assert f"{months:.1f} 個月" in html
     assert "25.0%" in html and "17.5%" in html and "36.7%" in html
     assert "新臺幣 20,800,000 元" in html
 
@@ -82,7 +91,8 @@ def test_household_section_shows_the_ratios_in_the_clients_language(lin):
 def test_fees_in_currency_are_weights_times_fees_times_value(lin):
     shelf = {p["code"]: p for p in yaml.safe_load((PARAMS / "products.yaml").read_text(encoding="utf-8"))["products"]}
     value = lin.portfolio_value
-    assert value == pytest.approx(4_101_250)
+    usd = 16_305.24 + 39_132.58 + 26_088.39 + 52.5 * 994.62
+    assert value == pytest.approx(usd * USD_TWD_20181231, abs=0.05)  # valued in TWD at the as-of date
     total = 0.0
     for row in lin.fees["rows"]:
         expected = lin.weights[row["code"]] * shelf[row["code"]]["annual_fee"] * value
@@ -102,7 +112,7 @@ def test_allocation_is_suitable_and_the_benchmark_is_stated(lin):
     assert lin.ceiling == 3 and lin.ceiling_label == "RR3"
     assert all(int(g[2:]) <= 3 for g in lin.grades.values())
     assert "SP500" not in lin.weights  # RR4, sold
-    assert lin.trade_amounts["SP500"] == pytest.approx(-52.5 * 30_500)
+    assert lin.trade_amounts["SP500"] == pytest.approx(-52.5 * 994.62 * USD_TWD_20181231, abs=0.01)
     # moderate class may not hold the RR4 equity index: 80/20 bond/cash benchmark, named in the document
     assert lin.benchmark == pytest.approx({"CORP-AAA5": 0.8, "USD-MMF": 0.2})
     assert "CORP-AAA5" in lin.section_html("backtest")

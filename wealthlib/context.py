@@ -33,7 +33,19 @@ class KycExpired(WealthError):
 
 @dataclass
 class Context:
-    """Inputs shared by every client of a run, at one as-of date."""
+    """Inputs shared by every client of a run, at one as-of date.
+
+    ``returns`` and ``estimates`` are in ``base`` (a currency code), or — ``base=None``, as :func:`load_context`
+    returns it — each product in its own currency. A client's advice always runs on :meth:`in_base` of the
+    client's base currency (:func:`for_client` does it), so FX risk is inside every μ, Σ, backtest, stress and
+    projection. Per-currency contexts are built once and cached here (a batch estimates once per currency).
+
+    Estimation window rule (per base currency): the common window of the shelf's series **and** of the FX pairs
+    converting them to the base (``shelf_returns(..., base=…)``), then the policy's last ``window_years`` of
+    it. So a CNY client's estimates start where the ECB's CNY rate starts (2005-04), a USD client's where the
+    shelf's series do; every product needs :data:`MIN_MONTHS` base-currency returns up to the as-of date, else
+    the as-of date is refused naming the pair and the first date that works.
+    """
 
     params: Path
     as_of: date
@@ -43,10 +55,34 @@ class Context:
     returns: "pd.DataFrame"          # monthly simple returns of the shelf products, common window
     estimates: "Estimates"
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    base: str | None = None          # currency of returns/estimates; None = each product in its own currency
+    views: "Views | None" = None     # the advisor's views blended into the estimates (kept for in_base)
 
     @property
     def data_vintage(self) -> str:
         return self.market.vintage
+
+    @property
+    def fx_not_modeled(self) -> dict[str, str]:
+        """Product code → pair left unconverted by the policy's ``fx.not_modeled`` (empty when all are modeled)."""
+        return dict(self.returns.attrs.get("fx_not_modeled") or {})
+
+    def in_base(self, currency: str) -> "Context":
+        """This run with returns and estimates in ``currency`` (see the class docstring); cached per currency.
+
+        Raises :class:`~wealthlib._market.core.FxPairMissing` for a pair the market lacks and the policy does
+        not mark ``not_modeled`` (:func:`for_client` names the client file), and :class:`InputError` when the
+        base-currency window is shorter than :data:`MIN_MONTHS` at the as-of date.
+        """
+        if self.base == currency:
+            return self
+        root = self._cache.setdefault("_root", self)
+        key = ("base", currency)
+        got = root._cache.get(key)
+        if got is None:
+            got = _context_in_base(root, currency)
+            root._cache[key] = got
+        return got
 
 
 def load_context(params: str | Path = "params", as_of: date | str = "2018-12-31", *, ladder: str | None = None) -> Context:
@@ -76,6 +112,87 @@ def _load_context(params: Path, as_of: date, ladder: str | None) -> Context:
     estimates = estimate(returns, policy.allocation.estimator)
     return Context(params=params, as_of=as_of, policy=policy, shelf=shelf, market=market, returns=returns,
                    estimates=estimates)
+
+
+def _context_in_base(root: Context, currency: str) -> Context:
+    """``root`` (each product in its own currency) converted to ``currency``; views re-applied."""
+    import dataclasses
+
+    import pandas as pd
+
+    from .estimate import estimate
+    from .market import shelf_returns
+
+    returns = shelf_returns(root.shelf, root.market, freq="monthly", base=currency,
+                            not_modeled=set(root.policy.fx.not_modeled))
+    pairs = sorted(set(returns.attrs.get("fx", {}).values()))
+    if len(returns) < MIN_MONTHS:
+        first_ok = (pd.Timestamp(returns.index[0]) + pd.offsets.MonthEnd(MIN_MONTHS - 1)).date()
+        raise InputError("as_of", "", f"{root.as_of} is too early for a {currency} client: the products' returns in "
+                         f"{currency} (FX {', '.join(pairs) or 'none'}) start {returns.index[0].date()}, "
+                         f"{len(returns)} months before the as-of date; {MIN_MONTHS} are needed: use {first_ok} or later")
+    estimates = estimate(returns, root.policy.allocation.estimator)
+    notes = {**estimates.notes, "base_currency": currency, "fx": ", ".join(pairs) or "none"}
+    estimates = dataclasses.replace(estimates, notes=notes)
+    ctx = dataclasses.replace(root, returns=returns, estimates=estimates, base=currency, _cache={"_root": root})
+    if root.views is not None:
+        ctx = _apply_views(ctx, root.views)
+    return ctx
+
+
+def market_file(ctx: Context) -> str:
+    """How a message names the market: the params folder's market file when there is one, else the vintage."""
+    p = ctx.params / "market.yaml"
+    return str(p) if p.is_file() else f"the bundled demo market ({ctx.market.vintage.split(', data to ')[0]})"
+
+
+def for_client(ctx: Context, client: "Client") -> Context:
+    """``ctx`` in the client's base currency; a missing FX pair names the client file, the pair and the market.
+
+    Idempotent (a context already in that currency is returned as is).
+    """
+    from ._market.core import FxPairMissing
+
+    try:
+        return ctx.in_base(client.base_currency)
+    except FxPairMissing as exc:
+        products = [p.code for p in ctx.shelf if f"{p.currency}/{client.base_currency}" == exc.pair]
+        held = f" (products {', '.join(products)})" if products else ""
+        raise InputError(client.source or client.id, "base_currency",
+                         f"no FX rates for {exc.pair}{held} in {market_file(ctx)}; add the pair to the market's FX "
+                         f"files, or mark it not modeled in the policy (fx.not_modeled)") from None
+
+
+def client_in_base(ctx: Context, client: "Client") -> "Client":
+    """The client with every holding valued in its base currency at ``ctx.as_of``.
+
+    Holdings are entered in the product's own currency (``amount``, or ``units × price``); each is converted
+    with :meth:`Market.fx_rate` (the last rate on or before the as-of date) and replaced by its base-currency
+    ``amount``. A product the shelf does not know is taken as already in the base currency (off-shelf positions
+    carry no currency in the shelf; :func:`check_product_codes` refuses unknown codes before advice). A pair the
+    policy marks not modeled is taken at rate 1 (and said so in the documents). Idempotent.
+    """
+    if client.holdings_currency == client.base_currency:
+        return client
+    from .clients import Holding
+
+    base = client.base_currency
+    skip = set(ctx.policy.fx.not_modeled)
+    new = {}
+    for code, h in client.holdings.items():
+        ccy = ctx.shelf.get(code).currency if code in ctx.shelf else base
+        if ccy == base or f"{ccy}/{base}" in skip:
+            rate = 1.0
+        else:
+            try:
+                rate = ctx.market.fx_rate(ccy, base, ctx.as_of)
+            except InputError as exc:
+                raise InputError(client.source or client.id, f"holdings.{code}",
+                                 f"cannot value it in {base}: {exc.problem} ({market_file(ctx)})") from None
+        new[code] = Holding(amount=round(h.value * rate, 2))
+    out = client.model_copy(update={"holdings": new})
+    out.holdings_currency = base
+    return out
 
 
 #: How long after the end of the shelf's market data an as-of date is still accepted (the bundled data end in
@@ -159,10 +276,21 @@ def with_views(ctx: Context, views: "str | Path | Views") -> Context:
     from .estimate import Views, black_litterman, load_views
 
     v = views if isinstance(views, Views) else load_views(views)
+    root = ctx._cache.get("_root", ctx) if ctx.base is not None else ctx
+    with_v = _apply_views(dataclasses.replace(root, _cache={}, views=None), v)
+    with_v = dataclasses.replace(with_v, views=v)
+    return with_v if ctx.base is None else with_v.in_base(ctx.base)
+
+
+def _apply_views(ctx: Context, v: "Views") -> Context:
+    import dataclasses
+
+    from .estimate import black_litterman
+
     mu = black_litterman(ctx.estimates.mu, ctx.estimates.cov, v).rename("mu")
     notes = {**ctx.estimates.notes, "views": v.source or "in memory"}
     est = dataclasses.replace(ctx.estimates, mu=mu, method=f"{ctx.estimates.method}+views", notes=notes)
-    return dataclasses.replace(ctx, estimates=est, _cache={})
+    return dataclasses.replace(ctx, estimates=est, views=v)
 
 
 def advise(
@@ -183,11 +311,15 @@ def advise(
     when ``require_valid_kyc`` (new proposals), and is only flagged otherwise (reviews). A product code or
     asset class the shelf and policy do not know is an :class:`InputError` naming the client file and field;
     so is a KYC dated after the as-of date unless ``kyc_after_as_of`` (reviews, written after the quarter).
+    The allocation runs on the estimates in the client's base currency (:func:`for_client`) and on holdings
+    valued in it at the as-of date (:func:`client_in_base`).
     """
     from .allocate import AllocationError, allocate
     from .risk import check_kyc_date, profile_client
 
     check_product_codes(ctx, client)
+    ctx = for_client(ctx, client)
+    client = client_in_base(ctx, client)
     if override is not None or extra_exclusions:
         kyc = client.kyc.model_copy(update={"override": override}) if override is not None else client.kyc
         restrictions = client.restrictions.model_copy(

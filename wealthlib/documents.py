@@ -434,6 +434,11 @@ def build_proposal(
         vpath = _views_path(views, params)
         views_bytes = _read_bytes(vpath)
         ctx = with_views(ctx, vpath)
+    from .context import check_product_codes, client_in_base, for_client
+
+    check_product_codes(ctx, c)
+    ctx = for_client(ctx, c)  # returns, μ, Σ in the client's base currency (FX risk inside)
+    c = client_in_base(ctx, c)  # holdings (entered in each product's currency) valued in it at the as-of date
     exclude = tuple(sorted(set(exclude or ())))
     unknown = [code for code in exclude if code not in ctx.shelf]
     if unknown:

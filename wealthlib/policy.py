@@ -147,6 +147,30 @@ class ReviewRules(_Strict):
     drift_bands: DriftBands = DriftBands()
 
 
+class FxRules(_Strict):
+    """How the firm treats currencies (``fx:`` in the policy file).
+
+    ``not_modeled``: currency pairs ``"CCY/BASE"`` (e.g. ``"USD/TWD"``) the firm explicitly chooses not to
+    model: a CCY product held by a BASE client is then taken at its CCY returns, and every affected document
+    says so in its assumptions and its risk section. Any other pair the market lacks stops the command.
+    ``reporting_currency``: the one currency the book report totals AUM in (converted at the report date's
+    rates); ``None`` = totals per base currency only.
+    """
+
+    not_modeled: list[str] = Field(default_factory=list)
+    reporting_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+
+    @field_validator("not_modeled")
+    @classmethod
+    def _pairs(cls, v: list[str]) -> list[str]:
+        import re
+
+        for pair in v:
+            if not re.fullmatch(r"[A-Z]{3}/[A-Z]{3}", pair) or pair[:3] == pair[4:]:
+                raise ValueError(f"a currency pair is written CCY/BASE with two different ISO codes, e.g. USD/TWD; got {pair!r}")
+        return v
+
+
 class Policy(_Strict):
     """A firm's policy file."""
 
@@ -162,6 +186,7 @@ class Policy(_Strict):
     allocation: AllocationRules = AllocationRules()
     review: ReviewRules = ReviewRules()
     guard: GuardRules = GuardRules()  # forbidden claims, signing, archive, access (wealthlib.guard)
+    fx: FxRules = FxRules()
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @model_validator(mode="after")

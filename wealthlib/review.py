@@ -649,6 +649,10 @@ def build_review(
     problems = check_product_codes(client, known)
     if problems:
         raise problems[0]
+    from .context import client_in_base, for_client
+
+    ctx = for_client(ctx, client)  # returns in the client's base currency: FX moves inside TWR, MWR and risk
+    client = client_in_base(ctx, client)  # holdings valued in the base currency at the quarter end
     if ctx.returns.index[-1] < end:
         raise ReviewError(f"{src}: market data end {ctx.returns.index[-1].date()}, before the quarter end {end.date()}")
 
