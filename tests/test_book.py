@@ -42,6 +42,12 @@ def _value(h: dict) -> float:
     return float(h["amount"]) if "amount" in h else float(h["units"]) * float(h["price"])
 
 
+#: Base-currency units per USD on 2018-12-31 as published: NBP 2018-12-24 (last fixing before) table A USD 3.7588
+#: PLN / table B TWD 0.1221 PLN; ECB 2018-12-31: 1 EUR = 1.1450 USD = 7.8751 CNY. Holdings are entered in USD
+#: (every demo product's currency) and valued in the client's base currency at the report date.
+PER_USD = {"USD": 1.0, "TWD": 3.7588 / 0.1221, "CNY": 7.8751 / 1.1450}
+
+
 @pytest.fixture(scope="module")
 def raw() -> list[dict]:
     return _yaml_clients()
@@ -78,16 +84,19 @@ def test_aum_by_tier_per_currency_matches_hand_sum(raw, book):
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for c in raw:
         key = (c["tier"], c["base_currency"])
-        expected[key] += sum(_value(h) for h in (c.get("holdings") or {}).values())
+        expected[key] += sum(round(_value(h) * PER_USD[c["base_currency"]], 2) for h in (c.get("holdings") or {}).values())
         counts[key] += 1
     got = book.aum_by_tier.set_index(["tier", "currency"])
     assert set(got.index) == set(expected)
     for key, v in expected.items():
         assert got.loc[key, "aum"] == pytest.approx(v)
         assert got.loc[key, "clients"] == counts[key]
-    # by eye: private TWD is chen alone (8+25+12+18+6 million); priority TWD is lin (0.5+1.2+0.8 m + 52.5 × 30,500)
-    assert got.loc[("private", "TWD"), "aum"] == 69_000_000
-    assert got.loc[("priority", "TWD"), "aum"] == 4_101_250
+    # by eye: private TWD is chen alone (USD 260,883.89 + 815,262.15 + 391,325.83 + 586,988.75 + 195,662.92);
+    # priority TWD is lin (USD 16,305.24 + 39,132.58 + 26,088.39 + 52.5 × 994.62)
+    chen_usd = 260_883.89 + 815_262.15 + 391_325.83 + 586_988.75 + 195_662.92
+    assert got.loc[("private", "TWD"), "aum"] == pytest.approx(chen_usd * PER_USD["TWD"], abs=0.05)
+    assert got.loc[("priority", "TWD"), "aum"] == pytest.approx(
+        (16_305.24 + 39_132.58 + 26_088.39 + 52.5 * 994.62) * PER_USD["TWD"], abs=0.05)
     assert got.loc[("private", "USD"), "aum"] == 120_000 + 3000 * 100.5 + 900_000 + 650_000 + 420_000 + 90_000
     assert got.loc[("mass", "CNY"), "aum"] == 0  # zhang sold out in 2018
 
@@ -98,6 +107,19 @@ def test_aum_is_never_added_across_currencies(book):
     assert list(book.aum_change["currency"]) == ["CNY", "TWD", "USD"]
 
 
+def test_total_aum_in_the_policys_reporting_currency(book):
+    """policy fx.reporting_currency: TWD. Each base currency's AUM at the report date's rate into TWD (CNY
+    through USD: TWD per USD ÷ CNY per USD), then added — the only place currencies are added."""
+    s = book.summary()
+    assert book.reporting_currency == "TWD"
+    twd_per = {"TWD": 1.0, "USD": PER_USD["TWD"], "CNY": PER_USD["TWD"] / PER_USD["CNY"]}
+    expected = sum(v * twd_per[ccy] for ccy, v in s["aum"].items())
+    assert s["aum_reporting"]["currency"] == "TWD"
+    assert s["aum_reporting"]["total"] == pytest.approx(expected, rel=1e-9)
+    rows = dict(book.summary_table("en").values.tolist())
+    assert any("Total AUM in TWD" in k for k in rows)
+
+
 def test_aum_change_from_transactions(raw, book):
     start = date(2018, 1, 1)
     rows = {}
@@ -105,7 +127,7 @@ def test_aum_change_from_transactions(raw, book):
         txs = [t for t in c.get("transactions", []) if start <= t["date"] <= AS_OF]
         nnm = sum(t["amount"] for t in txs if t["type"] == "deposit") - sum(t["amount"] for t in txs if t["type"] == "withdrawal")
         first = min(t["date"] for t in c.get("transactions", []))
-        closing = sum(_value(h) for h in (c.get("holdings") or {}).values())
+        closing = sum(round(_value(h) * PER_USD[c["base_currency"]], 2) for h in (c.get("holdings") or {}).values())
         opening = 0.0 if first >= start else closing - nnm
         r = rows.setdefault(c["base_currency"], [0.0, 0.0, 0.0])
         r[0] += opening

@@ -39,13 +39,13 @@ def test_validate_shipped_params_is_clean():
 def test_validate_lists_every_problem_and_exits_1(params_copy: Path, tmp_path: Path):
     clients = params_copy / "clients"
     text = (clients / "lin.yaml").read_text(encoding="utf-8")
-    assert "USD-MMF: {amount: 500000}" in text
+    assert "USD-MMF: {amount: 16305.24}" in text
     (clients / "neg.yaml").write_text(
-        text.replace("id: lin", "id: neg").replace("USD-MMF: {amount: 500000}", "USD-MMF: {amount: -5}"),
+        text.replace("id: lin", "id: neg").replace("USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: -5}"),
         encoding="utf-8",
     )
     (clients / "badcode.yaml").write_text(
-        text.replace("id: lin", "id: badcode").replace("USD-MMF: {amount: 500000}", "XX-FAKE: {amount: 5}"),
+        text.replace("id: lin", "id: badcode").replace("USD-MMF: {amount: 16305.24}", "XX-FAKE: {amount: 5}"),
         encoding="utf-8",
     )
     (clients / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")

@@ -85,7 +85,7 @@ def test_check_as_of_accepts_the_default_date():
 
 def test_unknown_product_in_holdings_stops_allocate(params_copy: Path, tmp_path: Path):
     # was: exit 0; the unknown code was silently treated as an off-shelf position to sell
-    _variant(params_copy, "unk", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: 500000}\n  BOGUS-X: {amount: 5}")
+    _variant(params_copy, "unk", "USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: 16305.24}\n  BOGUS-X: {amount: 5}")
     line = one_error_line(run("--params", str(params_copy), "allocate", "unk", cwd=tmp_path))
     assert line.startswith("error: params/clients/unk.yaml: holdings.BOGUS-X: unknown product code 'BOGUS-X'")
 
@@ -94,7 +94,7 @@ def test_unknown_product_stops_build_proposal_before_any_kernel(params_copy: Pat
     from wealthlib.documents import build_proposal
     from wealthlib.errors import InputError
 
-    _variant(params_copy, "unk2", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: 500000}\n  BOGUS-X: {amount: 5}")
+    _variant(params_copy, "unk2", "USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: 16305.24}\n  BOGUS-X: {amount: 5}")
     with pytest.raises(InputError) as err:
         build_proposal("unk2", params=params_copy, as_of=date(2018, 12, 31))
     assert err.value.field == "holdings.BOGUS-X"
@@ -196,7 +196,7 @@ def test_batch_quarter_outside_the_data_is_one_message_up_front(tmp_path: Path):
 
 def test_batch_failure_reason_is_one_line_however_long(params_copy: Path, tmp_path: Path):
     # was: rich wrapped "failed: <client>: <reason>" at 80 columns: one failure printed as three lines
-    _variant(params_copy, "zz-bad", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: -5}")
+    _variant(params_copy, "zz-bad", "USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: -5}")
     proc = run("batch", "review", "--params", str(params_copy), "--clients", "zz-*", "--out", str(tmp_path / "o"),
                "--no-progress", cwd=tmp_path)
     assert proc.returncode == 1
@@ -326,7 +326,7 @@ def test_a_warning_is_one_line_without_our_source_code(tmp_path: Path):
 
 
 @pytest.mark.parametrize("old,new,field", [
-    ("USD-MMF: {amount: 500000}", "USD-MMF: {amount: .inf}", "holdings.USD-MMF.amount"),
+    ("USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: .inf}", "holdings.USD-MMF.amount"),
     ("annual_expenses: ", "annual_expenses: .inf\nx_was: ", "annual_expenses"),
 ])
 def test_infinite_amounts_are_refused(params_copy: Path, old: str, new: str, field: str):
@@ -366,7 +366,7 @@ def test_book_report_escapes_client_text_and_keeps_kernel_chatter_off_stderr(par
 
 def test_a_duplicate_key_in_a_client_file_is_named(params_copy: Path, tmp_path: Path):
     # was: "ok" — PyYAML kept the second USD-MMF line and silently dropped the first position
-    _variant(params_copy, "dup", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: 500000}\n  USD-MMF: {amount: 900000}")
+    _variant(params_copy, "dup", "USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: 16305.24}\n  USD-MMF: {amount: 900000}")
     from wealthlib.clients import load_client
     from wealthlib.errors import InputError
 
@@ -419,7 +419,7 @@ def test_two_files_for_one_client_id_are_refused(params_copy: Path, tmp_path: Pa
 
 def test_book_summary_says_which_files_it_left_out(params_copy: Path, tmp_path: Path):
     # was: exit 0 and counts silently without the unreadable client
-    _variant(params_copy, "neg", "USD-MMF: {amount: 500000}", "USD-MMF: {amount: -5}")
+    _variant(params_copy, "neg", "USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: -5}")
     proc = run("--params", str(params_copy), "book", "summary", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == ["skipped: params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5"]

@@ -162,6 +162,8 @@ class BookReport:
     methods: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     unreadable_files: int = 0
+    reporting_currency: str | None = None  # the policy's fx.reporting_currency
+    aum_reporting: dict[str, Any] | None = None  # total, per-currency rates and amounts in reporting_currency
 
     # -------------------------------------------------------------------------------------------- summary
     @property
@@ -193,6 +195,8 @@ class BookReport:
             "open_complaints": len(self.complaints),
             "complaints_overdue": int(self.complaints["overdue"].sum()) if len(self.complaints) else 0,
             "aum": {ccy: float(v) for ccy, v in c.groupby("currency")["aum"].sum().items()} if len(c) else {},
+            "aum_reporting": None if self.aum_reporting is None else
+            {"currency": self.reporting_currency, "total": self.aum_reporting["total"]},
         }
 
     # -------------------------------------------------------------------------------------------- display
@@ -223,6 +227,9 @@ class BookReport:
         rows = [
             (_lbl("col_book_clients", locale), n(s["clients"])),
             (_lbl("col_aum", locale), " · ".join(fmt_money(v, ccy, locale, symbol=True) for ccy, v in s["aum"].items())),
+            *([(_lbl("col_aum_reporting", locale, currency=self.reporting_currency),
+                fmt_money(s["aum_reporting"]["total"], self.reporting_currency, locale, symbol=True))]
+              if s["aum_reporting"] is not None else []),
             (_lbl("book_new_accounts", locale), n(s["new_accounts"])),
             (_lbl("book_kyc_due", locale),
              f"{_lbl('term_expired', locale)} {n(s['kyc_expired'])} · {_lbl('term_due_soon', locale)} {n(s['kyc_due'])}"),
@@ -258,6 +265,7 @@ def build_book(
     for the whole book. See the module docstring for every rule. An advisor with no client in the book is a
     :class:`BookError` naming the advisors that exist."""
     from .clients import load_clients
+    from .market import holdings_in_base
     from .policy import load_policy
     from .products import check_suitability, load_shelf
     from .risk import profile_client
@@ -292,6 +300,8 @@ def build_book(
         raise BookError(f"no clients in {params / 'clients'} as of {when}")
 
     ladder = policy.active
+    market = _book_market(params)
+    reporting = policy.fx.reporting_currency
     rows: list[dict[str, Any]] = []
     exceptions: list[dict[str, Any]] = []
     complaints: list[dict[str, Any]] = []
@@ -302,7 +312,8 @@ def build_book(
         except WealthError as err:  # one bad KYC record must not hide the rest of the book
             profile_errors.append(str(err))
             continue
-        aum = c.portfolio_value()
+        positions = holdings_in_base(c, shelf, market, when, policy.fx.not_modeled)  # valued at `when`
+        aum = float(sum(positions.values()))
         txs = [tx for tx in c.transactions if tx.date <= when]
         first_tx = min((tx.date for tx in txs), default=None)
         in_period = [tx for tx in txs if period_start <= tx.date]
@@ -328,7 +339,6 @@ def build_book(
                 client=c.id, name=c.name, opened=comp.opened, age_days=age, answer_due=due,
                 overdue=bool(answer_days is not None and age > answer_days), summary=comp.summary,
             ))
-        positions = c.holding_values()
         known = {code: v for code, v in positions.items() if code in shelf}
         for v in check_suitability(known, shelf, prof.ceiling):
             exceptions.append(dict(
@@ -421,7 +431,10 @@ def build_book(
     methods = {
         "scope": ("One advisor's clients only." if advisor else "Every advisor's clients.")
         + " A client is in the book when their first transaction (or, without one, the KYC date) is on or before the as-of date.",
-        "aum": "Holdings at their recorded values, in each client's base currency; no currency conversion, so AUM is shown per currency.",
+        "aum": ("Holdings as recorded (each in its product's currency), valued in each client's base currency at the "
+                f"last FX rate on or before {when} ({market.vintage.split(', data to ')[0]}); AUM is shown per base "
+                "currency" + (f", and in total in the reporting currency {reporting} at the same date's rates."
+                              if reporting else ".")),
         "aum_change": (
             f"Period {period_start} to {when}. Net new money = deposits − withdrawals in the period (from transactions). "
             "Opening AUM is implied: 0 for accounts opened in the period, otherwise closing AUM less net new money "
@@ -443,7 +456,9 @@ def build_book(
     }
     # unreadable files cannot be attributed to an advisor: named in the whole book only
     problems = ([str(f) for f in failures] if advisor is None else []) + profile_errors
+    aum_reporting = _in_reporting_currency(df, reporting, market, when) if reporting else None
     return BookReport(
+        reporting_currency=reporting, aum_reporting=aum_reporting,
         as_of=when, advisor=advisor, period_start=period_start, contact_days=contact_days,
         review_months=review_months, kyc_due_days=kyc_due_days,
         kyc_validity_months=policy.kyc.validity_months, jurisdiction=policy.jurisdiction,
@@ -457,6 +472,23 @@ def build_book(
         methods=methods,
         problems=problems, unreadable_files=len(failures) + len(profile_errors),
     )
+
+
+def _book_market(params: Path):
+    """The market the book values holdings with (FX rates at the report date)."""
+    from .market import load_demo_market
+
+    return load_demo_market()
+
+
+def _in_reporting_currency(df: pd.DataFrame, reporting: str, market, when: date) -> dict[str, Any]:
+    """AUM per base currency converted into ``reporting`` at the last rate on or before ``when``; the total."""
+    rates: dict[str, float] = {}
+    amounts: dict[str, float] = {}
+    for ccy, v in (df.groupby("currency")["aum"].sum().items() if len(df) else []):
+        rates[ccy] = market.fx_rate(ccy, reporting, when)
+        amounts[ccy] = float(v) * rates[ccy]
+    return {"currency": reporting, "rates": rates, "amounts": amounts, "total": float(sum(amounts.values()))}
 
 
 def _aum_change(df: pd.DataFrame) -> pd.DataFrame:

@@ -175,23 +175,15 @@ def client_in_base(ctx: Context, client: "Client") -> "Client":
     if client.holdings_currency == client.base_currency:
         return client
     from .clients import Holding
+    from .market import holdings_in_base
 
-    base = client.base_currency
-    skip = set(ctx.policy.fx.not_modeled)
-    new = {}
-    for code, h in client.holdings.items():
-        ccy = ctx.shelf.get(code).currency if code in ctx.shelf else base
-        if ccy == base or f"{ccy}/{base}" in skip:
-            rate = 1.0
-        else:
-            try:
-                rate = ctx.market.fx_rate(ccy, base, ctx.as_of)
-            except InputError as exc:
-                raise InputError(client.source or client.id, f"holdings.{code}",
-                                 f"cannot value it in {base}: {exc.problem} ({market_file(ctx)})") from None
-        new[code] = Holding(amount=round(h.value * rate, 2))
+    try:
+        values = holdings_in_base(client, ctx.shelf, ctx.market, ctx.as_of, ctx.policy.fx.not_modeled)
+    except InputError as exc:
+        raise InputError(exc.source, exc.field, f"{exc.problem}; market: {market_file(ctx)}") from None
+    new = {code: Holding(amount=v) for code, v in values.items()}
     out = client.model_copy(update={"holdings": new})
-    out.holdings_currency = base
+    out.holdings_currency = client.base_currency
     return out
 
 

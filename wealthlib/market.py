@@ -37,12 +37,14 @@ from ._market.files import load_market_file
 from .errors import InputError
 
 if TYPE_CHECKING:
+    from .clients import Client
     from .products import Shelf
 
 __all__ = [
     "FxPairMissing",
     "Market",
     "SeriesInfo",
+    "holdings_in_base",
     "load_demo_market",
     "load_market_file",
     "market_info",
@@ -62,6 +64,32 @@ def load_demo_market(as_of: date | str | None = None) -> Market:
 
     market = full_demo()
     return market.copy() if as_of is None else market.as_of(as_of)
+
+
+def holdings_in_base(
+    client: "Client", shelf: "Shelf", market: Market, on: date | str, not_modeled: Collection[str] = ()
+) -> dict[str, float]:
+    """Each holding of ``client`` in its base currency at ``on``: the amount (or ``units × price``) as entered,
+    in the product's currency, times :meth:`Market.fx_rate` (the last rate on or before ``on``), to the cent.
+
+    A code the shelf does not know is taken as already in the base currency (it has no currency on the shelf);
+    a pair in ``not_modeled`` is taken at rate 1. A missing or stale rate is an :class:`InputError` naming the
+    client file, the holding and the pair.
+    """
+    base = client.base_currency
+    out: dict[str, float] = {}
+    for code, h in client.holdings.items():
+        ccy = shelf.get(code).currency if code in shelf else base
+        if ccy == base or f"{ccy}/{base}" in set(not_modeled):
+            rate = 1.0
+        else:
+            try:
+                rate = market.fx_rate(ccy, base, on)
+            except InputError as exc:
+                raise InputError(client.source or client.id, f"holdings.{code}",
+                                 f"cannot value it in {base}: {exc.problem} ({exc.source})") from None
+        out[code] = round(h.value * rate, 2)
+    return out
 
 
 def missing_series(shelf: "Shelf", market: Market, freq: Literal["monthly", "daily"] = "monthly") -> list[InputError]:

@@ -237,7 +237,19 @@ def _write_cache(d: Path, monthly: pd.DataFrame, daily: pd.DataFrame, infl: pd.S
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
-        warnings.warn(f"wealthlib: cannot write the market cache in {d}: {exc.strerror}", stacklevel=3)
+        warn_cache(d, exc)
+
+
+_WARNED: set[Path] = set()
+
+
+def warn_cache(d: Path, exc: OSError) -> None:
+    """One warning per cache root and process (the demo market and its FX share a root: one problem, one line)."""
+    root = cache_root()
+    if root in _WARNED:
+        return
+    _WARNED.add(root)
+    warnings.warn(f"wealthlib: cannot write the market cache in {d}: {exc.strerror}", stacklevel=4)
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,6 @@ import json
 import os
 import shutil
 import tempfile
-import warnings
 import zipfile
 from datetime import date, timedelta
 from functools import lru_cache
@@ -200,7 +199,9 @@ def _write(d: Path, frame: pd.DataFrame, info: dict[str, SeriesInfo]) -> None:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
-        warnings.warn(f"wealthlib: cannot write the FX cache in {d}: {exc.strerror}", stacklevel=3)
+        from .demo import warn_cache
+
+        warn_cache(d, exc)
 
 
 @lru_cache(maxsize=1)
