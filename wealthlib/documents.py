@@ -1243,7 +1243,7 @@ def set_parameters(nb: Any, values: Mapping[str, Any]) -> Any:
 
 
 def render_draft(notebook: str | Path, out_dir: str | Path | None = None, formats: Iterable[str] = ("html", "pdf"),
-                 *, allow_modified: str | None = None) -> dict[str, Path]:
+                 *, allow_modified: str | None = None, seal: bool = True) -> dict[str, Path]:
     """``wealth render``: check the draft in this process, then execute it and export it. Nothing is written
     when anything fails, and nothing runs before the checks pass.
 
@@ -1254,6 +1254,9 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     line); the values have the right types (:func:`check_draft_parameters`). The proposal is then built here
     and handed to the kernel, which runs the template's cells (the draft's own, when modified on purpose)
     with the draft's values and advisor texts.
+
+    With ``seal`` (default) the PDF carries the audit record and its inputs and is signed when the policy names
+    a certificate (:mod:`wealthlib.guard.signing`); ``wealth verify --rebuild`` renders unsealed.
     """
     import tempfile
 
@@ -1291,6 +1294,18 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"),
         template=check.audit())
     proposal.advisor_text = prepare_advisor_cells(run_nb, proposal)
+    pdf_finish = None
+    if seal and "pdf" in fmts:
+        from .guard.signing import document_inputs, sealer
+        from .policy import load_policy
+
+        params_dir = _find_params(params)
+        attachments = document_inputs(
+            kind="proposal", client_id=proposal.client_id, client_file=_client_path(client, params_dir),
+            params=params_dir, parameters=p, advisor_text=proposal.advisor_text, audit=proposal.audit,
+            template=check.template_name, views=p.get("views"),
+            draft=path.read_bytes() if check.modified else None, modified_reason=check.modified_reason)
+        pdf_finish = sealer(load_policy(params_dir / "policy.yaml"), params_dir, proposal.audit, attachments)
     with tempfile.TemporaryDirectory(prefix="wealth-render-") as tmp:
         tpl = Path(tmp) / "proposal.ipynb"
         nbformat.write(run_nb, tpl)
@@ -1299,7 +1314,7 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         injected = {**p, "prebuilt": str(prebuilt)}
         return render(tpl, injected, target, path.stem, fmts, lang=proposal.locale,
                       title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                      audit=proposal.audit_line, cwd=folder)
+                      audit=proposal.audit_line, cwd=folder, pdf_finish=pdf_finish)
 
 
 def _check_draft_wording(nb: Any, p: Mapping[str, Any], check: Any, source: str) -> None:

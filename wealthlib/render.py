@@ -25,7 +25,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -515,10 +515,12 @@ def export(
     title: str,
     footer: str,
     audit: str,
+    pdf_finish: Callable[[bytes], bytes] | None = None,
 ) -> dict[str, Path]:
     """Write ``<out_dir>/<stem>.<fmt>`` for each of ``formats`` from an executed notebook: every format is
     produced in memory first, then all are written in one step (:func:`write_all_atomic`); a failure writes
-    nothing. Returns ``{format: path}``."""
+    nothing. ``pdf_finish`` (optional) turns the printed PDF into the one written — ``wealthlib.guard.signing``
+    embeds the audit record and the inputs and signs it. Returns ``{format: path}``."""
     import nbformat
 
     out_dir = Path(out_dir)
@@ -532,6 +534,8 @@ def export(
                 payloads["pdf"] = _pdf_bytes(html)
             except Exception as exc:
                 raise RenderError(f"{stem}: PDF rendering failed: {type(exc).__name__}: {exc}") from None
+            if pdf_finish is not None:
+                payloads["pdf"] = pdf_finish(payloads["pdf"])
     if "ipynb" in formats:
         payloads["ipynb"] = nbformat.writes(nb)
     prepare_out_dir(out_dir)
@@ -560,6 +564,7 @@ def render(
     cwd: str | Path | None = None,
     kernel_name: str = "python3",
     timeout: float | None = 600,
+    pdf_finish: Callable[[bytes], bytes] | None = None,
 ) -> dict[str, Path]:
     """Execute ``template`` with ``parameters`` and write ``<out_dir>/<stem>.<fmt>`` for each format.
 
@@ -572,7 +577,7 @@ def render(
     fmts = _check_formats(formats)
     prepare_out_dir(out_dir, create=False)  # fail before the kernel; create the folder only to write into it
     nb = execute(template, parameters, cwd=cwd, kernel_name=kernel_name, timeout=timeout)
-    return export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit)
+    return export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit, pdf_finish=pdf_finish)
 
 
 def render_notebook(

@@ -43,6 +43,8 @@ class SigningRules(_Strict):
     environment variable ``password_env`` or, for a DEMO certificate only, ``demo_password``."""
 
     certificate: str | None = None
+    verify_certificate: str | None = Field(default=None, description="the firm's certificate alone (PEM), what "
+                                           "`wealth verify` compares a signer with (default: the one in `certificate`)")
     password_env: str = "WEALTH_SIGNING_PASSWORD"
     demo_password: str | None = None
     certificate_env: str = "WEALTH_SIGNING_CERTIFICATE"
