@@ -1305,16 +1305,25 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
             params=params_dir, parameters=p, advisor_text=proposal.advisor_text, audit=proposal.audit,
             template=check.template_name, views=p.get("views"),
             draft=path.read_bytes() if check.modified else None, modified_reason=check.modified_reason)
-        pdf_finish = sealer(load_policy(params_dir / "policy.yaml"), params_dir, proposal.audit, attachments)
+        policy = load_policy(params_dir / "policy.yaml")
+        pdf_finish = sealer(policy, params_dir, proposal.audit, attachments)
     with tempfile.TemporaryDirectory(prefix="wealth-render-") as tmp:
         tpl = Path(tmp) / "proposal.ipynb"
         nbformat.write(run_nb, tpl)
         prebuilt = Path(tmp) / "proposal.json"
         prebuilt.write_text(proposal.to_json(), encoding="utf-8")
         injected = {**p, "prebuilt": str(prebuilt)}
-        return render(tpl, injected, target, path.stem, fmts, lang=proposal.locale,
-                      title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                      audit=proposal.audit_line, cwd=folder, pdf_finish=pdf_finish)
+        written = render(tpl, injected, target, path.stem, fmts, lang=proposal.locale,
+                         title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
+                         audit=proposal.audit_line, cwd=folder, pdf_finish=pdf_finish)
+    if pdf_finish is not None:  # what the client is given, kept write-once (wealthlib.guard.archive)
+        from .guard.archive import archive_document, archive_folder, record_for
+
+        box = archive_folder(policy, params_dir)
+        if box is not None:
+            archive_document(box, proposal.client_id, written["pdf"].read_bytes(), attachments,
+                             record_for(proposal.audit, kind="proposal", signer=pdf_finish.signer))
+    return written
 
 
 def _check_draft_wording(nb: Any, p: Mapping[str, Any], check: Any, source: str) -> None:

@@ -54,6 +54,7 @@ class ArchiveRules(_Strict):
     """Where signed documents and their inputs are kept, write-once (relative to the params folder)."""
 
     folder: str | None = None
+    folder_env: str = Field(default="WEALTH_ARCHIVE", description="environment variable that overrides `folder`")
 
 
 class AccessRules(_Strict):

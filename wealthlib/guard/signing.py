@@ -327,6 +327,7 @@ def sealer(policy: Any, params: str | Path, audit: Mapping[str, Any], attachment
     def finish(pdf: bytes) -> bytes:
         return seal_pdf(pdf, audit=audit, attachments=attachments, key=key)
 
+    finish.signer = "" if key is None else key.certificate.subject.human_friendly  # type: ignore[attr-defined]
     return finish
 
 
