@@ -162,8 +162,11 @@ def plan(
     formats: Iterable[str] = ("html", "pdf"),
     engine: str = "fork",
     cell_timeout: float | None = 300,
+    advisor: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Jobs to run and clients already failed at planning (their file does not load), each a plain dict."""
+    """Jobs to run and clients already failed at planning (their file does not load), each a plain dict.
+    ``advisor`` (``--advisor ID``): only the clients of that advisor's book (a supervisor's: their branch's);
+    no other client file is opened (:mod:`wealthlib.guard.access`)."""
     from .clients import load_client
     from .render import FORMATS, check_stem
 
@@ -179,6 +182,13 @@ def plan(
     params = Path(params).resolve()
     out = Path(out).resolve()
     files = _client_files(params, clients)
+    viewer = None
+    if advisor is not None:
+        from .guard.access import viewer_for
+        from .policy import load_policy
+
+        viewer = viewer_for(load_policy(params / "policy.yaml"), params, advisor)
+        files = viewer.client_files(params / "clients", files)
     if not files:
         raise BatchError(f"no client files match {clients!r} in {display_path(params / 'clients')}")
     if kind == "review":
@@ -215,6 +225,8 @@ def plan(
                 raise dups[f]
             check_stem(cid)
             client = load_client(f, params / "clients")
+            if viewer is not None:
+                viewer.check_file(client)
             if kind == "review":
                 meta = document_meta(client, params, quarter, input_hash=h, policy=policy)
                 parameters = {"client": str(f), "quarter": quarter, "params": str(params), "locale": ""}
@@ -322,6 +334,7 @@ def run_batch(
     progress: bool | Callable[[dict[str, Any]], None] = False,
     measure_memory: bool = False,
     force: bool = False,
+    advisor: str | None = None,
 ) -> Manifest:
     """Render ``kind`` (``review`` or ``propose``) for every client matching ``clients`` (a glob on the id)."""
     if workers < 1:
@@ -333,7 +346,7 @@ def run_batch(
 
     prepare_out_dir(out)
     jobs, failed = plan(kind, params=params, clients=clients, quarter=quarter, as_of=as_of, out=out, formats=formats,
-                        engine=engine, cell_timeout=cell_timeout)
+                        engine=engine, cell_timeout=cell_timeout, advisor=advisor)
     manifest = Manifest(kind=kind, out_dir=out.resolve(), engine="dask:" + engine if scheduler else engine)
     prev = {} if force else _previous(manifest.out_dir)
     order = sorted([*(j["client"] for j in jobs), *(f["client"] for f in failed)])

@@ -388,6 +388,7 @@ def build_proposal(
     n_paths: int = 2000,
     on_checked: Callable[[dict[str, Any]], None] | None = None,
     template: Mapping[str, str] | None = None,
+    viewer: Any = None,
 ) -> Proposal:
     """Build one client's proposal: profile, allocation, analytics, disclosures and every section's HTML.
 
@@ -407,6 +408,9 @@ def build_proposal(
     ``template`` (set by ``wealth render``) is the draft's template record for the audit:
     ``{"template": "<name> sha256:<fingerprint>"}`` plus ``modified_template`` (reason and first change) for a
     draft rendered with ``--allow-modified``; the latter also leads the audit line printed on every page.
+
+    ``viewer`` (a :class:`wealthlib.guard.access.Viewer`, ``--advisor ID``): a client outside the viewer's
+    book is refused before its file is opened; the file read must name an advisor the viewer may see.
     """
     from . import __version__
     from .clients import Client, load_client
@@ -419,8 +423,13 @@ def build_proposal(
         c = client
         client_bytes = c.model_dump_json().encode("utf-8")
     else:
+        if viewer is not None:  # before the file is opened: the book says whose client it is
+            viewer.check(_client_path(client, params).stem)
         c = load_client(client, params / "clients")
         client_bytes = _read_bytes(_client_path(client, params))
+    if viewer is not None:
+        viewer.check(c.id)
+        viewer.check_file(c)
     loc = check_locale(locale or c.locale)
     if objective is not None:
         from .allocate import OBJECTIVES
@@ -1243,7 +1252,8 @@ def set_parameters(nb: Any, values: Mapping[str, Any]) -> Any:
 
 
 def render_draft(notebook: str | Path, out_dir: str | Path | None = None, formats: Iterable[str] = ("html", "pdf"),
-                 *, allow_modified: str | None = None, seal: bool = True) -> dict[str, Path]:
+                 *, allow_modified: str | None = None, seal: bool = True, advisor: str | None = None,
+                 ) -> dict[str, Path]:
     """``wealth render``: check the draft in this process, then execute it and export it. Nothing is written
     when anything fails, and nothing runs before the checks pass.
 
@@ -1256,7 +1266,8 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     with the draft's values and advisor texts.
 
     With ``seal`` (default) the PDF carries the audit record and its inputs and is signed when the policy names
-    a certificate (:mod:`wealthlib.guard.signing`); ``wealth verify --rebuild`` renders unsealed.
+    a certificate (:mod:`wealthlib.guard.signing`); ``wealth verify --rebuild`` renders unsealed. ``advisor``
+    (``--advisor ID``) renders only a client of that advisor's book (or their branch's, for a supervisor).
     """
     import tempfile
 
@@ -1288,11 +1299,17 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     if "ipynb" in fmts and target.resolve() == folder:
         raise RenderError(f"{display_path(path)}: give --out to write the executed notebook (it would replace the draft)")
     run_nb = check.notebook_to_run(nb)
+    viewer = None
+    if advisor is not None:
+        from .guard.access import viewer_for
+        from .policy import load_policy
+
+        viewer = viewer_for(load_policy(_find_params(params) / "policy.yaml"), _find_params(params), advisor)
     proposal = build_proposal(
         client, params=params, as_of=p.get("as_of", "2018-12-31"), locale=p.get("locale"),
         objective=p.get("objective"), override=(p.get("override_class"), p.get("override_reason"), p.get("override_by")),
         exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"),
-        template=check.audit())
+        template=check.audit(), viewer=viewer)
     proposal.advisor_text = prepare_advisor_cells(run_nb, proposal)
     pdf_finish = None
     if seal and "pdf" in fmts:

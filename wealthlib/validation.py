@@ -83,6 +83,11 @@ def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError],
         if f.is_dir():
             problems.append(InputError(display_path(f), "", "folder holds no .yaml or .yml file to check"))
             continue
+        if f.name == "books.yaml":  # who owns which client (wealthlib.guard.access)
+            from .guard.access import check_books_file
+
+            problems += check_books_file(f, params)
+            continue
         if f.parent.name == "views":
             problems += _check_views(f, shelf)
             continue

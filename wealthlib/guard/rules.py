@@ -60,6 +60,8 @@ class ArchiveRules(_Strict):
 class AccessRules(_Strict):
     """Who may see whom: an advisor sees their own clients; a supervisor sees the advisors of their branch."""
 
+    books: str | None = Field(default=None, description="the book file (advisor id → client ids), relative to "
+                              "the params folder: who owns which client, known without opening client files")
     branches: dict[str, list[str]] = Field(default_factory=dict, description="branch → advisor ids")
     supervisors: dict[str, list[str]] = Field(default_factory=dict, description="supervisor id → branches")
 
