@@ -1,10 +1,24 @@
-"""Suitable, constrained allocation: one cvxpy problem per shelf and objective, re-solved per client.
+"""Suitable, constrained allocation: compiled once per shelf and objective, re-solved per client.
 
 Public API
 ----------
 * :class:`AllocationSpec` — plain arrays (codes, classes, grades, μ, Σ or a factor form, bands, caps, …).
 * :func:`solve` (``solve(spec, objective=None, solver=None) -> Allocation``) — the engine.
 * :func:`allocate` — the adapter from the real objects (risk profile, shelf, policy, estimates, client).
+* :class:`ClientProblem` — one client's problem, compiled once and re-solved for what-ifs (a slider
+  moving risk aversion or the volatility target, a product excluded or pinned):
+
+  .. code-block:: python
+
+      problem = ClientProblem.for_client(profile, shelf, policy, estimates, client)
+      base = problem.solve()                                  # the proposal
+      bolder = problem.solve(risk_aversion=1.5)               # γ changed
+      capped = problem.solve(objective="max_return", volatility_cap=0.08)
+      what_if = problem.solve(excluded={"TW0050"}, pinned={"TWGOV10": 0.2})
+
+  Every re-solve only changes right-hand sides and objective vectors, so it re-uses the problem compiled
+  for the client's shelf (a fraction of a millisecond at 20 products); an infeasible what-if raises
+  :class:`AllocationInfeasible` naming the conflict, e.g. a pin above a cap.
 * :func:`efficient_frontier` — the frontier under the same constraints.
 * :class:`Allocation` — weights, by class, expected return, volatility, risk contributions, trades,
   binding constraints in words, status, solver; :meth:`Allocation.to_json_dict`.
@@ -12,34 +26,40 @@ Public API
   "class Conservative requires bond ≥ 60%, but the client excludes all bond products (…)".
 
 The model, objectives and solver fallback are described in :mod:`wealthlib._allocate.model`; each
-constraint and its math in :mod:`wealthlib._allocate.constraints`; the diagnosis in
-:mod:`wealthlib._allocate.diagnose`.
+constraint, its math and the forms derived from it in :mod:`wealthlib._allocate.constraints`; the
+diagnosis in :mod:`wealthlib._allocate.diagnose`.
 
 Supported combinations: every objective honours the budget, long-only, class bands, per-product caps,
-suitability, exclusions, liquidity reserve, foreign-currency cap and minimum position. Turnover limits and
-transaction costs apply to ``mean_variance``, ``max_return``, ``min_cvar`` and ``min_variance``, not to
-``risk_parity`` (a note on the result says so).
+suitability, exclusions, pinned weights, liquidity reserve, foreign-currency cap and minimum position.
+Turnover limits and transaction costs apply to ``mean_variance``, ``max_return``, ``min_cvar`` and
+``min_variance``, not to ``risk_parity`` (a note on the result says so).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ._allocate.constraints import (
     AssetClassBands,
+    ClassProductCap,
     Constraint,
-    Exclusions,
+    ExcludedClasses,
+    ExcludedProducts,
     ForeignCurrencyCap,
-    FullyInvestedLongOnly,
+    FullyInvested,
     LiquidityReserve,
-    MaxProductWeight,
+    LongOnly,
     MinimumPosition,
+    PinnedWeights,
+    ProductCap,
     Suitability,
+    TradedAmounts,
     Turnover,
     VolatilityCap,
+    policy_constraints,
 )
 from ._allocate.model import SOLVER_CHAINS, clear_cache, efficient_frontier as _frontier, solve
 from ._allocate.spec import OBJECTIVES, Allocation, AllocationError, AllocationInfeasible, AllocationSpec
@@ -57,17 +77,24 @@ __all__ = [
     "SOLVER_CHAINS",
     "allocate",
     "build_spec",
+    "ClientProblem",
     "clear_cache",
     "efficient_frontier",
     "solve",
     # constraint classes (documentation of the math lives in their docstrings)
     "Constraint",
-    "FullyInvestedLongOnly",
+    "policy_constraints",
+    "FullyInvested",
+    "LongOnly",
     "AssetClassBands",
-    "MaxProductWeight",
+    "ClassProductCap",
+    "ProductCap",
     "Suitability",
-    "Exclusions",
+    "ExcludedProducts",
+    "ExcludedClasses",
+    "PinnedWeights",
     "LiquidityReserve",
+    "TradedAmounts",
     "Turnover",
     "ForeignCurrencyCap",
     "VolatilityCap",
@@ -176,3 +203,58 @@ def allocate(
     """Propose an allocation for one client (see :func:`build_spec`); objective defaults to the policy's."""
     spec = build_spec(profile, shelf, policy, estimates, client, objective, locale=locale)
     return solve(spec, spec.objective, solver=solver)
+
+
+class ClientProblem:
+    """One client's allocation problem: compiled once, re-solved for what-ifs (see the module docstring).
+
+    ``spec`` is the client's :class:`AllocationSpec` (``ClientProblem.for_client`` builds it from the real
+    objects). :meth:`solve` takes the changes of one what-if; the client's own data is never modified, so
+    each call starts from the proposal's inputs.
+    """
+
+    def __init__(self, spec: AllocationSpec, objective: str | None = None, solver: str | None = None):
+        self.spec = spec
+        self.objective = objective or spec.objective
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}")
+        self.solver = solver
+
+    @classmethod
+    def for_client(cls, profile: Any, shelf: Any, policy: "Policy", estimates: "Estimates", client: Any = None,
+                   objective: str | None = None, *, locale: str = "en", solver: str | None = None,
+                   ) -> "ClientProblem":
+        """The problem of one client (arguments as :func:`allocate`)."""
+        spec = build_spec(profile, shelf, policy, estimates, client, objective, locale=locale)
+        return cls(spec, spec.objective, solver)
+
+    def what_if(self, *, risk_aversion: float | None = None, volatility_cap: float | None = None,
+                excluded: Iterable[str] = (), pinned: Mapping[str, float] | None = None) -> AllocationSpec:
+        """The spec of one what-if: γ or the volatility cap replaced, products excluded on top of the
+        client's own exclusions, weights pinned (``{code: weight}``, replacing earlier pins)."""
+        changes: dict[str, Any] = {}
+        if risk_aversion is not None:
+            changes["risk_aversion"] = float(risk_aversion)
+        if volatility_cap is not None:
+            changes["volatility_cap"] = float(volatility_cap)
+        extra = set(excluded)
+        if extra:
+            unknown = sorted(extra - set(self.spec.codes))
+            if unknown:
+                raise ValueError(f"excluded: unknown products {unknown}")
+            changes["excluded_products"] = self.spec.excluded_products | extra
+        if pinned is not None:
+            changes["pinned"] = dict(pinned)
+        return self.spec.replace(**changes) if changes else self.spec
+
+    def solve(self, *, objective: str | None = None, risk_aversion: float | None = None,
+              volatility_cap: float | None = None, excluded: Iterable[str] = (),
+              pinned: Mapping[str, float] | None = None) -> Allocation:
+        """Re-solve with the changes given (``objective`` defaults to the problem's).
+
+        ``volatility_cap`` is the cap of the ``max_return`` objective (the risk class's by default); the
+        other objectives do not use it.
+        """
+        spec = self.what_if(risk_aversion=risk_aversion, volatility_cap=volatility_cap, excluded=excluded,
+                            pinned=pinned)
+        return solve(spec, objective or self.objective, solver=self.solver)

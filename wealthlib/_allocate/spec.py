@@ -53,6 +53,7 @@ class AllocationSpec:
     Σ = F Fᵀ + diag(d). Weights are fractions of the portfolio; ``current_weights`` are the client's current
     holdings of these products as fractions of the whole portfolio, ``off_shelf_weight`` the part held in
     products outside ``codes`` (sold by any proposal). ``turnover_limit`` is one-way: ½(Σ|w − w0| + off-shelf).
+    ``pinned`` fixes some products' weights (an advisor's what-if, see :class:`wealthlib.allocate.ClientProblem`).
     """
 
     codes: tuple[str, ...]
@@ -86,6 +87,7 @@ class AllocationSpec:
     class_label: str = "of the client"
     portfolio_value: float | None = None
     objective: str = "mean_variance"
+    pinned: Mapping[str, float] = field(default_factory=dict)  # code → weight the advisor fixes (a what-if)
 
     def __post_init__(self) -> None:
         s = object.__setattr__
@@ -144,6 +146,12 @@ class AllocationSpec:
         s(self, "bands", dict(self.bands))
         s(self, "max_product_weight", dict(self.max_product_weight))
         s(self, "product_caps", {str(k): float(v) for k, v in self.product_caps.items()})
+        s(self, "pinned", {str(k): float(v) for k, v in self.pinned.items()})
+        unknown_pins = sorted(set(self.pinned) - set(codes))
+        if unknown_pins:
+            raise ValueError(f"AllocationSpec: pinned weights for unknown products {unknown_pins}")
+        if any(not 0.0 <= v <= 1.0 for v in self.pinned.values()):
+            raise ValueError("AllocationSpec: pinned weights must be in [0, 1]")
         unknown_caps = sorted(set(self.product_caps) - set(codes))
         if unknown_caps:
             raise ValueError(f"AllocationSpec: product_caps for unknown products {unknown_caps}")
@@ -165,6 +173,11 @@ class AllocationSpec:
     @property
     def n(self) -> int:
         return len(self.codes)
+
+    @property
+    def mu_scale(self) -> float:
+        """max |μᵢ| (the objective's scale, see :func:`wealthlib._allocate.model._objective_scale`)."""
+        return float(np.abs(self.mu).max())
 
     @property
     def covariance(self) -> np.ndarray:
