@@ -169,10 +169,10 @@ def test_fallback_to_second_solver_is_recorded(sp500, monkeypatch):
 def test_inaccurate_status_is_not_accepted(sp500, monkeypatch):
     real = _model._run
 
-    def fake(model, objective, solver):
-        out = real(model, objective, solver)
+    def fake(model, client, solver):
+        out = real(model, client, solver)
         if out.solver == "CLARABEL" and solver is None:
-            return real(model, objective, "OSQP").__class__(out.w, out.status, "OSQP", ["CLARABEL: status optimal_inaccurate"])
+            return real(model, client, "OSQP").__class__(out.w, out.status, "OSQP", ["CLARABEL: status optimal_inaccurate"])
         return out
 
     monkeypatch.setattr(_model, "_run", fake)

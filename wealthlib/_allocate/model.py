@@ -12,9 +12,9 @@ Two compiled forms share that structure:
   problem is stuffed once into Clarabel's standard form
   minimize ½zᵀPz + qᵀz subject to Az + s = b, s ∈ K (zero, non-negative and second-order cones);
   per client only b, q and P's values are filled in (numpy slices) and Clarabel is called directly. This
-  skips cvxpy's per-solve work (parameter tensor products, chain inversion), which was ~75% of a
-  20-product solve when profiled (``benchmarks/allocation.py``: 2.2 ms per client, Clarabel itself
-  ~0.3 ms).
+  skips cvxpy's per-solve work: profiling the benchmark's 20-product problem A through the earlier DPP
+  re-solve (2.2 ms per client), ``Problem.solve`` was 68% of the time (the parameter tensor products of
+  ``get_problem_data`` 39%, unpacking 10%), Clarabel's own solve 8%, building the result 18%.
 * **DPP (cvxpy).** The same constraints in their ``cp.Parameter`` form (:meth:`Constraint.dpp`), built on
   first need: for the other solvers of the fallback chain (OSQP, SCS, HiGHS), for a solver named by the
   caller, and for ``risk_parity`` (a log barrier, an exponential cone).
@@ -107,7 +107,7 @@ DIRECT = ("mean_variance", "min_variance", "max_return", "min_cvar")
 
 
 @dataclass
-class Client:
+class ClientData:
     """One client's numbers for a compiled problem: the constraint instances and the objective's data."""
 
     spec: AllocationSpec
@@ -134,7 +134,7 @@ def _objective_scale(spec: AllocationSpec) -> float:
     return min(1e3, max(1e-3, 1.0 / lin)) if lin > 0 else 1.0
 
 
-def _linear_terms(c: Client) -> tuple[np.ndarray | None, float, float]:
+def _linear_terms(c: ClientData) -> tuple[np.ndarray | None, float, float]:
     """(μ coefficient vector on w, cost rate on t, κ): the objective's linear data for this client."""
     spec, obj = c.spec, c.objective
     if obj == "mean_variance":
@@ -153,7 +153,7 @@ def _dense(spec: AllocationSpec) -> bool:
     return spec.idio_var is None and spec.cov_factor.shape[1] >= spec.n // 2
 
 
-def _structure_key(c: Client, eligible: tuple | None) -> tuple:
+def _structure_key(c: ClientData, eligible: tuple | None) -> tuple:
     spec = c.spec
     t = spec.scenarios.shape[0] if c.objective == "min_cvar" else 0
     return (c.objective, spec.n, c.trades, _dense(spec), _fingerprint(spec.cov_factor),
@@ -172,7 +172,7 @@ class _Direct:
     then inequalities (non-negative cone), then the volatility cap's second-order cone.
     """
 
-    def __init__(self, c: Client):
+    def __init__(self, c: ClientData):
         spec, obj = c.spec, c.objective
         n = self.n = spec.n
         nt = n if c.trades else 0
@@ -264,7 +264,7 @@ class _Direct:
             p.data[:] = values
         return p
 
-    def data(self, c: Client) -> tuple:
+    def data(self, c: ClientData) -> tuple:
         """(P, q, b) for this client."""
         spec = c.spec
         n, nz = self.n, self.nz
@@ -303,7 +303,7 @@ class _Direct:
             p = sparse.csc_matrix((nz, nz))
         return p, q, b
 
-    def solve(self, c: Client, settings: "clarabel.DefaultSettings") -> tuple[str, np.ndarray | None]:
+    def solve(self, c: ClientData, settings: "clarabel.DefaultSettings") -> tuple[str, np.ndarray | None]:
         """(status in cvxpy's words, w or None)."""
         p, q, b = self.data(c)
         sol = clarabel.DefaultSolver(p, q, self.A, b, self.cones, settings).solve()
@@ -363,7 +363,7 @@ class Vars:
 class _DPP:
     """The cvxpy problem: each constraint's :meth:`~Constraint.dpp` form (or homogeneous form for risk parity)."""
 
-    def __init__(self, c: Client, eligible: np.ndarray | None = None):
+    def __init__(self, c: ClientData, eligible: np.ndarray | None = None):
         spec, obj = c.spec, c.objective
         self.objective = obj
         f, d = spec.cov_factor, spec.idio_var
@@ -408,7 +408,7 @@ class _DPP:
         self.problem = cp.Problem(obj_, cons)
         assert self.problem.is_dpp()
 
-    def set_values(self, c: Client) -> None:
+    def set_values(self, c: ClientData) -> None:
         v = self.v
         if self.objective == "risk_parity":
             idx = self.eligible
@@ -431,7 +431,7 @@ class _DPP:
         if v.t is not None:
             v.set("cost", cost)
 
-    def solve(self, c: Client, solver: str, opts: dict) -> tuple[str, np.ndarray | None]:
+    def solve(self, c: ClientData, solver: str, opts: dict) -> tuple[str, np.ndarray | None]:
         self.set_values(c)
         self.problem.solve(solver=solver, **opts)
         w = self.v.w.value
@@ -452,7 +452,7 @@ class _Compiled:
     per-client state (each solve builds its own Clarabel solver from the shared A), so it needs none.
     """
 
-    def __init__(self, c: Client, eligible: np.ndarray | None = None):
+    def __init__(self, c: ClientData, eligible: np.ndarray | None = None):
         self.objective = c.objective
         self.n = c.spec.n
         self.lock = threading.Lock()
@@ -461,7 +461,7 @@ class _Compiled:
         self._dpp: _DPP | None = None
         self._first = c
 
-    def dpp(self, c: Client) -> _DPP:
+    def dpp(self, c: ClientData) -> _DPP:
         with self.lock:
             if self._dpp is None:
                 self._dpp = _DPP(c, self.eligible)
@@ -478,7 +478,7 @@ _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 64
 
 
-def compiled(c: Client, eligible: np.ndarray | None = None) -> _Compiled:
+def compiled(c: ClientData, eligible: np.ndarray | None = None) -> _Compiled:
     """The compiled problem for this client's structure (built on first use, then cached)."""
     elig = tuple(bool(b) for b in eligible) if eligible is not None else None
     key = _structure_key(c, elig)
@@ -525,7 +525,7 @@ def _attempts(solver: str, n: int) -> list[tuple[str, dict]]:
     return [(solver, opts)]
 
 
-def _run(model: _Compiled, c: Client, solver: str | None) -> _Outcome:
+def _run(model: _Compiled, c: ClientData, solver: str | None) -> _Outcome:
     """Try the solver chain (or the one solver named); Clarabel through the direct form where it exists."""
     chain = (solver,) if solver else SOLVER_CHAINS[c.objective]
     tried: list[str] = []
@@ -609,7 +609,7 @@ def solve_weights(spec: AllocationSpec, objective: str | None = None, solver: st
         minpos = MinimumPosition(spec.codes, m, fixed, forced)
         cons = client_constraints(spec, objective, minpos, vol_cap)
         lower, upper = merged_bounds(cons, spec.n)
-        c = Client(spec, objective, cons, lower, upper, vol_cap)
+        c = ClientData(spec, objective, cons, lower, upper, vol_cap)
         if objective == "risk_parity" and not (upper > 0).any():
             out = _Outcome(None, "infeasible", "", [], infeasible=True)
         elif (lower > upper + 1e-12).any():  # bounds that contradict each other (a pin above a cap)
@@ -776,4 +776,4 @@ def efficient_frontier(spec: AllocationSpec, points: int = 20, solver: str | Non
     return pd.DataFrame(rows, columns=["volatility", "expected_return", *spec.codes])
 
 
-__all__ = ["solve", "solve_weights", "efficient_frontier", "compiled", "clear_cache", "Client", "Solution"]
+__all__ = ["solve", "solve_weights", "efficient_frontier", "compiled", "clear_cache", "ClientData", "Solution"]
