@@ -223,10 +223,10 @@ def test_batch_honours_wealth_params_and_the_root_option(params_copy: Path, tmp_
 
 @pytest.fixture()
 def draft(tmp_path: Path) -> Path:
-    from wealthlib.cli import PROPOSAL_TEMPLATE
     from wealthlib.documents import write_draft
+    from wealthlib.resources import template_path
 
-    return write_draft(PROPOSAL_TEMPLATE, "lin", tmp_path / "drafts", params=ROOT / "params", as_of=date(2018, 12, 31))
+    return write_draft(template_path("proposal.ipynb"), "lin", tmp_path / "drafts", params=ROOT / "params", as_of=date(2018, 12, 31))
 
 
 def _edit(path: Path, old: str, new: str) -> Path:

@@ -202,7 +202,7 @@ def test_failure_after_the_checks_writes_nothing(tmp_path, monkeypatch):
     kernel stops with the builder's message and no document is written."""
     from datetime import date
 
-    from wealthlib import cli, documents
+    from wealthlib import _propose, documents
     from wealthlib.errors import WealthError
 
     def broken(self):
@@ -211,7 +211,6 @@ def test_failure_after_the_checks_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(documents._Builder, "build", broken)  # the forked child inherits the patch
     out = tmp_path / "out"
     kwargs = dict(params=ROOT / "params", as_of=date(2018, 12, 31), locale=None, objective=None, seed=20181231)
-    monkeypatch.setattr(cli.state, "params", ROOT / "params")
     with pytest.raises(WealthError, match="analytics broke on purpose"):
-        cli._propose("lin", kwargs, out, ("html", "pdf"), None, 20181231)
+        _propose.propose("lin", kwargs, out, ("html", "pdf"), None, 20181231)
     assert not out.exists()

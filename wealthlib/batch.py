@@ -58,11 +58,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import WealthError, display_path
+from .resources import template_path
 
 __all__ = ["KINDS", "STATUSES", "BatchError", "Manifest", "plan", "run_batch", "write_index", "job_input_hash"]
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = {"review": ROOT / "templates" / "quarterly_review.ipynb", "propose": ROOT / "templates" / "proposal.ipynb"}
+TEMPLATES = {"review": template_path("quarterly_review.ipynb"), "propose": template_path("proposal.ipynb")}
 KINDS = tuple(TEMPLATES)
 STATUSES = ("ok", "failed", "unchanged", "skipped")
 MANIFEST_FIELDS = ("client", "status", "reason", "outputs", "input_hash", "execute_s", "export_s", "total_s", "worker")

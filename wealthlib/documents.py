@@ -62,7 +62,6 @@ __all__ = [
     "advisor_html",
     "build_proposal",
     "inputs_hash",
-    "load_proposal",
     "prepare_advisor_cells",
     "read_parameters",
     "render_draft",
@@ -302,7 +301,7 @@ class Proposal:
 
     # ---- persistence (JSON, no pickle) ------------------------------------------------------------------
     def to_json(self) -> str:
-        """The proposal as JSON text (everything, sections included); :func:`load_proposal` reads it back."""
+        """The proposal as JSON text (everything, sections included); :func:`wealthlib._propose.load_proposal` reads it back."""
         import dataclasses
 
         data = dataclasses.asdict(self)
@@ -338,28 +337,14 @@ def _json_default(x: Any) -> Any:
     return str(x)
 
 
-def load_proposal(path: str | Path, timeout: float = 300.0) -> Proposal:
-    """A proposal saved with :meth:`Proposal.to_json` (``wealth propose`` hands one to the template).
+def __getattr__(name: str) -> Any:
+    """``load_proposal`` is the kernel's side of the ``wealth propose`` handshake (:mod:`wealthlib._propose`);
+    the proposal template and the drafts made from it import it from here."""
+    if name == "load_proposal":
+        from ._propose import load_proposal
 
-    While ``<path>.pending`` exists the proposal is still being computed by the process that started this
-    kernel: wait for ``path`` (written atomically), or stop with the message in ``<path>.failed``.
-    """
-    import time
-
-    path = Path(path)
-    pending, failed = Path(f"{path}.pending"), Path(f"{path}.failed")
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if failed.exists():
-            raise WealthError(failed.read_text(encoding="utf-8"))
-        if not pending.exists():
-            if path.exists():
-                break
-            raise WealthError(f"{path}: no such proposal file")
-        if time.monotonic() > deadline:
-            raise WealthError(f"{path}: the proposal was not ready after {timeout:.0f} s")
-        time.sleep(0.01)
-    return Proposal.from_json(path.read_text(encoding="utf-8"))
+        return load_proposal
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------------------------- builder

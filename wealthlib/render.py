@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from wealthlib.errors import WealthError, display_path
 from wealthlib.i18n import check_locale
+from wealthlib.resources import template_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import nbformat
@@ -48,10 +50,11 @@ __all__ = [
     "render",
     "render_notebook",
     "check_stem",
+    "KernelLog",
 ]
 
 #: Our nbconvert template (``conf.json``, ``index.html.j2``, ``print.css``).
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "wealth_html"
+TEMPLATE_DIR = template_path("wealth_html")
 
 #: Output formats ``render`` knows; ``ipynb`` is the executed notebook (it holds client data).
 FORMATS = ("html", "pdf", "ipynb")
@@ -620,3 +623,29 @@ def render_notebook(
     return export(
         nb, path.parent if out_dir is None else out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit
     )
+
+
+class KernelLog:
+    """Send file descriptor 2 to a temporary file while a kernel runs, then restore it.
+
+    A kernel inherits our stderr and logs start-up chatter there ("Kernel is running over TCP …",
+    "KeyboardInterrupt caught in kernel" at shutdown). A failure still reaches the user as one RenderError
+    line; the kernel's own log is shown only with ``WEALTH_DEBUG=1``.
+    """
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self._log = tempfile.TemporaryFile()
+        self._saved = os.dup(2)
+        os.dup2(self._log.fileno(), 2)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        if exc_type is not None and os.environ.get("WEALTH_DEBUG"):
+            self._log.seek(0)
+            sys.stderr.write(self._log.read().decode("utf-8", "replace"))
+        self._log.close()
+        return False

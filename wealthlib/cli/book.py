@@ -1,4 +1,4 @@
-"""`wealth book …` commands (mounted by wealthlib.cli).
+"""``wealth book …``: the client book.
 
 ``wealth book report`` renders ``templates/relationship_report.ipynb`` through :func:`wealthlib.render.render`:
 the whole book and one report per advisor by default, or only the advisors named with ``--advisor`` (``all``
@@ -14,21 +14,19 @@ from pathlib import Path
 
 import typer
 
-from ._options import parse_as_of as _as_of, parse_formats as _formats, parse_locale
-from .errors import InputError
+from ..errors import InputError
+from .common import err, format_option, out, parse_as_of, parse_formats, parse_locale, state
 
 book_app = typer.Typer(help="Client-book reports for advisors and managers.", no_args_is_help=True)
 
-#: The template ``wealth book report`` renders (relative to the source tree, like the export template).
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "relationship_report.ipynb"
+#: The template ``wealth book report`` renders.
+TEMPLATE = "relationship_report.ipynb"
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 WHOLE_BOOK = "all"
 
 
-def _params() -> Path:
-    from .cli import state
-
-    return state.params
+def register(app: typer.Typer) -> None:
+    app.add_typer(book_app, name="book")
 
 
 @book_app.command("report")
@@ -39,23 +37,21 @@ def report(
     as_of: str = typer.Option("2018-12-31", "--as-of", help="Date of the book (YYYY-MM-DD)."),
     lang: str = typer.Option("en", "--lang", help="en | zh-TW | zh-CN"),
     out_dir: Path = typer.Option(Path("reports/book"), "--out", help="Folder the documents are written to."),
-    fmt: str = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb."),
+    fmt: str = format_option(),
     contact_days: int = typer.Option(90, "--contact-days", help="Flag clients not contacted for more than this many days."),
     review_months: int = typer.Option(3, "--review-months", help="A review is due when the last is older than this."),
 ) -> None:
     """Render the relationship report (DOMAIN.md §6) per advisor and for the whole book; prints the paths."""
-    from .book import build_book
-    from .cli import _KernelLog, out
-    from .i18n import t
-    from .render import render
+    from ..book import build_book
+    from ..i18n import t
+    from ..render import KernelLog, render
+    from ..resources import template_path
 
-    when = _as_of(as_of)
+    when = parse_as_of(as_of)
     lang = parse_locale(lang)
-    formats = _formats(fmt)
-    params = _params()
+    formats = parse_formats(fmt)
+    params = state.params
     whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months)
-    from .cli import err
-
     for problem in whole.problems:  # the documents say how many; the names go to the operator only
         err.print(f"skipped: {problem}", markup=False)
     known = sorted(whole.clients["advisor"].unique())
@@ -77,8 +73,8 @@ def report(
         parameters = {"params": str(Path(params).resolve()), "as_of": when.isoformat(), "advisor": scope,
                       "locale": lang, "contact_days": contact_days, "review_months": review_months}
         stem = f"book-{a}-{when.isoformat()}"
-        with _KernelLog():  # the kernel's start-up chatter is not for the user (WEALTH_DEBUG=1 shows it)
-            paths = render(TEMPLATE, parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer,
+        with KernelLog():  # the kernel's start-up chatter is not for the user (WEALTH_DEBUG=1 shows it)
+            paths = render(template_path(TEMPLATE), parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer,
                            audit=audit)
         for p in paths.values():
             out.print(str(p), markup=False)
@@ -94,12 +90,9 @@ def summary(
     review_months: int = typer.Option(3, "--review-months"),
 ) -> None:
     """Headline counts of the book as JSON (nothing rendered)."""
-    from .book import build_book
-    from .cli import out
+    from ..book import build_book
 
-    from .cli import err
-
-    book = build_book(params=_params(), as_of=_as_of(as_of), advisor=advisor, contact_days=contact_days,
+    book = build_book(params=state.params, as_of=parse_as_of(as_of), advisor=advisor, contact_days=contact_days,
                       review_months=review_months)
     out.print_json(json.dumps(book.summary(), ensure_ascii=False))
     for problem in book.problems:  # as `book report`: the counts leave these clients out, so say so and exit 1

@@ -1,4 +1,4 @@
-"""`wealth batch …` commands (mounted by wealthlib.cli): every client's quarterly review or proposal.
+"""``wealth batch …``: every client's quarterly review or proposal.
 
 Exit status: 0 when no client failed, 1 when at least one failed (the manifest says which and why), 2 for bad
 options, 130 after Ctrl-C (the manifest then records what was done; a re-run resumes).
@@ -10,37 +10,35 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
+
+from ..errors import WealthError
+from .common import err, format_option, parse_formats, state
 
 batch_app = typer.Typer(help="Render documents for many clients: local pool or Dask cluster.", no_args_is_help=True)
 
-# soft_wrap: one failure is one line however narrow the terminal (a wrapped reason reads as several problems)
-_err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)  # reasons may hold "[…]"
 
-
-def _formats(text: str) -> tuple[str, ...]:
-    return tuple(f.strip() for f in text.split(",") if f.strip())
+def register(app: typer.Typer) -> None:
+    app.add_typer(batch_app, name="batch")
 
 
 def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, scheduler: Optional[str],
          out: Optional[Path], fmt: str, params: Optional[Path], engine: str, cell_timeout: float, force: bool,
          progress: bool) -> None:
-    from .batch import run_batch
-    from .cli import state
-    from .errors import WealthError
+    from ..batch import run_batch
 
     if params is None:  # `wealth --params DIR batch …` and WEALTH_PARAMS name the firm's inputs here too
         params = state.params
 
     try:
+        formats = parse_formats(fmt)  # a bad --format is a bad option here too: exit 2 like the batch's own checks
         manifest = run_batch(kind, quarter=quarter, as_of=as_of, params=params, clients=clients, workers=workers,
-                             scheduler=scheduler, out=out, formats=_formats(fmt), engine=engine,
+                             scheduler=scheduler, out=out, formats=formats, engine=engine,
                              cell_timeout=cell_timeout, progress=progress, force=force)
     except KeyboardInterrupt:
-        _err.print("interrupted: the manifest records what was done; run the same command again to resume", markup=False)
+        err.print("interrupted: the manifest records what was done; run the same command again to resume", markup=False)
         raise typer.Exit(130)
     except WealthError as exc:
-        _err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(2)
     c = manifest.counts()
     typer.echo(f"{c['ok']} ok, {c['unchanged']} unchanged, {c['failed']} failed, {c['skipped']} skipped "
@@ -48,7 +46,7 @@ def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, sch
                f"index: {manifest.out_dir / 'index.html'}")
     for e in manifest.entries.values():
         if e["status"] == "failed":
-            _err.print(f"failed: {e['client']}: {e['reason']}", markup=False, highlight=False)
+            err.print(f"failed: {e['client']}: {e['reason']}", markup=False, highlight=False)
     if c["failed"]:
         raise typer.Exit(1)
 
@@ -57,7 +55,7 @@ _CLIENTS = typer.Option("*", "--clients", help="Glob on client ids, e.g. 'w*'.")
 _WORKERS = typer.Option(2, "--workers", min=1, help="Local worker processes (each keeps a warm template).")
 _SCHED = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786) instead of local workers.")
 _OUT = typer.Option(None, "--out", help="Output folder (default reports/<kind>-<date>).")
-_FMT = typer.Option("html,pdf", "--format", help="Comma-separated: html, pdf, ipynb.")
+_FMT = format_option()
 _PARAMS = typer.Option(None, "--params", help="Folder with policy.yaml, products.yaml and clients/ "
                                                "(default: wealth --params, WEALTH_PARAMS, or params).")
 _ENGINE = typer.Option("fork", "--engine", help="fork: a fresh kernel forked from a warm template per client; "

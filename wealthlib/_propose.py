@@ -1,0 +1,219 @@
+"""How ``wealth propose`` (and ``wealth demo``) turn a built proposal into documents, and the handshake that
+lets the three costly parts of a proposal overlap.
+
+A proposal costs three things: building it (market, estimates, allocation, analytics, charts), loading the
+export stack (papermill, nbconvert, WeasyPrint) and running ``templates/proposal.ipynb`` in a kernel. On two
+cores :func:`propose` does them side by side, with three processes and this handshake:
+
+1. **Parent** (the ``wealth propose`` process) makes a private temporary folder holding the marker
+   ``proposal.json.pending`` (the kernel's sign that a proposal is on its way), opens a one-way pipe
+   (child → parent) and forks the **child**.
+2. **Child** calls :func:`~wealthlib.documents.build_proposal` with an ``on_checked`` hook. As soon as the checks
+   pass (KYC valid, allocation feasible) it sends ``("checked", header)``: the few fields the parent needs to
+   start the document (client id and name, locale, title, disclaimer, audit line, default advisor text).
+   Then it computes the rest, writes ``proposal.json`` atomically and sends ``("done", None)``. On any failure
+   it writes the one-line message to ``proposal.json.failed`` and sends ``("error", message)``.
+3. **Parent**, meanwhile, imports and warms the export stack, then waits for the child's first message. Anything
+   but ``"checked"`` (an error, or the pipe closing because the child died) stops the command with that one
+   line: no kernel has started and nothing is written. After ``"checked"`` a watcher thread waits for the
+   second message; if the child fails or dies without writing ``proposal.json.failed``, the watcher writes it,
+   so the kernel never waits for a proposal that will not come.
+4. **Kernel** (started by the parent with the parameter ``prebuilt`` = the path of ``proposal.json``) calls
+   :func:`load_proposal`: while ``proposal.json`` does not exist it waits, stops with the message of
+   ``proposal.json.failed`` once that appears, or with "no such proposal file" when no ``.pending`` marker
+   says one is coming. The proposal file is written atomically, so the kernel never reads half of it.
+5. A failed render whose cause is the child's failure reports the child's message (not the kernel's
+   traceback line); either way :func:`wealthlib.render.render` writes nothing unless every format succeeded.
+   The parent then reaps the child; the temporary folder goes with the command.
+
+Without ``fork`` (not on Linux) the proposal is built first, then rendered: same documents, no overlap.
+``wealth demo`` uses :func:`build_in_child` in a one-worker fork pool and :func:`render_proposal` for each
+proposal the worker has built, and :func:`wealthlib.documents.render_draft` builds a draft's proposal before
+its kernel starts: there the file exists before the kernel asks, and no ``.pending`` marker is made.
+
+The template imports :func:`load_proposal` as ``wealthlib.documents.load_proposal`` (an alias kept there so
+that the template, and the drafts made from it, stay as they are).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from .documents import Proposal, build_proposal, prepare_advisor_cells
+from .errors import WealthError
+from .render import KernelLog, render, write_atomic
+from .resources import template_path
+
+__all__ = ["propose", "render_proposal", "build_in_child", "load_proposal", "client_param"]
+
+
+def client_param(client: str) -> str:
+    """The client reference as the kernel should see it: an id, or an absolute path to a YAML file."""
+    if client.endswith((".yaml", ".yml")) or "/" in client:
+        return str(Path(client).resolve())
+    return client
+
+
+def render_proposal(proposal: Proposal, client: str, params: Path, out_dir: Path, formats: tuple[str, ...],
+                    objective: Optional[str], seed: int) -> dict:
+    """Execute templates/proposal.ipynb for an already built (and so already checked) proposal."""
+    import tempfile
+
+    import nbformat
+
+    nb = nbformat.read(template_path("proposal.ipynb"), as_version=4)
+    prepare_advisor_cells(nb, proposal)
+    with tempfile.TemporaryDirectory(prefix="wealth-propose-") as tmp:
+        tpl = Path(tmp) / "proposal.ipynb"
+        nbformat.write(nb, tpl)
+        prebuilt = Path(tmp) / "proposal.json"
+        prebuilt.write_text(proposal.to_json(), encoding="utf-8")
+        parameters = {"client": client_param(client), "as_of": proposal.as_of.isoformat(),
+                      "locale": proposal.locale, "params": str(Path(params).resolve()), "objective": objective,
+                      "seed": seed, "prebuilt": str(prebuilt)}
+        with KernelLog():
+            return render(tpl, parameters, out_dir, proposal.stem, formats, lang=proposal.locale,
+                          title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
+                          audit=proposal.audit_line)
+
+
+def build_in_child(client: str, kwargs: dict, keep_kind: bool = False) -> tuple[str, Any]:
+    """Runs in a forked child: ``("ok", proposal JSON)`` or ``("error", message)``; with ``keep_kind`` the
+    error is a :class:`KycExpired` or a plain :class:`WealthError` carrying the message (safe to pickle)."""
+    from .context import KycExpired
+
+    try:
+        return "ok", build_proposal(client, **kwargs).to_json()
+    except WealthError as exc:
+        message = str(exc)
+        if keep_kind:
+            return "error", KycExpired(message) if isinstance(exc, KycExpired) else WealthError(message)
+        return "error", message
+    except Exception as exc:  # noqa: BLE001 - reported as one line like any other
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        return "error", WealthError(message) if keep_kind else message
+
+
+def load_proposal(path: str | Path, timeout: float = 300.0) -> Proposal:
+    """The kernel's side of the handshake (step 4): the proposal saved at ``path``.
+
+    While ``<path>.pending`` exists the proposal is still being computed by the process that started this
+    kernel: wait for ``path`` (written atomically), or stop with the message in ``<path>.failed``.
+    """
+    import time
+
+    path = Path(path)
+    pending, failed = Path(f"{path}.pending"), Path(f"{path}.failed")
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if failed.exists():
+            raise WealthError(failed.read_text(encoding="utf-8"))
+        if not pending.exists():
+            if path.exists():
+                break
+            raise WealthError(f"{path}: no such proposal file")
+        if time.monotonic() > deadline:
+            raise WealthError(f"{path}: the proposal was not ready after {timeout:.0f} s")
+        time.sleep(0.01)
+    return Proposal.from_json(path.read_text(encoding="utf-8"))
+
+
+def _warm_export_stack() -> None:
+    """Import papermill, nbconvert and WeasyPrint and compile our export template (about a second)."""
+    import nbformat
+    import papermill  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from .render import to_html
+
+    to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("…")]), lang="en", title="")
+
+
+def _child(client: str, kwargs: dict, prebuilt: str, conn) -> None:
+    """The child's side of the handshake (step 2): build, say when the checks have passed, save."""
+    failed = Path(f"{prebuilt}.failed")
+    try:
+        proposal = build_proposal(client, on_checked=lambda header: conn.send(("checked", header)), **kwargs)
+        write_atomic(prebuilt, proposal.to_json())
+        conn.send(("done", None))
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line for the parent
+        message = str(exc) if isinstance(exc, WealthError) else f"unexpected {type(exc).__name__}: {exc}"
+        write_atomic(failed, message)
+        conn.send(("error", message))
+    finally:
+        conn.close()
+
+
+def _receive(conn, proc) -> tuple[str, Any]:
+    """The child's next message; ``("error", …)`` when the pipe closes because the child died."""
+    try:
+        return conn.recv()
+    except EOFError:
+        proc.join()
+        return "error", f"the proposal build stopped unexpectedly (exit code {proc.exitcode})"
+
+
+def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], objective: Optional[str],
+            seed: int) -> dict:
+    """Check, then execute and export one client's proposal (the parent's side, steps 1, 3 and 5).
+
+    ``kwargs`` are :func:`~wealthlib.documents.build_proposal`'s (``params`` and ``as_of`` required). Returns
+    the written paths by format. Raises :class:`WealthError` with the child's one-line message when the checks
+    fail (nothing written, no kernel started) or the build fails later (nothing written).
+    """
+    import multiprocessing as mp
+    import tempfile
+    import threading
+
+    import nbformat
+
+    params = Path(kwargs["params"])
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not on Linux
+        proposal = build_proposal(client, **kwargs)
+        return render_proposal(proposal, client, params, out_dir, formats, objective, seed)
+    with tempfile.TemporaryDirectory(prefix="wealth-propose-") as tmp:
+        prebuilt = Path(tmp) / "proposal.json"
+        Path(f"{prebuilt}.pending").touch()
+        fork = mp.get_context("fork")
+        receiver, sender = fork.Pipe(duplex=False)
+        proc = fork.Process(target=_child, args=(client, kwargs, str(prebuilt), sender), daemon=True)
+        proc.start()
+        sender.close()
+        try:
+            _warm_export_stack()
+            kind, header = _receive(receiver, proc)
+            if kind != "checked":
+                raise WealthError(header)
+            outcome: dict[str, Any] = {}
+
+            def watch() -> None:
+                outcome["kind"], outcome["message"] = _receive(receiver, proc)
+                failed = Path(f"{prebuilt}.failed")
+                if outcome["kind"] != "done" and not failed.exists():
+                    failed.write_text(str(outcome["message"]), encoding="utf-8")
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            nb = nbformat.read(template_path("proposal.ipynb"), as_version=4)
+            prepare_advisor_cells(nb, header["default_advisor_text"])
+            tpl = Path(tmp) / "template.ipynb"
+            nbformat.write(nb, tpl)
+            parameters = {"client": client_param(client), "as_of": kwargs["as_of"].isoformat(),
+                          "locale": header["locale"], "params": str(params.resolve()), "objective": objective,
+                          "seed": seed, "prebuilt": str(prebuilt)}
+            try:
+                with KernelLog():
+                    return render(tpl, parameters, out_dir, header["client_id"], formats, lang=header["locale"],
+                                  title=f"{header['title']} — {header['client_name']}",
+                                  footer=header["disclaimer"], audit=header["audit_line"])
+            except WealthError:
+                watcher.join(timeout=30)
+                if outcome.get("kind") == "error":
+                    raise WealthError(outcome["message"]) from None
+                raise
+        finally:
+            proc.join(timeout=60)
+            if proc.is_alive():  # pragma: no cover - only if the child hangs
+                proc.terminate()
+                proc.join()

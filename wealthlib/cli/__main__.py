@@ -1,0 +1,5 @@
+"""``python -m wealthlib.cli`` runs the ``wealth`` command."""
+
+from .app import main
+
+main()
