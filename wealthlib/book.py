@@ -423,10 +423,7 @@ def build_book(
     comp_df = pd.DataFrame(complaints, columns=["client", "name", "opened", "age_days", "answer_due", "overdue", "summary"])
     comp_df = comp_df.sort_values("age_days", ascending=False).reset_index(drop=True)
     measures = _advisor_measures(df)
-    advisor_aum = (
-        pd.concat({adv: _aum_change(part) for adv, part in df.groupby("advisor", sort=True)}, names=["advisor", None])
-        .reset_index(level=0).reset_index(drop=True) if len(df) else pd.DataFrame(columns=["advisor", *_aum_change(df).columns])
-    )
+    advisor_aum = _aum_change(df, by=("advisor",))
 
     methods = {
         "scope": ("One advisor's clients only." if advisor else "Every advisor's clients.")
@@ -491,11 +488,12 @@ def _in_reporting_currency(df: pd.DataFrame, reporting: str, market, when: date)
     return {"currency": reporting, "rates": rates, "amounts": amounts, "total": float(sum(amounts.values()))}
 
 
-def _aum_change(df: pd.DataFrame) -> pd.DataFrame:
-    cols = ["currency", "clients", "opening", "deposits", "withdrawals", "net_new_money", "income", "fees", "closing", "change", "growth"]
+def _aum_change(df: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The AUM change per currency (per ``by`` and currency: ``("advisor",)`` gives every advisor's in one pass)."""
+    cols = [*by, "currency", "clients", "opening", "deposits", "withdrawals", "net_new_money", "income", "fees", "closing", "change", "growth"]
     if not len(df):
         return pd.DataFrame(columns=cols)
-    g = df.groupby("currency").agg(
+    g = df.groupby([*by, "currency"]).agg(
         clients=("id", "size"), opening=("opening", "sum"), deposits=("deposits", "sum"),
         withdrawals=("withdrawals", "sum"), net_new_money=("net_new_money", "sum"), income=("income", "sum"),
         fees=("fees", "sum"), closing=("aum", "sum"),
@@ -630,9 +628,10 @@ def _table(report: BookReport, name: str, locale: str = "en") -> pd.DataFrame:
     src: pd.DataFrame = getattr(report, _SOURCES.get(name, name))
     spec = [c for c in _COLUMNS[name] if not (c[0] == "advisor" and report.advisor is not None and name != "advisor_aum")]
     out: dict[str, list[str]] = {}
+    records = src.to_dict("records")  # plain dicts: a pandas row per cell cost more than the formatting
     for col, key, kind in spec:
         cells = []
-        for _, row in src.iterrows():
+        for row in records:
             v = row.get(col)
             if kind == "tier":
                 cells.append(report.tier_label(v, locale))
