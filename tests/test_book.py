@@ -376,3 +376,51 @@ def test_default_report_renders_whole_book_and_each_advisor_in_isolation(raw, tm
             assert (c["name"] in html) == (c["advisor"] == adv), (adv, c["id"])
         for label in ("Mass", "Priority", "Private"):
             assert label in html
+
+
+# ------------------------------------------------------------------------------------------ a bank's book
+def _big_book(tmp_path: Path, copies: int) -> Path:
+    """A params folder with ``copies`` copies of every sample client (ids ``<id>-<k>``), everything else as is."""
+    params = tmp_path / "params"
+    (params / "clients").mkdir(parents=True)
+    for f in ("policy.yaml", "products.yaml"):
+        shutil.copy(PARAMS / f, params / f)
+    for p in sorted((PARAMS / "clients").glob("*.yaml")):
+        text = p.read_text(encoding="utf-8")
+        for k in range(copies):
+            (params / "clients" / f"{p.stem}-{k}.yaml").write_text(
+                text.replace(f"\nid: {p.stem}\n", f"\nid: {p.stem}-{k}\n", 1), encoding="utf-8")
+    return params
+
+
+def test_whole_book_lists_print_their_first_rows_and_the_count(tmp_path, raw):
+    params = _big_book(tmp_path, 14)  # 8 samples x 14 = 112 clients
+    whole = build_book(params=params, as_of=AS_OF)
+    assert whole.rows("clients") == 112 and len(whole.clients) == 112  # the tables themselves keep every row
+    assert whole.list_limit == 100 and "lists" in whole.methods
+    roster = whole.table("clients", "en", limit=whole.list_limit)
+    assert len(roster) == 100
+    assert list(roster["Client number"]) == list(whole.clients["id"][:100])  # the first rows, in the roster's order
+    assert len(whole.table("clients", "en")) == 112
+    n_chen = 14 * sum(c["advisor"] == "adv-chen" for c in raw)
+    adv = build_book(params=params, as_of=AS_OF, advisor="adv-chen")
+    assert adv.list_limit is None and adv.rows("clients") == n_chen and "lists" not in adv.methods
+
+
+@pytest.mark.slow
+def test_rendered_whole_book_of_112_clients_shows_100_roster_rows_and_says_so(tmp_path):
+    import re
+
+    params = _big_book(tmp_path, 14)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("wealth")), "--params", str(params), "book", "report", "--advisor", "all",
+         "--out", str(tmp_path / "out"), "--format", "html"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out" / "book-all-2018-12-31.html").read_text(encoding="utf-8")
+    roster = html[html.index("Client roster"):]
+    roster = roster[: roster.index("</table>")]
+    assert len(re.findall(r"<tr[ >]", roster[roster.index("<tbody"):])) == 100
+    assert "The first 100 of 112 are shown; each advisor&#x27;s report lists all of theirs." in html or \
+        "The first 100 of 112 are shown; each advisor's report lists all of theirs." in html

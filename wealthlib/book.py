@@ -33,6 +33,9 @@ Rules (each a keyword of :func:`build_book` or a constant below, stated in the r
   a jurisdiction with an answer deadline (:data:`COMPLAINT_ANSWER_DAYS`; Taiwan 30 days) the answer due
   date is shown and a complaint older than the deadline is flagged.
 * **Client satisfaction** is not recorded in the client files: shown as not available.
+* **Lists in the whole book**: each list of clients (:data:`CLIENT_LISTS`) prints at most its first
+  :data:`WHOLE_BOOK_ROWS` (100) rows, in its order, and the number of rows it has; an advisor's report lists all
+  of theirs. The tables of :class:`BookReport` always hold every row.
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ __all__ = [
     "COMPLAINT_ANSWER_DAYS",
     "KYC_DUE_DAYS",
     "REVIEW_CHANNELS",
+    "CLIENT_LISTS",
     "TIER_ORDER",
+    "WHOLE_BOOK_ROWS",
     "BookReport",
     "build_book",
 ]
@@ -62,6 +67,15 @@ REVIEW_CHANNELS: frozenset[str] = frozenset({"branch", "visit", "video", "phone"
 COMPLAINT_ANSWER_DAYS: dict[str, int] = {"TW": 30}
 #: A KYC assessment expiring within this many days is "due".
 KYC_DUE_DAYS = 60
+#: The whole book's client lists (new accounts, KYC due, reviews due, not contacted, exceptions, complaints, the
+#: roster) print at most this many rows each, in their order (most urgent first where there is one), with the
+#: number left out: a bank's book of 10,000 clients is a summary for its managers, not 300 pages of rows. Each
+#: advisor's report lists all of theirs.
+WHOLE_BOOK_ROWS = 100
+#: Display tables that list clients (one row per client or per problem), as opposed to counts and totals.
+CLIENT_LISTS: tuple[str, ...] = (
+    "new_accounts", "kyc_due", "reviews_due", "not_contacted", "exceptions", "complaints", "clients",
+)
 #: Tiers in display order (lowest first); tiers not listed follow in alphabetical order.
 TIER_ORDER: tuple[str, ...] = ("mass", "affluent", "priority", "private")
 
@@ -210,10 +224,23 @@ class BookReport:
         key = f"tier_{tier}"
         return t(f"documents.{key}", locale) if key in catalog("documents") else tier
 
-    def table(self, name: str, locale: str = "en") -> pd.DataFrame:
+    def table(self, name: str, locale: str = "en", limit: int | None = None) -> pd.DataFrame:
         """A table for people: localized column labels, tiers and classes in words, money and dates
-        formatted for ``locale``. ``name`` is one of the table attributes above."""
-        return _table(self, name, locale)
+        formatted for ``locale``. ``name`` is one of the table attributes above; ``limit``: at most that many
+        of its first rows (:meth:`rows` says how many there are)."""
+        return _table(self, name, locale, limit)
+
+    def rows(self, name: str) -> int:
+        """How many rows the display table ``name`` has in full."""
+        if name == "tier_class":
+            return len(self.tier_class)
+        return len(getattr(self, _SOURCES.get(name, name)))
+
+    @property
+    def list_limit(self) -> int | None:
+        """Rows a client list prints in this report: :data:`WHOLE_BOOK_ROWS` for the whole book, all for an
+        advisor's."""
+        return WHOLE_BOOK_ROWS if self.advisor is None else None
 
     def summary_table(self, locale: str = "en") -> pd.DataFrame:
         """The headline counts of :meth:`summary` as a two-column table in ``locale``."""
@@ -451,6 +478,9 @@ def build_book(
         ),
         "satisfaction": "Not recorded in the client files.",
     }
+    if advisor is None:
+        methods["lists"] = (f"Each list of clients shows at most its first {WHOLE_BOOK_ROWS} rows and says how many "
+                            "there are; each advisor's report lists all of theirs.")
     # unreadable files cannot be attributed to an advisor: named in the whole book only
     problems = ([str(f) for f in failures] if advisor is None else []) + profile_errors
     aum_reporting = _in_reporting_currency(df, reporting, market, when) if reporting else None
@@ -614,7 +644,7 @@ _COLUMNS: dict[str, list[tuple[str, str, str]]] = {
 _SOURCES = {"aum_flows": "aum_change"}
 
 
-def _table(report: BookReport, name: str, locale: str = "en") -> pd.DataFrame:
+def _table(report: BookReport, name: str, locale: str = "en", limit: int | None = None) -> pd.DataFrame:
     from .i18n import check_locale
 
     check_locale(locale)
@@ -626,6 +656,8 @@ def _table(report: BookReport, name: str, locale: str = "en") -> pd.DataFrame:
         known = sorted([*_COLUMNS, "tier_class", "advisor_measures"])
         raise KeyError(f"no book table {name!r}; tables: {', '.join(known)}")
     src: pd.DataFrame = getattr(report, _SOURCES.get(name, name))
+    if limit is not None:
+        src = src.head(limit)
     spec = [c for c in _COLUMNS[name] if not (c[0] == "advisor" and report.advisor is not None and name != "advisor_aum")]
     out: dict[str, list[str]] = {}
     records = src.to_dict("records")  # plain dicts: a pandas row per cell cost more than the formatting
