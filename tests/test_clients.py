@@ -456,3 +456,28 @@ def test_validate_refuses_a_birth_date_in_the_future(tmp_path, monkeypatch):
     problems, _ = validate_params(Path("params"), [])
     assert [str(p) for p in problems][0] == "params/clients/lee.yaml: kyc.date: is before birth_date"
     assert {str(p).split(": ")[0] for p in problems} == {"params/clients/lee.yaml"}
+
+
+def test_reading_once_reads_each_client_file_once(tmp_path, monkeypatch):
+    from wealthlib import clients as clients_mod
+    from wealthlib.clients import reading_once
+
+    good = _write(tmp_path, _lin_data())
+    bad_data = _lin_data()
+    bad_data["annual_expenses"] = -1
+    bad = _write(tmp_path, bad_data, name="bad")
+    bad.write_text(bad.read_text(encoding="utf-8").replace("id: lin", "id: bad"), encoding="utf-8")
+    reads: list[str] = []
+    real = clients_mod.load_yaml
+    monkeypatch.setattr(clients_mod, "load_yaml", lambda p: (reads.append(Path(p).name), real(p))[1])
+    with reading_once():
+        assert load_client(good) is load_client(good)
+        for _ in range(2):
+            with pytest.raises(InputError, match="annual_expenses: must be ≥ 0"):
+                load_client(bad)
+        with reading_once():  # nested: the outer block's memory is kept
+            load_client(good)
+    assert reads == ["lin.yaml", "bad.yaml"]
+    load_client(good)  # outside the block every call reads the file
+    load_client(good)
+    assert reads == ["lin.yaml", "bad.yaml", "lin.yaml", "lin.yaml"]

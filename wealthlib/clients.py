@@ -21,7 +21,10 @@ and equal the file's stem.
 from __future__ import annotations
 
 import builtins
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -29,13 +32,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ._yaml import as_error, load_yaml, pydantic_errors
-from .errors import InputError, InputErrors, display_path
+from .errors import InputError, InputErrors, WealthError, display_path
 
 __all__ = [
     "Assets", "Client", "Complaint", "Contact", "Debts", "Flags", "Goal", "Holding", "Income", "Kyc",
     "Override", "Restrictions", "Transaction", "DEFAULT_CLIENTS_DIR", "ID_PATTERN",
     "EARLIEST_BIRTH", "check_product_codes", "duplicate_ids", "impossible_dates", "load_client", "load_clients",
-    "parse_client",
+    "parse_client", "reading_once",
 ]
 
 DEFAULT_CLIENTS_DIR = Path("params/clients")
@@ -439,9 +442,45 @@ def _resolve(ref: str | Path, clients_dir: Path) -> Path:
     return Path(clients_dir) / f"{s}.yaml"
 
 
+#: While :func:`reading_once` is active: each client file's result (Client or error) by its absolute path.
+_read_once: dict[str, Client | WealthError] | None = None
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Within this block each client file is read and checked once, however many checks ask for it:
+    ``wealth validate`` checks every file, then the book file (:mod:`wealthlib.guard.access`) loads each client it
+    lists again. Only for one command's run: a file changed meanwhile is not seen again inside the block."""
+    global _read_once
+    outer = _read_once
+    if outer is None:
+        _read_once = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _read_once = None
+
+
 def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Client:
     """Load one client: ``ref`` is an id under ``clients_dir`` or a path to a ``.yaml`` file."""
     path = _resolve(ref, Path(clients_dir))
+    memo = _read_once
+    if memo is None:
+        return _load_client(path)
+    key = os.path.abspath(path)
+    if key not in memo:
+        try:
+            memo[key] = _load_client(path)
+        except WealthError as exc:
+            memo[key] = exc
+    hit = memo[key]
+    if isinstance(hit, WealthError):
+        raise hit
+    return hit
+
+
+def _load_client(path: Path) -> Client:
     source = display_path(path)
     try:
         data = load_yaml(path)

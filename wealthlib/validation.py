@@ -33,6 +33,13 @@ def _collect(paths: list[Path], params: Path) -> list[Path]:
 
 def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError], int]:
     """All problems in the given files (default: everything under ``params``) and how many files were read."""
+    from .clients import reading_once
+
+    with reading_once():  # a client file is read once, also when the book file's check asks for it again
+        return _validate_params(params, paths)
+
+
+def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError], int]:
     from .clients import check_product_codes, load_client
     from .policy import load_policy
     from .products import load_shelf
