@@ -58,6 +58,7 @@ def book(tmp_path):
     (params / "clients").mkdir(parents=True)
     shutil.copy(PARAMS / "policy.yaml", params)
     shutil.copy(PARAMS / "products.yaml", params)
+    shutil.copy(PARAMS / "market.yaml", params)
     for cid in SAMPLES:
         shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")
     (params / "clients" / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")

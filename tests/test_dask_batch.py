@@ -77,6 +77,7 @@ def test_dask_batch_survives_a_killed_worker(cluster, tmp_path):
     (params / "clients").mkdir(parents=True)
     shutil.copy(PARAMS / "policy.yaml", params)
     shutil.copy(PARAMS / "products.yaml", params)
+    shutil.copy(PARAMS / "market.yaml", params)
     for cid in SAMPLES:
         shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")
     victim = workers[0]

@@ -85,19 +85,56 @@ class Context:
         return got
 
 
-def load_context(params: str | Path = "params", as_of: date | str = "2018-12-31", *, ladder: str | None = None) -> Context:
-    """Load policy and shelf from ``params``, cut the demo market at ``as_of`` and estimate μ, Σ once."""
-    return _load_context(Path(params).resolve(), _to_date(as_of), ladder)
+def load_context(params: str | Path = "params", as_of: date | str | None = None, *, ladder: str | None = None) -> Context:
+    """Load policy, shelf and the market ``<params>/market.yaml`` names, cut the market at ``as_of`` and estimate
+    μ, Σ once. ``as_of=None``: :func:`default_as_of` (from the configured data, never the wall clock)."""
+    from .market import market_config
+
+    root = Path(params).resolve()
+    digest = market_config(root).digest  # a changed data file is a new context, also within one process
+    when = default_as_of(root) if as_of is None else _to_date(as_of)
+    return _load_context(root, when, ladder, digest)
 
 
 def _to_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def resolve_as_of(params: str | Path, as_of: date | str | None) -> date:
+    """``as_of`` as a date, or the params folder's :func:`default_as_of` when ``None``."""
+    return default_as_of(params) if as_of is None else _to_date(as_of)
+
+
+def default_as_of(params: str | Path = "params") -> date:
+    """The default as-of date of documents for ``params``: ``market.yaml``'s ``as_of`` when it sets one, else
+    the last complete month-end of the shelf's data (the earliest last monthly return among the products'
+    series), so every product has data to the as-of date. Deterministic: the data decide, not the clock."""
+    from .market import configured_market, market_config
+    from .policy import load_policy
+    from .products import load_shelf
+
+    root = Path(params).resolve()
+    cfg = market_config(root)
+    if cfg.model.as_of is not None:
+        return cfg.model.as_of
+    market = configured_market(root)
+    shelf = load_shelf(root / "products.yaml", load_policy(root / "policy.yaml"))
+    ends = [market.monthly[p.series].last_valid_index() for p in shelf if p.series in market.monthly.columns]
+    ends = [e for e in ends if e is not None]
+    if not ends:
+        from .market import missing_series
+
+        missing = missing_series(shelf, market)
+        if missing:
+            raise missing[0]
+        raise InputError(cfg.source, "", "no monthly data for any product of the shelf")
+    return min(ends).date()
+
+
 @lru_cache(maxsize=8)
-def _load_context(params: Path, as_of: date, ladder: str | None) -> Context:
+def _load_context(params: Path, as_of: date, ladder: str | None, market_digest: str = "") -> Context:
     from .estimate import estimate
-    from .market import load_demo_market, shelf_returns
+    from .market import configured_market, shelf_returns
     from .policy import load_policy
     from .products import load_shelf
 
@@ -105,7 +142,7 @@ def _load_context(params: Path, as_of: date, ladder: str | None) -> Context:
     if ladder:
         policy = policy.with_ladder(ladder)
     shelf = load_shelf(params / "products.yaml", policy)
-    full = load_demo_market()
+    full = configured_market(params)
     check_as_of(shelf, full, as_of)
     market = full.as_of(as_of)
     returns = shelf_returns(shelf, market, freq="monthly")
@@ -227,9 +264,10 @@ def check_as_of(shelf: "Shelf", market: "Market", as_of: date) -> None:
 def check_params_as_of(params: str | Path, as_of: date | str) -> None:
     """:func:`check_as_of` for the shelf under ``params``: a whole batch checks its date once, up front.
 
-    Problems with the policy or shelf files themselves are left to the per-client path that reports them.
+    Problems with the policy or shelf files themselves are left to the per-client path that reports them; a
+    bad ``market.yaml`` or market data file is the whole batch's problem and is raised here.
     """
-    from .market import load_demo_market
+    from .market import configured_market
     from .policy import load_policy
     from .products import load_shelf
 
@@ -238,7 +276,7 @@ def check_params_as_of(params: str | Path, as_of: date | str) -> None:
         shelf = load_shelf(params / "products.yaml", load_policy(params / "policy.yaml"))
     except WealthError:
         return
-    check_as_of(shelf, load_demo_market(), _to_date(as_of))
+    check_as_of(shelf, configured_market(params), _to_date(as_of))
 
 
 def check_product_codes(ctx: Context, client: "Client") -> None:

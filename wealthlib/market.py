@@ -28,12 +28,14 @@ month the source does not cover to its last business day is dropped (so skfolio 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Literal
 
 import pandas as pd
 
+from ._market.config import MarketConfig, clear_caches, configured_market, load_market_config
 from ._market.core import FxPairMissing, Market, SeriesInfo, market_info, to_timestamp
-from ._market.files import load_market_file
+from ._market.files import load_market_file, read_market_file
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -45,8 +47,15 @@ __all__ = [
     "Market",
     "SeriesInfo",
     "holdings_in_base",
+    "MarketConfig",
+    "clear_caches",
+    "configured_market",
     "load_demo_market",
+    "load_market",
+    "load_market_config",
     "load_market_file",
+    "market_config",
+    "read_market_file",
     "market_info",
     "missing_series",
     "shelf_returns",
@@ -90,6 +99,18 @@ def holdings_in_base(
                                  f"cannot value it in {base}: {exc.problem} ({exc.source})") from None
         out[code] = round(h.value * rate, 2)
     return out
+
+
+def market_config(params: str | Path = "params") -> MarketConfig:
+    """``<params>/market.yaml`` read and checked (see :mod:`wealthlib._market.config` for the format)."""
+    return load_market_config(params)
+
+
+def load_market(params: str | Path = "params", as_of: date | str | None = None) -> Market:
+    """The market ``<params>/market.yaml`` configures (the bundled demo and/or the firm's files), cut at ``as_of``
+    when given. Parsed files are cached by content hash in process and on disk."""
+    market = configured_market(params)
+    return market if as_of is None else market.as_of(as_of)
 
 
 def missing_series(shelf: "Shelf", market: Market, freq: Literal["monthly", "daily"] = "monthly") -> list[InputError]:

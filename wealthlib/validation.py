@@ -63,10 +63,12 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
         problems += _as_list(exc)
     if policy is not None and shelf is not None:
         problems += check_policy_against_shelf(policy, shelf)
-    if shelf is not None:
-        from .market import load_demo_market, missing_series
+    market_problems = _market_problems(params)
+    problems += market_problems
+    if shelf is not None and not market_problems:
+        from .market import configured_market, missing_series
 
-        problems += missing_series(shelf, load_demo_market())  # else every command fails on it later
+        problems += missing_series(shelf, configured_market(params))  # else every command fails on it later
     base = {(params / "policy.yaml").resolve(), (params / "products.yaml").resolve()}
 
     for f in files:
@@ -77,6 +79,10 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
                 load_policy(f)
             except WealthError as exc:
                 problems += _as_list(exc)
+            continue
+        if f.name == "market.yaml":  # the market file and every data file it names
+            if f.resolve() != (params / "market.yaml").resolve():
+                problems += _market_problems(f.parent)
             continue
         if f.name == "products.yaml":
             try:
@@ -159,3 +165,33 @@ def check_policy_against_shelf(policy, shelf) -> list[InputError]:
                         f"grade {rc.max_grade} ({held}) can reach only {min(reach, 1.0):.0%} under the per-product caps",
                     ))
     return problems
+
+
+def _market_problems(params: Path) -> list[WealthError]:
+    """``market.yaml`` and every file it names: each problem found (not just the first), or none."""
+    from ._market.config import check_calendar_names, load_file_source, load_fx_file
+    from .market import market_config
+
+    try:
+        cfg = market_config(params)
+    except WealthError as exc:
+        return _as_list(exc)
+    out: list[WealthError] = list(check_calendar_names(cfg))
+    if out:
+        return out
+    for entry in cfg.files:
+        _, found = load_file_source(cfg, entry, collect=True)
+        out += found
+    for entry in cfg.fx_files:
+        try:
+            load_fx_file(cfg, entry)
+        except WealthError as exc:
+            out += _as_list(exc)
+    if not out:
+        try:
+            from .market import configured_market
+
+            configured_market(params)
+        except WealthError as exc:
+            out += _as_list(exc)
+    return out

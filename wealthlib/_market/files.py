@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError, display_path
 from .core import Market, SeriesInfo, month_end_calendar, monthly_from_daily_prices
+
+if TYPE_CHECKING:
+    from .calendars import CalendarRules
 
 MAX_GAP_BDAYS = 5
 
@@ -162,70 +165,157 @@ def load_market_file(
 
     Daily files also get monthly returns (month-end to month-end; a final month not covered to its last
     business day is dropped; from daily returns, only months the data covers from their first business day).
+
+    This is the calendar-less loader; :func:`read_market_file` judges each daily series against its own exchange
+    calendar (what ``market.yaml`` sources use) and can list every defect instead of stopping at the first.
     """
+    from .calendars import CalendarRules, Tolerances
+
+    rules = CalendarRules(tolerances=Tolerances(max_gap_bdays=max_gap_bdays))
+    market, _ = read_market_file(path, kind, layout, freq, rules=rules)
+    return market
+
+
+SeriesOption = Callable[[str], object]
+
+
+def read_market_file(
+    path: str | Path,
+    kind: Literal["prices", "returns"] = "prices",
+    layout: Literal["wide", "long"] = "wide",
+    freq: Literal["monthly", "daily"] = "monthly",
+    *,
+    rules: "CalendarRules | None" = None,
+    calendar_of: Callable[[str], str | None] | None = None,
+    price_limit_of: Callable[[str], float | None | str] | None = None,
+    collect: bool = False,
+    source_name: str | None = None,
+) -> tuple[Market | None, list[InputError]]:
+    """Read and judge one file: ``(market, problems)``.
+
+    ``calendar_of(series)`` names a daily series' exchange calendar (``None``: the calendar-less business-day
+    rule of :func:`load_market_file`; ``"none"``: business days with ``rules.tolerances.max_gap_bdays``);
+    ``price_limit_of(series)`` its daily limit (``"calendar"``, a number, or ``None``). With ``collect=False`` the
+    first problem is raised; with ``collect=True`` every problem found is returned (a file-level problem, such
+    as an unreadable file or a bad date column, stops the reading; a bad series does not stop the others) and
+    the market is ``None`` when there was any.
+    """
+    from .calendars import CalendarRules, check_daily
+
     if kind not in ("prices", "returns"):
         raise ValueError(f"kind must be 'prices' or 'returns', got {kind!r}")
     if layout not in ("wide", "long"):
         raise ValueError(f"layout must be 'wide' or 'long', got {layout!r}")
     if freq not in ("monthly", "daily"):
         raise ValueError(f"freq must be 'monthly' or 'daily', got {freq!r}")
+    rules = rules or CalendarRules()
+    max_gap_bdays = rules.tolerances.max_gap_bdays
+    problems: list[InputError] = []
+
+    def fail(err: InputError) -> None:
+        if not collect:
+            raise err
+        problems.append(err)
+
     p = Path(path)
     src = display_path(p)
-    df, where = _read(p, src)
+    try:
+        df, where = _read(p, src)
+    except InputError as err:
+        fail(err)
+        return None, problems
     df = df.rename(columns=lambda c: str(c).strip())
     lower = {c.lower(): c for c in df.columns}
     monthly = freq == "monthly"
 
+    def calendar(name: str) -> str | None:
+        return None if (monthly or calendar_of is None) else calendar_of(name)
+
+    def judged(name: str, s: pd.Series) -> pd.Series:
+        """The daily calendar checks of one series (values on their dates)."""
+        cal = calendar(name)
+        if cal is None:
+            return s
+        limit = price_limit_of(name) if price_limit_of is not None else "calendar"
+        s, found = check_daily(s, cal, rules, (src, name), kind=kind, price_limit=limit)
+        for err in found:
+            fail(err)
+        return s
+
+    columns: dict[str, pd.Series] = {}
     if layout == "long":
         missing = [c for c in ("date", "series", "value") if c not in lower]
         if missing:
-            raise InputError(src, "", f"long layout needs columns date, series, value; missing: {', '.join(missing)}")
+            fail(InputError(src, "", f"long layout needs columns date, series, value; missing: {', '.join(missing)}"))
+            return None, problems
         if len(df) == 0:
-            raise InputError(src, "", "file has no data rows")
-        dates_all = _parse_dates(df[lower["date"]], src, "date", where)
-        names = df[lower["series"]].astype(str).str.strip()
-        blank = (names == "") | df[lower["series"]].isna().to_numpy()
-        if blank.any():
-            raise InputError(src, "series", f"missing series name ({where(int(np.argmax(blank.to_numpy())))})")
-        columns: dict[str, pd.Series] = {}
+            fail(InputError(src, "", "file has no data rows"))
+            return None, problems
+        try:
+            dates_all = _parse_dates(df[lower["date"]], src, "date", where)
+            names = df[lower["series"]].astype(str).str.strip()
+            blank = (names == "") | df[lower["series"]].isna().to_numpy()
+            if blank.any():
+                raise InputError(src, "series", f"missing series name ({where(int(np.argmax(blank.to_numpy())))})")
+        except InputError as err:
+            fail(err)
+            return None, problems
         for name in dict.fromkeys(names):
-            rows = np.flatnonzero((names == name).to_numpy()).tolist()
-            d = dates_all[rows]
-            _check_order(d, monthly, src, name, where, rows)
-            vals = _parse_values(df[lower["value"]].iloc[rows], d, kind, src, name, where, rows)
-            keep = ~np.isnan(vals)
-            s = pd.Series(vals[keep], index=d[keep], name=name)
-            _check_gaps(s.index, monthly, max_gap_bdays, src, name, where, [r for r, k in zip(rows, keep) if k])
-            columns[name] = s
+            try:
+                rows = np.flatnonzero((names == name).to_numpy()).tolist()
+                d = dates_all[rows]
+                _check_order(d, monthly, src, name, where, rows)
+                vals = _parse_values(df[lower["value"]].iloc[rows], d, kind, src, name, where, rows)
+                keep = ~np.isnan(vals)
+                s = pd.Series(vals[keep], index=d[keep], name=name)
+                if calendar(name) is None:
+                    _check_gaps(s.index, monthly, max_gap_bdays, src, name, where, [r for r, k in zip(rows, keep) if k])
+                columns[name] = judged(name, s)
+            except InputError as err:
+                fail(err)
     else:
         if len(df) == 0:
-            raise InputError(src, "", "file has no data rows")
+            fail(InputError(src, "", "file has no data rows"))
+            return None, problems
         if "date" not in lower:
-            raise InputError(src, "date", "no date column (expected a column named 'date')")
+            fail(InputError(src, "date", "no date column (expected a column named 'date')"))
+            return None, problems
         dcol = lower["date"]
         series_cols = [c for c in df.columns if c != dcol]
         if not series_cols:
-            raise InputError(src, "", "no series columns besides date")
+            fail(InputError(src, "", "no series columns besides date"))
+            return None, problems
         dupes = [c for c in series_cols if series_cols.count(c) > 1 or c == ""]
         if dupes:
-            raise InputError(src, dupes[0], "series column names must be unique and not blank")
+            fail(InputError(src, dupes[0], "series column names must be unique and not blank"))
+            return None, problems
         rows = list(range(len(df)))
-        dates = _parse_dates(df[dcol], src, "date", where)
-        _check_order(dates, monthly, src, "date", where, rows)
-        _check_gaps(dates, monthly, max_gap_bdays, src, "date", where, rows)
-        columns = {}
+        try:
+            dates = _parse_dates(df[dcol], src, "date", where)
+            _check_order(dates, monthly, src, "date", where, rows)
+            if any(calendar(c) is None for c in series_cols):
+                _check_gaps(dates, monthly, max_gap_bdays, src, "date", where, rows)
+        except InputError as err:
+            fail(err)
+            return None, problems
         for c in series_cols:
-            vals = _parse_values(df[c], dates, kind, src, c, where, rows)
-            keep = ~np.isnan(vals)
-            if not keep.any():
-                raise InputError(src, c, "no values")
-            first, last = int(np.argmax(keep)), len(keep) - 1 - int(np.argmax(keep[::-1]))
-            inner = ~keep[first : last + 1]
-            if inner.any():
-                i = first + int(np.argmax(inner))
-                raise InputError(src, c, f"missing value on {_fmt(dates[i])} ({where(i)}) between the series' first and last value"
-                                 if monthly else f"missing value on {_fmt(dates[i])} ({where(i)})")  # fmt: skip
-            columns[c] = pd.Series(vals[keep], index=dates[keep], name=c)
+            try:
+                vals = _parse_values(df[c], dates, kind, src, c, where, rows)
+                keep = ~np.isnan(vals)
+                if not keep.any():
+                    raise InputError(src, c, "no values")
+                if calendar(c) is None:  # one market in the file: a blank inside the series is a missing value
+                    first, last = int(np.argmax(keep)), len(keep) - 1 - int(np.argmax(keep[::-1]))
+                    inner = ~keep[first : last + 1]
+                    if inner.any():
+                        i = first + int(np.argmax(inner))
+                        raise InputError(src, c, f"missing value on {_fmt(dates[i])} ({where(i)}) between the series' first and last value"
+                                         if monthly else f"missing value on {_fmt(dates[i])} ({where(i)})")  # fmt: skip
+                columns[c] = judged(c, pd.Series(vals[keep], index=dates[keep], name=c))
+            except InputError as err:
+                fail(err)
+    if problems:
+        return None, problems
 
     # ------------------------------------------------------------------ returns
     mcols: dict[str, pd.Series] = {}
@@ -250,23 +340,29 @@ def load_market_file(
             mcols[name] = m
     nonempty = [s for s in mcols.values() if len(s)]
     if not nonempty:
-        raise InputError(src, "", "too short: not one full month of returns")
+        fail(InputError(src, "", "too short: not one full month of returns"))
+        return None, problems
     cal = month_end_calendar(min(s.index[0] for s in nonempty), max(s.index[-1] for s in nonempty))
     mframe = pd.DataFrame({n: s.reindex(cal) for n, s in mcols.items()}, index=cal)
+    mframe.index.freq = None
     dframe = None
     if dcols:
         dframe = pd.concat(dcols, axis=1, sort=True)
         dframe.index.name = "date"
     info = {}
+    label = source_name or f"file {src}"
     for n in columns:
         frame = dframe if dframe is not None else mframe
         v = frame[n].dropna()
         if v.empty:
-            raise InputError(src, n, "too short: needs at least two values for a return")
+            fail(InputError(src, n, "too short: needs at least two values for a return"))
+            continue
         info[n] = SeriesInfo(
-            id=n, name=n, source=f"file {src}", kind="real", frequency=freq,
+            id=n, name=n, source=label, kind="real", frequency=freq,
             start=v.index[0].date(), end=v.index[-1].date(), note=f"{kind}, {layout} layout",
         )  # fmt: skip
+    if problems:
+        return None, problems
     digest = hashlib.sha256(p.read_bytes()).hexdigest()[:12]
     vintage = f"file {p.name} (sha256 {digest}), data to {mframe.index[-1].date()}"
-    return Market(mframe, dframe, None, info, vintage)
+    return Market(mframe, dframe, None, info, vintage), problems
