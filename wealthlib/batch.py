@@ -117,9 +117,13 @@ def _hash_bytes(*chunks: bytes) -> str:
     return h.hexdigest()[:20]
 
 
-def job_input_hash(client_file: Path, params: Path, template: Path, kind: str, when: str, formats: Iterable[str]) -> str:
-    """What a document depends on: client file, policy, shelf, template, kind, quarter/as-of, formats, version."""
-    return _InputHasher(params, template, kind, when, formats)(client_file)
+def job_input_hash(client_file: Path, params: Path, template: Path, kind: str, when: str, formats: Iterable[str],
+                   market_key: str = "") -> str:
+    """What a document depends on: client file, policy, shelf, template, kind, quarter/as-of, formats, version,
+    and the market data (``market_key``: :meth:`wealthlib.market.MarketConfig.data_key`, the market file's bytes
+    and the content hash of every price and FX file it names; for the bundled demo, the versions of the packages
+    that ship it), so a corrected price re-renders the documents and an unchanged one does not."""
+    return _InputHasher(params, template, kind, when, formats, market_key)(client_file)
 
 
 def _read_or_empty(p: Path) -> bytes:
@@ -132,15 +136,17 @@ def _read_or_empty(p: Path) -> bytes:
 class _InputHasher:
     """:func:`job_input_hash` for many clients of one batch: the policy, shelf and template are read once."""
 
-    def __init__(self, params: Path, template: Path, kind: str, when: str, formats: Iterable[str]):
+    def __init__(self, params: Path, template: Path, kind: str, when: str, formats: Iterable[str],
+                 market_key: str = ""):
         from . import __version__
 
         self._shared = (_read_or_empty(params / "policy.yaml"), _read_or_empty(params / "products.yaml"),
                         _read_or_empty(template))
         self._tail = f"{kind}|{when}|{','.join(formats)}|{__version__}".encode()
+        self._market = market_key.encode()
 
     def __call__(self, client_file: Path) -> str:
-        return _hash_bytes(_read_or_empty(client_file), *self._shared, self._tail)
+        return _hash_bytes(_read_or_empty(client_file), *self._shared, self._tail, self._market)
 
 
 def _client_files(params: Path, pattern: str) -> list[Path]:
@@ -157,7 +163,7 @@ def plan(
     params: str | Path = "params",
     clients: str = "*",
     quarter: str = "2018Q3",
-    as_of: str = "2018-12-31",
+    as_of: str | None = None,
     out: str | Path,
     formats: Iterable[str] = ("html", "pdf"),
     engine: str = "fork",
@@ -197,6 +203,7 @@ def plan(
         when = quarter
         as_of_ctx = str(parse_quarter(quarter)[1].date())
     else:
+        as_of = _default_as_of(params, as_of)
         when = as_of
         as_of_ctx = as_of
     from .context import check_params_as_of
@@ -208,12 +215,15 @@ def plan(
     except WealthError as err:
         what = f"quarter {quarter}" if kind == "review" else f"as-of date {as_of}"
         raise BatchError(f"{what}: {err}") from None
+    from .market import market_config
+
+    market_key = market_config(params).data_key()  # read and checked by check_params_as_of just above
     jobs, failed = [], []
     failed_ids: set[str] = set()
     from .clients import duplicate_ids
 
     dups = duplicate_ids(files)
-    input_hash = _InputHasher(params, template, kind, when, fmts)
+    input_hash = _InputHasher(params, template, kind, when, fmts, market_key)
     policy = _policy_or_none(params)  # one policy for every client's title and audit line, not one load each
     for f in files:
         cid = f.stem
@@ -249,6 +259,18 @@ def plan(
     for j in jobs:
         j["warm_locales"] = warm
     return jobs, failed
+
+
+def _default_as_of(params: Path, as_of: str | None) -> str:
+    """``as_of``, or the params folder's default (market.yaml, else the shelf data's last complete month-end)."""
+    if as_of is not None:
+        return as_of
+    from .context import default_as_of
+
+    try:
+        return default_as_of(params).isoformat()
+    except WealthError as err:
+        raise BatchError(f"as-of date: {err}") from None
 
 
 def _policy_or_none(params: Path) -> Any:
@@ -322,7 +344,7 @@ def run_batch(
     kind: str = "review",
     *,
     quarter: str = "2018Q3",
-    as_of: str = "2018-12-31",
+    as_of: str | None = None,
     params: str | Path = "params",
     clients: str = "*",
     workers: int = 2,
@@ -341,6 +363,8 @@ def run_batch(
         raise BatchError(f"workers must be 1 or more, got {workers}")
     if engine not in ("fork", "fresh"):
         raise BatchError(f"unknown engine {engine!r}; use fork or fresh")
+    if kind != "review":
+        as_of = _default_as_of(Path(params), as_of)
     out = Path(out) if out is not None else Path("reports") / (f"review-{quarter}" if kind == "review" else f"propose-{as_of}")
     from .render import prepare_out_dir
 

@@ -282,7 +282,7 @@ class BookReport:
 def build_book(
     *,
     params: str | Path = "params",
-    as_of: date | str = "2018-12-31",
+    as_of: date | str | None = None,
     advisor: str | None = None,
     contact_days: int = 90,
     review_months: int = 3,
@@ -297,6 +297,10 @@ def build_book(
     from .products import check_suitability, load_shelf
     from .risk import profile_client
 
+    if as_of is None:  # the params folder's default (market.yaml, else the shelf data's last month-end)
+        from .context import default_as_of
+
+        as_of = default_as_of(params)
     when = _to_date(as_of)
     if isinstance(contact_days, bool) or not isinstance(contact_days, int) or contact_days < 1:
         raise BookError(f"contact_days must be a whole number of days ≥ 1, got {contact_days!r}")

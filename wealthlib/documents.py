@@ -362,7 +362,7 @@ def build_proposal(
     client: Any,
     *,
     params: str | Path = "params",
-    as_of: date | str = "2018-12-31",
+    as_of: date | str | None = None,
     locale: str | None = None,
     objective: str | None = None,
     override: Any = None,
@@ -1183,7 +1183,7 @@ _PARAM_LINE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*?
 
 
 def write_draft(template: str | Path, client_id: str, drafts_dir: str | Path, *, params: str | Path = "params",
-                as_of: date | str = "2018-12-31", force: bool = False) -> Path:
+                as_of: date | str | None = None, force: bool = False) -> Path:
     """Copy the proposal template to ``<drafts_dir>/<client_id>/proposal.ipynb`` with its parameters filled in.
 
     The parameters cell keeps its comments; ``client``, ``as_of`` and ``params`` (relative to the draft's
@@ -1206,7 +1206,9 @@ def write_draft(template: str | Path, client_id: str, drafts_dir: str | Path, *,
     from .guard.draft import record_template
 
     nb = nbformat.read(Path(template), as_version=4)
-    values = {"client": client_id, "as_of": str(as_of),
+    from .context import resolve_as_of
+
+    values = {"client": client_id, "as_of": str(resolve_as_of(params, as_of)),
               "params": os.path.relpath(Path(params).resolve(), folder.resolve())}
     set_parameters(nb, values)
     record_template(nb, nbformat.read(Path(template), as_version=4), Path(template).name)
@@ -1291,7 +1293,7 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
 
         viewer = viewer_for(load_policy(_find_params(params) / "policy.yaml"), _find_params(params), advisor)
     proposal = build_proposal(
-        client, params=params, as_of=p.get("as_of", "2018-12-31"), locale=p.get("locale"),
+        client, params=params, as_of=p.get("as_of"), locale=p.get("locale"),
         objective=p.get("objective"), override=(p.get("override_class"), p.get("override_reason"), p.get("override_by")),
         exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"),
         template=check.audit(), viewer=viewer)

@@ -22,7 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wealthlib.errors import WealthError
+
 FORK_KERNEL = "wealth-fork"
+
+
+class TemplateStartError(WealthError):
+    """The warm template process of this worker could not start; the message says why (file, field, problem)."""
+
 
 _state: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -51,8 +58,10 @@ def _start_zygote(params: str | None, as_of: str | None, locales: str | None = N
         args += [str(params), str(as_of)] + ([locales] if locales else [])
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=env, close_fds=True)
+    err_path = root / "zygote.stderr"  # read back only when it fails to start, for the reason
+    with open(err_path, "wb") as err_file:
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err_file,
+                                env=env, close_fds=True)
     _state["zygote"] = proc
     _state["zygote_key"] = (params, as_of, locales)
     _state["zygote_ready"] = False
@@ -69,9 +78,24 @@ def _wait_zygote() -> None:
     if _state.get("zygote_ready"):
         return
     line = proc.stdout.readline()
-    if not line:
-        raise RuntimeError("the warm kernel template process did not start")
+    try:
+        hello = json.loads(line) if line else {}
+    except ValueError:
+        hello = {}
+    if not hello.get("ready"):
+        reason = hello.get("error") or _last_line(Path(_state["kernels"]) / "zygote.stderr")
+        stop_engine()
+        raise TemplateStartError(f"the warm template could not start: {reason or 'it exited without a word'}")
     _state["zygote_ready"] = True
+
+
+def _last_line(path: Path) -> str:
+    """The last line a dead zygote wrote to stderr (its exception), or ''."""
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:300] if lines else ""
 
 
 def stop_engine() -> None:

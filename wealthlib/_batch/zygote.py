@@ -117,6 +117,19 @@ def _warm_review(params: str, ctx, locales=None) -> None:
         charts.to_png(review.allocation_figure(), dpi=110)
 
 
+def _why(err: BaseException) -> str:
+    """Why the warm template cannot start, as one line: a :class:`~wealthlib.errors.WealthError` names file,
+    field and problem (a bad market.yaml, a price file's defect); anything else its kind and first line. The
+    template has loaded no client data (only the params folder's policy, shelf and market), so this is safe
+    for the manifest."""
+    from wealthlib.errors import WealthError, for_log
+
+    if isinstance(err, WealthError):
+        return for_log(err)
+    first = (str(err).strip().splitlines() or [""])[0][:200]
+    return f"internal error in the warm template: {type(err).__name__}" + (f": {first}" if first else "")
+
+
 def _child(conn: socket.socket, request: dict) -> None:
     """In the forked child: become a fresh kernel. Never returns."""
     code = 0
@@ -179,7 +192,12 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None, l
 
     die_with_parent(signal.SIGKILL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    missing = warm(params, as_of, locales)
+    try:
+        missing = warm(params, as_of, locales)
+    except Exception as err:  # noqa: BLE001 - the batch must learn why, not just that this process died
+        sys.stdout.write(json.dumps({"ready": False, "error": _why(err)}, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        sys.exit(1)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         os.unlink(sock_path)

@@ -195,6 +195,15 @@ class MarketConfig:
     rules: CalendarRules
     digest: str  # market.yaml bytes + every configured file's content hash: what the data a document uses is
 
+    def data_key(self) -> str:
+        """What the market data a document uses is: :attr:`digest`, plus the versions of the packages that ship
+        the bundled demo when it is a source (their data change only with them)."""
+        if not self.has_demo:
+            return self.digest
+        from .demo import BUILD as DEMO_BUILD, versions
+
+        return f"{self.digest}|demo {DEMO_BUILD} {json.dumps(versions(), sort_keys=True)}"
+
     @property
     def version(self) -> str:
         return str(self.model.version)

@@ -361,17 +361,20 @@ class Market:
 
 
 def market_info(market: Market) -> list[dict]:
-    """One row per series for ``wealth market info``: series, name, kind, frequency, first, last, source, note."""
+    """One row per series for ``wealth market info``: series, name, currency, kind, frequency, first, last,
+    calendar, source, note."""
     rows = []
     for sid, si in market.info.items():
         rows.append(
             {
                 "series": sid,
                 "name": si.name,
+                "currency": getattr(si, "currency", None),
                 "kind": si.kind,
                 "frequency": si.frequency,
                 "first": si.start,
                 "last": si.end,
+                "calendar": getattr(si, "calendar", None),
                 "source": si.source,
                 "note": si.note,
             }
