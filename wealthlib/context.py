@@ -134,7 +134,7 @@ def default_as_of(params: str | Path = "params") -> date:
 @lru_cache(maxsize=8)
 def _load_context(params: Path, as_of: date, ladder: str | None, market_digest: str = "") -> Context:
     from .estimate import estimate
-    from .market import configured_market, shelf_returns
+    from .market import configured_market, currency_mismatches, shelf_returns
     from .policy import load_policy
     from .products import load_shelf
 
@@ -143,6 +143,9 @@ def _load_context(params: Path, as_of: date, ladder: str | None, market_digest: 
         policy = policy.with_ladder(ladder)
     shelf = load_shelf(params / "products.yaml", policy)
     full = configured_market(params)
+    mismatched = currency_mismatches(shelf, full)
+    if mismatched:
+        raise mismatched[0]
     check_as_of(shelf, full, as_of)
     market = full.as_of(as_of)
     returns = shelf_returns(shelf, market, freq="monthly")

@@ -57,6 +57,7 @@ __all__ = [
     "market_config",
     "read_market_file",
     "market_info",
+    "currency_mismatches",
     "missing_series",
     "shelf_returns",
 ]
@@ -111,6 +112,19 @@ def load_market(params: str | Path = "params", as_of: date | str | None = None) 
     when given. Parsed files are cached by content hash in process and on disk."""
     market = configured_market(params)
     return market if as_of is None else market.as_of(as_of)
+
+
+def currency_mismatches(shelf: "Shelf", market: Market) -> list[InputError]:
+    """One :class:`InputError` (``products.yaml``, field ``<code>.currency``) per product whose currency is not the
+    currency its series is quoted in (``market.yaml``): converting it would use the wrong FX pair."""
+    out = []
+    for code in shelf.codes:
+        p = shelf.get(code)
+        si = market.info.get(p.series)
+        if si is not None and si.currency != p.currency:
+            out.append(InputError(shelf.source, f"{code}.currency", f"{p.currency}, but series {p.series!r} is quoted "
+                                  f"in {si.currency} (market.yaml); a product's currency is its series' currency"))
+    return out
 
 
 def missing_series(shelf: "Shelf", market: Market, freq: Literal["monthly", "daily"] = "monthly") -> list[InputError]:

@@ -66,9 +66,11 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
     market_problems = _market_problems(params)
     problems += market_problems
     if shelf is not None and not market_problems:
-        from .market import configured_market, missing_series
+        from .market import configured_market, currency_mismatches, missing_series
 
-        problems += missing_series(shelf, configured_market(params))  # else every command fails on it later
+        market = configured_market(params)
+        problems += missing_series(shelf, market)  # else every command fails on it later
+        problems += currency_mismatches(shelf, market)
     base = {(params / "policy.yaml").resolve(), (params / "products.yaml").resolve()}
 
     for f in files:

@@ -101,14 +101,8 @@ class FxFile(_Strict):
 
     file: str = Field(min_length=1)
     layout: Literal["wide", "long"] = "wide"
-    frequency: Literal["daily", "monthly"] = "daily"
-    calendar: str | None = None
+    frequency: Literal["daily", "weekly", "monthly"] = "daily"
     source: str | None = None
-
-    @field_validator("calendar")
-    @classmethod
-    def _cal(cls, v: str | None) -> str | None:
-        return v
 
 
 class CalendarSpec(_Strict):
@@ -141,7 +135,7 @@ class TolerancesSpec(_Strict):
 class MarketFile(_Strict):
     version: str | int | float
     sources: list[FileSource | DemoSource] = Field(min_length=1)
-    fx: list[FxFile | dict[str, Any]] = Field(default_factory=list)
+    fx: list[FxFile] = Field(default_factory=list)
     defaults: Defaults = Field(default_factory=Defaults)
     calendars: dict[str, CalendarSpec] = Field(default_factory=dict)
     price_limits: dict[str, list[LimitSpec]] = Field(default_factory=dict)
@@ -259,20 +253,12 @@ def load_market_config(params: str | Path) -> MarketConfig:
         raise InputError(src, "", "must be a mapping with at least 'version' and 'sources'")
     model = validate_model(MarketFile, raw, src)
     problems: list[InputError] = []
-    for i, fx in enumerate(model.fx):
-        if isinstance(fx, dict) and "file" in fx:
-            try:
-                validate_model(FxFile, fx, src)
-            except InputError as err:  # name the entry
-                problems.append(InputError(src, f"fx[{i}].{err.field}" if err.field else f"fx[{i}]", err.problem))
     files, fx_files = [], []
     seen: dict[Path, str] = {}
     for kind_, items in (("sources", model.sources), ("fx", model.fx)):
         for i, spec in enumerate(items):
-            if isinstance(spec, DemoSource) or (isinstance(spec, dict) and "file" not in spec):
-                continue  # the demo; an FX source other than a file is the FX module's (see FX_INTERFACE)
-            if isinstance(spec, dict):
-                spec = FxFile.model_validate(spec)
+            if isinstance(spec, DemoSource):
+                continue  # the demo brings its own FX (wealthlib._market.fx)
             field = f"{kind_}[{i}].file"
             rel = Path(spec.file)
             p = (params / rel).resolve() if not rel.is_absolute() else rel
@@ -430,7 +416,7 @@ def load_file_source(cfg: MarketConfig, entry: FileEntry, *, collect: bool = Fal
     key = _file_key(cfg, entry)
     vintage = f"{entry.path.name} sha256 {entry.sha256[:12]}"
     market = _FILES.get(key)
-    if market is None and not collect:
+    if market is None:  # a cache entry exists only for a file that passed these very checks
         market = _read_cached(_cache_dir(key), vintage)
         if market is not None:
             _FILES[key] = market
@@ -464,10 +450,10 @@ def _with_meta(cfg: MarketConfig, entry: FileEntry, market: Market) -> Market:
     for sid, si in market.info.items():
         m = cfg.meta(entry, sid)
         extra: dict[str, Any] = {}
-        if "currency" in fields:
+        if "currency" in fields and m.currency:
             extra["currency"] = m.currency
         if "calendar" in fields:
-            extra["calendar"] = m.calendar if spec.frequency == "daily" else NONE
+            extra["calendar"] = m.calendar if (spec.frequency == "daily" and m.calendar != NONE) else None
         note = m.note or f"{spec.values.replace('_', ' ')}, {spec.frequency}, {spec.layout} layout"
         info[sid] = dataclasses.replace(si, name=m.name or sid, kind=m.kind, source=label, note=note, **extra)
     return Market(market.monthly.copy(deep=False), None if market.daily is None else market.daily.copy(deep=False),
@@ -518,16 +504,16 @@ def configured_market(params: str | Path) -> Market:
     problems += check_currencies(cfg, loaded)
     if problems:
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
-    market = merge(cfg, parts)
-    fx = load_fx(cfg)
-    if fx is not None and "fx" in {f.name for f in dataclasses.fields(Market)}:
-        market = dataclasses.replace(market, fx=fx)
+    market = merge(cfg, parts, load_fx(cfg))
     _MARKETS[cfg.digest] = market
     return market.copy()
 
 
-def merge(cfg: MarketConfig, parts: list[tuple[str, Market]]) -> Market:
-    """One market from several sources; a series id in two sources is an error naming both."""
+def merge(cfg: MarketConfig, parts: list[tuple[str, Market]],
+          firm_fx: tuple[pd.DataFrame, dict[str, SeriesInfo], list[str]] | None = None) -> Market:
+    """One market from several sources; a series id in two sources is an error naming both. FX: the sources'
+    pairs (the demo's) and the firm's FX files, outer-joined on dates; a firm pair replaces a demo pair of the
+    same name."""
     owner: dict[str, str] = {}
     for field, m in parts:
         for sid in m.info:
@@ -549,22 +535,48 @@ def merge(cfg: MarketConfig, parts: list[tuple[str, Market]]) -> Market:
             daily.index.name = "date"
         inflation = next((m.inflation for _, m in parts if m.inflation is not None), None)
         info = {k: v for _, m in parts for k, v in m.info.items()}
-    what = "; ".join(m.vintage.split(", data to ")[0] for _, m in parts)
+    fx_frames = [m.fx for _, m in parts if m.fx is not None]
+    fx_info = {k: v for _, m in parts for k, v in m.fx_info.items()}
+    names = [m.vintage.split(", data to ")[0] for _, m in parts]
+    if firm_fx is not None:
+        frame, finfo, fnames = firm_fx
+        fx_frames = [f.drop(columns=[c for c in f.columns if c in frame.columns]) for f in fx_frames] + [frame]
+        fx_info.update(finfo)
+        names += fnames
+    fx = None
+    if fx_frames:
+        fx = pd.concat(fx_frames, axis=1, sort=True) if len(fx_frames) > 1 else fx_frames[0]
+        fx.index.name = "date"
+        fx_info = {k: v for k, v in fx_info.items() if k in fx.columns}
     last = monthly.index[-1].date() if len(monthly.index) else None
-    vintage = f"{MARKET_FILE} {cfg.version} ({what}), data to {last}"
-    return Market(monthly, daily, inflation, info, vintage)
+    vintage = f"{MARKET_FILE} {cfg.version} ({'; '.join(names)}), data to {last}"
+    return Market(monthly, daily, inflation, info, vintage, fx, fx_info)
 
 
-def load_fx(cfg: MarketConfig) -> pd.DataFrame | None:
-    """FX rate levels of the configured FX files, one column per ``CCY/BASE`` pair (BASE per one CCY)."""
-    frames = []
+def load_fx(cfg: MarketConfig) -> tuple[pd.DataFrame, dict[str, SeriesInfo], list[str]] | None:
+    """FX rate levels of the configured FX files, one column per ``CCY/BASE`` pair (BASE per one CCY), with a
+    :class:`SeriesInfo` per pair and the files' vintage parts; ``None`` without FX files. A pair in two files
+    is an error naming both."""
+    frames, info, names, owner = [], {}, [], {}
     for entry in cfg.fx_files:
-        frames.append(load_fx_file(cfg, entry))
+        frame = load_fx_file(cfg, entry)
+        spec = entry.spec
+        label = f"{spec.source} (file {entry.display})" if spec.source else f"file {entry.display}"
+        for pair in frame.columns:
+            if pair in owner:
+                raise InputError(cfg.source, entry.field, f"FX pair {pair} is also in {owner[pair]}")
+            owner[pair] = entry.field
+            v = frame[pair].dropna()
+            info[pair] = SeriesInfo(id=pair, name=f"{pair[4:]} per {pair[:3]}", source=label, kind="real",
+                                    frequency=spec.frequency, start=v.index[0].date(), end=v.index[-1].date(),
+                                    note="FX rate level", currency=pair[4:], method="as in the file")
+        frames.append(frame)
+        names.append(f"FX {entry.path.name} sha256 {entry.sha256[:12]}")
     if not frames:
         return None
-    out = pd.concat(frames, axis=1, sort=True)
+    out = pd.concat(frames, axis=1, sort=True) if len(frames) > 1 else frames[0]
     out.index.name = "date"
-    return out
+    return out, info, names
 
 
 def load_fx_file(cfg: MarketConfig, entry: FileEntry, *, collect: bool = False) -> pd.DataFrame:
