@@ -246,3 +246,307 @@ def test_shelf_returns_common_start_and_missing_series(market):
     assert isinstance(bad.get("X1"), Product)
     with pytest.raises(InputError, match=r"^shelf\.yaml: X1: series 'NOPE' is not in the monthly market data"):
         mk.shelf_returns(bad, market)
+
+
+# ================================================================================ market.yaml, calendars, caching
+import hashlib  # noqa: E402
+import shutil  # noqa: E402
+from datetime import date  # noqa: E402
+
+import yaml  # noqa: E402
+
+from firm_market import build_firm_params, monthly_from_files, shelf_codes_series  # noqa: E402
+from wealthlib.errors import InputErrors, WealthError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def firm(tmp_path_factory):
+    """A firm's params folder whose market is files the test wrote (see tests/firm_market.py)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WEALTHLIB_CACHE", str(tmp_path_factory.mktemp("firm-cache")))
+    mk.clear_caches()
+    yield build_firm_params(tmp_path_factory.mktemp("firm"))
+    mk.clear_caches()
+    mp.undo()
+
+
+def test_firm_market_is_what_its_files_say(firm):
+    m = mk.load_market(firm)
+    info = m.info
+    assert info["F_AAPL"].currency == "USD" and info["F_AAPL"].calendar == "XNYS" and info["F_AAPL"].kind == "real"
+    assert info["F_NASDAQ_TWD"].currency == "TWD" and info["F_NASDAQ_TWD"].calendar is None
+    assert info["F_WTI"].calendar is None and info["F_WTI"].name == "WTI crude oil spot (fixture)"
+    assert info["F_AAA5"].kind == "modeled" and info["F_AAA5"].frequency == "monthly"
+    assert "test fixture" in info["F_AAPL"].source and "us_prices.csv" in info["F_AAPL"].source
+    assert "demo" not in {r["source"] for r in mk.market_info(m)}
+    # monthly returns equal month-end price changes computed from the files with pandas alone
+    expected = monthly_from_files(firm)
+    for sid in shelf_codes_series(firm).values():
+        got = m.monthly[sid].dropna()
+        exp = expected[sid].dropna()
+        assert got.index.equals(exp.index), sid
+        np.testing.assert_allclose(got.to_numpy(), exp.to_numpy(), rtol=1e-12, err_msg=sid)
+    # FX from the firm's file, as levels, named by the file
+    fx = pd.read_csv(firm / "data" / "fx.csv", parse_dates=["date"]).set_index("date")
+    assert sorted(m.fx_pairs()) == ["USD/CNY", "USD/TWD"]
+    assert m.fx_rate("USD", "TWD", "2018-11-30") == pytest.approx(float(fx["USD/TWD"].loc[:"2018-11-30"].dropna().iloc[-1]))
+    assert "fx.csv" in m.fx_info["USD/TWD"].source and m.fx_info["USD/TWD"].currency == "TWD"
+    # the vintage names the market file's version and every file's content hash
+    for f in ("us_prices.csv", "monthly_tr.parquet", "tw_fund.csv", "fx.csv"):
+        digest = hashlib.sha256((firm / "data" / f).read_bytes()).hexdigest()[:12]
+        assert f"{f} sha256 {digest}" in m.vintage
+    assert m.vintage.startswith("market.yaml firm-test-1 (")
+
+
+def test_default_as_of_comes_from_the_data(firm):
+    from wealthlib.context import default_as_of, load_context
+
+    ends = monthly_from_files(firm)[list(shelf_codes_series(firm).values())].apply(lambda s: s.last_valid_index())
+    assert default_as_of(firm) == ends.min().date() == date(2018, 11, 30)  # the cash series ends 2018-11
+    assert load_context(firm).as_of == date(2018, 11, 30)
+    # the shipped params set it in their market.yaml
+    shipped = yaml.safe_load((ROOT / "params" / "market.yaml").read_text(encoding="utf-8"))["as_of"]
+    assert default_as_of(ROOT / "params") == shipped
+
+
+def test_parsed_files_are_cached_by_content(firm, tmp_path, monkeypatch):
+    from wealthlib._market import files
+
+    monkeypatch.setenv("WEALTHLIB_CACHE", str(tmp_path / "cache"))
+    mk.clear_caches()
+    first = mk.load_market(firm)
+    assert len(list((tmp_path / "cache" / "market").glob("file-*"))) == 3  # one per price file
+    mk.clear_caches()  # a new process: only the disk cache is left
+
+    def no_parsing(*a, **k):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(files, "read_market_file", no_parsing)
+    again = mk.load_market(firm)
+    pd.testing.assert_frame_equal(again.monthly, first.monthly)
+    pd.testing.assert_frame_equal(again.daily, first.daily)
+    assert again.info == first.info and again.vintage == first.vintage
+
+
+def test_a_changed_price_is_a_new_market_and_context(firm, tmp_path):
+    from wealthlib.context import load_context
+
+    params = tmp_path / "p"
+    shutil.copytree(firm, params)
+    before = load_context(params, "2018-11-30")
+    f = params / "data" / "tw_fund.csv"
+    df = pd.read_csv(f)
+    df.loc[df["date"] >= "2018-06-01", "value"] *= 0.8  # a 20% lower price from June 2018
+    df.to_csv(f, index=False)
+    after = load_context(params, "2018-11-30")
+    assert after is not before
+    assert after.returns.loc["2018-06-30", "NASDAQ"] == pytest.approx(
+        (1 + before.returns.loc["2018-06-30", "NASDAQ"]) * 0.8 - 1, rel=1e-6)
+    assert after.returns.drop(columns="NASDAQ").equals(before.returns.drop(columns="NASDAQ"))
+    assert after.data_vintage != before.data_vintage
+
+
+# ------------------------------------------------------------------------------------------ exchange calendars
+# TWSE, Jan–Mar 2016, by hand: weekdays except the Lunar New Year closure 02-04 … 02-12 and 228 Peace Memorial
+# Day observed on 02-29; plus Saturday 2016-01-30, a make-up session (TWSE traded; exchange_calendars' XTAI
+# has no weekend sessions).
+TW_CLOSED = ["2016-02-04", "2016-02-05", "2016-02-08", "2016-02-09", "2016-02-10", "2016-02-11", "2016-02-12",
+             "2016-02-29"]
+TW_SATURDAY = "2016-01-30"
+
+
+def _tw_days() -> pd.DatetimeIndex:
+    days = pd.bdate_range("2016-01-04", "2016-03-31").difference(pd.to_datetime(TW_CLOSED))
+    return days.union(pd.DatetimeIndex([TW_SATURDAY]))
+
+
+def _tw_params(tmp_path: Path, *, patch: bool = True, drop: str | None = None, jump: str | None = None) -> Path:
+    """A params folder with one Taiwan series on XTAI (values: the demo's S&P 500 daily moves, relabelled — a
+    test fixture) and the market file's XTAI patch for the Saturday session."""
+    params = tmp_path / "tw"
+    params.mkdir()
+    days = _tw_days()
+    if drop:
+        days = days.difference(pd.DatetimeIndex([drop]))
+    moves = mk.load_demo_market().daily["SP500"].dropna().iloc[: len(days)].to_numpy()
+    prices = pd.Series(100 * np.cumprod(1 + moves), index=days)
+    if jump:
+        prices.loc[jump:] *= 1.15
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "TW50": prices.round(4).to_numpy()}).to_csv(params / "tw.csv", index=False)
+    cfg = {"version": 1, "sources": [{"file": "tw.csv", "currency": "TWD", "calendar": "XTAI"}],
+           "price_limits": {"XTAI": [{"from": "2015-06-01", "limit": 0.10}]}}
+    if patch:
+        cfg["calendars"] = {"XTAI": {"add_sessions": [TW_SATURDAY], "source": "TWSE 2016 trading calendar"}}
+    (params / "market.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return params
+
+
+def _problems(params: Path) -> list[str]:
+    cfg = mk.market_config(params)
+    _, found = __import__("wealthlib._market.config", fromlist=["x"]).load_file_source(cfg, cfg.files[0], collect=True)
+    return [str(e) for e in found]
+
+
+@pytest.fixture()
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEALTHLIB_CACHE", str(tmp_path / "cache"))
+    mk.clear_caches()
+    yield
+    mk.clear_caches()
+
+
+def test_taiwan_calendar_with_lunar_new_year_and_a_saturday_session_loads(tmp_path, private_cache):
+    m = mk.load_market(_tw_params(tmp_path))
+    s = m.daily["TW50"].dropna()
+    assert pd.Timestamp(TW_SATURDAY) in s.index
+    assert not s.index.isin(pd.to_datetime(TW_CLOSED)).any()
+    assert m.info["TW50"].calendar == "XTAI" and m.info["TW50"].currency == "TWD"
+    # the return after the closure runs from 02-03 to 02-15 (the series' own previous observation)
+    prices = pd.read_csv(tmp_path / "tw" / "tw.csv", index_col="date")["TW50"]
+    assert s.loc["2016-02-15"] == pytest.approx(prices["2016-02-15"] / prices["2016-02-03"] - 1)
+
+
+def test_without_the_patch_the_saturday_session_is_named(tmp_path, private_cache, monkeypatch):
+    params = _tw_params(tmp_path, patch=False)
+    monkeypatch.chdir(params)
+    assert _problems(params) == [
+        "tw.csv: TW50: value on 1 day(s) that are no XTAI session: 2016-01-30; if the exchange traded then, add the "
+        "dates to calendars.XTAI.add_sessions in market.yaml (naming the source)"]
+
+
+def test_a_removed_trading_day_is_refused_naming_file_series_and_date(tmp_path, private_cache, monkeypatch):
+    params = _tw_params(tmp_path, drop="2016-02-16")
+    monkeypatch.chdir(params)
+    with pytest.raises(InputError) as exc:
+        mk.load_market(params)
+    assert str(exc.value) == ("tw.csv: TW50: no value on 1 XTAI session(s): 2016-02-16; if the exchange was closed, "
+                              "add the dates to calendars.XTAI.add_closures in market.yaml")
+    assert not list((tmp_path / "cache").glob("market/file-*"))  # nothing cached, nothing written
+
+
+def test_a_move_beyond_the_price_limit_is_named(tmp_path, private_cache, monkeypatch):
+    params = _tw_params(tmp_path, jump="2016-03-01")
+    monkeypatch.chdir(params)
+    (msg,) = _problems(params)
+    assert msg.startswith("tw.csv: TW50: daily move beyond the XTAI price limit on 2016-03-01 (")
+    assert "limit ±10%" in msg
+
+
+def test_every_defect_is_listed_not_just_the_first(tmp_path, private_cache, monkeypatch):
+    params = _tw_params(tmp_path, patch=False, drop="2016-02-16", jump="2016-03-01")
+    monkeypatch.chdir(params)
+    found = _problems(params)
+    assert len(found) == 3
+    assert "2016-01-30" in found[0] and "2016-02-16" in found[1] and "2016-03-01" in found[2]
+
+
+def test_a_date_beyond_the_calendar_is_a_message_and_the_file_can_extend_it(tmp_path, private_cache, monkeypatch):
+    params = tmp_path / "cn"
+    params.mkdir()
+    # SSE: no holiday between the National Day week and New Year's Day; 2027-01-01 (New Year's Day) closed
+    days = pd.bdate_range("2026-10-12", "2026-12-31").union(pd.bdate_range("2027-01-04", "2027-01-15"))
+    prices = 10 + 0.01 * np.arange(len(days))
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "SH1": prices}).to_csv(params / "sh.csv", index=False)
+    cfg = {"version": 1, "sources": [{"file": "sh.csv", "currency": "CNY", "calendar": "XSHG"}]}
+    (params / "market.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    monkeypatch.chdir(params)
+    with pytest.raises(InputError) as exc:
+        mk.load_market(params)
+    assert str(exc.value).startswith("sh.csv: SH1: dates up to 2027-01-15 are beyond the XSHG calendar of "
+                                     "exchange_calendars, which ends 2026-12-31; set calendars.XSHG.extend_to")
+    cfg["calendars"] = {"XSHG": {"extend_to": "2027-12-31", "add_closures": ["2027-01-01"],
+                                 "source": "SSE 2027 holiday notice"}}
+    (params / "market.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    m = mk.load_market(params)
+    assert m.daily["SH1"].dropna().index[-1] == pd.Timestamp("2027-01-15")
+
+
+# ------------------------------------------------------------------------------------------ bad market files
+def _firm_copy(firm: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "params"
+    shutil.copytree(firm, dst)
+    return dst
+
+
+def _edit_yaml(path: Path, fn) -> None:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fn(raw)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _no_market(p):
+    (p / "market.yaml").unlink()
+
+
+def _unknown_key(p):
+    _edit_yaml(p / "market.yaml", lambda r: r.update(tolerance={"missing_sessions": 1}))
+
+
+def _missing_file(p):
+    _edit_yaml(p / "market.yaml", lambda r: r["sources"][0].update(file="data/nope.csv"))
+
+
+def _twice(p):
+    shutil.copy(p / "data" / "us_prices.csv", p / "data" / "copy.csv")
+    _edit_yaml(p / "market.yaml", lambda r: r["sources"].append({"file": "data/copy.csv", "currency": "USD"}))
+
+
+def _no_currency(p):
+    _edit_yaml(p / "market.yaml", lambda r: r["sources"][2].pop("currency"))
+
+
+def _bad_calendar(p):
+    _edit_yaml(p / "market.yaml", lambda r: r["sources"][0].update(calendar="XTWN"))
+
+
+def _bad_fx_column(p):
+    f = p / "data" / "fx.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("USD/TWD", "USDTWD", 1), encoding="utf-8")
+
+
+def _currency_mismatch(p):
+    _edit_yaml(p / "products.yaml", lambda r: [x.update(currency="USD") for x in r["products"] if x["code"] == "NASDAQ"])
+
+
+def _bad_price(p):
+    f = p / "data" / "tw_fund.csv"
+    df = pd.read_csv(f)
+    df.loc[df["date"] == "2005-03-01", "value"] = -1.0
+    df.to_csv(f, index=False)
+
+
+BAD_MARKETS = [
+    (_no_market, "params/market.yaml: file not found: a params folder names its market data in market.yaml"),
+    (_unknown_key, "params/market.yaml: tolerance: is not a known field"),
+    (_missing_file, "params/market.yaml: sources[0].file: data/nope.csv: file not found (paths are relative to params)"),
+    (_twice, "params/market.yaml: sources[3].file: series 'F_SP500' is also in sources[0].file; series ids must be "
+             "unique across sources"),
+    (_no_currency, "params/market.yaml: sources[2].series.F_NASDAQ_TWD.currency: no currency for series "
+                   "'F_NASDAQ_TWD' of data/tw_fund.csv: set currency on the source, under its series, or in defaults"),
+    (_bad_calendar, "params/market.yaml: sources[0].calendar: unknown exchange calendar 'XTWN': use an "
+                    "exchange_calendars name (XNYS, XTAI, XSHG, XHKG, …) or 'none' for a series without an exchange"),
+    (_bad_fx_column, "params/data/fx.csv: USDTWD: an FX column is named CCY/BASE with two different ISO currency "
+                     "codes, e.g. USD/TWD = TWD per one USD"),
+    (_currency_mismatch, "params/products.yaml: NASDAQ.currency: USD, but series 'F_NASDAQ_TWD' is quoted in TWD "
+                         "(market.yaml); a product's currency is its series' currency"),
+    (_bad_price, "params/data/tw_fund.csv: F_NASDAQ_TWD: non-positive price -1 on 2005-03-01 (line "),
+]
+
+
+@pytest.mark.parametrize("breaks,message", BAD_MARKETS, ids=[b[0].__name__.strip("_") for b in BAD_MARKETS])
+def test_each_bad_market_file_has_one_clear_message(firm, tmp_path, monkeypatch, breaks, message):
+    from wealthlib.validation import validate_params
+
+    params = _firm_copy(firm, tmp_path)
+    breaks(params)
+    monkeypatch.chdir(tmp_path)
+    mk.clear_caches()
+    problems, _ = validate_params(Path("params"), [])
+    assert len(problems) == 1 and str(problems[0]).startswith(message), [str(p) for p in problems]
+    from wealthlib.context import load_context
+
+    with pytest.raises(WealthError) as exc:
+        load_context(Path("params"), "2018-11-30")
+    assert str(exc.value).split("\n")[0].startswith(message)

@@ -77,18 +77,25 @@ def names() -> list[str]:
     return sorted(xc.get_calendar_names(include_aliases=True))
 
 
-@lru_cache(maxsize=64)
-def _library_sessions(name: str, start: date, end: date) -> pd.DatetimeIndex:
+def _get_calendar(name: str, start: pd.Timestamp, end: pd.Timestamp):
+    import warnings
+
     import exchange_calendars as xc
 
-    cal = xc.get_calendar(name, start=pd.Timestamp(start), end=pd.Timestamp(end))
+    with warnings.catch_warnings():  # exchange_calendars 4.13 on pandas 3.1: its own Series.values deprecation
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        return xc.get_calendar(name, start=start, end=end)
+
+
+@lru_cache(maxsize=64)
+def _library_sessions(name: str, start: date, end: date) -> pd.DatetimeIndex:
+    cal = _get_calendar(name, pd.Timestamp(start), pd.Timestamp(end))
     return pd.DatetimeIndex(cal.sessions).tz_localize(None).normalize()
 
 
+@lru_cache(maxsize=64)
 def _library_bounds(name: str) -> tuple[date | None, date | None]:
-    import exchange_calendars as xc
-
-    cls = type(xc.get_calendar(name, start=pd.Timestamp("2000-01-03"), end=pd.Timestamp("2000-01-31")))
+    cls = type(_get_calendar(name, pd.Timestamp("2000-01-03"), pd.Timestamp("2000-01-31")))
     lo, hi = cls.bound_min(), cls.bound_max()
     return (None if lo is None else pd.Timestamp(lo).date(), None if hi is None else pd.Timestamp(hi).date())
 
