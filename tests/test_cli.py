@@ -55,7 +55,7 @@ def test_validate_lists_every_problem_and_exits_1(params_copy: Path, tmp_path: P
     assert "params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5" in lines
     assert any(ln.startswith("params/clients/badcode.yaml: holdings.XX-FAKE:") and "XX-FAKE" in ln for ln in lines)
     assert any(ln.startswith("params/clients/broken.yaml: line") and "invalid YAML" in ln for ln in lines)
-    assert lines[-1] == "3 problem(s) in 15 file(s)"  # policy, shelf, views, book, 8 samples, 3 broken
+    assert lines[-1] == "3 problem(s) in 16 file(s)"  # policy, shelf, market, views, book, 8 samples, 3 broken
 
 
 def test_profile_json_has_the_class_and_ceiling():
