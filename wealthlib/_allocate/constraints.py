@@ -64,14 +64,18 @@ def _list(codes: list[str], limit: int = 6) -> str:
 
 
 def _fingerprint(m) -> tuple | None:
-    """A hashable digest of a constant matrix (its values are part of a compiled problem's structure)."""
+    """A constant matrix as a cache key (its values are part of a compiled problem's structure).
+
+    The bytes themselves, not a hash of them: a key compares equal only for the same matrix, so two
+    shelves can never share a compiled problem by a collision (the copy is at most a few hundred kB).
+    """
     if m is None:
         return None
     if sparse.issparse(m):
         m = m.tocsr()
-        return ("sparse", m.shape, hash(m.indptr.tobytes()), hash(m.indices.tobytes()), hash(m.data.tobytes()))
+        return ("sparse", m.shape, m.indptr.tobytes(), m.indices.tobytes(), m.data.tobytes())
     m = np.ascontiguousarray(m, dtype=float)
-    return ("dense", m.shape, hash(m.tobytes()))
+    return ("dense", m.shape, m.tobytes())
 
 
 @dataclass
