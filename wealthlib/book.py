@@ -331,7 +331,7 @@ def build_book(
         raise BookError(f"no clients in {params / 'clients'} as of {when}")
 
     ladder = policy.active
-    market = _book_market(params)
+    market = _RatesOnce(_book_market(params))
     reporting = policy.fx.reporting_currency
     rows: list[dict[str, Any]] = []
     exceptions: list[dict[str, Any]] = []
@@ -503,6 +503,30 @@ def build_book(
         methods=methods,
         problems=problems, unreadable_files=len(failures) + len(profile_errors),
     )
+
+
+class _RatesOnce:
+    """The market, each FX rate looked up once per pair and date: a book values every client's holdings at the
+    same date, and one look-up (a pandas slice) cost more than loading the client file."""
+
+    def __init__(self, market: Any):
+        self._market = market
+        self._rates: dict[tuple, float | WealthError] = {}
+
+    def fx_rate(self, ccy: str, base: str, on: Any, **kw: Any) -> float:
+        key = (ccy, base, str(on), tuple(sorted(kw.items())))
+        if key not in self._rates:
+            try:
+                self._rates[key] = self._market.fx_rate(ccy, base, on, **kw)
+            except WealthError as exc:
+                self._rates[key] = exc
+        hit = self._rates[key]
+        if isinstance(hit, WealthError):
+            raise hit
+        return hit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._market, name)
 
 
 def _book_market(params: Path):
