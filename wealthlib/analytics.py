@@ -10,7 +10,8 @@ market, a firm's own data and tests alike. Each function's module states its rul
   ``wealthlib/data/stress.yaml``; products without data: scenario skipped, or proxied when asked)
 * :func:`project` — ``wealthlib._analytics.project`` (block bootstrap or normal Monte Carlo, seeded)
 * :func:`performance`, :func:`xirr` — ``wealthlib._analytics.performance`` (TWR and MWR, labelled)
-* :func:`risk_contribution` — ``wealthlib._analytics.risk``
+* :func:`risk_contribution`, :func:`currency_risk` — ``wealthlib._analytics.risk`` (Euler shares; the share of
+  variance from currency)
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from ._analytics.metrics import METRIC_KEYS, metrics
 from ._analytics.performance import KINDS as FLOW_KINDS
 from ._analytics.performance import Performance, performance, xirr
 from ._analytics.project import PERCENTILES, Projection, project
-from ._analytics.risk import risk_contribution
+from ._analytics.risk import currency_risk, risk_contribution
 from ._analytics.stress import Scenario, scenarios, scenarios_version, stress
 
 __all__ = [
     "BacktestResult", "Comparison", "FLOW_KINDS", "METRIC_KEYS", "PERCENTILES", "Performance", "Projection",
-    "REBALANCE_RULES", "Scenario", "backtest", "compare", "metrics", "performance", "project",
+    "REBALANCE_RULES", "Scenario", "backtest", "compare", "currency_risk", "metrics", "performance", "project",
     "risk_contribution", "scenarios", "scenarios_version", "stress", "xirr",
 ]

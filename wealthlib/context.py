@@ -63,6 +63,11 @@ class Context:
         return self.market.vintage
 
     @property
+    def local_returns(self) -> "pd.DataFrame":
+        """The shelf's returns each in its product's own currency (the context this one was converted from)."""
+        return self._cache.get("_root", self).returns
+
+    @property
     def fx_not_modeled(self) -> dict[str, str]:
         """Product code → pair left unconverted by the policy's ``fx.not_modeled`` (empty when all are modeled)."""
         return dict(self.returns.attrs.get("fx_not_modeled") or {})

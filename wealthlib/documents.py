@@ -508,6 +508,94 @@ def _client_path(ref: Any, params: Path) -> Path:
     return params / "clients" / f"{s}.yaml"
 
 
+@dataclass
+class CurrencyNotes:
+    """What a document says about currencies for one client (DOMAIN.md §10), in one locale.
+
+    ``note``: the sentence under the amounts (no FX risk / converted at the market's rates / not modeled);
+    ``not_modeled``: the sentence for the risk section when a pair is not modeled by policy ("" otherwise);
+    ``assumptions``: rows for the assumptions table (currency rule, each FX source, the estimation window);
+    ``inflation``: the projection's deflation words and the assumptions' inflation row; ``cpi``: the
+    client's-currency CPI series or None (nominal).
+    """
+
+    base: str
+    foreign: list[str]
+    modeled: list[str]
+    not_modeled_pairs: list[str]
+    note: str
+    not_modeled: str
+    assumptions: list[tuple[str, str]]
+    deflation: str
+    inflation_row: str
+    cpi: Any
+
+
+def currency_notes(ctx: Any, codes: Iterable[str], locale: str) -> CurrencyNotes:
+    """:class:`CurrencyNotes` for a portfolio of ``codes`` held by a client of ``ctx.base`` (a base context)."""
+    from ._market.fx import pair_sources
+
+    base = ctx.base
+    codes = [c for c in dict.fromkeys(codes) if c in ctx.shelf]
+    L = lambda key, **f: t(f"documents.{key}", locale, **f)  # noqa: E731
+    foreign = sorted({ctx.shelf.get(c).currency for c in codes} - {base})
+    attrs = ctx.returns.attrs
+    modeled = sorted({pair for code, pair in (attrs.get("fx") or {}).items() if code in codes})
+    skipped = sorted({pair for code, pair in (attrs.get("fx_not_modeled") or {}).items() if code in codes})
+    if not foreign:
+        note = L("fx_note_none", currency=base)
+        asm_ccy = L("asm_currency_none", currency=base)
+    else:
+        note = L("fx_note_modeled", currency=base, foreign="、".join(foreign) if locale != "en" else ", ".join(foreign),
+                 pairs=", ".join(modeled)) if modeled else ""
+        asm_ccy = L("asm_currency", currency=base) if modeled else ""
+    nm = ""
+    if skipped:
+        sk_foreign = sorted({p.split("/")[0] for p in skipped})
+        nm = L("fx_note_not_modeled", pairs=", ".join(skipped), foreign=", ".join(sk_foreign), currency=base)
+        note = f"{note} {nm}".strip()
+        asm_ccy = "; ".join(x for x in (asm_ccy, L("asm_currency_not_modeled", pairs=", ".join(skipped), currency=base)) if x)
+    rows = [(L("asm_currency_label"), asm_ccy)]
+    for pair in modeled:
+        ccy, b = pair.split("/")
+        for col, info in pair_sources(ctx.market, ccy, b):
+            rows.append((L("asm_fx_label"), L("asm_fx", pair=col, method=info.method or info.name, source=info.source)))
+    if modeled and len(ctx.returns):
+        rows.append((L("asm_fx_label"), L("asm_fx_window", currency=base, start=f"{ctx.returns.index[0]:%Y-%m}",
+                                          end=f"{ctx.returns.index[-1]:%Y-%m}")))
+    cpi = ctx.market.cpi(base)
+    if cpi is not None:
+        key = f"fx_cpi_{base.lower()}"
+        from .i18n import catalog
+
+        name = L(key) if key in catalog("documents") else ctx.market.info[str(cpi.name)].name
+        deflation, infl_row = L("proj_real", cpi=name), L("asm_inflation", cpi=name)
+    else:
+        deflation = L("proj_nominal", currency=base)
+        infl_row = L("asm_inflation_nominal", currency=base)
+    return CurrencyNotes(base=base, foreign=foreign, modeled=modeled, not_modeled_pairs=skipped, note=note,
+                         not_modeled=nm, assumptions=rows, deflation=deflation, inflation_row=infl_row, cpi=cpi)
+
+
+def currency_share(ctx: Any, weights: Any) -> dict | None:
+    """:func:`wealthlib.analytics.currency_risk` of ``weights`` over the estimation window of ``ctx`` (a base
+    context): the base-currency returns against the same products in their own currencies. None when no
+    weight is on a product priced outside the base currency (nothing to split)."""
+    import pandas as pd
+
+    from .analytics import currency_risk
+
+    if weights is None or not len(weights):
+        return None
+    w = pd.Series(weights, dtype=float)
+    if all(ctx.shelf.get(c).currency == ctx.base for c in w.index if c in ctx.shelf):
+        return None
+    local = ctx.local_returns
+    win = ctx.estimates.notes.get("window")
+    base = ctx.returns.loc[pd.Timestamp(win[0]):pd.Timestamp(win[1])] if win else ctx.returns
+    return currency_risk(local, base, w)
+
+
 class _Builder:
     """Computes the numbers and writes each section's HTML; one use per proposal."""
 
@@ -566,6 +654,10 @@ class _Builder:
     def build(self) -> Proposal:
         c, loc = self.c, self.loc
         self.bench = self._benchmark()
+        held = [] if self.w0 is None else list(self.w0.index)
+        self.fx = currency_notes(self.ctx, [*self.w.index, *held, *self.bench.index], loc)
+        self.fx_share = currency_share(self.ctx, self.w)
+        self.fx_share_current = currency_share(self.ctx, self.w0)
         self.hh, self.ratios = self._household()
         self.exp = self._expected()
         self.cmp, self.bt = self._backtest()
@@ -704,7 +796,7 @@ class _Builder:
         start = self.amount
         proj = project(self.ctx.returns, self.w, start, horizon, contributions=contrib,
                        goals=[(u, g.target_amount, min(y, horizon)) for u, (g, y) in zip(uniq, goals)],
-                       n_paths=self.n_paths, seed=self.seed, inflation=self.ctx.market.inflation,
+                       n_paths=self.n_paths, seed=self.seed, inflation=self.fx.cpi,
                        fees=self.shelf.fees())
         rows = []
         for u, (g, y) in zip(uniq, goals):
@@ -910,7 +1002,7 @@ class _Builder:
         if self.value <= 0:
             out += _p(self.L("alloc_no_holdings", amount=self.money(self.amount),
                              financial=self.money(self.c.assets.financial), need=self.money(self.c.liquidity_need)))
-        out += _p(self.L("alloc_fx_note", currency=self.cur))
+        out += _p(self.fx.note)
         return out
 
     def s_suitability(self) -> str:
@@ -944,6 +1036,22 @@ class _Builder:
         if lo < 0 and self.amount > 0:
             out += _p(self.L("expected_bad_year", loss=self.money(-lo * self.amount)))
         out += _p(self.L("expected_estimator", method=self.ctx.estimates.method))
+        out += self._fx_share_html()
+        return out
+
+    def _fx_share_html(self) -> str:
+        out = ""
+        sh = self.fx_share
+        if sh is not None:
+            out += _p(self.L("fx_share", currency=self.cur, vol_base=self.pct(sh["volatility_base"]),
+                             vol_local=self.pct(sh["volatility_local"]), share=self.pct(sh["currency_share"]),
+                             start=f"{sh['start']:%Y-%m}", end=f"{sh['end']:%Y-%m}"))
+            cur = self.fx_share_current
+            if cur is not None:
+                out += _p(self.L("fx_share_current", currency=self.cur, vol_base=self.pct(cur["volatility_base"]),
+                                 vol_local=self.pct(cur["volatility_local"]), share=self.pct(cur["currency_share"])))
+        if self.fx.not_modeled:
+            out += _p(self.fx.not_modeled, "wl-note")
         return out
 
     def _bench_words(self) -> str:
@@ -992,6 +1100,10 @@ class _Builder:
             header += [f"{self.L('term_current')} {self.L('col_loss_pct')}", f"{self.L('term_current')} {self.L('col_loss_amount')}"]
         out = _table(header, rows)
         out += _p(self.L("stress_note", value=self.money(self.stress_value)))
+        if self.fx.modeled:
+            out += _p(self.L("stress_fx_note", currency=self.cur, pairs=", ".join(self.fx.modeled)))
+        if self.fx.not_modeled:
+            out += _p(self.fx.not_modeled, "wl-note")
         if len(self.stress_frame):
             out += _img(to_png(stress_bars(self.stress_frame, locale=self.loc, currency=self.cur), dpi=110),
                         self.L("proposal_stress"))
@@ -1015,7 +1127,7 @@ class _Builder:
         out += _p(self.L("proj_assumptions", paths=a["n_paths"], seed=a["seed"], block=a["block"],
                          start=f"{a['history_start']:%Y-%m}", end=f"{a['history_end']:%Y-%m}",
                          contribution=self.money(a["contributions"][0] if a["contributions"] else 0.0),
-                         value=self.money(a["start_value"])), "wl-note")
+                         value=self.money(a["start_value"]), deflation=self.fx.deflation), "wl-note")
         names = dict(self.proj_names)
         if self.loc == "en":  # the English chart font has no CJK glyphs: number goals named in another script
             names = {k: (v if v.isascii() else f"{self.L('col_goal')} {i}") for i, (k, v) in
@@ -1086,11 +1198,11 @@ class _Builder:
             (self.L("field_estimator"), self.L("asm_estimator", method=est.method, start=str(win[0])[:7],
                                                 end=str(win[1])[:7], periods=est.notes.get("periods", "—"))),
             (self.L("field_objective"), self._objective_name(self.objective or rules.objective)),
-            (self.L("field_inflation"), self.L("asm_inflation")),
+            (self.L("field_inflation"), self.fx.inflation_row),
             (self.L("col_fees"), self.L("asm_fees", cost=self.pct(rules.transaction_cost, 2))),
             (self.L("field_rebalancing_rule"), self.L(f"rebalance_{_REBALANCE}")),
             (self.L("term_benchmark"), self._bench_words()),
-            (self.L("asm_currency_label"), self.L("asm_currency", currency=self.cur)),
+            *self.fx.assumptions,
             (self.L("field_simulations"), f"{self.n_paths:,} · {self.L('field_seed')} {self.seed}"),
             (self.L("asm_contrib_label"), self.L("asm_contrib", amount=self.money(max(0.0, self.hh["savings"])))),
             (self.L("field_data_sources"), self.L("asm_sources", vintage=self.ctx.data_vintage,

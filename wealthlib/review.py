@@ -262,6 +262,8 @@ class Review:
     kyc: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     inputs_hash: str = ""
+    fx: Any = None                       # documents.CurrencyNotes: what the review says about currencies
+    fx_share: dict | None = None         # analytics.currency_risk of the current holdings (None: no FX in them)
 
     # ---- labels ---------------------------------------------------------------------------------------
     def _t(self, key: str, **fmt: Any) -> str:
@@ -399,7 +401,22 @@ class Review:
             (self._t("review_largest_position"), f"{r['largest_name']}: {self._pct(r['largest_weight'])}"),
             (self._t("review_concentration_hhi"), fmt_number(r["hhi"], self.locale, 3)),
         ]
+        sh = self.fx_share
+        if sh is not None:
+            rows.append((self._t("review_fx_share", currency=self.client.base_currency),
+                         self._t("review_fx_share_value", share=self._pct(sh["currency_share"]),
+                                 vol_base=self._pct(sh["volatility_base"]), vol_local=self._pct(sh["volatility_local"]),
+                                 start=f"{sh['start']:%Y-%m}", end=f"{sh['end']:%Y-%m}")))
         return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
+
+    def risk_notes(self) -> list[str]:
+        """What the risk section says about currencies: converted at the market's rates, or not modeled."""
+        if self.fx is None:
+            return []
+        out = [self.fx.note] if self.fx.note else []
+        if self.fx.modeled:
+            out.append(self._t("stress_fx_note", currency=self.client.base_currency, pairs=", ".join(self.fx.modeled)))
+        return out
 
     def stress_table(self) -> pd.DataFrame:
         s = self.stress
@@ -490,8 +507,9 @@ class Review:
                 complaint_channel(self.locale, jur, firm=self.ctx.policy.firm)]
 
     def method_notes(self) -> list[str]:
+        fx = [] if self.fx is None else [self.fx.note, *(f"{k}: {v}" for k, v in self.fx.assumptions)]
         return [self._t("review_method_valuation"), self._t("review_method_benchmark"),
-                self._method_bands(), *self.notes]
+                self._method_bands(), *[x for x in fx if x], *self.notes]
 
     def _method_bands(self) -> str:
         b = self.ctx.policy.review.drift_bands
@@ -520,8 +538,8 @@ class Review:
             return (h("review_attribution") + html_table(self.attribution_by_class())
                     + html_table(self.attribution_by_holding()))
         if key == "risk":
-            return (h("review_risk") + html_table(self.risk_table()) + h3("proposal_stress")
-                    + html_table(self.stress_table()))
+            return (h("review_risk") + html_table(self.risk_table()) + html_list(self.risk_notes())
+                    + h3("proposal_stress") + html_table(self.stress_table()))
         if key == "drift":
             return h("review_drift") + html_table(self.drift_table())
         if key == "rebalancing":
@@ -650,6 +668,7 @@ def build_review(
     if problems:
         raise problems[0]
     from .context import client_in_base, for_client
+    from .documents import currency_notes, currency_share
 
     ctx = for_client(ctx, client)  # returns in the client's base currency: FX moves inside TWR, MWR and risk
     client = client_in_base(ctx, client)  # holdings valued in the base currency at the quarter end
@@ -730,12 +749,14 @@ def build_review(
             "hhi": float((weights ** 2).sum()), "largest_code": largest, "months": int(len(monthly))}
     stress_w = prod_w.copy()
     cash_w = float(weights.get(CASH, 0.0))
-    if cash_w > 0:  # uninvested cash earns nothing: stressed like the cash product
-        stress_w["USD-MMF"] = stress_w.get("USD-MMF", 0.0) + cash_w
+    # uninvested cash is held in the base currency and earns nothing: no market or FX move (it is left out of
+    # the stressed products and its value kept whole)
     stress_w = stress_w[stress_w > 0]
     if len(stress_w):
-        stress_w = stress_w / stress_w.sum()
-        st = stress(ctx.returns, stress_w, value=closing, locale=locale)
+        invested = float(stress_w.sum())
+        stress_w = stress_w / invested
+        st = stress(ctx.returns, stress_w, value=closing * invested, locale=locale)
+        st["return"] = st["return"] * invested  # as a share of the whole account, cash included
         st = st[st["covered"]].reset_index(drop=True)
     else:
         st = pd.DataFrame(columns=["name", "return", "pnl"])
@@ -834,4 +855,6 @@ def build_review(
             **risk, "largest_name": (t("documents.review_uninvested_cash", locale) if largest == CASH
                                      else ctx.shelf.get(largest).name(locale))},
         stress=st, goals=goals, meetings=meetings, actions=actions, kyc=kyc, notes=notes, inputs_hash=h,
+        fx=currency_notes(ctx, [*prod_w.index, *target.index], locale),
+        fx_share=currency_share(ctx, prod_w / prod_w.sum()) if len(prod_w) and prod_w.sum() > 0 else None,
     )

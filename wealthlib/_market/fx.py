@@ -161,6 +161,21 @@ def build_demo_fx() -> tuple[pd.DataFrame, dict[str, SeriesInfo]]:
     return frame, info
 
 
+def pair_sources(market, ccy: str, base: str) -> list[tuple[str, SeriesInfo]]:
+    """The stored pairs ``ccy/base`` is made of (direct, inverse or one cross), each with its ``fx_info``:
+    what a document names as the source and method of an exchange rate."""
+    if ccy == base:
+        return []
+    out = []
+    for col, _sign in market._fx_legs(ccy, base):
+        info = market.fx_info.get(col)
+        if info is None:
+            info = SeriesInfo(id=col, name=col, source=market.vintage, kind="real", frequency="daily",
+                              start=market.fx.index[0].date(), end=market.fx.index[-1].date())
+        out.append((col, info))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ cache
 def _cache_dir() -> Path:
     import hashlib
