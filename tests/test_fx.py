@@ -240,7 +240,7 @@ def test_a_missing_pair_stops_with_client_file_pair_and_market(tmp_path):
         build_proposal(cid, params=params, as_of="2018-12-31")
     msg = str(err.value)
     assert msg.startswith(f"{params / 'clients' / 'vnd.yaml'}: base_currency: ") or "vnd.yaml: base_currency:" in msg
-    assert "USD/VND" in msg and "bundled demo market" in msg and "fx.not_modeled" in msg
+    assert "USD/VND" in msg and str(params / "market.yaml") in msg and "fx.not_modeled" in msg
     assert "\n" not in msg
 
 

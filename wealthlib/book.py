@@ -530,10 +530,10 @@ class _RatesOnce:
 
 
 def _book_market(params: Path):
-    """The market the book values holdings with (FX rates at the report date)."""
-    from .market import load_demo_market
+    """The market ``<params>/market.yaml`` configures: the book values holdings with its FX at the report date."""
+    from .market import configured_market
 
-    return load_demo_market()
+    return configured_market(params)
 
 
 def _in_reporting_currency(df: pd.DataFrame, reporting: str, market, when: date) -> dict[str, Any]:
