@@ -5,6 +5,7 @@ The pipeline, one step per function::
     execute(template, parameters)      papermill API in this process, real kernel  -> executed NotebookNode
     to_html(nb, lang=, title=, ...)    nbconvert + our template templates/wealth_html -> self-contained HTML
     to_pdf(html, out)                  WeasyPrint in-process, fonts embedded          -> PDF file
+                                       (CJK in a common-use cut of Noto Sans CJK, wealthlib._print_fonts)
     write_atomic(path, data)           temp file in the same folder, then os.replace (write_all_atomic: several)
     render(template, parameters, ...)  all of the above; nothing written unless everything succeeded
     render_notebook(draft, ...)        the authoring loop: run a draft as it is and export exactly that
@@ -387,17 +388,40 @@ def to_html(nb: Any, *, lang: str, title: str, footer: str = "", audit: str = ""
 # --------------------------------------------------------------------------------------------- PDF
 
 
+_HTML_LANG_RE = re.compile(r"<html\b[^>]*\blang=\"([^\"]+)\"", re.IGNORECASE)
+_pdf_lock = threading.Lock()
+_fetcher = None
+
+
+def _pdf_lang(html: str) -> str | None:
+    """The locale a document of ours was exported in, read back from its ``<html lang>``."""
+    m = _HTML_LANG_RE.search(html[:4096])
+    by_tag = {tag: loc for loc, tag in HTML_LANG.items()}
+    return by_tag.get(m.group(1)) if m else None
+
+
 def _pdf_bytes(html: str, *, base_url: str | Path | None = None) -> bytes:
+    """The PDF of one of our HTML documents (WeasyPrint). One FontConfiguration and one print stylesheet per
+    process serve every document (wealthlib._print_fonts): the CJK text prints in the common-use cut of Noto
+    Sans CJK, rare characters in the full face."""
+    global _fetcher
     import logging
 
     import weasyprint
 
+    from wealthlib import _print_fonts
+
     # WeasyPrint logs every CSS property it ignores; keep the user's console for real problems.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    # data: URLs and local files only: a document never goes to the network.
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data", "file"})
-    doc = weasyprint.HTML(string=html, base_url=None if base_url is None else str(base_url), url_fetcher=fetcher)
-    return doc.write_pdf()
+    lang = _pdf_lang(html)
+    sheet = _print_fonts.print_stylesheet(lang, FONT_STACK[lang]) if lang else None
+    with _pdf_lock:  # WeasyPrint's shared FontConfiguration (Pango, fontconfig) is not for two threads at once
+        if _fetcher is None:
+            # data: URLs and local files only: a document never goes to the network.
+            _fetcher = weasyprint.URLFetcher(allowed_protocols={"data", "file"})
+        doc = weasyprint.HTML(string=html, base_url=None if base_url is None else str(base_url), url_fetcher=_fetcher)
+        return doc.write_pdf(stylesheets=[sheet] if sheet is not None else None,
+                             font_config=_print_fonts.font_config())
 
 
 def to_pdf(html: str, out: str | Path, *, base_url: str | Path | None = None) -> Path:
