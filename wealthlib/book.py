@@ -59,6 +59,9 @@ __all__ = [
     "WHOLE_BOOK_ROWS",
     "BookReport",
     "build_book",
+    "load_book_clients",
+    "read_book_clients",
+    "write_book_clients",
 ]
 
 #: Contact channels that count as a review conversation.
@@ -287,11 +290,16 @@ def build_book(
     contact_days: int = 90,
     review_months: int = 3,
     kyc_due_days: int = KYC_DUE_DAYS,
+    loaded: tuple[list[Any], list[Any]] | None = None,
+    prebuilt: str | Path | None = None,
 ) -> BookReport:
     """Build the relationship report for ``advisor`` (an advisor id such as ``adv-chen``) or, with ``None``,
     for the whole book. See the module docstring for every rule. An advisor with no client in the book is a
-    :class:`BookError` naming the advisors that exist."""
-    from .clients import load_clients
+    :class:`BookError` naming the advisors that exist.
+
+    The client files are read from ``params/clients`` unless they were already read: ``loaded`` is
+    :func:`load_book_clients`' result in this process, ``prebuilt`` the file :func:`write_book_clients` wrote
+    (``wealth book report`` reads a book of 10,000 files once, not once more in each report's kernel)."""
     from .market import holdings_in_base
     from .policy import load_policy
     from .products import check_suitability, load_shelf
@@ -309,7 +317,12 @@ def build_book(
     params = Path(params)
     policy = load_policy(params / "policy.yaml")
     shelf = load_shelf(params / "products.yaml", policy)
-    everyone, failures = load_clients(params / "clients")
+    if loaded is not None:
+        everyone, failures = loaded
+    elif prebuilt is not None:
+        everyone, failures = read_book_clients(prebuilt)
+    else:
+        everyone, failures = load_book_clients(params)
     period_start = date(when.year, 1, 1)
     answer_days = COMPLAINT_ANSWER_DAYS.get(policy.jurisdiction)
 
@@ -503,6 +516,53 @@ def build_book(
         methods=methods,
         problems=problems, unreadable_files=len(failures) + len(profile_errors),
     )
+
+
+def load_book_clients(params: str | Path) -> tuple[list[Any], list[Any]]:
+    """Every client file under ``params/clients`` (:func:`wealthlib.clients.load_clients`): the clients, and the
+    files that could not be read."""
+    from .clients import load_clients
+
+    return load_clients(Path(params) / "clients")
+
+
+_SAVED_FORMAT = "wealthlib-book-clients/1"
+
+
+def write_book_clients(path: str | Path, clients: list[Any], failures: list[Any] | int) -> Path:
+    """Clients already read and checked, as JSON at ``path``, for :func:`build_book` (``prebuilt=``) in another
+    process. ``failures``: the unreadable files (their messages, for the whole book), or only how many there
+    were (an advisor's report does not name files it cannot attribute). The file holds client data: write it
+    in a private temporary folder and remove it after use."""
+    import json
+
+    from .render import write_atomic
+
+    doc = {
+        "format": _SAVED_FORMAT,
+        "clients": [{"source": c.source, "file": c.model_dump(mode="json")} for c in clients],
+        "failures": failures if isinstance(failures, int) else [str(f) for f in failures],
+    }
+    return write_atomic(Path(path), json.dumps(doc, ensure_ascii=False))
+
+
+def read_book_clients(path: str | Path) -> tuple[list[Any], list[Any]]:
+    """What :func:`write_book_clients` wrote: the clients (validated again by the client model) and the
+    failures (their messages, or as many empty ones as there were)."""
+    import json
+
+    from .clients import Client
+
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(doc, dict) or doc.get("format") != _SAVED_FORMAT:
+        raise BookError(f"{path}: not a book's clients file written by write_book_clients")
+    clients = []
+    for entry in doc["clients"]:
+        c = Client.model_validate(entry["file"])
+        c.source = entry["source"]
+        clients.append(c)
+    failures = doc["failures"]
+    return clients, ([""] * failures if isinstance(failures, int) else list(failures))
 
 
 class _RatesOnce:

@@ -42,16 +42,18 @@ def report(
     review_months: int = typer.Option(3, "--review-months", help="A review is due when the last is older than this."),
 ) -> None:
     """Render the relationship report (DOMAIN.md §6) per advisor and for the whole book; prints the paths."""
-    from ..book import build_book
-    from ..i18n import t
-    from ..render import KernelLog, render
-    from ..resources import template_path
+    import tempfile
+
+    from ..book import build_book, load_book_clients
 
     when = parse_as_of(as_of)
     lang = parse_locale(lang)
     formats = parse_formats(fmt)
     params = state.params
-    whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months)
+    # the client files are read once here; each report's kernel gets those of its scope (write_book_clients)
+    everyone, failures = loaded = load_book_clients(params)
+    whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months,
+                       loaded=loaded)
     for problem in whole.problems:  # the documents say how many; the names go to the operator only
         err.print(f"skipped: {problem}", markup=False)
     known = sorted(whole.clients["advisor"].unique())
@@ -61,25 +63,45 @@ def report(
             raise InputError("--advisor", "", f"no client of advisor {a!r} as of {when}; advisors: {', '.join(known)}")
         if a != WHOLE_BOOK and not _SAFE.match(a):
             raise InputError("--advisor", "", f"advisor id {a!r} cannot name a file (letters, digits, '-', '_')")
-    for a in targets:
-        scope = None if a == WHOLE_BOOK else a
-        subtitle = (t("documents.book_subtitle_advisor", lang, advisor=a) if scope
-                    else t("documents.book_subtitle_all", lang, advisors=len(known)))
-        title = f"{t('documents.book_title', lang)} — {subtitle}"
-        footer = t("documents.book_footer", lang, as_of=when.isoformat())
-        audit = (f"{t('documents.audit_policy_version', lang)} {whole.policy_version} · "
-                 f"{t('documents.audit_as_of', lang)} {when.isoformat()} · shelf {whole.shelf_version} · "
-                 f"wealthlib {_version()}")
-        parameters = {"params": str(Path(params).resolve()), "as_of": when.isoformat(), "advisor": scope,
-                      "locale": lang, "contact_days": contact_days, "review_months": review_months}
-        stem = f"book-{a}-{when.isoformat()}"
-        with KernelLog():  # the kernel's start-up chatter is not for the user (WEALTH_DEBUG=1 shows it)
-            paths = render(template_path(TEMPLATE), parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer,
-                           audit=audit)
-        for p in paths.values():
-            out.print(str(p), markup=False)
+    with tempfile.TemporaryDirectory(prefix="wealth-book-") as handoff:  # private (0700), removed after
+        for a in targets:
+            _render_one(a, everyone, failures, Path(handoff), whole=whole, known=known, params=params, when=when,
+                        lang=lang, formats=formats, out_dir=out_dir, contact_days=contact_days,
+                        review_months=review_months)
     if whole.problems:
         raise typer.Exit(1)
+
+
+def _render_one(a, everyone, failures, handoff: Path, *, whole, known, params, when, lang, formats, out_dir,
+                contact_days, review_months) -> None:
+    """One report (``a``: an advisor id, or ``all``) rendered in its kernel from the clients already read."""
+    from ..book import write_book_clients
+    from ..i18n import t
+    from ..render import KernelLog, render
+    from ..resources import template_path
+
+    scope = None if a == WHOLE_BOOK else a
+    subtitle = (t("documents.book_subtitle_advisor", lang, advisor=a) if scope
+                else t("documents.book_subtitle_all", lang, advisors=len(known)))
+    title = f"{t('documents.book_title', lang)} — {subtitle}"
+    footer = t("documents.book_footer", lang, as_of=when.isoformat())
+    audit = (f"{t('documents.audit_policy_version', lang)} {whole.policy_version} · "
+             f"{t('documents.audit_as_of', lang)} {when.isoformat()} · shelf {whole.shelf_version} · "
+             f"wealthlib {_version()}")
+    stem = f"book-{a}-{when.isoformat()}"
+    # an advisor's kernel gets that advisor's clients only, and how many files were unreadable (not which)
+    prebuilt = write_book_clients(
+        handoff / f"{stem}.json", everyone if scope is None else [c for c in everyone if c.advisor == scope],
+        failures if scope is None else len(failures))
+    parameters = {"params": str(Path(params).resolve()), "as_of": when.isoformat(), "advisor": scope,
+                  "locale": lang, "contact_days": contact_days, "review_months": review_months,
+                  "prebuilt": str(prebuilt)}
+    with KernelLog():  # the kernel's start-up chatter is not for the user (WEALTH_DEBUG=1 shows it)
+        paths = render(template_path(TEMPLATE), parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer,
+                       audit=audit)
+    for p in paths.values():
+        out.print(str(p), markup=False)
+    prebuilt.unlink()
 
 
 @book_app.command("summary")
