@@ -275,3 +275,33 @@ def test_inflation_is_the_clients_currency_cpi_or_nominal():
     assert "nominal TWD, not adjusted for inflation" in twd.section_html("projection")
     assert twd.projection_assumptions["real_terms"] is False
     assert "US CPI" not in twd.section_html("projection")
+
+
+# ------------------------------------------------------------------------------------------- end to end (PDF)
+@pytest.mark.slow
+def test_demo_pdfs_show_fx_modeled_on_real_rates_in_every_base_currency(tmp_path):
+    """The sample clients' base currencies are TWD, CNY and USD: each PDF says what was done, from real rates."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    bases = {yaml.safe_load(p.read_text(encoding="utf-8"))["base_currency"] for p in Path("params/clients").glob("*.yaml")}
+    assert bases == {"TWD", "CNY", "USD"}
+    wealth = Path(sys.executable).with_name("wealth")
+    expect = {
+        "lin": ("USD/TWD", "NBP", "匯率約占變異數", "以名目TWD表示"),
+        "wang": ("USD/CNY", "ECB", "汇率约占方差", "以名义CNY表示"),
+        "morgan": ("no exchange-rate risk", "deflated by US core CPI"),
+    }
+    for cid, needles in expect.items():
+        proc = subprocess.run([str(wealth), "propose", cid, "--out", str(tmp_path), "--format", "pdf"],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        text = subprocess.run(["pdftotext", str(tmp_path / f"{cid}.pdf"), "-"], capture_output=True, text=True).stdout
+        flat = "".join(text.split())
+        for n in needles:
+            assert "".join(n.split()) in flat, (cid, n)
+    assert shutil.which("pdftotext")
