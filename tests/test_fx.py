@@ -305,3 +305,11 @@ def test_demo_pdfs_show_fx_modeled_on_real_rates_in_every_base_currency(tmp_path
         for n in needles:
             assert "".join(n.split()) in flat, (cid, n)
     assert shutil.which("pdftotext")
+
+
+def test_fx_market_info_lists_each_pair_with_source_and_method():
+    from wealthlib._market.core import fx_market_info
+
+    rows = {r["pair"]: r for r in fx_market_info(toy_market())}
+    assert set(rows) == {"USD/TWD", "USD/CNY"}
+    assert rows["USD/TWD"]["currency"] == "TWD" and rows["USD/TWD"]["source"] == "test"

@@ -382,6 +382,16 @@ def market_info(market: Market) -> list[dict]:
     return rows
 
 
+def fx_market_info(market: Market) -> list[dict]:
+    """One row per stored FX pair for ``wealth market info``: pair, name, currency (its base), kind,
+    frequency, first, last, source, method."""
+    return [
+        {"pair": pair, "name": si.name, "currency": si.currency, "kind": si.kind, "frequency": si.frequency,
+         "first": si.start, "last": si.end, "source": si.source, "method": si.method}
+        for pair, si in market.fx_info.items()
+    ]
+
+
 def monthly_from_daily_prices(prices: pd.Series) -> pd.Series:
     """Month-end returns of one daily price series: last price of each calendar month, simple change.
 
