@@ -66,7 +66,7 @@ def test_an_advisor_sees_only_their_book_and_a_supervisor_their_branch(params: P
     assert sup.clients == frozenset(books["adv-chen"] + books["adv-wang"]) and sup.role == "supervisor"
     with pytest.raises(AccessDenied, match="neither an advisor"):
         viewer_for(policy, params, "adv-nobody")
-    with pytest.raises(AccessDenied, match="advisor adv-chen may not see client 'wang'"):
+    with pytest.raises(AccessDenied, match="advisor adv-chen may not see client 'wang': not in advisor adv-chen's book"):
         chen.check("wang")
 
 

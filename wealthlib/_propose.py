@@ -72,10 +72,39 @@ def render_proposal(proposal: Proposal, client: str, params: Path, out_dir: Path
         parameters = {"client": client_param(client), "as_of": proposal.as_of.isoformat(),
                       "locale": proposal.locale, "params": str(Path(params).resolve()), "objective": objective,
                       "seed": seed, "prebuilt": str(prebuilt)}
+        pdf_finish, archive = _sealing(proposal, client, Path(params), objective, seed) if "pdf" in formats \
+            else (None, None)
         with KernelLog():
-            return render(tpl, parameters, out_dir, proposal.stem, formats, lang=proposal.locale,
-                          title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                          audit=proposal.audit_line)
+            written = render(tpl, parameters, out_dir, proposal.stem, formats, lang=proposal.locale,
+                             title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
+                             audit=proposal.audit_line, pdf_finish=pdf_finish)
+        if archive is not None:
+            archive(written["pdf"])
+        return written
+
+
+def _sealing(proposal: Proposal, client: str, params: Path, objective: Optional[str], seed: int,
+             views: Any = None):
+    """``(pdf_finish, archive)`` of a proposal (wealthlib.guard.signing): audit record and inputs embedded,
+    signed with the firm's certificate, archived write-once. The parameters recorded are a draft's, so that
+    ``wealth verify --rebuild`` can re-render the document as a draft of the same template."""
+    from .documents import _client_path, _find_params
+    from .guard.signing import seal_and_archive
+
+    params = _find_params(Path(params))
+    views = str(views) if views else None
+    return seal_and_archive(
+        kind="proposal", client_id=proposal.client_id, client_file=_client_path(client, params), params=params,
+        parameters={"client": proposal.client_id, "as_of": proposal.as_of.isoformat(), "locale": proposal.locale,
+                    "objective": objective, "seed": seed, "views": views},
+        audit=proposal.audit, template="proposal.ipynb", views=views)
+
+
+def _with_template(kwargs: dict) -> dict:
+    """build_proposal's kwargs with the installed template's audit entry (as an untouched draft records it)."""
+    from .guard.draft import installed_template_record
+
+    return {"template": installed_template_record("proposal.ipynb"), **kwargs}
 
 
 def build_in_child(client: str, kwargs: dict, keep_kind: bool = False) -> tuple[str, Any]:
@@ -84,7 +113,7 @@ def build_in_child(client: str, kwargs: dict, keep_kind: bool = False) -> tuple[
     from .context import KycExpired
 
     try:
-        return "ok", build_proposal(client, **kwargs).to_json()
+        return "ok", build_proposal(client, **_with_template(kwargs)).to_json()
     except WealthError as exc:
         message = str(exc)
         if keep_kind:
@@ -134,7 +163,8 @@ def _child(client: str, kwargs: dict, prebuilt: str, conn) -> None:
     """The child's side of the handshake (step 2): build, say when the checks have passed, save."""
     failed = Path(f"{prebuilt}.failed")
     try:
-        proposal = build_proposal(client, on_checked=lambda header: conn.send(("checked", header)), **kwargs)
+        proposal = build_proposal(client, on_checked=lambda header: conn.send(("checked", header)),
+                                  **_with_template(kwargs))
         write_atomic(prebuilt, proposal.to_json())
         conn.send(("done", None))
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line for the parent
@@ -170,7 +200,7 @@ def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], 
 
     params = Path(kwargs["params"])
     if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not on Linux
-        proposal = build_proposal(client, **kwargs)
+        proposal = build_proposal(client, **_with_template(kwargs))
         return render_proposal(proposal, client, params, out_dir, formats, objective, seed)
     with tempfile.TemporaryDirectory(prefix="wealth-propose-") as tmp:
         prebuilt = Path(tmp) / "proposal.json"
@@ -182,6 +212,11 @@ def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], 
         sender.close()
         try:
             _warm_export_stack()
+            if "pdf" in formats:  # the firm's signing key now: a wrong password stops before any kernel starts
+                from .documents import _find_params
+                from .guard.signing import _policy_and_key
+
+                _policy_and_key(_find_params(params))
             kind, header = _receive(receiver, proc)
             if kind != "checked":
                 raise WealthError(header)
@@ -202,11 +237,23 @@ def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], 
             parameters = {"client": client_param(client), "as_of": kwargs["as_of"].isoformat(),
                           "locale": header["locale"], "params": str(params.resolve()), "objective": objective,
                           "seed": seed, "prebuilt": str(prebuilt)}
+            sealed: dict[str, Any] = {}
+
+            def pdf_finish(pdf: bytes) -> bytes:  # runs after the kernel, so the saved proposal exists
+                proposal = Proposal.from_json(prebuilt.read_text(encoding="utf-8"))
+                sealed["finish"], sealed["archive"] = _sealing(proposal, client, params, objective, seed,
+                                                               kwargs.get("views"))
+                return sealed["finish"](pdf)
+
             try:
                 with KernelLog():
-                    return render(tpl, parameters, out_dir, header["client_id"], formats, lang=header["locale"],
-                                  title=f"{header['title']} — {header['client_name']}",
-                                  footer=header["disclaimer"], audit=header["audit_line"])
+                    written = render(tpl, parameters, out_dir, header["client_id"], formats, lang=header["locale"],
+                                     title=f"{header['title']} — {header['client_name']}",
+                                     footer=header["disclaimer"], audit=header["audit_line"],
+                                     pdf_finish=pdf_finish if "pdf" in formats else None)
+                if "archive" in sealed:
+                    sealed["archive"](written["pdf"])
+                return written
             except WealthError:
                 watcher.join(timeout=30)
                 if outcome.get("kind") == "error":

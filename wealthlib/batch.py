@@ -252,7 +252,7 @@ def plan(
             "client": cid, "stem": cid, "template": str(template), "parameters": parameters, "out_dir": str(out),
             "formats": list(fmts), "lang": meta["lang"], "title": meta["title"], "footer": meta["footer"],
             "audit": meta["audit"], "input_hash": h, "engine": engine, "params": str(params), "as_of": as_of_ctx,
-            "cell_timeout": cell_timeout,
+            "cell_timeout": cell_timeout, "kind": kind,
         })
     # the warm template prepares the locales this batch prints in (each costs ~0.7 s of start-up per worker)
     warm = ",".join(sorted({j["lang"] for j in jobs}))

@@ -220,8 +220,19 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
         nb = render.execute(job["template"], job["parameters"], kernel_name=kernel, timeout=job.get("cell_timeout"))
         t2 = time.perf_counter()
         stem = render.check_stem(job["stem"])
+        pdf_finish = archive = None
+        if "pdf" in job["formats"]:  # audit record and inputs embedded, signed, archived (wealthlib.guard)
+            from wealthlib.guard.signing import seal_and_archive
+
+            pdf_finish, archive = seal_and_archive(
+                kind=job.get("kind", "document"), client_id=job["client"], client_file=Path(job["parameters"]["client"]),
+                params=Path(job["params"]), parameters={k: v for k, v in job["parameters"].items() if k != "client"},
+                audit={"audit_line": job["audit"], "input_hash": job["input_hash"], "as_of": job.get("as_of")},
+                template=Path(job["template"]).name)
         written = render.export(nb, job["out_dir"], stem, tuple(job["formats"]), lang=job["lang"], title=job["title"],
-                                footer=job["footer"], audit=job["audit"])
+                                footer=job["footer"], audit=job["audit"], pdf_finish=pdf_finish)
+        if archive is not None:
+            archive(written["pdf"])
         t3 = time.perf_counter()
         result.update(status="ok", outputs={k: Path(v).name for k, v in written.items()})
         result["timings"] = {"setup": round(t1 - t0, 3), "execute": round(t2 - t1, 3), "export": round(t3 - t2, 3)}

@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, scheduler: Optional[str],
          out: Optional[Path], fmt: str, params: Optional[Path], engine: str, cell_timeout: float, force: bool,
-         progress: bool) -> None:
+         progress: bool, advisor: Optional[str] = None) -> None:
     from ..batch import run_batch
 
     if params is None:  # `wealth --params DIR batch …` and WEALTH_PARAMS name the firm's inputs here too
@@ -33,7 +33,7 @@ def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, sch
         formats = parse_formats(fmt)  # a bad --format is a bad option here too: exit 2 like the batch's own checks
         manifest = run_batch(kind, quarter=quarter, as_of=as_of, params=params, clients=clients, workers=workers,
                              scheduler=scheduler, out=out, formats=formats, engine=engine,
-                             cell_timeout=cell_timeout, progress=progress, force=force)
+                             cell_timeout=cell_timeout, progress=progress, force=force, advisor=advisor)
     except KeyboardInterrupt:
         err.print("interrupted: the manifest records what was done; run the same command again to resume", markup=False)
         raise typer.Exit(130)
@@ -63,6 +63,7 @@ _ENGINE = typer.Option("fork", "--engine", help="fork: a fresh kernel forked fro
 _TIMEOUT = typer.Option(300.0, "--cell-timeout", help="Seconds one notebook cell may run.")
 _FORCE = typer.Option(False, "--force", help="Re-render every client, even unchanged ones.")
 _PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show a progress bar with rate and ETA.")
+_ADVISOR = typer.Option(None, "--advisor", help="Run as this advisor (or supervisor): only their clients; no other client file is opened.")
 
 
 @batch_app.command("review")
@@ -70,11 +71,12 @@ def review_cmd(
     quarter: str = typer.Option("2018Q3", "--quarter", help="Quarter under review, e.g. 2018Q3."),
     clients: str = _CLIENTS, workers: int = _WORKERS, scheduler: Optional[str] = _SCHED, out: Optional[Path] = _OUT,
     fmt: str = _FMT, params: Optional[Path] = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
-    force: bool = _FORCE, progress: bool = _PROGRESS,
+    force: bool = _FORCE, progress: bool = _PROGRESS, advisor: Optional[str] = _ADVISOR,
 ) -> None:
     """Every client's quarterly review (templates/quarterly_review.ipynb)."""
     _run("review", quarter=quarter, as_of="", clients=clients, workers=workers, scheduler=scheduler, out=out,
-         fmt=fmt, params=params, engine=engine, cell_timeout=cell_timeout, force=force, progress=progress)
+         fmt=fmt, params=params, engine=engine, cell_timeout=cell_timeout, force=force, progress=progress,
+         advisor=advisor)
 
 
 @batch_app.command("propose")
@@ -82,8 +84,9 @@ def propose_cmd(
     as_of: str = typer.Option("2018-12-31", "--as-of", help="Data as-of date of the proposals."),
     clients: str = _CLIENTS, workers: int = _WORKERS, scheduler: Optional[str] = _SCHED, out: Optional[Path] = _OUT,
     fmt: str = _FMT, params: Optional[Path] = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
-    force: bool = _FORCE, progress: bool = _PROGRESS,
+    force: bool = _FORCE, progress: bool = _PROGRESS, advisor: Optional[str] = _ADVISOR,
 ) -> None:
     """Every client's asset-allocation proposal (templates/proposal.ipynb)."""
     _run("propose", quarter="", as_of=as_of, clients=clients, workers=workers, scheduler=scheduler, out=out,
-         fmt=fmt, params=params, engine=engine, cell_timeout=cell_timeout, force=force, progress=progress)
+         fmt=fmt, params=params, engine=engine, cell_timeout=cell_timeout, force=force, progress=progress,
+         advisor=advisor)

@@ -37,6 +37,7 @@ def propose(
     objective: Optional[str] = typer.Option(None, "--objective", help="Allocation objective (default: the policy's)."),
     seed: int = typer.Option(20181231, "--seed", help="Monte Carlo seed."),
     views: Optional[Path] = typer.Option(None, "--views", help="An advisor's views file (YAML; path, or relative to params/), blended into the market assumptions."),
+    advisor: Optional[str] = typer.Option(None, "--advisor", help="Run as this advisor (or supervisor): only their clients (guard.access)."),
 ) -> None:
     """Render one client's asset-allocation proposal (資產配置建議書) to HTML and PDF; prints the paths.
 
@@ -47,6 +48,8 @@ def propose(
     formats = parse_formats(fmt)
     kwargs = dict(params=state.params, as_of=parse_as_of(as_of), locale=parse_locale(lang), objective=objective,
                   seed=seed, views=views)
+    if advisor is not None:
+        kwargs["viewer"] = _viewer(advisor)
     from .._propose import propose as run
 
     written = run(client, kwargs, out_dir, formats, objective, seed)
@@ -59,13 +62,19 @@ def draft(
     drafts_dir: Path = typer.Option(DRAFTS_DIR, "--dir", help="Where advisors' drafts live (git-ignored)."),
     as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Data as-of date (YYYY-MM-DD)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing draft (the advisor's edits are lost)."),
+    advisor: Optional[str] = typer.Option(None, "--advisor", help="Run as this advisor (or supervisor): only their clients (guard.access)."),
 ) -> None:
     """Make the advisor's working copy of the proposal notebook: <dir>/<client>/proposal.ipynb."""
     from ..documents import write_draft
     from ..resources import template_path
 
     skip_slow_optional_imports()
+    viewer = None if advisor is None else _viewer(advisor)
+    if viewer is not None:  # decided from the book, before the client's file is opened
+        viewer.check(Path(client).stem)
     c = load_client(client)
+    if viewer is not None:
+        viewer.check_file(c)
     path = write_draft(template_path("proposal.ipynb"), c.id, drafts_dir, params=state.params,
                        as_of=parse_as_of(as_of), force=force)
     out.print(str(path), markup=False)
@@ -77,16 +86,30 @@ def render_cmd(
     notebook: Path = typer.Argument(..., help="A draft made by `wealth draft` (or any copy of the proposal template)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the documents (default: the draft's folder)."),
     fmt: str = format_option(),
+    allow_modified: Optional[str] = typer.Option(None, "--allow-modified", help="Render a draft whose code or cells differ from its template, for this reason (printed on every page and in the audit record)."),
+    advisor: Optional[str] = typer.Option(None, "--advisor", help="Run as this advisor (or supervisor): only their clients (guard.access)."),
 ) -> None:
-    """Execute exactly this draft (its own parameters and advisor text) and export it to HTML and PDF."""
+    """Execute this draft (its parameter values and advisor texts) and export it to HTML and PDF.
+
+    A draft whose code, cell order or other cells differ from its template is refused, naming the first
+    changed cell, unless --allow-modified gives the reason (then printed on every page and in the audit)."""
     from ..documents import render_draft
     from ..render import KernelLog
 
     skip_slow_optional_imports()
     with KernelLog():
-        written = render_draft(notebook, out_dir, parse_formats(fmt))
+        written = render_draft(notebook, out_dir, parse_formats(fmt), allow_modified=allow_modified,
+                               advisor=advisor)
     for path in written.values():
         out.print(str(path), markup=False)
+
+
+def _viewer(who: str):
+    """The :class:`wealthlib.guard.access.Viewer` of ``--advisor``."""
+    from ..guard.access import viewer_for
+    from .common import load_policy
+
+    return viewer_for(load_policy(), state.params, who)
 
 
 def demo(

@@ -35,8 +35,8 @@ class Viewer:
 
     def check(self, client_id: str) -> None:
         if not self.may_see(client_id):
-            raise AccessDenied(f"{self.role} {self.id} may not see client {client_id!r}: not in "
-                               f"{'their' if self.role == 'advisor' else 'their branch'}'s book "
+            whose = f"advisor {self.id}'s book" if self.role == "advisor" else f"the books of {self.id}'s branch"
+            raise AccessDenied(f"{self.role} {self.id} may not see client {client_id!r}: not in {whose} "
                                "(guard.access.books)")
 
     def check_file(self, client: Any) -> None:

@@ -43,7 +43,7 @@ def archive_folder(policy: Any, params: str | Path) -> Path | None:
     if not named:
         return None
     p = Path(named)
-    return p if p.is_absolute() else Path(params) / p
+    return (p if p.is_absolute() else Path(params) / p).resolve()
 
 
 def _put_once(path: Path, data: bytes) -> bool:

@@ -328,3 +328,11 @@ def check_draft(
     return DraftCheck(template_name=name, template_path=tpath, template=template, template_sha256=current,
                       parameters=values, defaults=defaults, change=change,
                       modified_reason=reason if change is not None else None)
+
+
+def installed_template_record(name: str = "proposal.ipynb", templates: str | Path = TEMPLATES) -> dict[str, str]:
+    """The audit entry of a document rendered straight from an installed template (``wealth propose``, the
+    demo): the same ``template`` entry an untouched draft of it records."""
+    import nbformat
+
+    return {"template": f"{name} sha256:{template_fingerprint(nbformat.read(Path(templates) / name, as_version=4))}"}

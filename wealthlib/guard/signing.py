@@ -68,6 +68,11 @@ def load_signing_key(policy: Any, params: str | Path) -> SigningKey | None:
     if password is None:
         raise SigningError(f"{shown}: signing certificate: set {cfg.password_env} to its password")
     if not path.is_file():
+        if demo:  # the sample firm's DEMO certificate left behind (a copied policy.yaml): say so, do not stop
+            import warnings
+
+            warnings.warn(f"{shown}: DEMO signing certificate not found; documents are not signed", stacklevel=2)
+            return None
         raise SigningError(f"{shown}: signing certificate: no such file")
     from pyhanko.sign import signers
 
@@ -231,6 +236,11 @@ def verify_pdf(path: str | Path, firm_cert: Any | None = None) -> Verification:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
+    import logging
+
+    # pyHanko logs an untrusted signer (another firm's certificate) with a traceback; the report says it in words
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     path = Path(path)
     v = Verification(display_path(path))
     try:
@@ -403,3 +413,47 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path) -> list[str]:
             problems.append(f"page {i} differs")
             break
     return problems
+
+
+# --------------------------------------------------------------------------------------------- other callers
+
+
+_POLICIES: dict[str, tuple[Any, Any]] = {}
+
+
+def _policy_and_key(params: Path) -> tuple[Any, Any]:
+    """The policy and signing key of a params folder, once per process (a batch worker seals many)."""
+    key = str(Path(params).resolve())
+    if key not in _POLICIES:
+        from wealthlib.policy import load_policy
+
+        policy = load_policy(Path(params) / "policy.yaml")
+        _POLICIES[key] = (policy, load_signing_key(policy, params))
+    return _POLICIES[key]
+
+
+def seal_and_archive(*, kind: str, client_id: str, client_file: Path, params: Path, parameters: Mapping[str, Any],
+                     audit: Mapping[str, Any], template: str, advisor_text: Mapping[str, str] | None = None,
+                     views: str | None = None):
+    """``(pdf_finish, archive)`` for a document rendered outside ``wealth render`` (``wealth propose``, the
+    demo, a batch client): ``pdf_finish`` embeds the audit record and inputs and signs; ``archive(pdf_path)``
+    keeps the written PDF in the policy's archive (a no-op when the policy names none)."""
+    from .archive import archive_document, archive_folder, record_for
+
+    policy, key = _policy_and_key(params)
+    attachments = document_inputs(kind=kind, client_id=client_id, client_file=client_file, params=params,
+                                  parameters=parameters, advisor_text=advisor_text or {}, audit=audit,
+                                  template=template, views=views)
+
+    def finish(pdf: bytes) -> bytes:
+        return seal_pdf(pdf, audit=audit, attachments=attachments, key=key)
+
+    def archive(pdf_path: Path) -> Path | None:
+        box = archive_folder(policy, params)
+        if box is None:
+            return None
+        signer = "" if key is None else key.certificate.subject.human_friendly
+        return archive_document(box, client_id, Path(pdf_path).read_bytes(), attachments,
+                                record_for(audit, kind=kind, signer=signer))
+
+    return finish, archive
