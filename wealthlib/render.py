@@ -315,7 +315,7 @@ def _get_exporter():
     if _exporter is None:
         if not (TEMPLATE_DIR / "index.html.j2").is_file():
             raise RenderError(
-                f"export template missing at {TEMPLATE_DIR}; run wealthlib from its source tree (pip install -e .)"
+                f"export template missing at {TEMPLATE_DIR}; the wealthlib installation is incomplete (reinstall it)"
             )
         from nbconvert import HTMLExporter
         from traitlets.config import Config

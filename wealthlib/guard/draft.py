@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from wealthlib.errors import InputError, WealthError
+from wealthlib.resources import TEMPLATES_DIR
 
 __all__ = [
     "INTERNAL_PARAMETERS",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 #: The folder of the installed templates (drafts are compared with these, never with a copy they name).
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+TEMPLATES = TEMPLATES_DIR
 
 #: Parameters the machinery sets itself (``wealth propose`` hands the kernel a proposal it built); a draft may
 #: not set them.
