@@ -313,3 +313,21 @@ def test_fx_market_info_lists_each_pair_with_source_and_method():
     rows = {r["pair"]: r for r in fx_market_info(toy_market())}
     assert set(rows) == {"USD/TWD", "USD/CNY"}
     assert rows["USD/TWD"]["currency"] == "TWD" and rows["USD/TWD"]["source"] == "test"
+
+
+def test_validate_names_a_client_whose_currency_the_market_cannot_convert(tmp_path):
+    import shutil
+
+    from wealthlib.validation import validate_params
+
+    params = tmp_path / "params"
+    shutil.copytree("params", params)
+    _client_in(params, "VND")
+    problems, _ = validate_params(params, [])
+    msgs = [str(p) for p in problems]
+    assert [m for m in msgs if "USD/VND" in m] == [m for m in msgs if "vnd.yaml: base_currency: no FX rates for USD/VND" in m]
+    assert len([m for m in msgs if "USD/VND" in m]) == 1
+    pol = (params / "policy.yaml").read_text(encoding="utf-8").replace("not_modeled: []", 'not_modeled: ["USD/VND"]')
+    (params / "policy.yaml").write_text(pol, encoding="utf-8")
+    problems, _ = validate_params(params, [])
+    assert not [p for p in problems if "USD/VND" in str(p)]

@@ -54,6 +54,7 @@ __all__ = [
     "load_market",
     "load_market_config",
     "load_market_file",
+    "missing_fx_pairs",
     "market_config",
     "read_market_file",
     "market_info",
@@ -124,6 +125,22 @@ def currency_mismatches(shelf: "Shelf", market: Market) -> list[InputError]:
         if si is not None and si.currency != p.currency:
             out.append(InputError(shelf.source, f"{code}.currency", f"{p.currency}, but series {p.series!r} is quoted "
                                   f"in {si.currency} (market.yaml); a product's currency is its series' currency"))
+    return out
+
+
+def missing_fx_pairs(shelf: "Shelf", market: Market, base: str, not_modeled: Collection[str] = ()) -> list[str]:
+    """The pairs ``"CCY/BASE"`` a ``base`` client needs for the shelf (one per product currency other than
+    ``base``) that the market cannot make (direct, inverse or one cross) and the policy does not mark
+    ``not_modeled``; empty when every product can be converted."""
+    out = []
+    for ccy in dict.fromkeys(p.currency for p in shelf):
+        pair = f"{ccy}/{base}"
+        if ccy == base or pair in set(not_modeled):
+            continue
+        try:
+            market._fx_legs(ccy, base)
+        except FxPairMissing:
+            out.append(pair)
     return out
 
 

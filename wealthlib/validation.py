@@ -65,6 +65,7 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
         problems += check_policy_against_shelf(policy, shelf)
     market_problems = _market_problems(params)
     problems += market_problems
+    market = None
     if shelf is not None and not market_problems:
         from .market import configured_market, currency_mismatches, missing_series
 
@@ -113,6 +114,13 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
             continue
         if shelf is not None:
             problems += check_product_codes(client, set(shelf.codes), set(policy.asset_classes) if policy else None)
+        if shelf is not None and market is not None:  # every product must convert into the client's currency
+            from .market import missing_fx_pairs
+
+            for pair in missing_fx_pairs(shelf, market, client.base_currency, policy.fx.not_modeled if policy else ()):
+                problems.append(InputError(client.source, "base_currency", f"no FX rates for {pair} in "
+                                           f"{display_path(params / 'market.yaml')}; add the pair to the market's FX "
+                                           "files, or mark it not modeled in the policy (fx.not_modeled)"))
         if policy is not None:
             try:
                 score_answers(load_questionnaire(client.kyc.questionnaire), client.kyc.answers, client.source)
