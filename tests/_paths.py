@@ -1,0 +1,23 @@
+"""Paths every test module needs at import time (module constants, parametrize lists).
+
+Fixtures live in ``conftest.py``; this module holds only what must exist before a fixture can run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+#: The repository's root folder (the one holding ``params/``, ``templates/`` and ``tests/``).
+ROOT = Path(__file__).resolve().parents[1]
+#: The shipped sample params folder (policy, shelf, market, views, book and the sample clients).
+PARAMS = ROOT / "params"
+#: The sample clients' ids, in file-name order.
+SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))
+#: The installed ``wealth`` console script of the interpreter running the tests (the venv's, not one on PATH).
+WEALTH = str(Path(sys.executable).with_name("wealth"))
+
+
+def yaml_files(params: Path) -> list[Path]:
+    """Every YAML file under a params folder: what ``wealth validate`` with no argument is documented to check."""
+    return sorted(params.rglob("*.yaml"))
