@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 DAILY = ["SP500", "NASDAQ", "WTI", "AAPL", "MSFT", "JPM", "XOM", "JNJ", "KO"]
 MONTHLY = ["RF", "US_MKT", "AAA5", "AAA10", "BAA10"]
 MODELED = ["AAA5", "AAA10", "BAA10"]

@@ -20,8 +20,7 @@ import yaml
 
 from wealthlib.book import BookError, build_book
 
-ROOT = Path(__file__).resolve().parents[1]
-PARAMS = ROOT / "params"
+from _paths import ROOT, PARAMS
 AS_OF = date(2018, 12, 31)
 
 

@@ -11,7 +11,7 @@ import yaml
 from wealthlib.clients import Client, check_product_codes, load_client, load_clients
 from wealthlib.errors import InputError, InputErrors
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 CLIENTS = ROOT / "params" / "clients"
 BAD = ROOT / "tests" / "data" / "clients_bad"
 AS_OF = date(2018, 12, 31)

@@ -12,8 +12,7 @@ from wealthlib.clients import load_client
 from wealthlib.context import KycExpired, advise, load_context, with_views
 from wealthlib.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
-PARAMS = ROOT / "params"
+from _paths import PARAMS
 
 
 @pytest.fixture(scope="module")

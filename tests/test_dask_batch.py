@@ -19,9 +19,7 @@ from wealthlib.batch import run_batch
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
-SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))
+from _paths import ROOT, PARAMS, SAMPLES
 DASK = Path(sys.executable).parent / "dask"
 
 

@@ -6,9 +6,7 @@ No kernel here (fast): ``build_proposal`` runs in this process on the bundled ma
 from __future__ import annotations
 
 import re
-import shutil
 from html import escape
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -20,8 +18,7 @@ from wealthlib.context import KycExpired
 from wealthlib.errors import InputError
 from wealthlib.i18n import LOCALES, t
 
-ROOT = Path(__file__).resolve().parents[1]
-PARAMS = ROOT / "params"
+from _paths import ROOT, PARAMS
 AS_OF = "2018-12-31"
 
 
@@ -32,13 +29,6 @@ def _yaml(client: str) -> dict:
 @pytest.fixture(scope="module")
 def lin() -> D.Proposal:
     return D.build_proposal("lin", params=PARAMS, as_of=AS_OF)
-
-
-@pytest.fixture()
-def params_copy(tmp_path: Path) -> Path:
-    dst = tmp_path / "params"
-    shutil.copytree(PARAMS, dst)
-    return dst
 
 
 def _holding_value(h: dict) -> float:

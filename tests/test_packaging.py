@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 
 
 def _norm(req: str) -> str:

@@ -10,7 +10,7 @@ import yaml
 from wealthlib.errors import InputError, InputErrors
 from wealthlib.policy import load_policy
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 POLICY = ROOT / "params" / "policy.yaml"
 
 

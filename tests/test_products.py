@@ -11,7 +11,7 @@ from wealthlib.errors import InputError, InputErrors
 from wealthlib.policy import load_policy
 from wealthlib.products import Violation, check_suitability, load_shelf, suitability_ceiling
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 SHELF = ROOT / "params" / "products.yaml"
 
 

@@ -106,13 +106,6 @@ def test_proposal_paints_in_chromium_without_console_errors(rendered, tmp_path):
     assert _page_hosts(netlog) == set()
 
 
-@pytest.fixture()
-def params_copy(tmp_path: Path) -> Path:
-    dst = tmp_path / "params"
-    shutil.copytree(ROOT / "params", dst)
-    return dst
-
-
 def test_script_client_renders_as_text(params_copy, tmp_path):
     data = yaml.safe_load((params_copy / "clients" / "lee.yaml").read_text(encoding="utf-8"))
     data.update(id="evil", name=f"Eve {HOSTILE}", notes=f"<img src=x onerror=alert(2)> {HOSTILE}")

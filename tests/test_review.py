@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,9 +16,7 @@ from wealthlib.context import load_context
 from wealthlib.products import check_suitability
 from wealthlib.review import CASH, band, build_review, parse_quarter
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
-SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))
+from _paths import ROOT, PARAMS, SAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ so tolerance moderate ≥ 9, aggressive ≥ 15; capacity moderate ≥ 8, aggress
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 import yaml
@@ -25,7 +24,7 @@ from wealthlib.risk import (
     score_grable_lytton,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 CLIENTS = ROOT / "params" / "clients"
 AS_OF = date(2018, 12, 31)
 
