@@ -425,22 +425,30 @@ def test_rendered_whole_book_of_112_clients_shows_100_roster_rows_and_says_so(tm
         "The first 100 of 112 are shown; each advisor's report lists all of theirs." in html
 
 
-def test_clients_handed_to_a_kernel_build_the_same_book(tmp_path, book):
-    from wealthlib.book import load_book_clients, read_book_clients, write_book_clients
+def test_a_built_book_handed_to_a_kernel_is_the_same_and_only_this_run_can_read_it(tmp_path, monkeypatch, book):
+    import pandas as pd
+
+    from wealthlib.book import HANDOFF_KEY_ENV, load_book_clients, read_book_report, write_book_report
     from wealthlib.clients import load_clients
 
     clients, failures = load_book_clients(PARAMS)
     assert [c.id for c in clients] == [c.id for c in load_clients(PARAMS / "clients")[0]] and failures == []
-    f = write_book_clients(tmp_path / "book.json", clients, failures)
-    again, none = read_book_clients(f)
-    assert again == clients and [c.source for c in again] == [c.source for c in clients] and none == []
-    rebuilt = build_book(params=PARAMS, as_of="2018-12-31", prebuilt=f)
-    assert rebuilt.summary() == book.summary()
-    for name in ("clients", "exceptions", "complaints", "advisor_aum"):
-        assert getattr(rebuilt, name).equals(getattr(book, name)), name
-    # an advisor's kernel: only their clients, and the number of unreadable files without their names
-    chen = [c for c in clients if c.advisor == "adv-chen"]
-    g = write_book_clients(tmp_path / "chen.json", chen, 2)
-    assert "adv-wang" not in g.read_text(encoding="utf-8")
-    adv = build_book(params=PARAMS, as_of="2018-12-31", advisor="adv-chen", prebuilt=g)
-    assert adv.unreadable_files == 2 and adv.problems == [] and set(adv.clients["advisor"]) == {"adv-chen"}
+    assert build_book(params=PARAMS, as_of="2018-12-31", loaded=(clients, failures)).summary() == book.summary()
+    monkeypatch.delenv(HANDOFF_KEY_ENV, raising=False)
+    f = write_book_report(tmp_path / "whole.book", book)  # makes this run's key
+    back = read_book_report(f)
+    assert back.summary() == book.summary()
+    for name in ("clients", "exceptions", "complaints", "advisor_aum", "tier_class"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(book, name))
+    # a file this run did not write (changed, or signed under another key) is refused before it is unpickled
+    blob = bytearray(f.read_bytes())
+    blob[-1] ^= 1
+    (tmp_path / "changed.book").write_bytes(bytes(blob))
+    with pytest.raises(BookError, match="signature does not match"):
+        read_book_report(tmp_path / "changed.book")
+    monkeypatch.setenv(HANDOFF_KEY_ENV, "00" * 32)
+    with pytest.raises(BookError, match="signature does not match"):
+        read_book_report(f)
+    monkeypatch.delenv(HANDOFF_KEY_ENV)
+    with pytest.raises(BookError, match="only be read by the kernels"):
+        read_book_report(f)

@@ -60,8 +60,8 @@ __all__ = [
     "BookReport",
     "build_book",
     "load_book_clients",
-    "read_book_clients",
-    "write_book_clients",
+    "read_book_report",
+    "write_book_report",
 ]
 
 #: Contact channels that count as a review conversation.
@@ -291,15 +291,14 @@ def build_book(
     review_months: int = 3,
     kyc_due_days: int = KYC_DUE_DAYS,
     loaded: tuple[list[Any], list[Any]] | None = None,
-    prebuilt: str | Path | None = None,
 ) -> BookReport:
     """Build the relationship report for ``advisor`` (an advisor id such as ``adv-chen``) or, with ``None``,
     for the whole book. See the module docstring for every rule. An advisor with no client in the book is a
     :class:`BookError` naming the advisors that exist.
 
     The client files are read from ``params/clients`` unless they were already read: ``loaded`` is
-    :func:`load_book_clients`' result in this process, ``prebuilt`` the file :func:`write_book_clients` wrote
-    (``wealth book report`` reads a book of 10,000 files once, not once more in each report's kernel)."""
+    :func:`load_book_clients`' result (``wealth book report`` reads a book of 10,000 files once, builds each
+    report from it and hands it to the report's kernel with :func:`write_book_report`)."""
     from .market import holdings_in_base
     from .policy import load_policy
     from .products import check_suitability, load_shelf
@@ -317,12 +316,7 @@ def build_book(
     params = Path(params)
     policy = load_policy(params / "policy.yaml")
     shelf = load_shelf(params / "products.yaml", policy)
-    if loaded is not None:
-        everyone, failures = loaded
-    elif prebuilt is not None:
-        everyone, failures = read_book_clients(prebuilt)
-    else:
-        everyone, failures = load_book_clients(params)
+    everyone, failures = loaded if loaded is not None else load_book_clients(params)
     period_start = date(when.year, 1, 1)
     answer_days = COMPLAINT_ANSWER_DAYS.get(policy.jurisdiction)
 
@@ -526,43 +520,52 @@ def load_book_clients(params: str | Path) -> tuple[list[Any], list[Any]]:
     return load_clients(Path(params) / "clients")
 
 
-_SAVED_FORMAT = "wealthlib-book-clients/1"
+#: The environment variable holding this run's hand-off key (:func:`write_book_report`); a report's kernel
+#: inherits it from ``wealth book report``, nothing else has it.
+HANDOFF_KEY_ENV = "WEALTH_BOOK_HANDOFF_KEY"
 
 
-def write_book_clients(path: str | Path, clients: list[Any], failures: list[Any] | int) -> Path:
-    """Clients already read and checked, as JSON at ``path``, for :func:`build_book` (``prebuilt=``) in another
-    process. ``failures``: the unreadable files (their messages, for the whole book), or only how many there
-    were (an advisor's report does not name files it cannot attribute). The file holds client data: write it
-    in a private temporary folder and remove it after use."""
-    import json
+def _handoff_key(create: bool) -> bytes:
+    import os
+    import secrets
+
+    key = os.environ.get(HANDOFF_KEY_ENV)
+    if not key and create:
+        key = os.environ[HANDOFF_KEY_ENV] = secrets.token_hex(32)
+    if not key:
+        raise BookError("a built book can only be read by the kernels of the `wealth book report` run that built it")
+    return bytes.fromhex(key)
+
+
+def write_book_report(path: str | Path, report: "BookReport") -> Path:
+    """``report`` at ``path`` for the template's kernel (parameter ``prebuilt``), so the kernel neither reads the
+    client files again nor recomputes: pickled, behind an HMAC-SHA256 under a key made for this run and passed
+    to the kernels in the environment (:data:`HANDOFF_KEY_ENV`), so a file this run did not write is refused
+    before it is unpickled. The file holds client data: write it in a private temporary folder, remove it after."""
+    import hashlib
+    import hmac
+    import pickle
 
     from .render import write_atomic
 
-    doc = {
-        "format": _SAVED_FORMAT,
-        "clients": [{"source": c.source, "file": c.model_dump(mode="json")} for c in clients],
-        "failures": failures if isinstance(failures, int) else [str(f) for f in failures],
-    }
-    return write_atomic(Path(path), json.dumps(doc, ensure_ascii=False))
+    data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
+    return write_atomic(Path(path), hmac.new(_handoff_key(create=True), data, hashlib.sha256).digest() + data)
 
 
-def read_book_clients(path: str | Path) -> tuple[list[Any], list[Any]]:
-    """What :func:`write_book_clients` wrote: the clients (validated again by the client model) and the
-    failures (their messages, or as many empty ones as there were)."""
-    import json
+def read_book_report(path: str | Path) -> "BookReport":
+    """The report :func:`write_book_report` wrote in this run; anything else is a :class:`BookError`."""
+    import hashlib
+    import hmac
+    import pickle
 
-    from .clients import Client
-
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(doc, dict) or doc.get("format") != _SAVED_FORMAT:
-        raise BookError(f"{path}: not a book's clients file written by write_book_clients")
-    clients = []
-    for entry in doc["clients"]:
-        c = Client.model_validate(entry["file"])
-        c.source = entry["source"]
-        clients.append(c)
-    failures = doc["failures"]
-    return clients, ([""] * failures if isinstance(failures, int) else list(failures))
+    blob = Path(path).read_bytes()
+    mac, data = blob[:32], blob[32:]
+    if not hmac.compare_digest(mac, hmac.new(_handoff_key(create=False), data, hashlib.sha256).digest()):
+        raise BookError(f"{path}: not a book this run built (its signature does not match)")
+    report = pickle.loads(data)  # noqa: S301 - authenticated above: written by this run
+    if not isinstance(report, BookReport):
+        raise BookError(f"{path}: not a book this run built")
+    return report
 
 
 class _RatesOnce:

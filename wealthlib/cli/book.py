@@ -50,7 +50,7 @@ def report(
     lang = parse_locale(lang)
     formats = parse_formats(fmt)
     params = state.params
-    # the client files are read once here; each report's kernel gets those of its scope (write_book_clients)
+    # the client files are read once here; each report is built here and handed to its kernel (write_book_report)
     everyone, failures = loaded = load_book_clients(params)
     whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months,
                        loaded=loaded)
@@ -75,7 +75,7 @@ def report(
 def _render_one(a, everyone, failures, handoff: Path, *, whole, known, params, when, lang, formats, out_dir,
                 contact_days, review_months) -> None:
     """One report (``a``: an advisor id, or ``all``) rendered in its kernel from the clients already read."""
-    from ..book import write_book_clients
+    from ..book import build_book, write_book_report
     from ..i18n import t
     from ..render import KernelLog, render
     from ..resources import template_path
@@ -89,10 +89,10 @@ def _render_one(a, everyone, failures, handoff: Path, *, whole, known, params, w
              f"{t('documents.audit_as_of', lang)} {when.isoformat()} · shelf {whole.shelf_version} · "
              f"wealthlib {_version()}")
     stem = f"book-{a}-{when.isoformat()}"
-    # an advisor's kernel gets that advisor's clients only, and how many files were unreadable (not which)
-    prebuilt = write_book_clients(
-        handoff / f"{stem}.json", everyone if scope is None else [c for c in everyone if c.advisor == scope],
-        failures if scope is None else len(failures))
+    # an advisor's kernel gets that advisor's book only (built from the files read once)
+    book = whole if scope is None else build_book(params=params, as_of=when, advisor=scope, contact_days=contact_days,
+                                                  review_months=review_months, loaded=(everyone, failures))
+    prebuilt = write_book_report(handoff / f"{stem}.book", book)
     parameters = {"params": str(Path(params).resolve()), "as_of": when.isoformat(), "advisor": scope,
                   "locale": lang, "contact_days": contact_days, "review_months": review_months,
                   "prebuilt": str(prebuilt)}
