@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-WEALTH = str(Path(sys.executable).with_name("wealth"))
+from _paths import ROOT, WEALTH
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -35,13 +33,6 @@ def one_error_line(proc: subprocess.CompletedProcess) -> str:
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, proc.stderr
     return lines[0]
-
-
-@pytest.fixture()
-def params_copy(tmp_path: Path) -> Path:
-    dst = tmp_path / "params"
-    shutil.copytree(ROOT / "params", dst)
-    return dst
 
 
 def _variant(params: Path, new_id: str, old: str, new: str) -> Path:
@@ -74,10 +65,16 @@ def test_check_as_of_accepts_the_default_date():
     from wealthlib.policy import load_policy
     from wealthlib.products import load_shelf
 
+    from wealthlib.errors import InputError
+
     policy = load_policy(ROOT / "params" / "policy.yaml")
     shelf = load_shelf(ROOT / "params" / "products.yaml", policy)
-    check_as_of(shelf, load_demo_market(), date(2018, 12, 31))  # no error
-    check_as_of(shelf, load_demo_market(), date(2018, 9, 30))
+    market = load_demo_market()
+    for accepted in (date(2018, 12, 31), date(2018, 9, 30)):  # the CLI's default as-of and a quarter end before it
+        assert check_as_of(shelf, market, accepted) is None
+    # the check is live on these same objects: a date long after the data end is refused, naming the field
+    with pytest.raises(InputError, match="2030-01-01 is after the end of the market data"):
+        check_as_of(shelf, market, date(2030, 1, 1))
 
 
 # --------------------------------------------------------------------------------------------- client files
