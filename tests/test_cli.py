@@ -211,10 +211,10 @@ def test_an_unexpected_error_is_one_line_and_exit_2(monkeypatch, capsys):
     import wealthlib.market
     from wealthlib import cli
 
-    def boom():
+    def boom(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(wealthlib.market, "load_demo_market", boom)
+    monkeypatch.setattr(wealthlib.market, "load_market", boom)  # what `wealth market info` calls
     monkeypatch.delenv("WEALTH_DEBUG", raising=False)
     with pytest.raises(SystemExit) as exc:
         cli.main(["market", "info"])

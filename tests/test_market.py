@@ -366,7 +366,7 @@ def _tw_params(tmp_path: Path, *, patch: bool = True, drop: str | None = None, j
     """A params folder with one Taiwan series on XTAI (values: the demo's S&P 500 daily moves, relabelled — a
     test fixture) and the market file's XTAI patch for the Saturday session."""
     params = tmp_path / "tw"
-    params.mkdir()
+    params.mkdir(parents=True)
     days = _tw_days()
     if drop:
         days = days.difference(pd.DatetimeIndex([drop]))
@@ -550,3 +550,100 @@ def test_each_bad_market_file_has_one_clear_message(firm, tmp_path, monkeypatch,
     with pytest.raises(WealthError) as exc:
         load_context(Path("params"), "2018-11-30")
     assert str(exc.value).split("\n")[0].startswith(message)
+
+
+# ------------------------------------------------------------------------------------------ the analyst's tools
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+WEALTH = str(Path(sys.executable).with_name("wealth"))
+
+
+def _wealth(*args: str, cwd: Path, env_cache: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ}
+    env.pop("WEALTH_DEBUG", None)
+    if env_cache is not None:
+        env["WEALTHLIB_CACHE"] = str(env_cache)
+    return subprocess.run([WEALTH, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_market_info_lists_the_configured_series(firm):
+    proc = _wealth("--params", str(firm), "market", "info", "--json", cwd=firm.parent)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["series"]: r for r in json.loads(proc.stdout)}
+    assert set(shelf_codes_series(firm).values()) <= set(rows)
+    assert "SP500" not in rows  # no demo series: the firm's market is its files
+    twd = rows["F_NASDAQ_TWD"]
+    assert (twd["currency"], twd["kind"], twd["frequency"], twd["calendar"]) == ("TWD", "real", "daily", None)
+    assert "tw_fund.csv" in twd["source"]
+    assert twd["first"] == pd.read_csv(firm / "data" / "tw_fund.csv")["date"].iloc[1]  # first return: second price
+    assert rows["F_AAPL"]["calendar"] == "XNYS" and rows["F_AAA10"]["kind"] == "modeled"
+    assert rows["USD/TWD"]["fx"] and rows["USD/TWD"]["currency"] == "TWD"
+
+
+def test_market_check_names_every_defect_and_passes_a_good_file(tmp_path, private_cache):
+    params = _tw_params(tmp_path, patch=False, drop="2016-02-16", jump="2016-03-01")
+    proc = _wealth("--params", ".", "market", "check", "tw.csv", cwd=params)  # market.yaml names it: its settings
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 4 and lines[-1] == "3 problem(s) in tw.csv"
+    assert all(ln.startswith("tw.csv: TW50: ") for ln in lines[:3])
+    assert "2016-01-30" in lines[0] and "2016-02-16" in lines[1] and "2016-03-01" in lines[2]
+    good = _tw_params(tmp_path / "good")
+    proc = _wealth("--params", str(good), "market", "check", str(good / "tw.csv"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("1 series (daily; calendar XTAI), 2016-01-05 … 2016-03-31")
+    # a file not yet configured: its settings as options
+    other = tmp_path / "other.csv"
+    shutil.copy(good / "tw.csv", other)
+    proc = _wealth("--params", str(tmp_path / "nowhere"), "market", "check", str(other), "--calendar", "XNYS",
+                   "--currency", "TWD", cwd=tmp_path)
+    assert proc.returncode == 1 and "no XNYS session" in proc.stderr and "2016-01-30" in proc.stderr
+
+
+# ------------------------------------------------------------------------------------------ end to end (slow)
+@pytest.mark.slow
+def test_validate_propose_and_a_batch_run_on_the_firms_market(firm, tmp_path):
+    from wealthlib.batch import run_batch
+
+    params = _firm_copy(firm, tmp_path)
+    proc = _wealth("--params", str(params), "validate", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "docs"
+    proc = _wealth("--params", str(params), "propose", "lin", "--out", str(out), "--format", "html", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    html = (out / "lin.html").read_text(encoding="utf-8")
+    digest = hashlib.sha256((params / "data" / "tw_fund.csv").read_bytes()).hexdigest()[:12]
+    assert "market.yaml firm-test-1" in html and f"tw_fund.csv sha256 {digest}" in html
+    assert "2018-11-30" in html or "30 Nov 2018" in html or "2018年11月30日" in html  # the data's default as-of
+
+    kw = dict(params=params, clients="lin", out=tmp_path / "batch", workers=1, formats=("html",))
+    first = run_batch("propose", **kw)
+    assert first.entries["lin"]["status"] == "ok", first.entries["lin"]["reason"]
+    assert run_batch("propose", **kw).entries["lin"]["status"] == "unchanged"
+    f = params / "data" / "tw_fund.csv"
+    df = pd.read_csv(f)
+    df["value"] *= 0.8  # the TWD fund's prices lowered by 20%
+    df.to_csv(f, index=False)
+    again = run_batch("propose", **kw)
+    assert again.entries["lin"]["status"] == "ok"  # re-rendered: the resume key covers the market data
+    assert again.entries["lin"]["input_hash"] != first.entries["lin"]["input_hash"]
+
+
+@pytest.mark.slow
+def test_a_warm_template_that_cannot_start_says_why(firm, tmp_path):
+    from wealthlib.batch import run_batch
+
+    params = _firm_copy(firm, tmp_path)
+    _edit_yaml(params / "products.yaml",
+               lambda r: [x.update(series="BIL") for x in r["products"] if x["code"] == "USD-MMF"])
+    m = run_batch("review", quarter="2018Q3", params=params, clients="l*", out=tmp_path / "o", workers=1,
+                  formats=("html",))
+    reasons = {e["reason"] for e in m.entries.values()}
+    assert all(e["status"] == "failed" for e in m.entries.values())
+    assert all("products.yaml: USD-MMF: series 'BIL' is not in the monthly market data" in r for r in reasons), reasons
+    assert not any("RuntimeError" in r for r in reasons)
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
+    assert all("series 'BIL'" in c["reason"] for c in manifest["clients"])

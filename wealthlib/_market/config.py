@@ -634,3 +634,65 @@ def clear_caches() -> None:
     _FILES.clear()
     _MARKETS.clear()
     _FX.clear()
+
+
+# ------------------------------------------------------------------------------------------------ checking
+def check_file(
+    path: str | Path,
+    params: str | Path | None = None,
+    *,
+    values: str | None = None,
+    layout: str | None = None,
+    frequency: str | None = None,
+    calendar: str | None = None,
+    currency: str | None = None,
+    fx: bool | None = None,
+) -> tuple[Market | pd.DataFrame | None, list[InputError]]:
+    """Judge one firm file before (or after) it is configured: ``(what it holds, every defect found)``.
+
+    When ``params`` has a market file that names ``path`` (under ``sources`` or ``fx``), that entry's settings are
+    used; given options override them. The market file's calendar corrections, price limits and tolerances
+    apply; without a market file, the defaults (no corrections, no price limits).
+    """
+    p = Path(path).resolve()
+    cfg = None
+    if params is not None and (Path(params) / MARKET_FILE).is_file():
+        cfg = load_market_config(params)
+    model = cfg.model if cfg is not None else MarketFile(version="none", sources=[DemoSource(demo="bundled")])
+    rules = cfg.rules if cfg is not None else CalendarRules()
+    configured = None
+    if cfg is not None:
+        configured = next((e for e in (*cfg.files, *cfg.fx_files) if e.path == p), None)
+    is_fx = fx if fx is not None else (configured is not None and isinstance(configured.spec, FxFile))
+    if not p.is_file():
+        return None, [InputError(display_path(p), "", "file not found")]
+    sha = _sha256(p)
+    if is_fx:
+        spec = configured.spec if configured is not None and isinstance(configured.spec, FxFile) else FxFile(file=str(p))
+        over = {k: v for k, v in {"layout": layout, "frequency": frequency}.items() if v is not None}
+        spec = spec.model_copy(update=over)
+        entry = FileEntry("fx", spec, p, sha)
+        tmp = MarketConfig(p, model, (), (entry,), rules, "check")
+        try:
+            return load_fx_file(tmp, entry), []
+        except InputError as err:
+            return None, [err]
+    spec = configured.spec if configured is not None and isinstance(configured.spec, FileSource) else FileSource(file=str(p))
+    over = {k: v for k, v in {"values": values, "layout": layout, "frequency": frequency, "calendar": calendar,
+                               "currency": currency}.items() if v is not None}
+    try:
+        spec = FileSource.model_validate({**spec.model_dump(), **over})
+    except Exception as exc:  # noqa: BLE001 - a bad option value
+        return None, [InputError("options", "", str(exc).splitlines()[-1])]
+    entry = FileEntry(configured.field if configured else "file", spec, p, sha)
+    tmp = MarketConfig(p, model, (entry,), (), rules, "check")
+    problems = check_calendar_names(tmp)
+    if problems:
+        return None, problems
+    market, problems = load_file_source(tmp, entry, collect=True)
+    if market is not None:
+        missing = [sid for sid in market.info if tmp.meta(entry, sid).currency is None]
+        if missing:
+            problems = [InputError(display_path(p), sid, "no currency: give --currency, or set it in market.yaml")
+                        for sid in missing]
+    return market, problems

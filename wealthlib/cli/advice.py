@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
-from .common import CLIENT, DEMO_AS_OF, err, load_client, load_policy, out, parse_as_of, state
+from .common import AS_OF_DEFAULT_HELP, CLIENT, err, load_client, load_policy, out, parse_as_of, state
 
 score_app = typer.Typer(help="Score a published risk-tolerance instrument.", no_args_is_help=True)
 
@@ -40,7 +40,7 @@ def validate(paths: list[Path] = typer.Argument(None, help="Files or folders to 
 # --------------------------------------------------------------------------------------------- profile
 def profile(
     client: str = CLIENT,
-    as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Date the profile is taken (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Date the profile is taken (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Score a client's KYC questionnaire: tolerance, capacity, class, flags, KYC expiry."""
@@ -96,7 +96,7 @@ def grable_lytton(
 def allocate(
     client: str = CLIENT,
     objective: Optional[str] = typer.Option(None, "--objective", help="mean_variance | max_return | min_cvar | risk_parity | min_variance (default: the policy's)."),
-    as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Market data are cut at this date (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Market data are cut at this date (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: weights, expected_return, volatility, binding, status, …"),
     views: Optional[Path] = typer.Option(None, "--views", help="An advisor's views file (YAML; path, or relative to params/)."),
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from ..errors import WealthError
-from .common import err, format_option, parse_formats, state
+from .common import AS_OF_DEFAULT_HELP, err, format_option, parse_formats, state
 
 batch_app = typer.Typer(help="Render documents for many clients: local pool or Dask cluster.", no_args_is_help=True)
 
@@ -81,7 +81,7 @@ def review_cmd(
 
 @batch_app.command("propose")
 def propose_cmd(
-    as_of: str = typer.Option("2018-12-31", "--as-of", help="Data as-of date of the proposals."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Data as-of date of the proposals; {AS_OF_DEFAULT_HELP}."),
     clients: str = _CLIENTS, workers: int = _WORKERS, scheduler: Optional[str] = _SCHED, out: Optional[Path] = _OUT,
     fmt: str = _FMT, params: Optional[Path] = _PARAMS, engine: str = _ENGINE, cell_timeout: float = _TIMEOUT,
     force: bool = _FORCE, progress: bool = _PROGRESS, advisor: Optional[str] = _ADVISOR,

@@ -8,6 +8,8 @@ Errors are one line (the ``wealth`` entry point prints :class:`~wealthlib.errors
 
 from __future__ import annotations
 
+from typing import Optional
+
 import json
 import re
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
-from .common import err, format_option, out, parse_as_of, parse_formats, parse_locale, state
+from .common import AS_OF_DEFAULT_HELP, err, format_option, out, parse_as_of, parse_formats, parse_locale, state
 
 book_app = typer.Typer(help="Client-book reports for advisors and managers.", no_args_is_help=True)
 
@@ -34,7 +36,7 @@ def report(
     advisor: list[str] | None = typer.Option(
         None, "--advisor", help="Advisor id (repeatable); 'all' = the whole book. Default: the whole book and every advisor."
     ),
-    as_of: str = typer.Option("2018-12-31", "--as-of", help="Date of the book (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Date of the book (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     lang: str = typer.Option("en", "--lang", help="en | zh-TW | zh-CN"),
     out_dir: Path = typer.Option(Path("reports/book"), "--out", help="Folder the documents are written to."),
     fmt: str = format_option(),
@@ -107,7 +109,7 @@ def _render_one(a, everyone, failures, handoff: Path, *, whole, known, params, w
 @book_app.command("summary")
 def summary(
     advisor: str | None = typer.Option(None, "--advisor", help="Advisor id; default: the whole book."),
-    as_of: str = typer.Option("2018-12-31", "--as-of", help="Date of the book (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Date of the book (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     contact_days: int = typer.Option(90, "--contact-days"),
     review_months: int = typer.Option(3, "--review-months"),
 ) -> None:

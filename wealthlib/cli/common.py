@@ -17,12 +17,13 @@ from rich.console import Console
 from ..errors import InputError
 
 __all__ = [
-    "DEMO_AS_OF", "state", "out", "err", "parse_as_of", "parse_formats", "parse_locale",
+    "AS_OF_DEFAULT_HELP", "state", "out", "err", "parse_as_of", "parse_formats", "parse_locale",
     "load_policy", "load_client", "skip_slow_optional_imports", "CLIENT", "format_option",
 ]
 
-# The bundled market data end in late 2018; documents are dated by parameter, never by the wall clock.
-DEMO_AS_OF = "2018-12-31"
+# No built-in date: without --as-of a command takes the params folder's default (market.yaml's as_of, else the
+# configured data's last complete month-end: wealthlib.context.default_as_of), never the wall clock.
+AS_OF_DEFAULT_HELP = "default: the params folder's (market.yaml as_of, else the data's last complete month-end)"
 
 
 class State:
@@ -49,8 +50,12 @@ def format_option(formats: str = "html, pdf, ipynb") -> Any:
 
 
 # --------------------------------------------------------------------------------------------- parsers
-def parse_as_of(value: str) -> date:
-    """``--as-of``: an ISO date."""
+def parse_as_of(value: Optional[str]) -> date:
+    """``--as-of``: an ISO date; none given: the params folder's default date (:func:`wealthlib.context.default_as_of`)."""
+    if value is None:
+        from ..context import default_as_of
+
+        return default_as_of(state.params)
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from ..errors import WealthError, for_log
-from .common import (CLIENT, DEMO_AS_OF, format_option, load_client, out, parse_as_of, parse_formats, parse_locale,
+from .common import (AS_OF_DEFAULT_HELP, CLIENT, format_option, load_client, out, parse_as_of, parse_formats, parse_locale,
                      skip_slow_optional_imports, state)
 
 DRAFTS_DIR = Path("notebooks/drafts")
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
 def propose(
     client: str = CLIENT,
     lang: Optional[str] = typer.Option(None, "--lang", help="en | zh-TW | zh-CN (default: the client's language)."),
-    as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Data as-of date (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Data as-of date (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     out_dir: Path = typer.Option(Path("reports"), "--out", help="Folder the documents are written to."),
     fmt: str = format_option(),
     objective: Optional[str] = typer.Option(None, "--objective", help="Allocation objective (default: the policy's)."),
@@ -60,7 +60,7 @@ def propose(
 def draft(
     client: str = typer.Argument(..., help="Client id under params/clients."),
     drafts_dir: Path = typer.Option(DRAFTS_DIR, "--dir", help="Where advisors' drafts live (git-ignored)."),
-    as_of: str = typer.Option(DEMO_AS_OF, "--as-of", help="Data as-of date (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Data as-of date (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     force: bool = typer.Option(False, "--force", help="Replace an existing draft (the advisor's edits are lost)."),
     advisor: Optional[str] = typer.Option(None, "--advisor", help="Run as this advisor (or supervisor): only their clients (guard.access)."),
 ) -> None:
@@ -114,7 +114,7 @@ def _viewer(who: str):
 
 def demo(
     out_dir: Path = typer.Option(Path("reports"), "--out", help="Where documents are written."),
-    as_of: str = typer.Option(DEMO_AS_OF, "--as-of"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Data as-of date (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     fmt: str = format_option("html, pdf"),
 ) -> None:
     """The main job on the bundled data: every sample client's proposal (HTML + PDF) and reports/index.html."""
