@@ -58,9 +58,9 @@ def _policy() -> dict:
 
 def _monthly(as_of: str) -> pd.DataFrame:
     """Raw monthly returns of every shelf product's series, cut at ``as_of`` (common window, as the shelf uses)."""
-    from wealthlib.market import load_demo_market
+    from wealthlib.market import load_market
 
-    m = load_demo_market(as_of=as_of).monthly
+    m = load_market(ROOT / "params", as_of=as_of).monthly
     frame = pd.DataFrame({p["code"]: m[p["series"]] for p in _products()})
     start = max(frame[c].first_valid_index() for c in frame)
     end = min(frame[c].last_valid_index() for c in frame)
@@ -113,11 +113,14 @@ def test_market_tour_covers_the_shelf_and_drawdowns_match():
 def test_estimators_out_of_sample_sample_cov_recomputed():
     res = result(run("02_estimators"))
     assert res["estimators"] == ["sample", "ledoit_wolf", "oas", "ewma"]
-    from wealthlib.market import load_demo_market, market_info
+    from wealthlib.market import load_market
 
-    m = load_demo_market(as_of="2018-12-31")
-    stocks = [r["series"] for r in market_info(m) if "load_sp500_dataset" in r["source"]]
-    R = m.monthly[stocks].loc["1995-01-01":].dropna()
+    m = load_market(ROOT / "params", as_of="2018-12-31")
+    # the notebook's rule: every daily (traded) series with a monthly return in every month from start to as_of
+    span = m.monthly.loc["1995-01-01":]
+    stocks = [s for s, si in m.info.items() if si.frequency == "daily" and s in span and span[s].notna().all()]
+    assert {"AAPL", "XOM", "SP500_SKF"} <= set(stocks) and "SP500" not in stocks  # arch's S&P 500 starts 1999
+    R = span[stocks]
     X = R.to_numpy()
     realized = []
     for t in range(60, len(X) - 12 + 1, 12):
@@ -127,7 +130,7 @@ def test_estimators_out_of_sample_sample_cov_recomputed():
         realized.append(np.sqrt(np.var(X[t:t + 12] @ w, ddof=1) * 12))
     assert res["windows"] == len(realized)
     assert res["mean_realized_vol"]["sample"] == pytest.approx(float(np.mean(realized)), rel=1e-9)
-    # 20 stocks, 60 months: shrinkage gives a lower realized risk than the raw sample covariance
+    # 22 series, 60 months: shrinkage gives a lower realized risk than the raw sample covariance
     assert res["mean_realized_vol"]["ledoit_wolf"] < res["mean_realized_vol"]["sample"]
     assert res["mean_realized_vol"]["oas"] < res["mean_realized_vol"]["sample"]
 
@@ -193,3 +196,51 @@ def test_backtest_lab_buy_and_hold_recomputed():
     # costs and fees only take away
     for rule, value in res["final_value"].items():
         assert value < res["buy_and_hold_gross"], rule
+
+
+# ------------------------------------------------------------------------------------------ a firm's own market
+
+
+@pytest.fixture(scope="module")
+def firm(tmp_path_factory):
+    """A firm's params folder whose market is files the test wrote (tests/firm_market.py)."""
+    from firm_market import build_firm_params
+
+    return build_firm_params(tmp_path_factory.mktemp("firm"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_notebook_runs_on_a_firms_market(firm, name):
+    from firm_market import monthly_from_files, shelf_codes_series
+
+    nb = run(name, params=str(firm))
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream")
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", f"{name}: {out.get('ename')}: {out.get('evalue')}"
+    assert "market.yaml firm-test-1" in text  # the notebook says which market it shows
+    res = result(nb)
+    series = shelf_codes_series(firm)
+    files = monthly_from_files(firm)
+    shelf = pd.DataFrame({code: files[sid] for code, sid in series.items()})
+    shelf = shelf.loc[max(shelf[c].first_valid_index() for c in shelf):min(shelf[c].last_valid_index() for c in shelf)]
+    if name == "01_market_tour":
+        assert res["shelf_columns"] == list(series)
+        assert res["end"] == "2018-11-30" == str(shelf.index[-1].date())  # the firm data's default as-of
+        for code, got in res["max_drawdown"].items():
+            wealth = np.cumprod(1 + shelf[code].to_numpy())
+            assert got == pytest.approx(float(np.min(wealth / np.maximum.accumulate(wealth) - 1)), abs=1e-9), code
+    if name == "04_shelf_review":
+        window = shelf.iloc[-60:]
+        for code, got in res["volatility"].items():
+            assert got == pytest.approx(float(window[code].std(ddof=1) * np.sqrt(12)), rel=1e-9), code
+    if name == "02_estimators":  # every daily series of the firm's files with the whole span 1995-01 … 2018-11
+        daily = [c for c in pd.read_csv(firm / "data" / "us_prices.csv", nrows=1).columns if c != "date"]
+        span = files.loc["1995-01-01":"2018-11-30"]
+        X = span[[c for c in daily if span[c].notna().all()]].to_numpy()
+        realized = []
+        for t in range(60, len(X) - 12 + 1, 12):
+            inv = np.linalg.inv(np.cov(X[t - 60:t], rowvar=False, ddof=1) * 12) @ np.ones(X.shape[1])
+            realized.append(np.sqrt(np.var(X[t:t + 12] @ (inv / inv.sum()), ddof=1) * 12))
+        assert res["windows"] == len(realized)
+        assert res["mean_realized_vol"]["sample"] == pytest.approx(float(np.mean(realized)), rel=1e-9)
