@@ -268,7 +268,7 @@ def test_advisor_markdown_renders_without_raw_html_or_script_links():
 def test_template_has_the_parameters_and_advisor_cells_and_no_outputs():
     nb = nbformat.read(ROOT / "templates" / "proposal.ipynb", as_version=4)
     params = D.read_parameters(nb)
-    assert params == {"client": "lin", "as_of": "2018-12-31", "locale": None, "params": "params", "objective": None,
+    assert params == {"client": "lin", "as_of": None, "locale": None, "params": "params", "objective": None,
                       "override_class": None, "override_reason": None, "override_by": None, "exclude": [],
                       "views": None, "seed": 20181231, "prebuilt": None}
     advisor = [c for c in nb.cells if "advisor-text" in c.metadata.get("tags", [])]

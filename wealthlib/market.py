@@ -1,5 +1,7 @@
-"""Market data: the bundled demo market (real series shipped in ``arch`` and ``skfolio``), CSV/Parquet loaders
-with validation, one month-end calendar, caching, and the returns of a product shelf.
+"""Market data: what ``<params>/market.yaml`` configures (:func:`load_market`; format in
+:mod:`wealthlib._market.config`) — the bundled demo market (real series shipped in ``arch`` and ``skfolio``)
+and/or the firm's CSV/Parquet files, judged against each series' exchange calendar — one month-end calendar,
+caching, FX, and the returns of a product shelf.
 
 Demo series (ids are what ``params/products.yaml`` maps to; see ``market_info(load_demo_market())``):
 

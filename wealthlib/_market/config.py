@@ -353,11 +353,11 @@ _FILES: dict[str, Market] = {}  # parsed files by cache key, in process
 def _file_key(cfg: MarketConfig, entry: FileEntry) -> str:
     spec = entry.spec
     assert isinstance(spec, FileSource)
-    metas = {}
+    # what the parse and the checks depend on (names, kinds and currencies are applied after, uncached)
     per = json.dumps({k: v.model_dump() for k, v in spec.series.items()}, sort_keys=True, default=str)
     blob = json.dumps({"build": BUILD, "sha": entry.sha256, "values": spec.values, "layout": spec.layout,
                        "frequency": spec.frequency, "calendar": spec.calendar, "series": per,
-                       "defaults": cfg.model.defaults.calendar, "rules": cfg.rules.key(), "metas": metas},
+                       "defaults": cfg.model.defaults.calendar, "rules": cfg.rules.key()},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
@@ -403,10 +403,6 @@ def _write_cached(d: Path, m: Market) -> None:
         warnings.warn(f"wealthlib: cannot write the market cache in {d}: {exc.strerror}", stacklevel=3)
 
 
-def _meta_fn(cfg: MarketConfig, entry: FileEntry):
-    return lambda sid: cfg.meta(entry, sid)
-
-
 def load_file_source(cfg: MarketConfig, entry: FileEntry, *, collect: bool = False) -> tuple[Market | None, list[InputError]]:
     """One configured file as a :class:`Market` (cached by content), or its problems (``collect=True``)."""
     from .files import read_market_file
@@ -426,7 +422,9 @@ def load_file_source(cfg: MarketConfig, entry: FileEntry, *, collect: bool = Fal
             if not collect:
                 raise bad[0]
             return None, bad
-        meta = _meta_fn(cfg, entry)
+        def meta(sid: str) -> SeriesMeta:
+            return cfg.meta(entry, sid)
+
         market, problems = read_market_file(
             entry.path, VALUES_AS[spec.values], spec.layout, spec.frequency, rules=cfg.rules,
             calendar_of=lambda sid: meta(sid).calendar, price_limit_of=lambda sid: meta(sid).price_limit,

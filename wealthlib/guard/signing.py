@@ -389,7 +389,7 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path) -> list[str]:
             target.write_bytes(files["views.yaml"])
     values = dict(m.get("parameters", {}))
     template = TEMPLATES / str(m.get("template", "proposal.ipynb"))
-    draft = write_draft(template, client, work / "drafts", params=params, as_of=values.get("as_of", "2018-12-31"))
+    draft = write_draft(template, client, work / "drafts", params=params, as_of=values.get("as_of"))
     nb = nbformat.read(draft, as_version=4)
     if "draft.ipynb" in files:  # rendered as a modified template: rebuild from the draft itself
         original = nbformat.reads(files["draft.ipynb"].decode("utf-8"), as_version=4)
