@@ -43,6 +43,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -51,7 +52,7 @@ from .calendars import NONE, CalendarPatch, CalendarRules, PriceLimit, Tolerance
 from .core import Market, SeriesInfo, month_end_calendar
 
 MARKET_FILE = "market.yaml"
-BUILD = 1  # bump when what a cached file holds changes
+BUILD = 3  # bump when what a cached file holds changes
 VALUES_AS = {"prices": "prices", "total_return": "prices", "nav": "prices", "returns": "returns"}
 CCY = r"^[A-Z]{3}$"
 
@@ -225,12 +226,24 @@ class MarketConfig:
         )
 
 
+_SHA: dict[tuple, str] = {}
+_MODELS: dict[tuple, "MarketFile"] = {}  # market.yaml parsed, by file state (see _sha256)
+
+
 def _sha256(path: Path) -> str:
+    """The file's SHA-256, computed once per process and file state (device, inode, size, mtime in ns): a file
+    rewritten in place gets a new mtime and is hashed again."""
+    st = path.stat()
+    key = (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _SHA.get(key)
+    if hit is not None:
+        return hit
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+    _SHA[key] = out = h.hexdigest()
+    return out
 
 
 def load_market_config(params: str | Path) -> MarketConfig:
@@ -248,10 +261,15 @@ def load_market_config(params: str | Path) -> MarketConfig:
         raise InputError(src, "", "file not found: a params folder names its market data in market.yaml "
                          "(e.g. 'sources: [{demo: bundled}]' for the bundled demo market; see README, "
                          "\"Use your own data\")")
-    raw = load_yaml(path)
-    if not isinstance(raw, dict):
-        raise InputError(src, "", "must be a mapping with at least 'version' and 'sources'")
-    model = validate_model(MarketFile, raw, src)
+    st = path.stat()
+    memo = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    model = _MODELS.get(memo)
+    if model is None:
+        raw = load_yaml(path)
+        if not isinstance(raw, dict):
+            raise InputError(src, "", "must be a mapping with at least 'version' and 'sources'")
+        model = validate_model(MarketFile, raw, src)
+        _MODELS[memo] = model
     problems: list[InputError] = []
     files, fx_files = [], []
     seen: dict[Path, str] = {}
@@ -368,16 +386,29 @@ def _cache_dir(key: str) -> Path:
     return cache_root() / "market" / f"file-{key}"
 
 
+def _save_frame(d: Path, name: str, frame: pd.DataFrame) -> list[str]:
+    """A float frame as two ``.npy`` files (values, index as ns): reading them back is a few milliseconds, where
+    Parquet costs a pyarrow import and a conversion (measured: 200 daily series × 20 years, 0.2 s vs 0.01 s)."""
+    np.save(d / f"{name}.values.npy", frame.to_numpy(dtype=float))
+    np.save(d / f"{name}.index.npy", frame.index.to_numpy())  # its own unit (pandas 3: us from CSV, ns elsewhere)
+    return [str(c) for c in frame.columns]
+
+
+def _load_frame(d: Path, name: str, columns: list[str]) -> pd.DataFrame:
+    values = np.load(d / f"{name}.values.npy", allow_pickle=False)
+    index = pd.DatetimeIndex(np.load(d / f"{name}.index.npy", allow_pickle=False), name="date")
+    return pd.DataFrame(values, index=index, columns=pd.Index(columns))
+
+
 def _read_cached(d: Path, vintage: str) -> Market | None:
     try:
-        monthly = pd.read_parquet(d / "monthly.parquet")
-        daily = pd.read_parquet(d / "daily.parquet") if (d / "daily.parquet").exists() else None
         raw = json.loads((d / "info.json").read_text(encoding="utf-8"))
+        monthly = _load_frame(d, "monthly", raw["columns"]["monthly"])
+        daily = _load_frame(d, "daily", raw["columns"]["daily"]) if raw["columns"].get("daily") is not None else None
     except Exception:  # noqa: BLE001 - missing or damaged cache: parse again
         return None
-    monthly.index.freq = None
     info = {k: SeriesInfo(**{**v, "start": date.fromisoformat(v["start"]), "end": date.fromisoformat(v["end"])})
-            for k, v in raw.items()}
+            for k, v in raw["info"].items()}
     return Market(monthly, daily, None, info, vintage)
 
 
@@ -386,12 +417,12 @@ def _write_cached(d: Path, m: Market) -> None:
         d.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}-", dir=d.parent))
         try:
-            m.monthly.to_parquet(tmp / "monthly.parquet")
-            if m.daily is not None:
-                m.daily.to_parquet(tmp / "daily.parquet")
-            raw = {k: {**dataclasses.asdict(v), "start": v.start.isoformat(), "end": v.end.isoformat()}
-                   for k, v in m.info.items()}
-            (tmp / "info.json").write_text(json.dumps(raw, ensure_ascii=False, default=str), encoding="utf-8")
+            cols = {"monthly": _save_frame(tmp, "monthly", m.monthly),
+                    "daily": None if m.daily is None else _save_frame(tmp, "daily", m.daily)}
+            info = {k: {**dataclasses.asdict(v), "start": v.start.isoformat(), "end": v.end.isoformat()}
+                    for k, v in m.info.items()}
+            (tmp / "info.json").write_text(json.dumps({"columns": cols, "info": info}, ensure_ascii=False, default=str),
+                                           encoding="utf-8")
             try:
                 os.replace(tmp, d)
             except OSError:
@@ -632,6 +663,8 @@ def clear_caches() -> None:
     _FILES.clear()
     _MARKETS.clear()
     _FX.clear()
+    _SHA.clear()
+    _MODELS.clear()
 
 
 # ------------------------------------------------------------------------------------------------ checking
