@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,13 @@ def params_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "params"
     shutil.copytree(PARAMS, dst)
     return dst
+
+
+@pytest.fixture()
+def process_mark(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A value of this test's own in ``WEALTHLIB_TEST_RUN``, inherited by every process it starts (see _procs)."""
+    from _procs import MARK
+
+    value = uuid.uuid4().hex
+    monkeypatch.setenv(MARK, value)
+    return value

@@ -9,46 +9,29 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import nbformat
 import psutil
 import pytest
 
+from _paths import PARAMS, ROOT, SAMPLES, WEALTH
+from _procs import BATCH_PROCESSES, assert_all_ended, started_here
 from wealthlib import batch
 from wealthlib.batch import run_batch
 
-pytestmark = pytest.mark.slow  # real kernels, real PDFs
-
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
-SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))
-WEALTH = Path(sys.executable).parent / "wealth"
+# real kernels, real PDFs; each test's processes carry its own mark, so _ours/_no_orphans see only them
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("process_mark")]
 
 
 def _ours(since: float) -> list[psutil.Process]:
-    """Processes of the batch machinery (zygotes, their forked kernels, launchers, kernels) started since ``since``."""
-    out = []
-    for p in psutil.process_iter(["cmdline", "create_time"]):
-        try:
-            cmd = " ".join(p.info["cmdline"] or [])
-            if p.info["create_time"] >= since - 1 and ("wealthlib._batch" in cmd or "ipykernel_launcher" in cmd):
-                out.append(p)
-        except psutil.Error:
-            pass
-    return out
+    """Processes of the batch machinery (zygotes, their forked kernels, launchers, kernels) this test started
+    since ``since``: only those carrying its own ``process_mark``, never another user's batch on the machine."""
+    return started_here(BATCH_PROCESSES, since=since)
 
 
 def _no_orphans(since: float, timeout: float = 10.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        left = [p for p in _ours(since) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        if not left:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"processes left behind: {[(p.pid, p.cmdline()) for p in left]}")
+    assert_all_ended(_ours(since), timeout=timeout)
 
 
 @pytest.fixture()

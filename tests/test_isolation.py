@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import nbformat
 import psutil
 import pytest
 
+from _procs import assert_all_ended, started_here
 from wealthlib import render
 from wealthlib._batch import worker
 
@@ -79,17 +79,14 @@ def _run(tmp_path, code: str, kernel: str, name: str) -> dict:
 
 
 @pytest.fixture()
-def fork_kernel():
-    t0 = time.time()
+def fork_kernel(process_mark):
     kernel = worker.ensure_engine("fork")
     zpid = worker.zygote_pid()
+    zygote = psutil.Process(zpid)
     yield kernel, zpid
     worker.stop_engine()
-    time.sleep(0.2)
-    assert not psutil.pid_exists(zpid) or psutil.Process(zpid).status() == psutil.STATUS_ZOMBIE
-    left = [p for p in psutil.process_iter(["cmdline", "create_time"])
-            if p.info["create_time"] >= t0 - 1 and "wealthlib._batch" in " ".join(p.info["cmdline"] or [])]
-    assert [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    # the zygote and whatever it forked end; only processes this test started (its process_mark) are looked at
+    assert_all_ended([zygote, *started_here(("wealthlib._batch",))])
 
 
 def test_client_b_sees_nothing_of_client_a(tmp_path, fork_kernel):
@@ -124,7 +121,11 @@ def test_forked_kernels_are_children_of_the_warm_template(tmp_path, fork_kernel)
     second = _run(tmp_path, code, kernel, "two")
     assert first["ppid"] == second["ppid"] == zpid
     assert first["pid"] != second["pid"]
-    time.sleep(0.3)
-    for pid in (first["pid"], second["pid"]):  # each kernel exited with its notebook
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    kernels = []
+    for pid in (first["pid"], second["pid"]):
+        try:
+            kernels.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            pass  # already gone
+    assert_all_ended(kernels)  # each kernel exits with its notebook: waited on, not slept for
     assert os.environ["WEALTHLIB_ZYGOTE"].endswith("zygote.sock")
