@@ -14,7 +14,7 @@ import pytest
 from wealthlib.guard.access import AccessDenied, check_books_file, viewer_for
 from wealthlib.policy import load_policy
 
-ROOT = Path(__file__).resolve().parent.parent
+from _paths import ROOT
 OPENED: list[str] = []
 _RECORDING = [False]
 

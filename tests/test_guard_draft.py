@@ -15,7 +15,7 @@ from wealthlib.documents import render_draft, write_draft
 from wealthlib.errors import InputError
 from wealthlib.guard.draft import DraftModified, check_draft, parse_parameters, template_fingerprint
 
-ROOT = Path(__file__).resolve().parent.parent
+from _paths import ROOT
 TEMPLATE = ROOT / "templates" / "proposal.ipynb"
 
 

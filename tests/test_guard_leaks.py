@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-WEALTH = shutil.which("wealth") or str(Path(__import__("sys").executable).parent / "wealth")
+from _paths import ROOT, WEALTH
 
 
 def _needles(client: dict) -> set[str]:

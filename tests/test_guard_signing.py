@@ -15,7 +15,7 @@ import pytest
 from wealthlib.guard.certs import make_self_signed, write_pem, write_pkcs12
 from wealthlib.guard.signing import SigningKey, seal_pdf, verify_pdf
 
-ROOT = Path(__file__).resolve().parent.parent
+from _paths import ROOT
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
 

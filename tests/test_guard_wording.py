@@ -14,7 +14,7 @@ from opencc import OpenCC
 
 from wealthlib.guard.wording import ClaimWarning, ForbiddenClaim, available_rule_sets, check_texts, scan
 
-ROOT = Path(__file__).resolve().parent.parent
+from _paths import ROOT
 DATA = ROOT / "wealthlib" / "data" / "wording"
 S2T, T2S = OpenCC("s2t"), OpenCC("t2s")
 

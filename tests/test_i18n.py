@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from _paths import PARAMS
 from wealthlib import i18n
 from wealthlib.i18n import LOCALES, catalog, currency_name, fmt_date, fmt_money, fmt_number, fmt_pct, t
 
@@ -279,11 +280,9 @@ def test_product_types(name):
 
 
 def test_policy_asset_classes_have_labels():
-    from pathlib import Path
-
     import yaml
 
-    policy = Path(__file__).resolve().parents[1] / "params" / "policy.yaml"
+    policy = PARAMS / "policy.yaml"
     if not policy.exists():
         pytest.skip("no params/policy.yaml")
     for name in yaml.safe_load(policy.read_text(encoding="utf-8"))["asset_classes"]:

@@ -232,7 +232,7 @@ def test_shelf_returns_common_start_and_missing_series(market):
     from wealthlib.policy import load_policy
     from wealthlib.products import Product, Shelf, load_shelf
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     shelf = load_shelf(root / "params" / "products.yaml", load_policy(root / "params" / "policy.yaml"))
     r = mk.shelf_returns(shelf, market)
     assert list(r.columns) == shelf.codes
@@ -258,7 +258,7 @@ import yaml  # noqa: E402
 from firm_market import build_firm_params, monthly_from_files, shelf_codes_series  # noqa: E402
 from wealthlib.errors import InputErrors, WealthError  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ below recompute those figures here, from the YAML files and the raw market serie
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import ROOT
 NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["01_market_tour", "02_estimators", "03_frontier_and_bands", "04_shelf_review", "05_backtest_lab"]
 
