@@ -109,3 +109,21 @@ def test_a_book_and_a_file_that_disagree_are_refused(params: Path, tmp_path: Pat
     assert [f["client"] for f in failed] == ["lin"] and "names another advisor" in failed[0]["reason"]
     problems = check_books_file(params / "books.yaml", params)
     assert [str(p) for p in problems] == [f"{params / 'books.yaml'}: adv-chen: client lin: the file names another advisor"]
+
+
+def test_book_scope_reads_only_the_advisors_files(params: Path):
+    from wealthlib.guard.access import book_scope
+
+    other = _lock_out(params, "adv-wang")
+    policy = load_policy(params / "policy.yaml")
+    with _Recording() as opened:
+        clients, problems, targets = book_scope(policy, params, ["adv-chen"])
+    assert sorted(c.id for c in clients) == sorted(_books(params)["adv-chen"]) and targets == ["adv-chen"]
+    assert problems == []
+    assert not {str(f) for f in other} & {str(Path(p).resolve()) for p in opened}
+    for f in other:
+        f.chmod(0o644)
+    clients, _, targets = book_scope(policy, params, ["sup-wu"])
+    assert targets == ["adv-chen", "adv-wang"] and len(clients) == sum(len(v) for v in _books(params).values())
+    assert book_scope(policy, params, ["all"]) is None and book_scope(policy, params, None) is None
+    assert book_scope(policy, params, ["adv-nobody"]) is None  # reported by the book command as before

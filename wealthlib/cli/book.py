@@ -52,8 +52,19 @@ def report(
     lang = parse_locale(lang)
     formats = parse_formats(fmt)
     params = state.params
-    # the client files are read once here; each report is built here and handed to its kernel (write_book_report)
-    everyone, failures = loaded = load_book_clients(params)
+    # the client files are read once here; each report is built here and handed to its kernel (write_book_report).
+    # An advisor's (or a supervisor's) run reads only the files of their book (wealthlib.guard.access).
+    from ..guard.access import book_scope
+    from .common import load_policy
+
+    scoped = book_scope(load_policy(), params, advisor)
+    if scoped is None:
+        everyone, failures = loaded = load_book_clients(params)
+    else:
+        everyone, failures, advisor = scoped
+        loaded = (everyone, failures)
+        if not advisor:
+            raise InputError("--advisor", "", "no client in the book(s) of this run (guard.access.books)")
     whole = build_book(params=params, as_of=when, contact_days=contact_days, review_months=review_months,
                        loaded=loaded)
     for problem in whole.problems:  # the documents say how many; the names go to the operator only

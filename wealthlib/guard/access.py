@@ -116,3 +116,41 @@ def check_books_file(path: Path, params: str | Path) -> list[WealthError]:
             if client.advisor != advisor:
                 problems.append(InputError(shown, str(advisor), f"client {cid}: the file names another advisor"))
     return problems
+
+
+def load_visible(viewers: Iterable[Viewer], clients_dir: str | Path) -> tuple[list[Any], list[Any]]:
+    """The client files the viewers may see (and only those are opened): ``(clients, problems)`` as
+    :func:`wealthlib.clients.load_clients` gives them; a file naming an advisor outside the book is a problem."""
+    from wealthlib.clients import load_client
+    from wealthlib.errors import InputErrors
+
+    viewers = list(viewers)
+    files = sorted({p for v in viewers for p in v.client_files(clients_dir)})
+    clients, problems = [], []
+    for path in files:
+        try:
+            c = load_client(path)
+            next(v for v in viewers if v.may_see(c.id)).check_file(c)
+            clients.append(c)
+        except InputErrors as exc:
+            problems.extend(exc.errors)
+        except WealthError as exc:
+            problems.append(exc)
+    return clients, problems
+
+
+def book_scope(policy: Any, params: str | Path, advisors: Iterable[str] | None
+               ) -> tuple[list[Any], list[Any], list[str]] | None:
+    """For ``wealth book report --advisor A …``: the clients those advisors (or a supervisor's branch) may see,
+    read without opening any other file, and the advisors to report on. None when the run is not restricted
+    (no ``--advisor``, ``all``, an id the book does not know — reported as before — or no book file)."""
+    names = list(dict.fromkeys(advisors or []))
+    if not names or "all" in names or not policy.guard.access.books:
+        return None
+    books = load_books(policy, params)
+    if any(a not in books and a not in policy.guard.access.supervisors for a in names):
+        return None
+    viewers = [viewer_for(policy, params, a) for a in names]
+    clients, problems = load_visible(viewers, Path(params) / "clients")
+    targets = sorted({a for v in viewers for a in v.advisors if any(c.advisor == a for c in clients)})
+    return clients, problems, targets
