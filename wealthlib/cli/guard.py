@@ -43,7 +43,7 @@ def verify(
         from ..render import KernelLog
 
         with tempfile.TemporaryDirectory(prefix="wealth-verify-") as tmp, KernelLog():
-            problems = rebuild_doc(v, document, tmp)
+            problems = rebuild_doc(v, document, tmp, firm_params=state.params)
         if problems:
             out.print("  rebuild: DIFFERS — " + "; ".join(problems), markup=False)
             ok = False

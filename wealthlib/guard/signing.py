@@ -304,6 +304,10 @@ def document_inputs(*, kind: str, client_id: str, client_file: Path, params: Pat
     files: dict[str, bytes] = {"client.yaml": Path(client_file).read_bytes(),
                                "policy.yaml": (params / "policy.yaml").read_bytes(),
                                "products.yaml": (params / "products.yaml").read_bytes()}
+    market_files: dict[str, str] = {}
+    if (params / "market.yaml").is_file():  # the market's version and files: the data files by hash only
+        files["market.yaml"] = (params / "market.yaml").read_bytes()
+        market_files = _market_files(params)
     if views:
         vp = Path(views)
         files["views.yaml"] = (vp if vp.is_absolute() or vp.is_file() else params / vp).read_bytes()
@@ -321,12 +325,28 @@ def document_inputs(*, kind: str, client_id: str, client_file: Path, params: Pat
         "parameters": {k: v for k, v in parameters.items() if k not in ("params", "prebuilt")},
         "views_path": views, "advisor_text": dict(advisor_text), "audit": dict(audit),
         "modified_reason": modified_reason,
-        "market": {"data_vintage": audit.get("data_vintage")},
+        "market": {"data_vintage": audit.get("data_vintage"), "files": market_files},
         "software": {d: version(d) for d in ("wealthlib", "papermill", "nbconvert", "weasyprint", "pyHanko")},
         "files": {name: file_sha256(data) for name, data in files.items()},
     }
     return {INPUTS_NAME: json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True, default=str).encode(),
             **files}
+
+
+def _market_files(params: Path) -> dict[str, str]:
+    """The data files ``market.yaml`` names (relative paths) with their SHA-256."""
+    from wealthlib._yaml import load_yaml
+
+    try:
+        data = load_yaml(params / "market.yaml") or {}
+    except WealthError:
+        return {}
+    names = [x.get("file") for key in ("sources", "fx") for x in (data.get(key) or []) if isinstance(x, dict)]
+    out = {}
+    for name in names:
+        if isinstance(name, str) and (params / name).is_file():
+            out[name] = file_sha256((params / name).read_bytes())
+    return out
 
 
 def sealer(policy: Any, params: str | Path, audit: Mapping[str, Any], attachments: Mapping[str, bytes]):
@@ -360,9 +380,10 @@ def pdf_pages(pdf: str | Path) -> list[str]:
     return pages
 
 
-def rebuild(v: Verification, pdf: str | Path, workdir: str | Path) -> list[str]:
+def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: str | Path | None = None) -> list[str]:
     """Re-render the document from its embedded inputs (in ``workdir``) and compare the text page by page with
-    ``pdf``. Returns the differences in words; empty when every page matches."""
+    ``pdf``. Returns the differences in words; empty when every page matches. Market data files are not
+    embedded (their hashes are): they are taken from ``firm_params`` when their hash still matches."""
     import nbformat
 
     from wealthlib.documents import render_draft, set_parameters, write_draft
@@ -379,6 +400,15 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path) -> list[str]:
     (params / "clients").mkdir(parents=True, exist_ok=True)
     (params / "policy.yaml").write_bytes(files["policy.yaml"])
     (params / "products.yaml").write_bytes(files["products.yaml"])
+    if "market.yaml" in files:
+        (params / "market.yaml").write_bytes(files["market.yaml"])
+        for name, digest in (m.get("market", {}).get("files") or {}).items():
+            source = Path(firm_params or ".") / name
+            if not source.is_file() or file_sha256(source.read_bytes()) != digest:
+                return [f"market data file {name}: not found under {display_path(Path(firm_params or '.'))} "
+                        "with the content the document was built from"]
+            (params / name).parent.mkdir(parents=True, exist_ok=True)
+            (params / name).write_bytes(source.read_bytes())
     client = str(m["client"])
     (params / "clients" / f"{client}.yaml").write_bytes(files["client.yaml"])
     views = m.get("views_path")
