@@ -33,8 +33,11 @@ demo: $(STAMP) sysdeps
 test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest
 
+# JupyterLab on the advisors' drafts (make one with `wealth draft CLIENT`); the what-if panel's widget manager
+# comes with ipywidgets (a dependency), so there is no extension to build or enable.
 lab: $(STAMP) sysdeps
-	$(BIN)/jupyter lab --notebook-dir=.
+	@mkdir -p notebooks/drafts
+	$(BIN)/jupyter lab --notebook-dir=notebooks/drafts $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP) sysdeps
 	@for b in benchmarks/*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done

@@ -80,7 +80,7 @@ def test_changed_code_cell_is_refused_naming_it_and_nothing_runs(draft: Path, tm
                                             'display(HTML("<h2>保證年報酬 30%，保本保息</h2>")); proposal.show("expected")')
     nbformat.write(nb, draft)
     message = _refused(draft)
-    assert "cell 14 ('section-expected'), a code cell, was changed" in message
+    assert "cell 15 ('section-expected'), a code cell, was changed" in message
     assert not marker.exists()
 
 
@@ -136,7 +136,7 @@ def test_allow_modified_needs_a_reason_and_is_recorded(draft: Path):
     with pytest.raises(Exception, match="needs a reason"):
         check_draft(nb, "d", allow_modified="  ")
     check = check_draft(nb, "d", allow_modified="research: alternative chart")
-    assert check.modified and check.audit()["modified_template"].startswith("research: alternative chart (cell 14")
+    assert check.modified and check.audit()["modified_template"].startswith("research: alternative chart (cell 15")
     assert _cell(check.notebook_to_run(nb), "section-expected").source.endswith("# analyst")
 
 

@@ -341,6 +341,9 @@ def advise(
     require_valid_kyc: bool = True,
     locale: str | None = None,
     kyc_after_as_of: bool = False,
+    risk_aversion: float | None = None,
+    volatility_cap: float | None = None,
+    pinned: "dict[str, float] | None" = None,
 ) -> tuple["RiskProfile", "Allocation"]:
     """Profile ``client`` and propose an allocation.
 
@@ -350,7 +353,9 @@ def advise(
     asset class the shelf and policy do not know is an :class:`InputError` naming the client file and field;
     so is a KYC dated after the as-of date unless ``kyc_after_as_of`` (reviews, written after the quarter).
     The allocation runs on the estimates in the client's base currency (:func:`for_client`) and on holdings
-    valued in it at the as-of date (:func:`client_in_base`).
+    valued in it at the as-of date (:func:`client_in_base`). ``risk_aversion``, ``volatility_cap`` and
+    ``pinned`` are the what-ifs of :class:`wealthlib.allocate.ClientProblem` (checked against the policy's
+    ``what_if`` limits by :func:`wealthlib.studio.check_what_if` before they get here).
     """
     from .allocate import AllocationError, allocate
     from .risk import check_kyc_date, profile_client
@@ -373,8 +378,15 @@ def advise(
             f"reassess the client before a new proposal (as of {ctx.as_of})"
         )
     try:
-        allocation = allocate(profile, ctx.shelf, ctx.policy, ctx.estimates, client, objective,
-                              locale=locale or client.locale)
+        if risk_aversion is None and volatility_cap is None and not pinned:
+            allocation = allocate(profile, ctx.shelf, ctx.policy, ctx.estimates, client, objective,
+                                  locale=locale or client.locale)
+        else:
+            from .allocate import ClientProblem
+
+            allocation = ClientProblem.for_client(profile, ctx.shelf, ctx.policy, ctx.estimates, client, objective,
+                                                  locale=locale or client.locale).solve(
+                risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned or None)
     except AllocationError as exc:  # name the client file, as every other error about one client does
         src = client.source or client.id
         if not str(exc).startswith(f"{src}: "):

@@ -374,6 +374,10 @@ def build_proposal(
     on_checked: Callable[[dict[str, Any]], None] | None = None,
     template: Mapping[str, str] | None = None,
     viewer: Any = None,
+    risk_aversion: float | None = None,
+    volatility_cap: float | None = None,
+    pinned: Mapping[str, float] | None = None,
+    choices: Any = None,
 ) -> Proposal:
     """Build one client's proposal: profile, allocation, analytics, disclosures and every section's HTML.
 
@@ -396,6 +400,13 @@ def build_proposal(
 
     ``viewer`` (a :class:`wealthlib.guard.access.Viewer`, ``--advisor ID``): a client outside the viewer's
     book is refused before its file is opened; the file read must name an advisor the viewer may see.
+
+    ``risk_aversion``, ``volatility_cap`` (of ``max_return``) and ``pinned`` (``{code: weight}``) are the
+    what-ifs of :class:`wealthlib.allocate.ClientProblem`; ``choices`` a file the draft's what-if panel saved
+    (:mod:`wealthlib.studio`, a path or a :class:`~wealthlib.studio.Choices`): its values replace
+    ``objective``, ``exclude``, the override's class and reason, ``views`` and those three. All are checked
+    against the policy's ``what_if`` limits (:func:`wealthlib.studio.check_what_if`) before anything is
+    computed, and print in the audit record.
     """
     from . import __version__
     from .clients import Client, load_client
@@ -416,6 +427,18 @@ def build_proposal(
         viewer.check(c.id)
         viewer.check_file(c)
     loc = check_locale(locale or c.locale)
+    wi_source = "what-if"
+    if choices is not None:
+        from .errors import display_path
+        from .studio import Choices, read_choices
+
+        ch = choices if isinstance(choices, Choices) else read_choices(choices)
+        wi_source = "choices" if isinstance(choices, Choices) else display_path(choices)
+        if ch != Choices():
+            objective, exclude, views = ch.objective, ch.exclude, ch.views
+            by = (list(override) + [None, None, None])[2] if isinstance(override, (list, tuple)) else None
+            override = (ch.override_class, ch.override_reason, by)
+            risk_aversion, volatility_cap, pinned = ch.risk_aversion, ch.volatility_cap, dict(ch.pinned)
     if objective is not None:
         from .allocate import OBJECTIVES
 
@@ -446,10 +469,29 @@ def build_proposal(
     check_texts([("override_reason", ov.reason if ov else None),
                  *((f"advisor text {k}", v) for k, v in (advisor_text or {}).items())], ctx.policy, "proposal",
                 markdown=[f"advisor text {k}" for k in (advisor_text or {})])
-    profile, alloc = advise(ctx, c, objective=objective, override=ov, extra_exclusions=exclude, locale=loc)
+    from .studio import check_what_if
+
+    pinned = {str(k): float(v) for k, v in (pinned or {}).items()}
+    unknown = sorted(set(pinned) - set(ctx.shelf.codes))
+    if unknown:
+        raise InputError(wi_source, f"pinned.{unknown[0]}", f"not a product of shelf {ctx.shelf.version}")
+    check_what_if(ctx, c, ov, risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned,
+                  source=wi_source)
+    profile, alloc = advise(ctx, c, objective=objective, override=ov, extra_exclusions=exclude, locale=loc,
+                            risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned)
     parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,
                   "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(exclude),
                   "seed": int(seed), "n_paths": int(n_paths), "views": str(views) if views else None}
+    what_if = []
+    if risk_aversion is not None:
+        parameters["risk_aversion"] = float(risk_aversion)
+        what_if.append(f"risk aversion γ = {float(risk_aversion):g}")
+    if volatility_cap is not None:
+        parameters["volatility_cap"] = float(volatility_cap)
+        what_if.append(f"volatility target {float(volatility_cap):.2%}")
+    if pinned:
+        parameters["pinned"] = dict(sorted(pinned.items()))
+        what_if.append("pinned " + ", ".join(f"{k} {v:.1%}" for k, v in sorted(pinned.items())))
     digest = inputs_hash(client_bytes, _read_bytes(params / "policy.yaml"), _read_bytes(params / "products.yaml"),
                          parameters, views_bytes)
     b = _Builder(ctx, c, profile, alloc, loc, int(seed), int(n_paths), objective, ov)
@@ -473,6 +515,8 @@ def build_proposal(
         f"{effective_ov.risk_class} ({effective_ov.by}, {effective_ov.date.isoformat()}): {effective_ov.reason}",
     }
     audit.update({k: str(v) for k, v in (template or {}).items() if k in ("template", "modified_template")})
+    if what_if:
+        audit["what_if"] = "; ".join(what_if)
     defaults = {"cover_letter": b._default_letter(), "rationale": b._default_rationale()}
     if on_checked is not None:
         on_checked({"client_id": c.id, "client_name": c.name, "locale": loc, "title": b.L("proposal_title"),
@@ -1226,6 +1270,8 @@ class _Builder:
                 (self.L("audit_software_version"), f"wealthlib {a['software_version']}"),
                 (self.L("field_seed"), a["seed"]),
                 (self.L("audit_overrides"), a["overrides"])]
+        if a.get("what_if"):
+            rows.append((self.L("audit_what_if"), a["what_if"]))
         if a.get("template"):
             rows.append((self.L("audit_template"), a["template"]))
         if a.get("modified_template"):
@@ -1393,6 +1439,13 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     client = p.get("client", "")
     if isinstance(client, str) and (client.endswith((".yaml", ".yml")) or "/" in client) and not Path(client).is_absolute():
         client = str(folder / client)
+    choices = choices_path = None
+    if p.get("choices"):  # the what-if panel's saved choices, a JSON file beside the draft (wealthlib.studio)
+        from .studio import read_choices
+
+        choices_path = Path(p["choices"]) if Path(p["choices"]).is_absolute() else folder / p["choices"]
+        choices = read_choices(choices_path)  # checked now: a bad file stops before anything runs
+        choices_path = choices_path if choices_path.is_file() else None
     fmts = tuple(formats)
     target = Path(out_dir) if out_dir is not None else path.parent
     if "ipynb" in fmts and target.resolve() == folder:
@@ -1408,7 +1461,7 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         client, params=params, as_of=p.get("as_of"), locale=p.get("locale"),
         objective=p.get("objective"), override=(p.get("override_class"), p.get("override_reason"), p.get("override_by")),
         exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"),
-        template=check.audit(), viewer=viewer)
+        template=check.audit(), viewer=viewer, choices=choices_path)
     proposal.advisor_text = prepare_advisor_cells(run_nb, proposal)
     pdf_finish = None
     if seal and "pdf" in fmts:
@@ -1418,7 +1471,8 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         params_dir = _find_params(params)
         attachments = document_inputs(
             kind="proposal", client_id=proposal.client_id, client_file=_client_path(client, params_dir),
-            params=params_dir, parameters=p, advisor_text=proposal.advisor_text, audit=proposal.audit,
+            params=params_dir, parameters={**p, **({"choices_saved": choices.to_json_dict()} if choices else {})},
+            advisor_text=proposal.advisor_text, audit=proposal.audit,
             template=check.template_name, views=p.get("views"),
             draft=path.read_bytes() if check.modified else None, modified_reason=check.modified_reason)
         policy = load_policy(params_dir / "policy.yaml")
@@ -1502,7 +1556,7 @@ def check_draft_parameters(p: dict[str, Any], source: str) -> None:
     if "exclude" in p and p["exclude"] is not None and (
             not isinstance(p["exclude"], (list, tuple)) or not all(isinstance(x, str) for x in p["exclude"])):
         raise bad("exclude", 'must be a list of product codes, e.g. ["CORP-BAA10"]')
-    for name in ("params", "views", "override_class", "override_reason", "override_by"):
+    for name in ("params", "views", "override_class", "override_reason", "override_by", "choices"):
         text_or_none(name)
 
 

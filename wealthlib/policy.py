@@ -171,6 +171,28 @@ class FxRules(_Strict):
         return v
 
 
+class WhatIfRules(_Strict):
+    """What the advisor's what-if panel (:mod:`wealthlib.studio`) may offer and ``wealth render`` accepts
+    (``what_if:`` in the policy file).
+
+    ``risk_aversion``: the range of γ, as multiples of the client's class's own γ; ``volatility_cap_min``: the
+    lowest volatility target of ``max_return``, as a multiple of the class's cap (the cap itself is the top);
+    ``upward_override``: whether a what-if may override the class above the assessed one (a mainland firm sets
+    ``false``: no client-insists override for 理财).
+    """
+
+    risk_aversion: tuple[float, float] = (0.5, 2.0)
+    volatility_cap_min: float = Field(default=0.5, gt=0.0, le=1.0)
+    upward_override: bool = True
+
+    @field_validator("risk_aversion")
+    @classmethod
+    def _range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0.0 < v[0] <= 1.0 <= v[1]:
+            raise ValueError("risk_aversion is [low, high] multiples of the class's γ with 0 < low ≤ 1 ≤ high")
+        return v
+
+
 class Policy(_Strict):
     """A firm's policy file."""
 
@@ -187,6 +209,7 @@ class Policy(_Strict):
     review: ReviewRules = ReviewRules()
     guard: GuardRules = GuardRules()  # forbidden claims, signing, archive, access (wealthlib.guard)
     fx: FxRules = FxRules()
+    what_if: WhatIfRules = WhatIfRules()  # the draft's what-if panel (wealthlib.studio)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @model_validator(mode="after")
