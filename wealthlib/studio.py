@@ -292,6 +292,7 @@ class Studio:
         self.views_options = tuple(sorted(f"views/{p.name}" for p in views_dir.glob("*.yaml"))) if views_dir.is_dir() else ()
         self._setups: dict[tuple[str | None, str | None], _Setup] = {}
         self._frontiers: dict[tuple, Any] = {}
+        self.setup()  # the client's own problem now: an expired KYC or an infeasible policy stops here
 
     def setup(self, views: str | None = None, override_class: str | None = None) -> _Setup:
         key = (views, override_class)
@@ -317,6 +318,11 @@ class Studio:
                           date=ctx.as_of if isinstance(ctx.as_of, _date) else _date.fromisoformat(str(ctx.as_of)))
             c = c.model_copy(update={"kyc": c.kyc.model_copy(update={"override": ov})})
         profile = profile_client(c, ctx.policy, ctx.as_of)
+        if profile.kyc_expired:  # as build_proposal: no new proposal, so no what-ifs, on an expired KYC
+            from .context import KycExpired
+
+            raise KycExpired(f"{c.source or c.id}: kyc.date: the KYC assessment of {profile.kyc_date} expired on "
+                             f"{profile.kyc_expiry}; reassess the client before a new proposal (as of {ctx.as_of})")
         problem = ClientProblem.for_client(profile, ctx.shelf, ctx.policy, ctx.estimates, c, locale=self.locale)
         got = _Setup(ctx, c, profile, problem, _limits(ctx.policy, ctx.shelf, ctx.estimates, c, profile, self.locale))
         self._setups[key] = got
