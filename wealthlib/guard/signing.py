@@ -425,6 +425,10 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: 
         original = nbformat.reads(files["draft.ipynb"].decode("utf-8"), as_version=4)
         original.metadata = nb.metadata
         nb = original
+    saved = values.pop("choices_saved", None)  # the what-if panel's choices (wealthlib.studio), as rendered
+    if saved is not None:
+        (draft.parent / "choices.json").write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+        values["choices"] = "choices.json"
     values.update(client=client, params=os.path.relpath(params.resolve(), draft.parent.resolve()))
     set_parameters(nb, values)
     advisor = m.get("advisor_text", {}) or {}
