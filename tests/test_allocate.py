@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _paths import PARAMS
 from wealthlib._allocate import model as _model
 from wealthlib.allocate import (
     AllocationError,
@@ -362,11 +363,11 @@ def test_allocate_real_objects():
     from wealthlib.products import load_shelf
     from wealthlib.risk import profile_client
 
-    policy = load_policy("params/policy.yaml")
-    shelf = load_shelf("params/products.yaml", policy)
+    policy = load_policy(PARAMS / "policy.yaml")
+    shelf = load_shelf(PARAMS / "products.yaml", policy)
     as_of = date(2018, 11, 30)
     est = estimate(shelf_returns(shelf, load_demo_market(as_of), "monthly"), policy.allocation.estimator)
-    clients, errors = load_clients()
+    clients, errors = load_clients(PARAMS / "clients")
     assert clients and not errors
     solved = 0
     for client in clients:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import shutil
 import subprocess
-import sys
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -20,7 +19,7 @@ import yaml
 
 from wealthlib.book import BookError, build_book
 
-from _paths import ROOT, PARAMS
+from _paths import PARAMS, ROOT, SAMPLES, WEALTH
 AS_OF = date(2018, 12, 31)
 
 
@@ -306,7 +305,7 @@ def test_localized_tables_have_labels(book):
 @pytest.mark.slow
 def test_rendered_report_has_tier_labels_and_no_other_advisors_clients(raw, tmp_path):
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("wealth")), "book", "report", "--advisor", "adv-chen", "--lang", "zh-TW",
+        [WEALTH, "book", "report", "--advisor", "adv-chen", "--lang", "zh-TW",
          "--out", str(tmp_path), "--format", "html"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
@@ -329,7 +328,7 @@ def test_rendered_report_has_tier_labels_and_no_other_advisors_clients(raw, tmp_
 
 @pytest.mark.slow
 def test_cli_errors_are_one_line(tmp_path):
-    wealth = str(Path(sys.executable).with_name("wealth"))
+    wealth = WEALTH
     proc = subprocess.run([wealth, "book", "report", "--advisor", "adv-nobody", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
@@ -358,7 +357,7 @@ def test_template_runs_with_its_defaults_in_its_folder():
 @pytest.mark.slow
 def test_default_report_renders_whole_book_and_each_advisor_in_isolation(raw, tmp_path):
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("wealth")), "book", "report", "--out", str(tmp_path), "--format", "html"],
+        [WEALTH, "book", "report", "--out", str(tmp_path), "--format", "html"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )
     assert proc.returncode == 0, proc.stderr
@@ -393,14 +392,16 @@ def _big_book(tmp_path: Path, copies: int) -> Path:
 
 
 def test_whole_book_lists_print_their_first_rows_and_the_count(tmp_path, raw):
-    params = _big_book(tmp_path, 14)  # 8 samples x 14 = 112 clients
+    params = _big_book(tmp_path, 14)
+    n = 14 * len(SAMPLES)  # every sample client 14 times
+    assert n > 100  # more than a whole-book list prints
     whole = build_book(params=params, as_of=AS_OF)
-    assert whole.rows("clients") == 112 and len(whole.clients) == 112  # the tables themselves keep every row
+    assert whole.rows("clients") == n and len(whole.clients) == n  # the tables themselves keep every row
     assert whole.list_limit == 100 and "lists" in whole.methods
     roster = whole.table("clients", "en", limit=whole.list_limit)
     assert len(roster) == 100
     assert list(roster["Client number"]) == list(whole.clients["id"][:100])  # the first rows, in the roster's order
-    assert len(whole.table("clients", "en")) == 112
+    assert len(whole.table("clients", "en")) == n
     n_chen = 14 * sum(c["advisor"] == "adv-chen" for c in raw)
     adv = build_book(params=params, as_of=AS_OF, advisor="adv-chen")
     assert adv.list_limit is None and adv.rows("clients") == n_chen and "lists" not in adv.methods
@@ -412,7 +413,7 @@ def test_rendered_whole_book_of_112_clients_shows_100_roster_rows_and_says_so(tm
 
     params = _big_book(tmp_path, 14)
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("wealth")), "--params", str(params), "book", "report", "--advisor", "all",
+        [WEALTH, "--params", str(params), "book", "report", "--advisor", "all",
          "--out", str(tmp_path / "out"), "--format", "html"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
     )
@@ -421,8 +422,9 @@ def test_rendered_whole_book_of_112_clients_shows_100_roster_rows_and_says_so(tm
     roster = html[html.index("Client roster"):]
     roster = roster[: roster.index("</table>")]
     assert len(re.findall(r"<tr[ >]", roster[roster.index("<tbody"):])) == 100
-    assert "The first 100 of 112 are shown; each advisor&#x27;s report lists all of theirs." in html or \
-        "The first 100 of 112 are shown; each advisor's report lists all of theirs." in html
+    n = 14 * len(SAMPLES)
+    assert f"The first 100 of {n} are shown; each advisor&#x27;s report lists all of theirs." in html or \
+        f"The first 100 of {n} are shown; each advisor's report lists all of theirs." in html
 
 
 def test_a_built_book_handed_to_a_kernel_is_the_same_and_only_this_run_can_read_it(tmp_path, monkeypatch, book):

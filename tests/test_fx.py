@@ -283,14 +283,14 @@ def test_demo_pdfs_show_fx_modeled_on_real_rates_in_every_base_currency(tmp_path
     """The sample clients' base currencies are TWD, CNY and USD: each PDF says what was done, from real rates."""
     import shutil
     import subprocess
-    import sys
-    from pathlib import Path
 
     import yaml
 
-    bases = {yaml.safe_load(p.read_text(encoding="utf-8"))["base_currency"] for p in Path("params/clients").glob("*.yaml")}
+    from _paths import PARAMS, WEALTH
+
+    bases = {yaml.safe_load(p.read_text(encoding="utf-8"))["base_currency"] for p in (PARAMS / "clients").glob("*.yaml")}
     assert bases == {"TWD", "CNY", "USD"}
-    wealth = Path(sys.executable).with_name("wealth")
+    wealth = WEALTH
     expect = {
         "lin": ("USD/TWD", "NBP", "匯率約占變異數", "以名目TWD表示"),
         "wang": ("USD/CNY", "ECB", "汇率约占方差", "以名义CNY表示"),
@@ -298,7 +298,7 @@ def test_demo_pdfs_show_fx_modeled_on_real_rates_in_every_base_currency(tmp_path
     }
     for cid, needles in expect.items():
         proc = subprocess.run([str(wealth), "propose", cid, "--out", str(tmp_path), "--format", "pdf"],
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=300, cwd=PARAMS.parent)
         assert proc.returncode == 0, proc.stderr
         text = subprocess.run(["pdftotext", str(tmp_path / f"{cid}.pdf"), "-"], capture_output=True, text=True).stdout
         flat = "".join(text.split())

@@ -556,9 +556,8 @@ def test_each_bad_market_file_has_one_clear_message(firm, tmp_path, monkeypatch,
 import json  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 
-WEALTH = str(Path(sys.executable).with_name("wealth"))
+from _paths import WEALTH  # noqa: E402
 
 
 def _wealth(*args: str, cwd: Path, env_cache: Path | None = None) -> subprocess.CompletedProcess:
