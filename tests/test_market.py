@@ -646,3 +646,20 @@ def test_a_warm_template_that_cannot_start_says_why(firm, tmp_path):
     assert not any("RuntimeError" in r for r in reasons)
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
     assert all("series 'BIL'" in c["reason"] for c in manifest["clients"])
+
+
+def test_a_bad_market_file_stops_propose_with_one_line_and_writes_nothing(firm, tmp_path):
+    params = _firm_copy(firm, tmp_path)
+    _remove_a_day = pd.read_csv(params / "data" / "us_prices.csv")
+    _remove_a_day = _remove_a_day[_remove_a_day["date"] != "2010-06-15"]  # a Tuesday NYSE traded
+    _remove_a_day.to_csv(params / "data" / "us_prices.csv", index=False)
+    out = tmp_path / "docs"
+    proc = _wealth("--params", "params", "propose", "lin", "--out", str(out), cwd=tmp_path, env_cache=tmp_path / "c")
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: params/data/us_prices.csv: F_")
+    assert "no value on 1 XNYS session(s): 2010-06-15" in lines[0]
+    assert not out.exists() or not any(out.iterdir())
+    # the two good files are parsed and cached; the bad one is not (its next run judges it again)
+    assert len(list((tmp_path / "c").glob("market/file-*"))) == 2
