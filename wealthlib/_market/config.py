@@ -192,12 +192,14 @@ class MarketConfig:
 
     def data_key(self) -> str:
         """What the market data a document uses is: :attr:`digest`, plus the versions of the packages that ship
-        the bundled demo when it is a source (their data change only with them)."""
+        the bundled demo and its FX rates when it is a source (their data change only with them)."""
         if not self.has_demo:
             return self.digest
         from .demo import BUILD as DEMO_BUILD, versions
+        from .fx import versions as fx_versions
 
-        return f"{self.digest}|demo {DEMO_BUILD} {json.dumps(versions(), sort_keys=True)}"
+        shipped = {**versions(), **fx_versions()}  # the demo's series and its FX rates
+        return f"{self.digest}|demo {DEMO_BUILD} {json.dumps(shipped, sort_keys=True)}"
 
     @property
     def version(self) -> str:
