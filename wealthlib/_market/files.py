@@ -120,9 +120,11 @@ def _parse_values(raw: pd.Series, dates: pd.DatetimeIndex, kind: str, src: str, 
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         vals = raw.to_numpy(dtype=float, na_value=np.nan)
     else:
-        text = raw.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
-        vals = pd.to_numeric(text.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
-        bad = np.isnan(vals) & (text != "").to_numpy()
+        # vectorized (string dtype): a 200-series file has a million cells; missing and blank cells are ""
+        text = raw.astype("string").str.strip().fillna("")
+        blank = (text == "").to_numpy(dtype=bool)
+        vals = pd.to_numeric(text.mask(blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isnan(vals) & ~blank
         if bad.any():
             i = int(np.argmax(bad))
             raise InputError(src, field, f"not a number: {text.iloc[i]!r} on {_fmt(dates[i])} ({where(rows[i])})")
