@@ -315,7 +315,7 @@ def test_a_warning_is_one_line_without_our_source_code(tmp_path: Path):
     blocker.write_text("a file where the cache folder should be")
     env = {**os.environ, "WEALTHLIB_CACHE": str(blocker)}
     env.pop("WEALTH_DEBUG", None)
-    proc = subprocess.run([WEALTH, "market", "info", "--json"], cwd=tmp_path, capture_output=True, text=True, env=env,
+    proc = subprocess.run([WEALTH, "--params", str(ROOT / "params"), "market", "info", "--json"], cwd=tmp_path, capture_output=True, text=True, env=env,
                           timeout=300)
     assert proc.returncode == 0
     lines = proc.stderr.splitlines()
