@@ -36,8 +36,8 @@ while other engineers' suites held its load average at 15-19 (every way ran seve
 ``speedup_vs_cli=2.53 speedup_vs_api_pool=1.40 ratio_to_floor=0.59 pdf_ratio_to_before=0.80 clients_per_min=4.6``.
 No target met in that run (>= 8x cli, >= 3x pool, >= 0.9 floor, PDF <= 0.5).
 A second run right after (load 13-15): ``speedup_vs_cli=2.36 speedup_vs_api_pool=1.52 ratio_to_floor=0.45
-pdf_ratio_to_before=0.74 clients_per_min=5.4``. Note: (b) and (c) seal, sign and archive each PDF (wealthlib.guard);
-(d) does not, so ratio_to_floor now compares unequal work.
+pdf_ratio_to_before=0.74 clients_per_min=5.4``. Note: (c) seals, signs and archives each PDF (wealthlib.guard);
+(b) and (d) do not, so speedup_vs_api_pool and ratio_to_floor now compare unequal work.
 """
 
 from __future__ import annotations
