@@ -259,3 +259,26 @@ def test_the_widget_answers_a_change_and_saves_what_renders(tmp_path: Path, monk
     c["save"].click()
     assert "Not saved" in c["status"].value and "needs a reason" in c["status"].value
     assert json.loads((tmp_path / "choices.json").read_text(encoding="utf-8")) == saved
+
+
+@pytest.mark.slow
+def test_preview_renders_the_saved_draft_in_the_background(tmp_path: Path, monkeypatch):
+    """Preview PDF: saves the choices, renders the saved draft (unsealed) into preview/ beside it, shows the HTML."""
+    import subprocess
+
+    from wealthlib.documents import write_draft
+    from wealthlib.studio import panel
+
+    draft = write_draft(ROOT / "templates" / "proposal.ipynb", "lin", tmp_path / "drafts", params=PARAMS,
+                        as_of="2018-12-31")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(draft))
+    box = panel("lin", params=str(PARAMS), as_of="2018-12-31")
+    box.controls["risk_aversion"].value = 4.5
+    box.controls["preview"].click()
+    box.state["preview"].join(timeout=600)  # the render's end, an event
+    shown = box.controls["preview_result"].value
+    assert "<iframe" in shown and "risk aversion γ = 4.5" in shown, shown[:300]
+    pdf = draft.parent / "preview" / "proposal.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "risk aversion γ = 4.5" in " ".join(text.split())
+    assert json.loads((draft.parent / "choices.json").read_text(encoding="utf-8"))["risk_aversion"] == 4.5

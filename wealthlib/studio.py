@@ -277,7 +277,7 @@ class Studio:
     """One client's what-ifs: the context loaded once, one compiled problem per (views, class)."""
 
     def __init__(self, client: Any, *, params: str | Path = "params", as_of: Any = None, locale: str | None = None,
-                 frontier_points: int = 12):
+                 frontier_points: int = 8):
         from .clients import load_client
         from .context import check_product_codes, load_context
         from .documents import _find_params
@@ -292,6 +292,7 @@ class Studio:
         self.views_options = tuple(sorted(f"views/{p.name}" for p in views_dir.glob("*.yaml"))) if views_dir.is_dir() else ()
         self._setups: dict[tuple[str | None, str | None], _Setup] = {}
         self._frontiers: dict[tuple, Any] = {}
+        self._infeasible: dict[tuple, str] = {}  # what-if → why no allocation satisfies it
         self.setup()  # the client's own problem now: an expired KYC or an infeasible policy stops here
 
     def setup(self, views: str | None = None, override_class: str | None = None) -> _Setup:
@@ -336,7 +337,7 @@ class Studio:
         what-if is an :class:`Outcome` whose ``problem`` says why in words."""
         import numpy as np
 
-        from .allocate import AllocationError, efficient_frontier
+        from .allocate import AllocationError, AllocationInfeasible, efficient_frontier
 
         t0 = time.perf_counter()
         s = self.setup(choices.views, choices.override_class)
@@ -358,8 +359,20 @@ class Studio:
             pinned = {c: w for c, w in choices.pinned.items() if c in spec.codes}
             ra = choices.risk_aversion
             vc = choices.volatility_cap
-            out.allocation = s.problem.solve(objective=choices.objective, risk_aversion=ra, volatility_cap=vc,
-                                             excluded=excluded, pinned=pinned or None)
+            objective = choices.objective or s.problem.objective
+            # whether the constraints conflict does not depend on γ (nor, but for max_return, on the target):
+            # a conflict explained once is not diagnosed again (the diagnosis is many small solves)
+            ikey = (choices.views, choices.override_class, objective, vc if objective == "max_return" else None,
+                    tuple(sorted(excluded)), tuple(sorted(pinned.items())))
+            known = self._infeasible.get(ikey)
+            if known is not None:
+                raise AllocationError(known)
+            try:
+                out.allocation = s.problem.solve(objective=choices.objective, risk_aversion=ra, volatility_cap=vc,
+                                                 excluded=excluded, pinned=pinned or None)
+            except AllocationInfeasible as exc:
+                self._infeasible[ikey] = str(exc)
+                raise
             fkey = (choices.views, choices.override_class, tuple(sorted(excluded)), tuple(sorted(pinned.items())))
             frontier = self._frontiers.get(fkey)
             if frontier is None:
@@ -667,7 +680,8 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
             finally:
                 w_preview.disabled = False
 
-        threading.Thread(target=run, daemon=True).start()
+        state["preview"] = threading.Thread(target=run, daemon=True)  # tests join it
+        state["preview"].start()
 
     for w in (w_objective, w_ra, w_vc, w_override, w_reason, w_views, w_exclude):
         w.observe(changed, names="value")
