@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from wealthlib.errors import InputError
 from wealthlib.studio import Choices, Studio, expected_range, outcome_html, read_choices, write_choices
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
+from _paths import ROOT, PARAMS
 POLICY = yaml.safe_load((PARAMS / "policy.yaml").read_text(encoding="utf-8"))
 SHELF = {p["code"]: p for p in yaml.safe_load((PARAMS / "products.yaml").read_text(encoding="utf-8"))["products"]}
 CLASSES = {c["code"]: c for c in POLICY["ladders"][POLICY["ladder"]]["classes"]}
