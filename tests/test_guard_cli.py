@@ -87,18 +87,19 @@ def test_archive_list_shows_what_was_given_when(tmp_path: Path):
     assert "nothing archived for wang yet" in proc.stdout
 
 
-def test_render_refuses_a_modified_draft_and_an_advisor_another_advisors_client(tmp_path: Path):
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+def test_render_refuses_a_modified_draft_and_an_advisor_another_advisors_client(tmp_path: Path, params_copy: Path):
+    params = params_copy
     proc = run("--params", str(params), "draft", "lin", "--dir", str(tmp_path / "d"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     draft = tmp_path / "d" / "lin" / "proposal.ipynb"
     nb = nbformat.read(draft, as_version=4)
-    next(c for c in nb.cells if c.get("id") == "section-expected").source = "print('保證年報酬 30%')"
+    # the changed cell's position in the draft, counted here (1-based, as an editor shows it)
+    n = next(i for i, c in enumerate(nb.cells, 1) if c.get("id") == "section-expected")
+    nb.cells[n - 1].source = "print('保證年報酬 30%')"
     nbformat.write(nb, draft)
     proc = run("--params", str(params), "render", str(draft), cwd=tmp_path)
     assert proc.returncode == 1
-    assert "cell 14 ('section-expected'), a code cell, was changed" in proc.stderr
+    assert f"cell {n} ('section-expected'), a code cell, was changed" in proc.stderr
     assert "--allow-modified" in proc.stderr and proc.stderr.strip().count("\n") == 0
     proc = run("--params", str(params), "draft", "wang", "--advisor", "adv-chen", "--dir", str(tmp_path / "d"),
                cwd=tmp_path)
