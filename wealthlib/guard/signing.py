@@ -392,6 +392,8 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: 
     m, files = v.inputs, v.files
     if not m:
         return ["the document carries no inputs to rebuild from"]
+    if m.get("kind") != "proposal":  # reviews and batch documents carry their inputs, not yet a rebuild path
+        return [f"--rebuild re-renders proposals only; this document is a {m.get('kind', 'document')}"]
     for name, digest in m.get("files", {}).items():
         if name not in files or file_sha256(files[name]) != digest:
             return [f"embedded input {name} is missing or does not match its recorded sha256"]
