@@ -150,24 +150,26 @@ def test_notebook_failure_and_cell_timeout_are_per_client(book, tmp_path, monkey
 
 
 def test_ctrl_c_leaves_no_kernel_behind(book, tmp_path):
-    out = tmp_path / "out"
+    """Deterministic: lin's render holds (test-only hook, wealthlib/_batch/faults.py) with its kernel up until
+    the Ctrl-C arrives; the test waits for the file the worker writes when it gets there, not for a time."""
+    out, hook, tmp = tmp_path / "out", tmp_path / "hook", tmp_path / "tmp"
+    hook.mkdir()
+    tmp.mkdir()  # the batch's own temporary folder: what it leaves there is ours to see (no other run's)
+    (hook / "lin.execute.hold").touch()
     t0 = time.time()
     proc = subprocess.Popen(
         [str(WEALTH), "batch", "review", "--params", str(book), "--out", str(out), "--workers", "2", "--no-progress"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        env={**os.environ, "WEALTHLIB_FAULT_HOOK": str(hook), "TMPDIR": str(tmp)})
     try:
-        # wait until kernels are running (a zygote has forked at least one child)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            forked = [p for p in _ours(t0) if "wealthlib._batch.zygote" in " ".join(p.cmdline())
-                      and "wealthlib._batch.zygote" in " ".join(psutil.Process(p.ppid()).cmdline())]
-            if forked:
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("no kernel started")
+        deadline = time.time() + 300  # a bound on a broken run only: the wait ends when the file appears
+        while not (hook / "lin.execute.1").exists():
+            assert proc.poll() is None and time.time() < deadline, "lin's kernel never started"
+            time.sleep(0.05)
+        zygote = json.loads((hook / "lin.execute.1").read_text())["zygote"]
+        assert psutil.Process(zygote).children(), "lin's kernel is running"
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -177,6 +179,12 @@ def test_ctrl_c_leaves_no_kernel_behind(book, tmp_path):
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["interrupted"] is True
     assert {e["client"] for e in data["clients"]} == {*SAMPLES, "broken"}
+    assert {e["client"]: e["status"] for e in data["clients"]}["lin"] == "skipped"
+    deadline = time.time() + 30
+    while list(tmp.iterdir()) and time.time() < deadline:
+        time.sleep(0.05)  # each worker's watcher removes its kernel folder once it sees the worker gone
+    assert list(tmp.iterdir()) == []  # no kernel folder, no connection file (they live in it)
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
 def test_batch_propose_uses_the_proposal_template(tmp_path):

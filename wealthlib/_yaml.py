@@ -10,6 +10,8 @@ the constructors stay PyYAML's safe ones): a book of 10,000 client files is read
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -170,21 +172,76 @@ def load_yaml_text(text: str, source: str) -> Any:
         raise InputError(source, "", "invalid YAML: nested too deeply") from None
 
 
-def load_yaml(path: str | Path) -> Any:
-    """Read and parse a YAML file safely; a missing or unreadable file is an :class:`InputError`."""
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as the user named it (:func:`display_path` of its folder), its last part not resolved: a
+    symbolic link is named by itself, not by where it leads."""
     p = Path(path)
-    source = display_path(p)
+    return str(Path(display_path(p.parent)) / p.name) if p.name else display_path(p)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bounded(path: str | Path, *, within: str | Path | None = None, limit: int = MAX_BYTES,
+                 source: str | None = None) -> bytes:
+    """The bytes of ``path``, checked by type before anything is read.
+
+    Only a regular file is read (a FIFO would block forever, ``/dev/zero`` never ends, a socket cannot be
+    opened): anything else is an :class:`InputError` naming the path and what it is. With ``within`` (the
+    params folder), a symbolic link must lead to a file inside that folder. At most ``limit`` + 1 bytes are
+    read, whatever ``st_size`` says (it is 0 for devices): a larger file is refused. The file is opened
+    non-blocking and checked again on the open descriptor, so a file swapped for a FIFO after the check
+    cannot block either.
+    """
+    p = Path(path)
+    source = source or shown_path(p)
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(source, "", f"file is larger than {MAX_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
+        lst = os.lstat(p)
+        st = os.stat(p)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(source, "", f"{_kind(st.st_mode)}, not a regular file; refused without reading it")
+        if stat.S_ISLNK(lst.st_mode) and within is not None:
+            real, root = os.path.realpath(p), os.path.realpath(within)
+            if os.path.commonpath([real, root]) != root:
+                raise InputError(source, "", "a symbolic link to a file outside the params folder; refused")
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError(source, "", f"{_kind(st.st_mode)}, not a regular file; refused without reading it")
+            chunks, got = [], 0
+            while got <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - got))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                got += len(chunk)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise InputError(source, "", "file not found") from None
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read: {exc.strerror or type(exc).__name__}") from None
+    if got > limit:
+        raise InputError(source, "", f"file is larger than {limit} bytes")
+    return b"".join(chunks)
+
+
+def load_yaml(path: str | Path, *, within: str | Path | None = None) -> Any:
+    """Read (:func:`read_bounded`: regular files only, bounded) and parse a YAML file safely; a missing,
+    unreadable or special file is an :class:`InputError`. ``within``: the params folder symlinks must stay in."""
+    p = Path(path)
+    source = shown_path(p)
+    raw = read_bounded(p, within=within, source=source)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(source, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(source, "", f"cannot read: {exc.strerror}") from None
     return load_yaml_text(text, source)
 
 

@@ -83,16 +83,24 @@ class Manifest:
     wall_s: float = 0.0
     engine: str = "fork"
     interrupted: bool = False
+    #: clients whose entries come from earlier runs into the folder (this run did not cover them)
+    carried: set[str] = field(default_factory=set)
 
-    def counts(self) -> dict[str, int]:
+    def run_entries(self) -> list[dict[str, Any]]:
+        """The entries of the clients this run covered (the folder's record also holds earlier runs')."""
+        return [e for cid, e in self.entries.items() if cid not in self.carried]
+
+    def counts(self, *, folder: bool = False) -> dict[str, int]:
+        """Clients per status: of this run, or with ``folder=True`` of the whole folder's record."""
         out = {s: 0 for s in STATUSES}
-        for e in self.entries.values():
+        for e in (self.entries.values() if folder else self.run_entries()):
             out[e["status"]] = out.get(e["status"], 0) + 1
         return out
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "engine": self.engine, "started": self.started, "wall_s": round(self.wall_s, 3),
-                "interrupted": self.interrupted, "counts": self.counts(), "clients": list(self.entries.values())}
+                "interrupted": self.interrupted, "counts": self.counts(folder=True),
+                "clients": list(self.entries.values())}
 
     def write(self) -> None:
         from .render import write_atomic
@@ -126,10 +134,14 @@ def job_input_hash(client_file: Path, params: Path, template: Path, kind: str, w
     return _InputHasher(params, template, kind, when, formats, market_key)(client_file)
 
 
-def _read_or_empty(p: Path) -> bytes:
+def _read_or_empty(p: Path, limit: int = 1_000_000) -> bytes:
+    """Regular files only, bounded (:func:`wealthlib._yaml.read_bounded`): a FIFO or ``/dev/zero`` named here
+    must not hang or exhaust the batch; the file's loader names the problem."""
+    from ._yaml import read_bounded
+
     try:
-        return p.read_bytes()
-    except OSError:
+        return read_bounded(p, limit=limit)
+    except WealthError:
         return b""
 
 
@@ -141,7 +153,7 @@ class _InputHasher:
         from . import __version__
 
         self._shared = (_read_or_empty(params / "policy.yaml"), _read_or_empty(params / "products.yaml"),
-                        _read_or_empty(template))
+                        _read_or_empty(template, limit=50_000_000))
         self._tail = f"{kind}|{when}|{','.join(formats)}|{__version__}".encode()
         self._market = market_key.encode()
 
@@ -311,12 +323,13 @@ def _one_line(err: BaseException) -> str:
     return for_log(err)  # one line, no client data
 
 
-def _previous(out: Path) -> dict[str, dict[str, Any]]:
+def _previous(out: Path) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """The folder's manifest entries by client, and the kind of document it records (None: no manifest)."""
     try:
         data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        return {e["client"]: e for e in data.get("clients", [])}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        return {e["client"]: e for e in data.get("clients", [])}, data.get("kind")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}, None
 
 
 def write_index(manifest: Manifest, title: str = "Documents") -> Path:
@@ -358,30 +371,83 @@ def run_batch(
     force: bool = False,
     advisor: str | None = None,
 ) -> Manifest:
-    """Render ``kind`` (``review`` or ``propose``) for every client matching ``clients`` (a glob on the id)."""
-    if workers < 1:
+    """Render ``kind`` (``review`` or ``propose``) for every client matching ``clients`` (a glob on the id).
+
+    Every option is checked, and the clients planned, before the output folder is created. The folder is then
+    locked for the batch's life (a second batch into it is refused, naming the holder); the temporary files a
+    killed run left there are removed; the folder's manifest and index keep the entries of clients this run
+    does not cover (a ``clients`` subset merges into them)."""
+    from .render import RenderError, check_timeout
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise BatchError(f"workers must be 1 or more, got {workers}")
     if engine not in ("fork", "fresh"):
         raise BatchError(f"unknown engine {engine!r}; use fork or fresh")
+    try:
+        cell_timeout = check_timeout(cell_timeout)
+    except RenderError as err:
+        raise BatchError(str(err)) from None
     if kind != "review":
         as_of = _default_as_of(Path(params), as_of)
     out = Path(out) if out is not None else Path("reports") / (f"review-{quarter}" if kind == "review" else f"propose-{as_of}")
     from .render import prepare_out_dir
 
-    prepare_out_dir(out)
     jobs, failed = plan(kind, params=params, clients=clients, quarter=quarter, as_of=as_of, out=out, formats=formats,
                         engine=engine, cell_timeout=cell_timeout, advisor=advisor)
+    prepare_out_dir(out)
+    from ._batch.lock import FolderBusy, FolderLock
+
+    lock = FolderLock(out)
+    try:
+        lock.acquire()
+    except FolderBusy as busy:
+        who = busy.holder
+        raise BatchError(f"{display_path(out)}: another batch is writing into this folder (pid {who.get('pid', '?')}, "
+                         f"started {who.get('started', '?')}); wait for it to finish or choose another --out") from None
+    except OSError as exc:
+        raise BatchError(f"{display_path(out)}: cannot lock the output folder: {exc.strerror or exc}") from None
+    try:
+        return _run_locked(kind, jobs, failed, out=out, quarter=quarter, as_of=as_of, workers=workers,
+                           scheduler=scheduler, engine=engine, progress=progress, measure_memory=measure_memory,
+                           force=force)
+    finally:
+        lock.release()
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files (``.<name>.<random>.tmp``, :func:`wealthlib.render.write_all_atomic`) that a killed run
+    left in the folder: nobody else writes there while we hold its lock."""
+    import re
+    import stat
+
+    for p in out.glob(".*.tmp"):
+        try:
+            if re.fullmatch(r"\..+\.[A-Za-z0-9_]{8}\.tmp", p.name) and stat.S_ISREG(p.lstat().st_mode):
+                p.unlink()
+        except OSError:
+            pass
+
+
+def _run_locked(kind: str, jobs: list[dict[str, Any]], failed: list[dict[str, Any]], *, out: Path, quarter: str,
+                as_of: str, workers: int, scheduler: str | None, engine: str,
+                progress: bool | Callable[[dict[str, Any]], None], measure_memory: bool, force: bool) -> Manifest:
     manifest = Manifest(kind=kind, out_dir=out.resolve(), engine="dask:" + engine if scheduler else engine)
-    prev = {} if force else _previous(manifest.out_dir)
+    _remove_stale_temporaries(manifest.out_dir)
+    prev, prev_kind = _previous(manifest.out_dir)
+    if prev_kind not in (None, kind):
+        prev = {}  # another kind of document's record: not ours to merge
     order = sorted([*(j["client"] for j in jobs), *(f["client"] for f in failed)])
-    for cid in order:
-        manifest.entries[cid] = {"client": cid, "status": "skipped", "reason": "", "outputs": {}, "input_hash": "",
-                                 "timings": {}}
+    # clients this run does not cover keep their entries (a subset run merges into the folder's record)
+    carried = {cid: e for cid, e in prev.items() if cid not in set(order) and isinstance(e, dict)}
+    for cid in sorted({*order, *carried}):
+        manifest.entries[cid] = carried.get(cid) or {"client": cid, "status": "skipped", "reason": "", "outputs": {},
+                                                     "input_hash": "", "timings": {}}
+    manifest.carried = set(carried)
     for f in failed:
         manifest.entries[f["client"]] = f
     todo = []
     for job in jobs:
-        p = prev.get(job["client"])
+        p = {} if force else prev.get(job["client"])
         if (p and p.get("status") in ("ok", "unchanged") and p.get("input_hash") == job["input_hash"]
                 and p.get("outputs") and all((manifest.out_dir / n).is_file() for n in p["outputs"].values())):
             manifest.entries[job["client"]] = {**p, "status": "unchanged", "reason": "",
@@ -456,48 +522,112 @@ class _Progress:
             self.p.update(self.task, advance=1, failed=self.failed)
 
 
+def _signal_name(exitcode: int | None) -> str:
+    import signal
+
+    if exitcode is not None and exitcode < 0:
+        try:
+            return signal.Signals(-exitcode).name
+        except ValueError:
+            return f"signal {-exitcode}"
+    return "exit status unknown" if exitcode is None else f"exit status {exitcode}"
+
+
+#: How often a client may lose its worker before it is failed for good (a client that kills every worker it
+#: lands on, say by exhausting memory, must not take the whole pool down one worker at a time).
+WORKER_DEATHS_ALLOWED = 2
+
+
 def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[str, Any]], None]) -> None:
+    """A pool of ``workers`` spawned processes, one job at a time each, over a pipe per worker.
+
+    Unlike :class:`concurrent.futures.ProcessPoolExecutor` (whose pool breaks, failing every queued future, when
+    one process dies) a dead worker costs only the client it was rendering: that client goes back to the end
+    of the queue, a new worker (with its own warm template) takes the dead one's place, and the rest go on. A
+    client whose worker dies :data:`WORKER_DEATHS_ALLOWED` times is failed with ``worker died twice: SIGKILL``.
+    """
     if not jobs:
         return
     import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from collections import deque
+    from multiprocessing.connection import wait
 
-    from ._batch.worker import init_pool_worker, render_job
+    from ._batch.worker import pool_worker_main
 
-    n = min(workers, len(jobs))
-    ex = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"), initializer=init_pool_worker)
-    ok = False
+    ctx = mp.get_context("spawn")
+    queue = deque(jobs)
+    deaths: dict[str, int] = {}
+    slots: list[dict[str, Any]] = []
+
+    def start() -> dict[str, Any]:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=pool_worker_main, args=(child,), daemon=True, name="wealth-batch-worker")
+        proc.start()
+        child.close()
+        return {"proc": proc, "conn": parent, "job": None}
+
+    def died(slot: dict[str, Any]) -> None:
+        slot["proc"].join()
+        slot["conn"].close()
+        job = slot["job"]
+        slot["job"] = None
+        if job is None:
+            return
+        cid = job["client"]
+        deaths[cid] = deaths.get(cid, 0) + 1
+        why = _signal_name(slot["proc"].exitcode)
+        if deaths[cid] < WORKER_DEATHS_ALLOWED:
+            queue.append({**job, "attempt": deaths[cid] + 1})
+            return
+        times = "twice" if deaths[cid] == 2 else f"{deaths[cid]} times"
+        done({"client": cid, "input_hash": job["input_hash"], "status": "failed",
+              "reason": f"worker died {times}: {why}", "outputs": {}, "timings": {}})
+
     try:
-        pending = {ex.submit(render_job, j): j for j in jobs}
-        while pending:
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                job = pending.pop(fut)
-                try:
-                    res = fut.result()
-                except Exception as err:  # the worker process died (killed, out of memory)
-                    res = {"client": job["client"], "input_hash": job["input_hash"], "status": "failed",
-                           "reason": f"worker lost: {type(err).__name__}", "outputs": {}, "timings": {}}
-                done(res)
-        ok = True
+        slots = [start() for _ in range(min(workers, len(jobs)))]
+        while queue or any(s["job"] is not None for s in slots):
+            for s in slots:
+                if s["job"] is None and queue and s["proc"].is_alive():
+                    s["job"] = queue.popleft()
+                    try:
+                        s["conn"].send(s["job"])
+                    except OSError:  # died while idle: its sentinel says so below, the job is requeued
+                        pass
+            busy = [s["conn"] for s in slots if s["job"] is not None and not s["conn"].closed]
+            ready = set(wait(busy + [s["proc"].sentinel for s in slots]))
+            for i, s in enumerate(slots):
+                if s["job"] is not None and s["conn"] in ready:
+                    try:
+                        res = s["conn"].recv()
+                    except (EOFError, OSError):
+                        res = None  # the worker is gone: its sentinel is (or will be) ready
+                    if res is not None:
+                        s["job"] = None
+                        done(res)
+                if s["proc"].sentinel in ready or (s["conn"] in ready and s["job"] is not None):
+                    s["proc"].join(timeout=10)
+                    died(s)
+                    slots[i] = start() if queue else {"proc": s["proc"], "conn": s["conn"], "job": None,
+                                                      "dead": True}
+            slots = [s for s in slots if not s.get("dead")]
+            if not slots and queue:
+                slots = [start()]
+        for s in slots:
+            try:
+                s["conn"].send(None)  # finish: each worker stops its warm template and exits
+            except OSError:
+                pass
+        for s in slots:
+            s["proc"].join(timeout=30)
     finally:
-        if ok:
-            ex.shutdown(wait=True)
-        else:  # interrupted or broken: stop now, kill the workers (their zygotes and kernels die with them)
-            procs = list((getattr(ex, "_processes", None) or {}).values())
-            ex.shutdown(wait=False, cancel_futures=True)
-            for p in procs:
-                try:
-                    p.terminate()
-                except Exception:
-                    pass
-            for p in procs:
-                try:
-                    p.join(timeout=5)
-                    if p.is_alive():
-                        p.kill()
-                except Exception:
-                    pass
+        for s in slots:  # interrupted or broken: stop now (their zygotes and kernels die with them)
+            if s["proc"].is_alive():
+                s["proc"].terminate()
+        for s in slots:
+            s["proc"].join(timeout=5)
+            if s["proc"].is_alive():
+                s["proc"].kill()
+                s["proc"].join()
 
 
 def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[str, Any]], None]) -> None:

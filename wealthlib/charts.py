@@ -9,6 +9,10 @@
   :class:`FontMissingError` naming the font and the Debian package ``fonts-noto-cjk``.
 * :func:`to_png` / :func:`to_svg` render a figure (inside the same style, so lazily created tick labels get
   the locale's font too).
+* Text is text: labels, titles, legends and annotations are drawn literally, never as math text or TeX
+  (``text.parse_math`` and ``text.usetex`` off in the style, and again on every Text of a finished figure), so a
+  goal named "Save $5k now and $10k later" prints as written and ``$\\badcmd$`` is not parsed. A client's or
+  advisor's text that no chart font can draw is refused up front (:func:`check_drawable`), naming file and field.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from .errors import WealthError
 from .i18n import check_locale, t
 
 FONTS: dict[str, str] = {"en": "DejaVu Sans", "zh-TW": "Noto Sans CJK TC", "zh-CN": "Noto Sans CJK SC"}
+#: Fonts a chart falls back on for characters its locale's font lacks (a Chinese goal name in an English chart).
+FALLBACK_FONTS: tuple[str, ...] = ("DejaVu Sans", "Noto Sans CJK TC")
 FONT_PACKAGE = "fonts-noto-cjk"
 
 #: house palette: proposed, current, benchmark, then the rest
@@ -55,7 +61,7 @@ def font_for(locale: str) -> str:
 def style(locale: str) -> dict:
     """The house rcParams for ``locale``."""
     family = font_for(locale)
-    fallback = [] if family == "DejaVu Sans" else ["DejaVu Sans"]
+    fallback = [f for f in FALLBACK_FONTS if f != family and _installed(f)]
     return {
         # concrete names, not "sans-serif": each Text keeps them, so a render outside this style stays right
         "font.family": [family, *fallback],
@@ -87,7 +93,54 @@ def style(locale: str) -> dict:
         "svg.fonttype": "path",
         "svg.hashsalt": "wealthlib",  # stable element ids: same figure, same SVG
         "pdf.fonttype": 42,
+        # client and advisor text is drawn as written: "$5k ... $10k" is not math, "$\\badcmd$" is no error
+        "text.parse_math": False,
+        "text.usetex": False,
     }
+
+
+def _installed(family: str) -> bool:
+    return any(entry.name == family for entry in font_manager.fontManager.ttflist)
+
+
+_charmaps: dict[str, frozenset[int]] = {}
+
+
+def _coverage(family: str) -> frozenset[int]:
+    """Code points the installed font ``family`` has glyphs for (every face of that family, united)."""
+    if family not in _charmaps:
+        from matplotlib.ft2font import FT2Font
+
+        points: set[int] = set()
+        for entry in font_manager.fontManager.ttflist:
+            if entry.name == family:
+                try:
+                    points.update(FT2Font(entry.fname).get_charmap())
+                except (OSError, RuntimeError, ValueError):
+                    pass
+        _charmaps[family] = frozenset(points)
+    return _charmaps[family]
+
+
+def undrawable(text: str, locale: str) -> list[int]:
+    """Positions (0-based) of the characters of ``text`` that none of the locale's chart fonts can draw."""
+    families = style(locale)["font.family"]
+    covered = [_coverage(f) for f in families]
+    return [i for i, ch in enumerate(str(text)) if not ch.isspace() and not any(ord(ch) in c for c in covered)]
+
+
+def check_drawable(texts, locale: str, source: str) -> list[WealthError]:
+    """An error per ``(field, text)`` that a chart in ``locale`` could not draw: ``<file>: <field>: has N
+    character(s) no chart font can draw (first at position P)`` — the text itself is not quoted."""
+    from .errors import InputError
+
+    out: list[WealthError] = []
+    for fieldname, text in texts:
+        bad = undrawable(text, locale)
+        if bad:
+            out.append(InputError(source, fieldname, f"has {len(bad)} character(s) no chart font ({locale}) can draw "
+                                                     f"(first at position {bad[0] + 1})"))
+    return out
 
 
 @contextmanager
@@ -103,11 +156,22 @@ def _figure(locale: str, size=(8.0, 4.5)) -> Figure:
     return fig
 
 
+def client_chart_problems(client, locale: str) -> list[WealthError]:
+    """The client's texts that charts print (goal names, in the projection) that ``locale``'s fonts cannot draw."""
+    texts = [(f"goals.{i}.name", g.name) for i, g in enumerate(client.goals)]
+    return check_drawable(texts, locale, client.source or client.id)
+
+
 def _finish(fig: Figure, locale: str) -> Figure:
+    from matplotlib.text import Text
+
     family = style(locale)["font.family"]
     for ax in fig.axes:
         # tick labels are created lazily at draw time: pin their font so a render outside the style is right too
         ax.tick_params(labelfontfamily=family)
+    for text in fig.findobj(Text):  # literal text even when drawn outside the style (an inline backend)
+        text.set_parse_math(False)
+        text.set_usetex(False)
     return fig
 
 

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from ._yaml import as_error, load_yaml, pydantic_errors
+from ._yaml import as_error, load_yaml, pydantic_errors, shown_path
 from .errors import InputError, InputErrors, WealthError, display_path
 
 __all__ = [
@@ -443,7 +443,7 @@ def _resolve(ref: str | Path, clients_dir: Path) -> Path:
 
 
 #: While :func:`reading_once` is active: each client file's result (Client or error) by its absolute path.
-_read_once: dict[str, Client | WealthError] | None = None
+_read_once: dict[tuple, Client | WealthError] | None = None
 
 
 @contextmanager
@@ -465,13 +465,15 @@ def reading_once() -> Iterator[None]:
 def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Client:
     """Load one client: ``ref`` is an id under ``clients_dir`` or a path to a ``.yaml`` file."""
     path = _resolve(ref, Path(clients_dir))
+    # a file of the clients folder may be a symlink only to a file inside the params folder
+    within = Path(clients_dir).parent if path.absolute().parent == Path(clients_dir).absolute() else None
     memo = _read_once
     if memo is None:
-        return _load_client(path)
-    key = os.path.abspath(path)
+        return _load_client(path, within)
+    key = (os.path.abspath(path), None if within is None else os.path.abspath(within))
     if key not in memo:
         try:
-            memo[key] = _load_client(path)
+            memo[key] = _load_client(path, within)
         except WealthError as exc:
             memo[key] = exc
     hit = memo[key]
@@ -480,10 +482,10 @@ def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Cli
     return hit
 
 
-def _load_client(path: Path) -> Client:
-    source = display_path(path)
+def _load_client(path: Path, within: Path | None = None) -> Client:
+    source = shown_path(path)  # a symlink is named by itself
     try:
-        data = load_yaml(path)
+        data = load_yaml(path, within=within)
     except ValueError as exc:  # PyYAML lets impossible timestamps (2018-02-30) through as ValueError
         raise InputError(source, "", f"invalid YAML: {exc}") from None
     stem = path.stem
@@ -524,7 +526,7 @@ def load_clients(clients_dir: Path = DEFAULT_CLIENTS_DIR) -> tuple[list[Client],
             errors.append(dups[path])
             continue
         try:
-            clients.append(load_client(path))
+            clients.append(load_client(path, d))
         except InputErrors as exc:
             errors.extend(exc.errors)
         except InputError as exc:

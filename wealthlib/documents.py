@@ -427,6 +427,10 @@ def build_proposal(
         viewer.check(c.id)
         viewer.check_file(c)
     loc = check_locale(locale or c.locale)
+    from .charts import client_chart_problems
+
+    for problem in client_chart_problems(c, loc)[:1]:  # before any work: the goal projection could not print it
+        raise problem
     wi_source = "what-if"
     if choices is not None:
         from .errors import display_path

@@ -29,6 +29,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+#: Ranges a firm could mean (a value outside is a typo such as ``1e308``, refused with the range): γ of the
+#: mean-variance utility (textbook values 1–10; the shipped ladders use 2–20), and a class's annualized
+#: volatility cap (0.5% to 100% a year).
+RISK_AVERSION_RANGE = (0.5, 100.0)
+VOLATILITY_CAP_RANGE = (0.005, 1.0)
+
+
+def _in_range(value: float, lo: float, hi: float, what: str) -> float:
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} must be between {lo:g} and {hi:g}")
+    return value
+
+
 class RiskClass(_Strict):
     """One rung of a class ladder."""
 
@@ -39,6 +52,16 @@ class RiskClass(_Strict):
     risk_aversion: float = Field(gt=0, description="γ in the mean-variance utility μᵀw − γ/2·wᵀΣw")
     volatility_cap: float = Field(gt=0, description="annualized volatility cap for the max-return objective")
     bands: dict[str, tuple[float, float]] = Field(description="asset class → (min, max) weight")
+
+    @field_validator("risk_aversion")
+    @classmethod
+    def _gamma(cls, v: float) -> float:
+        return _in_range(v, *RISK_AVERSION_RANGE, "risk aversion γ")
+
+    @field_validator("volatility_cap")
+    @classmethod
+    def _vol(cls, v: float) -> float:
+        return _in_range(v, *VOLATILITY_CAP_RANGE, "an annualized volatility cap")
 
     @field_validator("bands")
     @classmethod
@@ -120,10 +143,18 @@ class AllocationRules(_Strict):
     max_product_weight: dict[str, float] = Field(default_factory=dict, description="asset class → cap per product")
     max_type_weight: dict[str, float] = Field(default_factory=dict, description="product type → cap per product")
     min_position: float = Field(default=0.0, ge=0.0, lt=1.0)
-    turnover_limit: float | None = Field(default=None, gt=0.0)
+    turnover_limit: float | None = Field(default=None, gt=0.0, le=2.0)  # one-way: 2 = sell everything, buy anew
     transaction_cost: float = Field(default=0.0, ge=0.0, lt=0.1)
     max_foreign_currency: float | None = Field(default=None, ge=0.0, le=1.0)
     estimator: EstimatorChoice = EstimatorChoice()
+
+    @field_validator("max_product_weight", "max_type_weight")
+    @classmethod
+    def _caps(cls, v: dict[str, float]) -> dict[str, float]:
+        for key, cap in v.items():
+            if not 0.0 < cap <= 1.0:
+                raise ValueError(f"the cap for {key} must be a weight above 0 and at most 1")
+        return v
 
 
 class DriftBands(_Strict):
@@ -212,6 +243,16 @@ class Policy(_Strict):
     what_if: WhatIfRules = WhatIfRules()  # the draft's what-if panel (wealthlib.studio)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
+    @field_validator("asset_classes")
+    @classmethod
+    def _unique_classes(cls, v: list[str]) -> list[str]:
+        seen = [a for i, a in enumerate(v) if a in v[:i]]
+        if seen:
+            raise ValueError(f"asset classes must be listed once each; listed twice: {', '.join(sorted(set(seen)))}")
+        if not v:
+            raise ValueError("at least one asset class is required")
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> "Policy":
         if self.ladder not in self.ladders:
@@ -264,7 +305,7 @@ class Policy(_Strict):
 def load_policy(path: str | Path = DEFAULT_POLICY) -> Policy:
     """Load and validate a policy file; every problem is an :class:`InputError` naming file and field."""
     source = display_path(path)
-    data = load_yaml(path)
+    data = load_yaml(path, within=Path(path).parent)  # the params folder
     if not isinstance(data, dict):
         raise InputError(source, "", "expected a mapping at the top level")
     policy = validate_model(Policy, data, source)

@@ -158,7 +158,7 @@ def load_shelf(path: str | Path = DEFAULT_SHELF, policy: Policy | None = None) -
     :class:`InputErrors` listing them all.
     """
     source = display_path(path)
-    data = load_yaml(path)
+    data = load_yaml(path, within=Path(path).parent)  # the params folder
     if not isinstance(data, dict):
         raise InputError(source, "", "expected a mapping at the top level")
     if policy is None:

@@ -52,6 +52,7 @@ __all__ = [
     "render_notebook",
     "check_stem",
     "KernelLog",
+    "check_timeout",
 ]
 
 #: Our nbconvert template (``conf.json``, ``index.html.j2``, ``print.css``).
@@ -133,12 +134,16 @@ def execute(
     timeout: float | None = 600,
     log_output: bool = False,
     start_timeout: float = 60,
+    on_cell: Any = None,
 ) -> nbformat.NotebookNode:
     """Run ``template`` with ``parameters`` injected (papermill API, in memory; nothing is written).
 
     ``parameters=None`` (or empty) runs the notebook as it is, with its own parameters cell. A name that the
     template's ``parameters`` cell does not define is refused (a typo must not silently fall back to the
-    template's default). ``timeout`` is per cell, in seconds. Any failure becomes :class:`RenderError`.
+    template's default). ``timeout`` is per cell, in seconds (a positive number, or None for no limit; see
+    :func:`check_timeout`): past it the kernel is shut down (interrupted, killed after a short grace) and the
+    error says ``cell N exceeded T s``. ``on_cell(index)`` is called before each code cell runs (index into the
+    executed notebook). Any failure becomes :class:`RenderError`.
     Note: papermill's ``cwd`` is a process-wide ``chdir``; do not run two executions with different ``cwd`` in
     threads of one process.
     """
@@ -156,10 +161,18 @@ def execute(
         raise RenderError(f"{shown}: no such notebook", template=shown) from None
     except Exception as exc:  # unreadable JSON, wrong nbformat
         raise RenderError(f"{shown}: not a readable notebook: {exc}", template=shown) from None
+    timeout = check_timeout(timeout)
     params = dict(parameters or {})
     if params:
         _check_parameter_names(nb, params, shown, kernel_name)
     template_ids = _cell_ids(nb)
+    running: list[int] = []
+
+    def cell_starts(cell: Any = None, cell_index: int = 0, **_: Any) -> None:
+        running[:] = [cell_index]
+        if on_cell is not None:
+            on_cell(cell_index)
+
     try:
         executed = papermill.execute_notebook(
             nb,
@@ -172,6 +185,7 @@ def execute(
             start_timeout=start_timeout,
             execution_timeout=timeout,
             cwd=None if cwd is None else str(cwd),
+            on_cell_execute=cell_starts,
         )
     except PapermillExecutionError as exc:
         cell_no = _template_cell_number(exc, nb, params, kernel_name, template_ids)
@@ -191,6 +205,14 @@ def execute(
     except Exception as exc:  # kernel missing or dead, cell timeout, start timeout
         import traceback as tb
 
+        from nbclient.exceptions import CellTimeoutError
+
+        if isinstance(exc, CellTimeoutError) and running:
+            cell_no = _template_cell_number(_AtCell(running[0]), nb, params, kernel_name, template_ids)
+            message = f"{shown}: cell {cell_no or '?'} exceeded {timeout:g} s"
+            raise RenderError(message, log_message=message, template=shown, cell=cell_no,
+                              ename="CellTimeoutError") from None
+
         reason = " ".join(str(exc).split()) or type(exc).__name__
         if len(reason) > 300:
             reason = reason[:300] + "…"
@@ -203,6 +225,25 @@ def execute(
             traceback="".join(tb.format_exception(exc)),
         ) from None
     return executed
+
+
+class _AtCell:
+    """Where a cell stopped, in the shape :func:`_template_cell_number` reads (``cell_index``)."""
+
+    def __init__(self, cell_index: int):
+        self.cell_index = cell_index
+
+
+def check_timeout(timeout: Any) -> float | None:
+    """A per-cell timeout as papermill takes it: a positive, finite number of seconds, or None (no limit).
+    0, negatives, NaN and infinity are refused (nbclient reads 0 and -1 as "no limit" and fails on NaN)."""
+    import math
+
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
+        raise RenderError(f"cell timeout must be a positive number of seconds or none, got {timeout!r}")
+    return float(timeout)
 
 
 def _cell_error_for_log(where: str, ename: str, evalue: str) -> str:
@@ -284,8 +325,9 @@ def _clean_html(html: Any) -> str:
             if tag == "a":
                 return name == "href" and not value.strip().lower().startswith("data:")
             if tag == "img":
-                if name == "src":  # embedded images only: a document never fetches anything
-                    return re.match(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,", value.strip()) is not None
+                if name == "src":  # embedded raster images only: a document never fetches anything; an SVG
+                    # could (its own hrefs): SVG reaches a document only as sanitized output (data_svg, _svg.py)
+                    return re.match(r"data:image/(png|jpeg|gif|webp);base64,", value.strip()) is not None
                 return name in {"alt", "width", "height"}
             if tag in {"td", "th"}:
                 return name in {"colspan", "rowspan"}
@@ -336,6 +378,9 @@ def _get_exporter():
         c.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
         exporter = HTMLExporter(config=c)
         exporter.register_filter("wealth_clean", _clean_html)
+        from wealthlib._svg import sanitize_svg
+
+        exporter.register_filter("wealth_svg", sanitize_svg)
         _exporter = exporter
     return _exporter
 
@@ -390,7 +435,6 @@ def to_html(nb: Any, *, lang: str, title: str, footer: str = "", audit: str = ""
 
 _HTML_LANG_RE = re.compile(r"<html\b[^>]*\blang=\"([^\"]+)\"", re.IGNORECASE)
 _pdf_lock = threading.Lock()
-_fetcher = None
 
 
 def _pdf_lang(html: str) -> str | None:
@@ -400,11 +444,44 @@ def _pdf_lang(html: str) -> str | None:
     return by_tag.get(m.group(1)) if m else None
 
 
+#: Folders whose files a document may load (our stylesheet and any font or CSS the package ships).
+PACKAGE_RESOURCES = (TEMPLATE_DIR, Path(__file__).resolve().parent / "data")
+_DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+_fetcher_class = None
+
+
+def _document_fetcher():
+    """WeasyPrint's URL fetcher, narrowed to what a document may load: embedded raster images (``data:image/png``
+    and the like) and the package's own files (:data:`PACKAGE_RESOURCES`). Everything else (the network, any
+    other file, ``data:`` SVG, whose own links would be fetched in turn) is refused, and WeasyPrint leaves the
+    resource out."""
+    global _fetcher_class
+    if _fetcher_class is None:
+        import weasyprint
+
+        class DocumentFetcher(weasyprint.URLFetcher):
+            def fetch(self, url, headers=None):
+                text = str(url).strip()
+                scheme = text.split(":", 1)[0].lower()
+                if scheme == "data" and _DATA_IMAGE.match(text):
+                    return super().fetch(text, headers)
+                if scheme == "file":
+                    from urllib.request import url2pathname
+
+                    real = os.path.realpath(url2pathname(text.split("?")[0].split("#")[0].removeprefix("file:")))
+                    for root in map(os.path.realpath, PACKAGE_RESOURCES):  # the templates folder is a link
+                        if os.path.commonpath([real, root]) == root and os.path.isfile(real):
+                            return super().fetch(Path(real).as_uri(), headers)
+                raise ValueError("not a resource a document may load")  # no URL in the message: it may be data
+
+        _fetcher_class = DocumentFetcher
+    return _fetcher_class(allowed_protocols={"data", "file"})
+
+
 def _pdf_bytes(html: str, *, base_url: str | Path | None = None) -> bytes:
     """The PDF of one of our HTML documents (WeasyPrint). One FontConfiguration and one print stylesheet per
     process serve every document (wealthlib._print_fonts): the CJK text prints in the common-use cut of Noto
     Sans CJK, rare characters in the full face."""
-    global _fetcher
     import logging
 
     import weasyprint
@@ -416,10 +493,9 @@ def _pdf_bytes(html: str, *, base_url: str | Path | None = None) -> bytes:
     lang = _pdf_lang(html)
     sheet = _print_fonts.print_stylesheet(lang, FONT_STACK[lang]) if lang else None
     with _pdf_lock:  # WeasyPrint's shared FontConfiguration (Pango, fontconfig) is not for two threads at once
-        if _fetcher is None:
-            # data: URLs and local files only: a document never goes to the network.
-            _fetcher = weasyprint.URLFetcher(allowed_protocols={"data", "file"})
-        doc = weasyprint.HTML(string=html, base_url=None if base_url is None else str(base_url), url_fetcher=_fetcher)
+        # the package's files and embedded raster images only: nothing from the file system or the network
+        doc = weasyprint.HTML(string=html, base_url=None if base_url is None else str(base_url),
+                              url_fetcher=_document_fetcher())
         return doc.write_pdf(stylesheets=[sheet] if sheet is not None else None,
                              font_config=_print_fonts.font_config())
 

@@ -23,7 +23,8 @@ def _collect(paths: list[Path], params: Path) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file())
+            # not is_file(): a FIFO, a device or a socket (or a link to one) is listed too, and refused by its loader
+            found = sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and not x.is_dir())
             # a folder named on the command line with nothing to check is a mistake, not "ok: 0 files"
             files += found or [p]
         else:
@@ -107,8 +108,8 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
         if f.parent.name == "views":
             problems += _check_views(f, shelf)
             continue
-        try:
-            client = load_client(f)
+        try:  # a file of a clients folder: its links must stay inside the params folder
+            client = load_client(f, f.parent) if f.parent.name == "clients" else load_client(f)
         except WealthError as exc:
             problems += _as_list(exc)
             continue
@@ -121,6 +122,9 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
                 problems.append(InputError(client.source, "base_currency", f"no FX rates for {pair} in "
                                            f"{display_path(params / 'market.yaml')}; add the pair to the market's FX "
                                            "files, or mark it not modeled in the policy (fx.not_modeled)"))
+        from .charts import client_chart_problems
+
+        problems += client_chart_problems(client, client.locale)
         if policy is not None:
             try:
                 score_answers(load_questionnaire(client.kyc.questionnaire), client.kyc.answers, client.source)

@@ -16,7 +16,6 @@ import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -36,7 +35,13 @@ _lock = threading.Lock()
 
 
 def _kernelspec_dir() -> Path:
-    root = Path(tempfile.mkdtemp(prefix="wealth-kernels-"))
+    from wealthlib._tmp import private_dir
+
+    # private (0700) and removed when this process ends however it ends: it holds the kernelspec, the zygote's
+    # socket and (JUPYTER_RUNTIME_DIR) every kernel's connection file with its HMAC key
+    root = private_dir("wealth-kernels-")
+    (root / "runtime").mkdir(mode=0o700)
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(root / "runtime")
     spec = root / "kernels" / FORK_KERNEL
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
@@ -110,9 +115,9 @@ def stop_engine() -> None:
             proc.wait()
     root = _state.pop("kernels", None)
     if root is not None:
-        import shutil
+        from wealthlib._tmp import remove
 
-        shutil.rmtree(root, ignore_errors=True)
+        remove(root)
 
 
 def zygote_pid() -> int | None:
@@ -197,7 +202,17 @@ def _tree_memory() -> int:
 def render_job(job: dict[str, Any]) -> dict[str, Any]:
     """Render one client; never raises for a client's problem: returns ``status`` ok/failed and a reason."""
     from wealthlib import render
+    from wealthlib._batch import faults
     from wealthlib.errors import WealthError
+
+    attempt = int(job.get("attempt", 1))
+    faults.reached(job["client"], "start", attempt)
+    first_cell: list[bool] = []
+
+    def on_cell(_index: int) -> None:
+        if not first_cell:
+            first_cell.append(True)
+            faults.reached(job["client"], "execute", attempt, zygote=zygote_pid())
 
     started = time.time()
     t0 = time.perf_counter()
@@ -217,7 +232,8 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
         t1 = time.perf_counter()
         if sampler:
             sampler.start()
-        nb = render.execute(job["template"], job["parameters"], kernel_name=kernel, timeout=job.get("cell_timeout"))
+        nb = render.execute(job["template"], job["parameters"], kernel_name=kernel, timeout=job.get("cell_timeout"),
+                            on_cell=on_cell if os.environ.get(faults.ENV) else None)
         t2 = time.perf_counter()
         stem = render.check_stem(job["stem"])
         pdf_finish = archive = None
@@ -235,6 +251,7 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
             archive(written["pdf"])
         t3 = time.perf_counter()
         result.update(status="ok", outputs={k: Path(v).name for k, v in written.items()})
+        faults.reached(job["client"], "written", attempt)
         result["timings"] = {"setup": round(t1 - t0, 3), "execute": round(t2 - t1, 3), "export": round(t3 - t2, 3)}
     except WealthError as err:
         result["reason"] = _one_line(err)
@@ -248,6 +265,25 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
             result["peak_memory"] = max(peak[0], _tree_memory())
             result["worker_maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return result
+
+
+def pool_worker_main(conn: Any) -> None:
+    """A local pool process (:class:`wealthlib.batch` ``_LocalPool``): receive a job, send back its result,
+    until the batch sends ``None`` or goes away."""
+    init_pool_worker()
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            break
+        if job is None:
+            break
+        result = render_job(job)
+        try:
+            conn.send(result)
+        except (EOFError, OSError):
+            break
+    stop_engine()
 
 
 def init_pool_worker() -> None:

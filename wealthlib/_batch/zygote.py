@@ -31,6 +31,7 @@ import select
 import signal
 import socket
 import sys
+import time
 
 # One BLAS thread per kernel: the machine is shared by worker processes, and fork() after a BLAS thread pool has
 # started is a known hazard.
@@ -61,6 +62,11 @@ SYNTHETIC = {
 
 
 LOCALES = ("en", "zh-TW", "zh-CN")
+
+#: Seconds a kernel whose launcher has gone (its client finished, timed out or was killed) has to exit after its
+#: interrupt before it is killed. A healthy kernel exits at once (it watches the same connection); one stuck in C
+#: code holding the GIL (a catastrophic regex) cannot run that watch and is killed.
+KILL_GRACE_S = 1.0
 
 
 def warm(params: str | None = None, as_of: str | None = None, locales: str | None = None) -> list[str]:
@@ -232,10 +238,14 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None, l
     sys.stdout.write(json.dumps({"ready": True, "pid": os.getpid(), "missing": missing}) + "\n")
     sys.stdout.flush()
     children: set[int] = set()
+    launchers: dict[socket.socket, int] = {}  # our end of each kernel's launcher connection -> kernel pid
+    kill_at: dict[int, float] = {}  # kernel pid -> when it is killed if it has not exited
     stdin_fd = sys.stdin.fileno()
     try:
         while True:
-            readable, _, _ = select.select([server, stdin_fd], [], [], 0.5)
+            now = time.monotonic()
+            wait_s = min([0.5, *(max(0.0, t - now) for t in kill_at.values())])
+            readable, _, _ = select.select([server, stdin_fd, *launchers], [], [], wait_s)
             while children:  # reap finished kernels
                 try:
                     pid, _status = os.waitpid(-1, os.WNOHANG)
@@ -245,6 +255,30 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None, l
                 if pid == 0:
                     break
                 children.discard(pid)
+                kill_at.pop(pid, None)
+            now = time.monotonic()
+            for pid, t in list(kill_at.items()):  # the grace is over: kill, whatever the kernel is doing
+                if t <= now:
+                    kill_at.pop(pid)
+                    if pid in children:
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+            for conn in [c for c in readable if c in launchers]:
+                try:
+                    gone = not conn.recv(64)
+                except OSError:
+                    gone = True
+                if gone:  # the launcher is gone (shut down or killed): interrupt the kernel, kill it after a grace
+                    pid = launchers.pop(conn)
+                    conn.close()
+                    if pid in children:
+                        try:
+                            os.kill(pid, signal.SIGINT)
+                        except ProcessLookupError:
+                            pass
+                        kill_at[pid] = time.monotonic() + KILL_GRACE_S
             if stdin_fd in readable and not os.read(stdin_fd, 4096):
                 break  # the parent closed our stdin (or died): stop
             if server in readable:
@@ -265,9 +299,11 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None, l
                 pid = os.fork()
                 if pid == 0:
                     server.close()
+                    for other in launchers:
+                        other.close()
                     _child(conn, request)
                 children.add(pid)
-                conn.close()
+                launchers[conn] = pid
     finally:
         for pid in list(children):
             try:

@@ -1,0 +1,73 @@
+"""Client text in charts is drawn literally in every locale: "$" is a dollar sign, never math text or TeX; a text
+no chart font can draw is an error naming file and field (without quoting the text)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from html import unescape
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from wealthlib import charts
+from wealthlib.clients import load_client
+
+GOALS = ["Save $5k now and $10k later", r"Tuition $\badcmd$ fund", r"$\frac{1}{2}$ of \textbf{it} ^_^ %"]
+LOCALES = ("en", "zh-TW", "zh-CN")
+
+
+class _Projection:
+    """What :func:`charts.projection_fan` reads from a projection: a percentile fan and the goals."""
+
+    def __init__(self, names):
+        years = list(range(0, 11))
+        self.fan = pd.DataFrame({p: [1e5 * (1 + 0.01 * p) ** y for y in years] for p in (5, 25, 50, 75, 95)},
+                                index=years)
+        self.goals = pd.DataFrame({"years": [3, 6, 9][: len(names)], "amount": [1.2e5, 1.5e5, 1.9e5][: len(names)],
+                                   "probability": [0.5, 0.6, 0.7][: len(names)]}, index=names)
+
+
+def _svg_texts(fig) -> str:
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # glyphs as <text>: what was drawn can be read back
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg")
+    return unescape(buf.getvalue())
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_dollar_goal_names_print_as_written(locale):
+    fig = charts.projection_fan(_Projection(GOALS), locale)
+    charts.to_png(fig)  # no ParseFatalException
+    drawn = _svg_texts(fig)
+    for name in GOALS:
+        assert name in drawn, name
+    assert "5knowand10k" not in drawn.replace(" ", "")
+    # also when drawn outside the house style (as an inline backend would)
+    with matplotlib.rc_context({"text.parse_math": True}):
+        assert all(name in _svg_texts(fig) for name in GOALS)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_title_or_series_name_with_dollars_is_literal(locale):
+    frame = pd.DataFrame({"$A$ fund": [1.0, 1.1, 1.2], "proposed": [1.0, 1.05, 1.1]},
+                         index=pd.date_range("2018-01-31", periods=3, freq="ME"))
+    fig = charts.cumulative_growth(frame, locale, title="Plan $x$ and $y$")
+    drawn = _svg_texts(fig)
+    assert "Plan $x$ and $y$" in drawn and "$A$ fund" in drawn
+
+
+def test_a_goal_no_font_can_draw_is_an_error_naming_file_and_field(tmp_path):
+    src = tmp_path / "clients"
+    src.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "params" / "clients" / "lee.yaml", src / "lee.yaml")
+    client = load_client("lee", src)
+    assert charts.client_chart_problems(client, client.locale) == []
+    goal = client.goals[0].model_copy(update={"name": "Fund \U000f0001 x"})  # a private-use plane: no font has it
+    bad = client.model_copy(update={"goals": [goal, *client.goals[1:]]})
+    problems = charts.client_chart_problems(bad, bad.locale)
+    assert [str(p) for p in problems] == [
+        f"{client.source}: goals.0.name: has 1 character(s) no chart font ({bad.locale}) can draw (first at position 6)"]
+    assert "Fund" not in str(problems[0])
