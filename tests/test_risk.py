@@ -336,7 +336,7 @@ def test_override_to_unknown_class(policy):
     with pytest.raises(InputError) as exc:
         profile_client(liu, policy.with_ladder("cn5"), AS_OF)
     assert str(exc.value).endswith(
-        "liu.yaml: kyc.override.risk_class: 'aggressive' is not a class of ladder cn5 (C1, C2, C3, C4, C5)"
+        "liu.yaml: kyc.override.risk_class: is not a class of ladder cn5 (C1, C2, C3, C4, C5)"
     )
 
 

@@ -159,7 +159,7 @@ class Transaction(_Strict):
         if self.type in ("buy", "sell") and not self.product:
             raise ValueError(f"a {self.type} needs a product")
         if self.type in ("deposit", "withdrawal") and self.product:
-            raise ValueError(f"a {self.type} moves cash and takes no product, got {self.product!r}")
+            raise ValueError(f"a {self.type} moves cash and takes no product")
         return self
 
     @property
@@ -215,7 +215,7 @@ class Complaint(_Strict):
     @model_validator(mode="after")
     def _closed_after_opened(self) -> "Complaint":
         if self.closed is not None and self.closed < self.opened:
-            raise ValueError(f"closed {self.closed} is before opened {self.opened}")
+            raise ValueError("closed is before opened")  # the dates are client data
         return self
 
     @property
@@ -344,6 +344,10 @@ class _One:
         return [self._err]
 
 
+#: A client file's field the schema does not know; its name is not shown (it may be client data).
+UNKNOWN_FIELD = "holds a field that is not known (its name is not shown: it may be client data)"
+
+
 def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
     """Pydantic errors in our words: ``field: must be ≥ 0, got -5``."""
     out: list[InputError] = []
@@ -366,6 +370,9 @@ def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
             out.append(InputError(source, loc, f"must be one of {err['ctx']['expected']}, got {got!r}"))
         elif typ == "string_too_short":
             out.append(InputError(source, loc, "must not be empty"))
+        elif typ == "extra_forbidden":
+            # the name of an unknown field can be client data ("secret_note_刘伟"): say where it is, not its name
+            out.append(InputError(source, ".".join(str(p) for p in err["loc"][:-1]), UNKNOWN_FIELD))
         else:
             out.extend(pydantic_errors(source, _One(err)))
     return out
@@ -416,6 +423,10 @@ def parse_client(data: Any, source: str, expected_id: str | None = None) -> Clie
         raise InputError(source, "", f"expected a mapping of client fields at the top level, got {type(data).__name__}")
     if "source" in data:
         raise InputError(source, "source", "is not a known field")
+    if not set(map(str, data)) & set(Client.model_fields):
+        # e.g. /etc/shadow read as YAML: each line a key; echoing them would print the file
+        raise InputError(source, "", "not a client file (no top-level field is a client field); its content is not "
+                                     "shown")
     try:
         client = Client.model_validate(data)
     except ValidationError as exc:
@@ -539,20 +550,22 @@ def check_product_codes(client: Client, known: set[str], known_classes: set[str]
     src = client.source or client.id
     hint = ", ".join(sorted(known)) if len(known) <= 20 else f"{len(known)} codes on the shelf"
     out: list[InputError] = []
-    for code in client.holdings:
+    # an unknown code is not echoed (it may be client data: "刘伟 private acct"); its position names it
+    unknown = f"unknown product code (not shown: it may be client data; known: {hint})"
+    for n, code in enumerate(client.holdings, 1):
         if code not in known:
-            out.append(InputError(src, f"holdings.{code}", f"unknown product code {code!r} (known: {hint})"))
+            out.append(InputError(src, f"holdings (position {n})", unknown))
     for i, tx in enumerate(client.transactions):
         if tx.product is not None and tx.product not in known:
-            out.append(InputError(src, f"transactions.{i}.product", f"unknown product code {tx.product!r} (known: {hint})"))
+            out.append(InputError(src, f"transactions.{i}.product", unknown))
     for i, code in enumerate(client.restrictions.excluded_products):
         if code not in known:
-            out.append(InputError(src, f"restrictions.excluded_products.{i}", f"unknown product code {code!r} (known: {hint})"))
+            out.append(InputError(src, f"restrictions.excluded_products.{i}", unknown))
     if known_classes is not None:
         for i, cls in enumerate(client.restrictions.excluded_classes):
             if cls not in known_classes:
                 out.append(InputError(
                     src, f"restrictions.excluded_classes.{i}",
-                    f"unknown asset class {cls!r} (known: {', '.join(sorted(known_classes))})",
+                    f"unknown asset class (not shown; known: {', '.join(sorted(known_classes))})",
                 ))
     return out

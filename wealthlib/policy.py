@@ -288,8 +288,8 @@ class Policy(_Strict):
         """An :class:`InputError` naming ``source`` and ``field`` unless ``code`` is a class of the active ladder
         (an override must name a rung the firm actually has)."""
         if code not in self.active.codes:
-            raise InputError(source, field,
-                             f"{code!r} is not a class of ladder {self.ladder} ({', '.join(self.active.codes)})")
+            raise InputError(source, field,  # the code given is not echoed: it may be client data
+                             f"is not a class of ladder {self.ladder} ({', '.join(self.active.codes)})")
 
     def ceiling(self, code: str) -> int:
         """Suitability matrix: the highest product grade a client of class ``code`` may hold."""
