@@ -8,7 +8,12 @@ What a batch guarantees
 -----------------------
 * **One failing client never stops the others.** A client whose file does not load, whose notebook raises, or
   whose kernel dies is recorded ``failed`` with a one-line reason (the :class:`~wealthlib.errors.WealthError`
-  message; for anything else only the kind of error, never client data); the rest carry on.
+  message; for anything else only the kind of error, never client data); the rest carry on. A local worker
+  process that dies costs only the client it held (queued once more on a fresh worker; failed with
+  ``worker died twice: SIGKILL`` if that one dies too).
+* **One batch per output folder**: an exclusive lock (``.wealth-batch.lock``, :mod:`wealthlib._batch.lock`) for
+  the batch's life; a second batch is refused with the holder's pid and start time. A ``clients`` subset merges
+  into the folder's manifest and index (entries of other clients are kept as they were).
 * **A manifest** ``manifest.json`` and ``manifest.csv`` in the output folder: per client ``status``
   (``ok``, ``failed``, ``unchanged``: skipped because nothing changed, ``skipped``: not run because the batch
   was interrupted), ``reason``, output file names, ``input_hash`` and timings. It is rewritten (atomically)
@@ -18,7 +23,9 @@ What a batch guarantees
   quarter or as-of date, formats, software version) equals the last successful run's and its outputs exist;
   failed clients are retried.
 * ``index.html`` links every document (names escaped).
-* Per-cell timeout (``cell_timeout``, seconds).
+* Per-cell timeout (``cell_timeout``: positive seconds, or None): past it the kernel is interrupted and killed
+  after a short grace, whatever it is doing, and the client fails with ``cell N exceeded T s``.
+* Test-only fault injection: :mod:`wealthlib._batch.faults` (``WEALTHLIB_FAULT_HOOK``).
 * **No orphan kernels**: pool workers, their warm template (zygote) and every kernel die with the batch, also on
   Ctrl-C (``PR_SET_PDEATHSIG`` chain, see :mod:`wealthlib._batch.zygote`).
 

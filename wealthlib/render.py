@@ -649,8 +649,21 @@ def export(
         if target.resolve().parent != root:  # second guard; check_stem already forbids this
             raise RenderError(f"unsafe output name {stem!r}")
         targets[fmt] = target
+    _remove_stale_temporaries(out_dir, stem, formats)
     write_all_atomic({targets[fmt]: payloads[fmt] for fmt in formats})
     return targets
+
+
+def _remove_stale_temporaries(out_dir: Path, stem: str, formats: Iterable[str]) -> None:
+    """Temporary files of this document (``.<stem>.<fmt>.<random>.tmp``) that a killed run left behind: the
+    next export of the same document removes them (a complete HTML must not linger as a hidden file)."""
+    for fmt in formats:
+        for p in Path(out_dir).glob(f".{stem}.{fmt}.*.tmp"):
+            if re.fullmatch(rf"\.{re.escape(stem)}\.{re.escape(fmt)}\.[A-Za-z0-9_]{{8}}\.tmp", p.name):
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
 
 
 def render(

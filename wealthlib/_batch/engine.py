@@ -8,7 +8,8 @@ For the ``wealth-fork`` kernel (forked from the warm template, see :mod:`wealthl
   20 ms instead of 200 ms IOPub waits — the fixed 0.2 s flush was ~20% of a warm client's time; stale start-up
   messages are harmless because nbclient matches every message to its request;
 * the kernel is shut down ``immediate``: the launcher is killed (not interrupted first), the forked kernel sees
-  its connection close and exits (a forked kernel has no history or state worth a graceful shutdown); the
+  its connection close and exits (a forked kernel has no history or state worth a graceful shutdown; one that
+  cannot notice, stuck in C code, is interrupted and then killed by the zygote after a short grace); the
   launcher's exit is polled every 5 ms instead of jupyter_client's 100 ms.
 
 Other kernels (``python3``) run exactly as papermill's default engine runs them.

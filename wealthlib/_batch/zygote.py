@@ -16,7 +16,9 @@ The child, before starting the kernel:
 * restores default SIGINT/SIGTERM handling (it stays in the zygote's process group);
 * points its standard streams at ``/dev/null`` (outputs reach the notebook through the kernel protocol);
 * dies with the zygote (``PR_SET_PDEATHSIG``) and exits when the launcher's connection closes (the launcher is
-  the process the Jupyter kernel manager owns: killing it kills the kernel);
+  the process the Jupyter kernel manager owns: killing it kills the kernel). The zygote watches the same
+  connection: when it closes it interrupts the kernel and kills it after :data:`KILL_GRACE_S`, so a kernel
+  stuck in C code holding the GIL (which cannot run its own watch) dies too — a cell timeout holds;
 * writes its pid on the connection, so the launcher can forward interrupts.
 
 The zygote ignores SIGINT (a Ctrl-C is handled by the batch), dies with its parent (``PR_SET_PDEATHSIG``), exits
