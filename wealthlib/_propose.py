@@ -37,6 +37,8 @@ that the template, and the drafts made from it, stay as they are).
 
 from __future__ import annotations
 
+from ._tmp import private_tempdir
+
 from pathlib import Path
 from typing import Any, Optional
 
@@ -58,13 +60,12 @@ def client_param(client: str) -> str:
 def render_proposal(proposal: Proposal, client: str, params: Path, out_dir: Path, formats: tuple[str, ...],
                     objective: Optional[str], seed: int) -> dict:
     """Execute templates/proposal.ipynb for an already built (and so already checked) proposal."""
-    import tempfile
 
     import nbformat
 
     nb = nbformat.read(template_path("proposal.ipynb"), as_version=4)
     prepare_advisor_cells(nb, proposal)
-    with tempfile.TemporaryDirectory(prefix="wealth-propose-") as tmp:
+    with private_tempdir("wealth-propose-") as tmp:  # 0700, removed even after kill -9: it holds client data
         tpl = Path(tmp) / "proposal.ipynb"
         nbformat.write(nb, tpl)
         prebuilt = Path(tmp) / "proposal.json"
@@ -193,7 +194,6 @@ def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], 
     fail (nothing written, no kernel started) or the build fails later (nothing written).
     """
     import multiprocessing as mp
-    import tempfile
     import threading
 
     import nbformat
@@ -202,7 +202,7 @@ def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], 
     if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not on Linux
         proposal = build_proposal(client, **_with_template(kwargs))
         return render_proposal(proposal, client, params, out_dir, formats, objective, seed)
-    with tempfile.TemporaryDirectory(prefix="wealth-propose-") as tmp:
+    with private_tempdir("wealth-propose-") as tmp:  # 0700, removed even after kill -9: it holds client data
         prebuilt = Path(tmp) / "proposal.json"
         Path(f"{prebuilt}.pending").touch()
         fork = mp.get_context("fork")

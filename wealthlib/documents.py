@@ -1418,7 +1418,6 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     a certificate (:mod:`wealthlib.guard.signing`); ``wealth verify --rebuild`` renders unsealed. ``advisor``
     (``--advisor ID``) renders only a client of that advisor's book (or their branch's, for a supervisor).
     """
-    import tempfile
 
     import nbformat
 
@@ -1481,7 +1480,9 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
             draft=path.read_bytes() if check.modified else None, modified_reason=check.modified_reason)
         policy = load_policy(params_dir / "policy.yaml")
         pdf_finish = sealer(policy, params_dir, proposal.audit, attachments)
-    with tempfile.TemporaryDirectory(prefix="wealth-render-") as tmp:
+    from ._tmp import private_tempdir
+
+    with private_tempdir("wealth-render-") as tmp:  # 0700, removed even after kill -9: it holds client data
         tpl = Path(tmp) / "proposal.ipynb"
         nbformat.write(run_nb, tpl)
         prebuilt = Path(tmp) / "proposal.json"

@@ -173,6 +173,7 @@ def execute(
         if on_cell is not None:
             on_cell(cell_index)
 
+    runtime = _private_runtime()  # the kernel's connection file (with its HMAC key) in a private folder
     try:
         executed = papermill.execute_notebook(
             nb,
@@ -188,6 +189,7 @@ def execute(
             on_cell_execute=cell_starts,
         )
     except PapermillExecutionError as exc:
+        runtime.close()
         cell_no = _template_cell_number(exc, nb, params, kernel_name, template_ids)
         where = f"cell {cell_no}" if cell_no else f"cell (execution count {exc.exec_count})"
         evalue = str(exc.evalue).strip()
@@ -205,6 +207,7 @@ def execute(
     except Exception as exc:  # kernel missing or dead, cell timeout, start timeout
         import traceback as tb
 
+        runtime.close()
         from nbclient.exceptions import CellTimeoutError
 
         if isinstance(exc, CellTimeoutError) and running:
@@ -224,7 +227,32 @@ def execute(
             evalue=str(exc),
             traceback="".join(tb.format_exception(exc)),
         ) from None
+    runtime.close()
     return executed
+
+
+class _private_runtime:
+    """Point ``JUPYTER_RUNTIME_DIR`` (where jupyter_client writes a kernel's connection file, HMAC key included) at
+    a private folder removed when the execution ends, or by its watcher if this process is killed
+    (:mod:`wealthlib._tmp`). A runtime folder already chosen (a batch worker's, the user's) is kept."""
+
+    def __init__(self):
+        self.dir = None
+        if os.environ.get("JUPYTER_RUNTIME_DIR"):
+            return
+        from wealthlib._tmp import private_dir
+
+        self.dir = private_dir("wealth-kernel-")
+        os.environ["JUPYTER_RUNTIME_DIR"] = str(self.dir)
+
+    def close(self) -> None:
+        if self.dir is not None:
+            from wealthlib._tmp import remove
+
+            if os.environ.get("JUPYTER_RUNTIME_DIR") == str(self.dir):
+                del os.environ["JUPYTER_RUNTIME_DIR"]
+            remove(self.dir)
+            self.dir = None
 
 
 class _AtCell:

@@ -1,0 +1,51 @@
+"""Batch options are checked first: a bad option is one line, exit 2, and no folder or file is created."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WEALTH = Path(sys.executable).parent / "wealth"
+
+
+def _batch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(WEALTH), "batch", *args, "--params", str(ROOT / "params"), "--no-progress"], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "abc", ""])
+def test_a_cell_timeout_that_is_not_a_positive_number_or_none_is_refused(tmp_path, value):
+    r = _batch("review", "--cell-timeout", value, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"error: --cell-timeout: must be a positive number of seconds or 'none', got {value!r}"]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (("review", "--quarter", "2018Q5"), "quarter"),
+    (("review", "--quarter", "2031Q1"), "quarter 2031Q1"),
+    (("propose", "--as-of", "2018-13-45"), "is not a date"),
+    (("review", "--clients", "nobody*"), "no client files match"),
+    (("review", "--format", "docx"), "docx"),
+    (("review", "--engine", "warp"), "unknown engine"),
+])
+def test_a_bad_option_creates_no_folder(tmp_path, args, message):
+    out = tmp_path / "a" / ".." / "b" / "out"  # also through '..'
+    r = _batch(*args, "--out", str(out), cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing at all: not out, not a, not b
+
+
+def test_none_disables_the_cell_timeout():
+    from wealthlib.cli.batch import parse_timeout
+
+    assert parse_timeout("none") is None and parse_timeout("NONE") is None
+    assert parse_timeout("2.5") == 2.5
