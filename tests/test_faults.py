@@ -30,12 +30,16 @@ pytestmark = pytest.mark.slow  # real kernels
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
 BOOK = ("lee", "lin", "liu")
-WAIT_S = 180  # upper bound on any wait for an event; never reached unless something is broken
+WAIT_S = 900  # upper bound on any wait for an event (a loaded shared machine); never reached unless broken
 
 
-def wait_for(path: Path) -> dict:
+def wait_for(path: Path, batch: "Batch | None" = None) -> dict:
     deadline = time.monotonic() + WAIT_S
     while not path.exists():
+        if batch is not None and not batch.is_alive():
+            m = batch.manifest
+            raise AssertionError(f"the batch ended before {path.name}: {batch.error!r} "
+                                 f"{ {c: (e['status'], e['reason']) for c, e in (m.entries.items() if m else [])} }")
         if time.monotonic() > deadline:
             raise AssertionError(f"{path.name} never appeared")
         time.sleep(0.02)
@@ -52,6 +56,7 @@ def book(tmp_path):
     (params / "clients").mkdir(parents=True)
     shutil.copy(PARAMS / "policy.yaml", params)
     shutil.copy(PARAMS / "products.yaml", params)
+    shutil.copy(PARAMS / "market.yaml", params)
     for cid in BOOK:
         shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")
     return params
@@ -112,7 +117,7 @@ def test_a_worker_killed_twice_on_one_client_fails_that_client_only(book, hook, 
     (hook / f"lin.{stage}.hold").touch()
     b = Batch(params=book, out=out, workers=2)
     for attempt in (1, 2):  # the client goes back to the queue once, on a new worker; the second death is final
-        info = wait_for(hook / f"lin.{stage}.{attempt}")
+        info = wait_for(hook / f"lin.{stage}.{attempt}", b)
         tree = psutil.Process(info["pid"]).children(recursive=True)  # not the worker: the batch reaps it
         os.kill(info["pid"], signal.SIGKILL)
         gone, alive = psutil.wait_procs(tree, timeout=30)  # its zygote, launcher and kernel die with it
@@ -136,7 +141,7 @@ def test_a_worker_killed_once_costs_nothing(book, hook, tmp_path):
     before = kernel_folders()
     (hook / "lee.execute.hold").touch()
     b = Batch(params=book, out=out, workers=2)
-    info = wait_for(hook / "lee.execute.1")
+    info = wait_for(hook / "lee.execute.1", b)
     os.kill(info["pid"], signal.SIGKILL)
     (hook / "lee.execute.hold").unlink()
     m = b.result()
@@ -159,7 +164,7 @@ def test_a_kernel_stuck_in_c_past_its_timeout_is_killed_within_the_grace(book, h
     monkeypatch.setitem(batch.TEMPLATES, "review", tpl)
     (hook / "lin.execute.hold").touch()
     b = Batch(params=book, out=tmp_path / "out", workers=1, clients="li*", cell_timeout=2)
-    info = wait_for(hook / "lin.execute.1")
+    info = wait_for(hook / "lin.execute.1", b)
     kernels = psutil.Process(info["zygote"]).children()
     assert len(kernels) == 1  # lin's kernel, forked from the warm template
     (hook / "lin.execute.hold").unlink()
@@ -177,7 +182,7 @@ def test_two_batches_into_one_folder_the_second_is_refused_and_nothing_is_lost(b
     out = tmp_path / "out"
     (hook / "lee.start.hold").touch()
     first = Batch(params=book, out=out, workers=1, clients="lee")
-    info = wait_for(hook / "lee.start.1")
+    info = wait_for(hook / "lee.start.1", first)
     with pytest.raises(BatchError) as refused:
         run_batch("review", quarter="2018Q3", formats=("html",), params=book, out=out, clients="li*")
     msg = str(refused.value)

@@ -232,25 +232,30 @@ def execute(
 
 
 class _private_runtime:
-    """Point ``JUPYTER_RUNTIME_DIR`` (where jupyter_client writes a kernel's connection file, HMAC key included) at
-    a private folder removed when the execution ends, or by its watcher if this process is killed
-    (:mod:`wealthlib._tmp`). A runtime folder already chosen (a batch worker's, the user's) is kept."""
+    """A kernel's connection file (HMAC key included; jupyter_client writes it with ``tempfile.mkstemp`` or into
+    ``JUPYTER_RUNTIME_DIR``) goes into a private folder removed when the execution ends, or by its watcher if
+    this process is killed (:mod:`wealthlib._tmp`). A batch worker has its own such folder already."""
 
     def __init__(self):
         self.dir = None
-        if os.environ.get("JUPYTER_RUNTIME_DIR"):
+        if os.environ.get("WEALTHLIB_PRIVATE_TMP"):
             return
         from wealthlib._tmp import private_dir
 
         self.dir = private_dir("wealth-kernel-")
+        self._saved = (os.environ.get("JUPYTER_RUNTIME_DIR"), tempfile.tempdir)
         os.environ["JUPYTER_RUNTIME_DIR"] = str(self.dir)
+        tempfile.tempdir = str(self.dir)
 
     def close(self) -> None:
         if self.dir is not None:
             from wealthlib._tmp import remove
 
-            if os.environ.get("JUPYTER_RUNTIME_DIR") == str(self.dir):
-                del os.environ["JUPYTER_RUNTIME_DIR"]
+            runtime, tempfile.tempdir = self._saved
+            if runtime is None:
+                os.environ.pop("JUPYTER_RUNTIME_DIR", None)
+            else:
+                os.environ["JUPYTER_RUNTIME_DIR"] = runtime
             remove(self.dir)
             self.dir = None
 

@@ -42,6 +42,12 @@ def _kernelspec_dir() -> Path:
     root = private_dir("wealth-kernels-")
     (root / "runtime").mkdir(mode=0o700)
     os.environ["JUPYTER_RUNTIME_DIR"] = str(root / "runtime")
+    # jupyter_client writes connection files with tempfile.mkstemp (tmpXXXX.json in /tmp): this process's
+    # temporary files go into the private folder too
+    import tempfile
+
+    tempfile.tempdir = str(root / "runtime")
+    os.environ["WEALTHLIB_PRIVATE_TMP"] = str(root / "runtime")
     spec = root / "kernels" / FORK_KERNEL
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
