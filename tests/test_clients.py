@@ -473,7 +473,7 @@ def test_reading_once_reads_each_client_file_once(tmp_path, monkeypatch):
     bad.write_text(bad.read_text(encoding="utf-8").replace("id: lin", "id: bad"), encoding="utf-8")
     reads: list[str] = []
     real = clients_mod.load_yaml
-    monkeypatch.setattr(clients_mod, "load_yaml", lambda p: (reads.append(Path(p).name), real(p))[1])
+    monkeypatch.setattr(clients_mod, "load_yaml", lambda p, **kw: (reads.append(Path(p).name), real(p, **kw))[1])
     with reading_once():
         assert load_client(good) is load_client(good)
         for _ in range(2):
