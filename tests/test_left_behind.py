@@ -85,7 +85,7 @@ def test_a_killed_batch_leaves_nothing_a_rerun_does_not_clean(tmp_path):
         _kill(proc)
     _until(lambda: not list(tmp.iterdir()), "the kernel folders and connection files removed")
     (out / ".lee.html.abcdefgh.tmp").write_text("<html>half</html>")  # as a kill during a write leaves
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=WAIT_S,
+    done = subprocess.run([str(WEALTH), *args], cwd=ROOT, capture_output=True, text=True, timeout=WAIT_S,
                           env={**os.environ, "TMPDIR": str(tmp)})
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["index.html", "lee.html", "manifest.csv", "manifest.json"]
