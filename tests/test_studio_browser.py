@@ -171,13 +171,16 @@ def test_studio_in_jupyterlab_changes_what_renders(tmp_path: Path):
     draft = drafts / "lin" / "proposal.ipynb"
     assert draft.is_file() and not (drafts / "lin" / "choices.json").exists()
 
+    # what this pytest process already runs (e.g. a multiprocessing resource tracker an earlier test started, which
+    # lives as long as pytest) is not this test's to end
+    already = _descendants(os.getpid())
     lab = Lab(drafts, env)
     server_tree: set[int] = set()
     browser_tree: set[int] = set()
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            browser_tree = _descendants(os.getpid()) - {lab.proc.pid} - _descendants(lab.proc.pid)
+            browser_tree = _descendants(os.getpid()) - already - {lab.proc.pid} - _descendants(lab.proc.pid)
             page = None
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
