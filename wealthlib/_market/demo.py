@@ -32,6 +32,7 @@ from datetime import date
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -219,18 +220,17 @@ def _read_cache(d: Path) -> Market | None:
     return Market(monthly, daily, infl, info, _vintage(monthly))
 
 
-def _write_cache(d: Path, monthly: pd.DataFrame, daily: pd.DataFrame, infl: pd.Series, info: dict) -> None:
+def write_cache_folder(d: Path, fill: Callable[[Path], None]) -> None:
+    """Write a cache folder ``d`` in one step: ``fill`` writes the files into a temporary sibling, which then
+    replaces ``d`` atomically (another process that got there first wins, which is fine); a cache that cannot be
+    written is one warning (:func:`warn_cache`), never an error. Shared by the demo market and its FX."""
     try:
         d.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}-", dir=d.parent))
         try:
-            monthly.to_parquet(tmp / "monthly.parquet")
-            daily.to_parquet(tmp / "daily.parquet")
-            infl.to_frame("CPI").to_parquet(tmp / "inflation.parquet")
-            raw = {k: {**v.__dict__, "start": v.start.isoformat(), "end": v.end.isoformat()} for k, v in info.items()}
-            (tmp / "info.json").write_text(json.dumps(raw, ensure_ascii=False, indent=1), encoding="utf-8")
+            fill(tmp)
             try:
-                os.replace(tmp, d)  # atomic; fails if another process got there first, which is fine
+                os.replace(tmp, d)
             except OSError:
                 pass
         finally:
@@ -238,6 +238,22 @@ def _write_cache(d: Path, monthly: pd.DataFrame, daily: pd.DataFrame, infl: pd.S
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
         warn_cache(d, exc)
+
+
+def info_json(info: dict) -> str:
+    """``SeriesInfo`` values as the cache's ``info.json`` text (dates in ISO form)."""
+    raw = {k: {**v.__dict__, "start": v.start.isoformat(), "end": v.end.isoformat()} for k, v in info.items()}
+    return json.dumps(raw, ensure_ascii=False, indent=1)
+
+
+def _write_cache(d: Path, monthly: pd.DataFrame, daily: pd.DataFrame, infl: pd.Series, info: dict) -> None:
+    def fill(tmp: Path) -> None:
+        monthly.to_parquet(tmp / "monthly.parquet")
+        daily.to_parquet(tmp / "daily.parquet")
+        infl.to_frame("CPI").to_parquet(tmp / "inflation.parquet")
+        (tmp / "info.json").write_text(info_json(info), encoding="utf-8")
+
+    write_cache_folder(d, fill)
 
 
 _WARNED: set[Path] = set()

@@ -30,9 +30,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import tempfile
 import zipfile
 from datetime import date, timedelta
 from functools import lru_cache
@@ -199,24 +196,13 @@ def _read(d: Path) -> tuple[pd.DataFrame, dict[str, SeriesInfo]] | None:
 
 
 def _write(d: Path, frame: pd.DataFrame, info: dict[str, SeriesInfo]) -> None:
-    try:
-        d.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}-", dir=d.parent))
-        try:
-            frame.to_parquet(tmp / "fx.parquet")
-            raw = {k: {**v.__dict__, "start": v.start.isoformat(), "end": v.end.isoformat()} for k, v in info.items()}
-            (tmp / "info.json").write_text(json.dumps(raw, ensure_ascii=False, indent=1), encoding="utf-8")
-            try:
-                os.replace(tmp, d)
-            except OSError:
-                pass
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-    except OSError as exc:
-        from .demo import warn_cache
+    from .demo import info_json, write_cache_folder
 
-        warn_cache(d, exc)
+    def fill(tmp: Path) -> None:
+        frame.to_parquet(tmp / "fx.parquet")
+        (tmp / "info.json").write_text(info_json(info), encoding="utf-8")
+
+    write_cache_folder(d, fill)
 
 
 @lru_cache(maxsize=1)
