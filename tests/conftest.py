@@ -27,3 +27,19 @@ def process_mark(monkeypatch: pytest.MonkeyPatch) -> str:
     value = uuid.uuid4().hex
     monkeypatch.setenv(MARK, value)
     return value
+
+
+@pytest.fixture(scope="session")
+def sp500():
+    """Five years of skfolio's S&P 500 constituents' daily returns, with annualized mean and Ledoit–Wolf covariance:
+    the allocation tests' shared problem (ours vs PyPortfolioOpt and skfolio)."""
+    import pandas as pd
+    from skfolio.datasets import load_sp500_dataset
+    from sklearn.covariance import LedoitWolf
+
+    prices = load_sp500_dataset()
+    r = prices.pct_change().dropna()
+    r = r[r.index > r.index[-1] - pd.DateOffset(years=5)]
+    mu = 252 * r.mean()
+    cov = pd.DataFrame(252 * LedoitWolf().fit(r.to_numpy()).covariance_, index=r.columns, columns=r.columns)
+    return r, mu, cov

@@ -21,19 +21,6 @@ from wealthlib.allocate import (
 CLASSES = ("cash", "bond", "equity", "alternative")
 
 
-@pytest.fixture(scope="module")
-def sp500():
-    from skfolio.datasets import load_sp500_dataset
-    from sklearn.covariance import LedoitWolf
-
-    prices = load_sp500_dataset()
-    r = prices.pct_change().dropna()
-    r = r[r.index > r.index[-1] - pd.DateOffset(years=5)]
-    mu = 252 * r.mean()
-    cov = pd.DataFrame(252 * LedoitWolf().fit(r.to_numpy()).covariance_, index=r.columns, columns=r.columns)
-    return r, mu, cov
-
-
 def _plain(sp500, **kw) -> AllocationSpec:
     r, mu, cov = sp500
     n = len(mu)
