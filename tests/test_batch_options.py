@@ -44,6 +44,34 @@ def test_a_bad_option_creates_no_folder(tmp_path, args, message):
     assert list(tmp_path.iterdir()) == []  # nothing at all: not out, not a, not b
 
 
+@pytest.mark.parametrize("value,problem", [
+    ("localhost:8786", "(scheme://host:port)"),
+    ("", "(scheme://host:port)"),
+    ("http://localhost:8786", "scheme 'http' is not one of tcp, tls, ws, wss"),
+    ("inproc://127.0.0.1/1/2", "scheme 'inproc' is not one of tcp, tls, ws, wss"),
+    ("tcp://localhost", "(host and a numeric port)"),
+    ("tcp://localhost:port", "(host and a numeric port)"),
+    ("tcp://:8786", "(the host is missing)"),
+    ("tcp://localhost:70000", "(port 70000 is not between 1 and 65535)"),
+])
+def test_a_scheduler_that_is_not_a_dask_address_is_refused_before_anything_is_created(tmp_path, value, problem):
+    r = _batch("review", "--scheduler", value, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"error: --scheduler: must be a Dask scheduler address like tcp://host:8786 {problem}"
+        if problem.startswith("(") else
+        f"error: --scheduler: must be a Dask scheduler address like tcp://host:8786; {problem}"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dask_addresses_are_accepted():
+    from wealthlib.cli.batch import parse_scheduler
+
+    for address in ("tcp://127.0.0.1:8786", "tls://scheduler.example:8786", "tcp://[::1]:8786", "ws://h:1"):
+        assert parse_scheduler(address) == address
+    assert parse_scheduler(None) is None
+
+
 def test_none_disables_the_cell_timeout():
     from wealthlib.cli.batch import parse_timeout
 

@@ -394,6 +394,8 @@ def run_batch(
         cell_timeout = check_timeout(cell_timeout)
     except RenderError as err:
         raise BatchError(str(err)) from None
+    if scheduler is not None and (problem := scheduler_problem(scheduler)):
+        raise BatchError(f"scheduler: {problem}")
     if kind != "review":
         as_of = _default_as_of(Path(params), as_of)
     out = Path(out) if out is not None else Path("reports") / (f"review-{quarter}" if kind == "review" else f"propose-{as_of}")
@@ -419,6 +421,37 @@ def run_batch(
                            force=force)
     finally:
         lock.release()
+
+
+# schemes a batch can reach from another process by host and port (inproc is the calling process only; ucx
+# needs UCX installed and is not part of this environment)
+_SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
+def scheduler_problem(address: str) -> str | None:
+    """Why ``address`` is not a Dask scheduler address a batch can connect to (``tcp://host:8786``), or None.
+
+    Checked with distributed's own address parser before any folder is created: a bad address used to be found
+    only when the batch connected, after the output folder existed."""
+    from distributed.comm import get_address_host_port, parse_address
+
+    text = str(address).strip()
+    hint = "must be a Dask scheduler address like tcp://host:8786"
+    try:
+        scheme, _ = parse_address(text, strict=True)
+    except ValueError:
+        return f"{hint} (scheme://host:port)"
+    if scheme not in _SCHEDULER_SCHEMES:
+        return f"{hint}; scheme {scheme[:20]!r} is not one of {', '.join(_SCHEDULER_SCHEMES)}"
+    try:
+        host, port = get_address_host_port(text)
+    except ValueError:
+        return f"{hint} (host and a numeric port)"
+    if not host:
+        return f"{hint} (the host is missing)"
+    if not 1 <= int(port) <= 65535:
+        return f"{hint} (port {port} is not between 1 and 65535)"
+    return None
 
 
 def _remove_stale_temporaries(out: Path) -> None:

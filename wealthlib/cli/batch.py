@@ -32,6 +32,7 @@ def _run(kind: str, *, quarter: str, as_of: str, clients: str, workers: int, sch
     try:
         formats = parse_formats(fmt)  # a bad --format is a bad option here too: exit 2 like the batch's own checks
         timeout = parse_timeout(cell_timeout)
+        scheduler = parse_scheduler(scheduler)
         manifest = run_batch(kind, quarter=quarter, as_of=as_of, params=params, clients=clients, workers=workers,
                              scheduler=scheduler, out=out, formats=formats, engine=engine,
                              cell_timeout=timeout, progress=progress, force=force, advisor=advisor)
@@ -83,6 +84,22 @@ def parse_timeout(value: str) -> float | None:
     if not math.isfinite(seconds) or seconds <= 0:
         raise InputError("--cell-timeout", "", f"must be a positive number of seconds or 'none', got {text[:40]!r}")
     return seconds
+
+
+def parse_scheduler(value: Optional[str]) -> Optional[str]:
+    """``--scheduler``: a Dask scheduler address (``tcp://host:8786``, also tls, ws, wss), checked before any
+    folder is created."""
+    from ..batch import scheduler_problem
+    from ..errors import InputError
+
+    if value is None:
+        return None
+    problem = scheduler_problem(value)
+    if problem:
+        raise InputError("--scheduler", "", problem)
+    return value.strip()
+
+
 _FORCE = typer.Option(False, "--force", help="Re-render every client, even unchanged ones.")
 _PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show a progress bar with rate and ETA.")
 _ADVISOR = typer.Option(None, "--advisor", help="Run as this advisor (or supervisor): only their clients; no other client file is opened.")
