@@ -110,9 +110,10 @@ class Manifest:
                 "clients": list(self.entries.values())}
 
     def write(self) -> None:
-        from .render import write_atomic
+        """``manifest.json`` and ``manifest.csv`` as one step (both or neither): raises
+        :class:`wealthlib.render.WriteError` naming the file that cannot be written."""
+        from .render import write_all_atomic
 
-        write_atomic(self.out_dir / "manifest.json", json.dumps(self.to_json(), ensure_ascii=False, indent=1))
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(MANIFEST_FIELDS)
@@ -121,7 +122,8 @@ class Manifest:
             w.writerow([e["client"], e["status"], e.get("reason", ""), ";".join(e.get("outputs", {}).values()),
                         e.get("input_hash", ""), t.get("execute", ""), t.get("export", ""), t.get("total", ""),
                         e.get("worker", "")])
-        write_atomic(self.out_dir / "manifest.csv", buf.getvalue())
+        write_all_atomic({self.out_dir / "manifest.json": json.dumps(self.to_json(), ensure_ascii=False, indent=1),
+                          self.out_dir / "manifest.csv": buf.getvalue()})
 
 
 def _hash_bytes(*chunks: bytes) -> str:
@@ -497,14 +499,29 @@ def _run_locked(kind: str, jobs: list[dict[str, Any]], failed: list[dict[str, An
         manifest.entries[job["client"]]["input_hash"] = job["input_hash"]
         todo.append(job)
     t0 = time.perf_counter()
-    manifest.write()
+    from .render import WriteError
+
+    # the manifest and the index are written before anyone is rendered: a folder whose record cannot be written
+    # fails here, with no document on disk that its manifest does not list
+    try:
+        manifest.write()
+        write_index(manifest, title=f"{kind} {quarter if kind == 'review' else as_of}")
+    except WriteError as exc:
+        raise BatchError(f"{exc}; nothing was rendered") from None
+    listed = _listed_outputs(manifest)  # the documents the manifest on disk lists
     bar = _Progress(len(order), len(order) - len(todo), enabled=progress is True)
     callback = progress if callable(progress) else None
+    unwritable: list[WriteError] = []
 
     def done(res: dict[str, Any]) -> None:
         manifest.entries[res["client"]] = res
         manifest.wall_s = time.perf_counter() - t0
-        manifest.write()
+        try:
+            manifest.write()
+        except WriteError as exc:
+            unwritable.append(exc)
+            raise
+        listed.update(_listed_outputs(manifest))
         bar.advance(res)
         if callback:
             callback(res)
@@ -518,11 +535,42 @@ def _run_locked(kind: str, jobs: list[dict[str, Any]], failed: list[dict[str, An
     except KeyboardInterrupt:
         manifest.interrupted = True
         raise
+    except WriteError:
+        if not unwritable:
+            raise
+        # the manifest became unwritable mid-run: the batch stops (its workers are stopped by now) and the
+        # documents this run wrote that the manifest on disk does not list are removed, so the two agree
+        removed = _remove_unlisted(manifest.out_dir, todo, listed)
+        kept = sorted(n for n in listed if any(n == f"{j['stem']}.{f}" for j in todo for f in j["formats"]))
+        raise BatchError(f"{unwritable[0]}; the batch stopped; removed the documents the manifest does not list "
+                         f"({', '.join(removed) or 'none'}); kept, as the manifest lists them: "
+                         f"{', '.join(kept) or 'none'}") from None
     finally:
-        manifest.wall_s = time.perf_counter() - t0
-        manifest.write()
-        write_index(manifest, title=f"{kind} {quarter if kind == 'review' else as_of}")
+        if not unwritable:
+            manifest.wall_s = time.perf_counter() - t0
+            manifest.write()
+            write_index(manifest, title=f"{kind} {quarter if kind == 'review' else as_of}")
     return manifest
+
+
+def _listed_outputs(manifest: Manifest) -> set[str]:
+    return {n for e in manifest.entries.values() for n in (e.get("outputs") or {}).values()}
+
+
+def _remove_unlisted(out: Path, jobs: list[dict[str, Any]], listed: set[str]) -> list[str]:
+    """Remove this run's documents (``<stem>.<format>`` of each job) that the manifest on disk does not list."""
+    removed = []
+    for job in jobs:
+        for fmt in job["formats"]:
+            name = f"{job['stem']}.{fmt}"
+            p = out / name
+            if name not in listed and p.is_file():
+                try:
+                    p.unlink()
+                    removed.append(name)
+                except OSError:
+                    pass
+    return sorted(removed)
 
 
 class _Progress:
