@@ -281,3 +281,64 @@ def test_preview_renders_the_saved_draft_in_the_background(tmp_path: Path, monke
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "risk aversion γ = 4.5" in " ".join(text.split())
     assert json.loads((draft.parent / "choices.json").read_text(encoding="utf-8"))["risk_aversion"] == 4.5
+
+
+def test_an_infeasible_change_answers_at_once_and_explains_later(tmp_path: Path, monkeypatch):
+    """The verdict comes from one solve; the conflict's words (the diagnosis, many small solves) come from a
+    background thread. The diagnosis is held on an event here, so the verdict cannot have waited for it; a
+    later change supersedes the explanation (the page keeps the newer state's numbers)."""
+    import threading
+
+    from wealthlib._allocate import diagnose
+    from wealthlib.studio import INFEASIBLE_LINE, panel
+
+    draft = tmp_path / "proposal.ipynb"
+    draft.write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(draft))
+    box = panel("lin", params=str(PARAMS), as_of="2018-12-31")
+    c = box.controls
+    release, entered = threading.Event(), threading.Event()
+    real = diagnose.explain
+
+    def held(n, constraints):
+        entered.set()
+        assert release.wait(timeout=300), "the test never released the diagnosis"
+        return real(n, constraints)
+
+    monkeypatch.setattr(diagnose, "explain", held)
+    # lin is moderate (bands from params/policy.yaml): with every bond excluded and equity above the ceiling,
+    # cash alone cannot fill the budget
+    bonds = sorted(code for code, p in SHELF.items() if p["asset_class"] == "bond")
+    c["exclude"].value = tuple(bonds)
+    page = c["result"].value
+    assert not release.is_set()
+    assert INFEASIBLE_LINE in _html_unescape(page) and "No allocation" in page and "wl-expected" not in page
+    assert not box.state["explained"].is_set()
+    release.set()
+    assert box.state["explained"].wait(timeout=300)  # the explanation drawn: an event, not a sleep
+    page = _html_unescape(c["result"].value)
+    assert INFEASIBLE_LINE not in page and "No allocation satisfies every constraint" in page
+    assert "excludes all bond products" in page
+
+    # superseded: a second infeasible state's diagnosis is held, the advisor moves on to a feasible state
+    release.clear()
+    entered.clear()
+    c["objective"].value = "min_variance"  # another objective: another state, not diagnosed yet
+    assert INFEASIBLE_LINE in _html_unescape(c["result"].value)
+    pending = box.state["explained"]
+    assert entered.wait(timeout=300)  # its diagnosis is running (held)
+    c["exclude"].value = ()
+    fresh = _number(c["result"].value)
+    release.set()
+    assert pending.wait(timeout=300)
+    page = _html_unescape(c["result"].value)
+    assert _number(c["result"].value) == fresh and "No allocation" not in page
+    release.set()
+    box.state["stop_precompile"].set()
+    assert box.state["precompiled"].wait(timeout=300)
+
+
+def _html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)

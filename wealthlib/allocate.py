@@ -249,12 +249,15 @@ class ClientProblem:
 
     def solve(self, *, objective: str | None = None, risk_aversion: float | None = None,
               volatility_cap: float | None = None, excluded: Iterable[str] = (),
-              pinned: Mapping[str, float] | None = None) -> Allocation:
+              pinned: Mapping[str, float] | None = None, explain: bool = True) -> Allocation:
         """Re-solve with the changes given (``objective`` defaults to the problem's).
+
+        ``explain=False``: an infeasible what-if raises :class:`AllocationInfeasible` after one solve, without
+        the conflict diagnosis; the error's ``explain()`` returns the explained error (run it when convenient).
 
         ``volatility_cap`` is the cap of the ``max_return`` objective (the risk class's by default); the
         other objectives do not use it.
         """
         spec = self.what_if(risk_aversion=risk_aversion, volatility_cap=volatility_cap, excluded=excluded,
                             pinned=pinned)
-        return solve(spec, objective or self.objective, solver=self.solver)
+        return solve(spec, objective or self.objective, solver=self.solver, explain=explain)

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -43,6 +44,9 @@ from .errors import InputError, WealthError
 
 __all__ = ["CHOICES_FILE", "Choices", "Limits", "Outcome", "Studio", "check_what_if", "outcome_html", "panel",
            "read_choices", "write_choices"]
+
+#: What the panel says at once when no allocation satisfies a state (the words of the conflict follow).
+INFEASIBLE_LINE = "no allocation satisfies these choices; finding which constraints conflict…"
 
 #: The file the panel saves beside the draft (the template parameter ``choices`` names it).
 CHOICES_FILE = "choices.json"
@@ -258,6 +262,9 @@ class Outcome:
     names: Mapping[str, str] = field(default_factory=dict)
     currency: str = ""
     seconds: float = 0.0
+    #: ``evaluate(..., explain=False)`` on an infeasible state: the diagnosis not yet run; calling it runs it,
+    #: caches the words for the state and returns them (``problem`` holds :data:`INFEASIBLE_LINE` until then)
+    explain: Any = None
 
     @property
     def ok(self) -> bool:
@@ -293,6 +300,8 @@ class Studio:
         self._setups: dict[tuple[str | None, str | None], _Setup] = {}
         self._frontiers: dict[tuple, Any] = {}
         self._infeasible: dict[tuple, str] = {}  # what-if → why no allocation satisfies it
+        self._setup_locks: dict[tuple, threading.Lock] = {}  # the panel precompiles in a thread
+        self._locks_lock = threading.Lock()
         self.setup()  # the client's own problem now: an expired KYC or an infeasible policy stops here
 
     def setup(self, views: str | None = None, override_class: str | None = None) -> _Setup:
@@ -300,6 +309,15 @@ class Studio:
         got = self._setups.get(key)
         if got is not None:
             return got
+        with self._locks_lock:
+            lock = self._setup_locks.setdefault(key, threading.Lock())
+        with lock:  # one compile per key, whether the panel's precompile thread or a change asks first
+            got = self._setups.get(key)
+            if got is None:
+                got = self._setups[key] = self._compile(views, override_class)
+        return got
+
+    def _compile(self, views: str | None, override_class: str | None) -> _Setup:
         from datetime import date as _date
 
         from .allocate import ClientProblem
@@ -325,16 +343,17 @@ class Studio:
             raise KycExpired(f"{c.source or c.id}: kyc.date: the KYC assessment of {profile.kyc_date} expired on "
                              f"{profile.kyc_expiry}; reassess the client before a new proposal (as of {ctx.as_of})")
         problem = ClientProblem.for_client(profile, ctx.shelf, ctx.policy, ctx.estimates, c, locale=self.locale)
-        got = _Setup(ctx, c, profile, problem, _limits(ctx.policy, ctx.shelf, ctx.estimates, c, profile, self.locale))
-        self._setups[key] = got
-        return got
+        return _Setup(ctx, c, profile, problem, _limits(ctx.policy, ctx.shelf, ctx.estimates, c, profile, self.locale))
 
     def limits(self, choices: Choices = Choices()) -> Limits:
         return self.setup(choices.views, choices.override_class).limits
 
-    def evaluate(self, choices: Choices) -> Outcome:
+    def evaluate(self, choices: Choices, *, explain: bool = True) -> Outcome:
         """Solve one panel state. Never raises for a state the panel can reach: an infeasible or refused
-        what-if is an :class:`Outcome` whose ``problem`` says why in words."""
+        what-if is an :class:`Outcome` whose ``problem`` says why in words.
+
+        ``explain=False`` (the panel): an infeasible state not diagnosed before answers after one solve with
+        ``problem`` = :data:`INFEASIBLE_LINE` and ``explain`` set (call it, e.g. in a thread, for the words)."""
         import numpy as np
 
         from .allocate import AllocationError, AllocationInfeasible, efficient_frontier
@@ -369,10 +388,19 @@ class Studio:
                 raise AllocationError(known)
             try:
                 out.allocation = s.problem.solve(objective=choices.objective, risk_aversion=ra, volatility_cap=vc,
-                                                 excluded=excluded, pinned=pinned or None)
+                                                 excluded=excluded, pinned=pinned or None, explain=explain)
             except AllocationInfeasible as exc:
-                self._infeasible[ikey] = str(exc)
-                raise
+                diagnosis = getattr(exc, "explain", None)
+                if diagnosis is None:
+                    self._infeasible[ikey] = str(exc)
+                    raise
+                out.problem = INFEASIBLE_LINE
+                out.explain = lambda: self._explained(ikey, diagnosis)
+                if spec.current_weights is not None and spec.has_holdings() and spec.current_weights.sum() > 0:
+                    w0 = spec.current_weights
+                    out.current = (float(np.sqrt(max(w0 @ spec.covariance @ w0, 0.0))), float(spec.mu @ w0))
+                out.seconds = time.perf_counter() - t0
+                return out
             fkey = (choices.views, choices.override_class, tuple(sorted(excluded)), tuple(sorted(pinned.items())))
             frontier = self._frontiers.get(fkey)
             if frontier is None:
@@ -392,6 +420,26 @@ class Studio:
             out.current = (float(np.sqrt(max(w0 @ cov @ w0, 0.0))), float(spec.mu @ w0))
         out.seconds = time.perf_counter() - t0
         return out
+
+    def _explained(self, ikey: tuple, diagnosis: Any) -> str:
+        known = self._infeasible.get(ikey)
+        if known is None:
+            known = self._infeasible[ikey] = str(diagnosis())
+        return known
+
+    def precompile(self, stop: threading.Event | None = None, reason: str = "precompiling the panel") -> None:
+        """Compile and solve, once, the problem of every class the panel offers with every views file (the
+        class's own γ and objective), so a first switch of class or views re-uses them. ``stop`` ends it early."""
+        lim = self.limits()
+        for views in (None, *self.views_options):
+            for cls in (None, *lim.override_classes):
+                if stop is not None and stop.is_set():
+                    return
+                try:
+                    self.evaluate(Choices(views=views, override_class=cls, override_reason=reason if cls else None),
+                                  explain=False)
+                except (WealthError, ValueError):  # e.g. an expired KYC: the change itself says so when the advisor asks
+                    continue
 
 
 # --------------------------------------------------------------------------------------------- display
@@ -563,6 +611,13 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
     w_out = W.HTML()
     w_preview_out = W.HTML()
     busy = {"sync": False}
+    # What the advisor sees belongs to the newest state: each shown state takes a generation; a diagnosis
+    # finished in the background is drawn only if its generation is still the shown one (under `drawing`).
+    drawing = threading.Lock()
+    state["generation"] = 0
+    state["explained"] = threading.Event()  # set when the shown state's explanation is drawn (or superseded)
+    state["explained"].set()
+    explainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-explain")
 
     def sync_controls(ch: Choices) -> None:
         """Set every control's range and value from the limits of the state's class (no events)."""
@@ -591,9 +646,32 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
             busy["sync"] = False
 
     def show(ch: Choices) -> Outcome:
-        out = studio.evaluate(ch)
+        out = studio.evaluate(ch, explain=False)
         pins = ", ".join(f"{k} {v:.0%}" for k, v in sorted(ch.pinned.items())) or "none"
-        w_out.value = outcome_html(out) + f'<p class="wl-pins">Pinned: {_e(pins)}</p>'
+        tail = f'<p class="wl-pins">Pinned: {_e(pins)}</p>'
+        with drawing:
+            state["generation"] += 1
+            gen = state["generation"]
+            state["explained"].set()  # the earlier state's explanation, if pending, is superseded
+            w_out.value = outcome_html(out) + tail
+            if out.explain is not None:
+                state["explained"] = done = threading.Event()
+        if out.explain is not None:
+            def explain() -> None:
+                try:
+                    if state["generation"] != gen:
+                        return  # superseded before it started: not diagnosed now (a later visit will)
+                    try:
+                        out.problem = out.explain()
+                    except Exception as exc:  # noqa: BLE001 - the panel must keep answering
+                        out.problem = f"no allocation satisfies these choices (the diagnosis failed: {type(exc).__name__})"
+                    out.explain = None
+                    with drawing:
+                        if state["generation"] == gen:
+                            w_out.value = outcome_html(out) + tail
+                finally:
+                    done.set()
+            explainer.submit(explain)
         return out
 
     def changed(*_: Any) -> None:
@@ -692,6 +770,18 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
     w_preview.on_click(preview)
     sync_controls(state["choices"])
     show(state["choices"])
+    # the other classes and views files, compiled while the advisor reads the first answer (a first switch
+    # then re-uses them); `precompiled` is set when done, `stop_precompile` ends it early
+    state["stop_precompile"] = threading.Event()
+    state["precompiled"] = threading.Event()
+
+    def precompile() -> None:
+        try:
+            studio.precompile(state["stop_precompile"])
+        finally:
+            state["precompiled"].set()
+
+    threading.Thread(target=precompile, daemon=True, name="studio-precompile").start()
     controls = W.VBox([w_objective, w_ra, w_vc, W.HBox([w_override, w_reason]), w_views, w_exclude,
                        W.HBox([w_pin_product, w_pin_weight, w_pin_add, w_pin_clear]),
                        W.HBox([w_save, w_preview, w_status])])

@@ -64,7 +64,7 @@ from .constraints import (
     merged_bounds,
     policy_constraints,
 )
-from .spec import OBJECTIVES, Allocation, AllocationError, AllocationSpec
+from .spec import OBJECTIVES, Allocation, AllocationError, AllocationInfeasible, AllocationSpec
 
 SOLVER_CHAINS: dict[str, tuple[str, ...]] = {
     "mean_variance": ("CLARABEL", "OSQP", "SCS"),
@@ -585,8 +585,12 @@ class Solution:
 
 
 def solve_weights(spec: AllocationSpec, objective: str | None = None, solver: str | None = None,
-                  vol_cap: float | None = None) -> Solution:
-    """Solve with the minimum-position heuristic (see :class:`MinimumPosition`)."""
+                  vol_cap: float | None = None, explain: bool = True) -> Solution:
+    """Solve with the minimum-position heuristic (see :class:`MinimumPosition`).
+
+    ``explain=False``: an infeasible problem raises :class:`AllocationInfeasible` at once, without the
+    conflict diagnosis (many small solves); its ``explain()`` runs the diagnosis later and returns the
+    explained error (the what-if panel shows the verdict first and the words when they are ready)."""
     objective = objective or spec.objective
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
@@ -628,6 +632,10 @@ def solve_weights(spec: AllocationSpec, objective: str | None = None, solver: st
             explain_with = client_constraints(spec_eff, objective, MinimumPosition(
                 spec.codes, m, fixed if rounds else None, None), vol_cap)
             if out.infeasible or diagnose.has_conflict(spec.n, client_constraints(spec_eff, objective, None, vol_cap)):
+                if not explain:
+                    verdict = AllocationInfeasible("No allocation satisfies every constraint.")
+                    verdict.explain = lambda n=spec.n, cons=explain_with: diagnose.explain(n, cons)
+                    raise verdict
                 raise diagnose.explain(spec.n, explain_with)
             raise AllocationError(
                 f"the {objective} problem could not be solved reliably (tried: {'; '.join(out.fallback)})"
@@ -668,10 +676,11 @@ def _cvar(spec: AllocationSpec, w: np.ndarray) -> float | None:
 
 
 def solve(spec: AllocationSpec, objective: str | None = None, solver: str | None = None,
-          vol_cap: float | None = None) -> Allocation:
-    """Allocate one client: the full path (solve, fall back, min-position rounds, explain)."""
+          vol_cap: float | None = None, explain: bool = True) -> Allocation:
+    """Allocate one client: the full path (solve, fall back, min-position rounds, explain; see
+    :func:`solve_weights` for ``explain=False``)."""
     objective = objective or spec.objective
-    return build_allocation(spec, objective, solve_weights(spec, objective, solver, vol_cap))
+    return build_allocation(spec, objective, solve_weights(spec, objective, solver, vol_cap, explain))
 
 
 _INDEX: "OrderedDict[tuple, pd.Index]" = OrderedDict()
