@@ -1,5 +1,5 @@
-"""Client data never leaves the process except in the client's own documents (issue 17, item 5): a batch is
-run, then everything it wrote (manifest, index, archive index, stdout and stderr) except each client's own
+"""Client data never leaves the process except in the client's own documents (issue 17, item 5): a batch (of
+reviews, then of proposals) is run, then everything it wrote (manifest, index, archive index, stdout and stderr) except each client's own
 documents and archived inputs is scanned for every client's name, free-text fields and amounts."""
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ def _needles(client: dict) -> set[str]:
 
 
 @pytest.mark.slow
-def test_a_batch_writes_no_client_data_outside_the_clients_documents(tmp_path: Path):
+@pytest.mark.parametrize("kind_args", [["review", "--quarter", "2018Q3"], ["propose"]], ids=["review", "propose"])
+def test_a_batch_writes_no_client_data_outside_the_clients_documents(tmp_path: Path, kind_args: list[str]):
     params = tmp_path / "params"
     shutil.copytree(ROOT / "params", params)
     out = tmp_path / "out"
-    proc = subprocess.run([WEALTH, "batch", "review", "--params", str(params), "--quarter", "2018Q3", "--out", str(out),
+    proc = subprocess.run([WEALTH, "batch", *kind_args, "--params", str(params), "--out", str(out),
                            "--workers", "1", "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=900)
     clients = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (params / "clients").glob("*.yaml")}
     own = {f"{cid}.{ext}" for cid in clients for ext in ("html", "pdf", "ipynb")}
@@ -42,6 +43,7 @@ def test_a_batch_writes_no_client_data_outside_the_clients_documents(tmp_path: P
     written += [p for p in archive.glob("*") if p.is_file()]  # the index; per-client folders hold their own data
     assert any(p.name == "manifest.json" for p in written)
     assert (archive / "index.jsonl").is_file(), proc.stderr  # the batch archived what it issued
+    assert any((out / f"{cid}.pdf").is_file() for cid in clients), proc.stderr  # documents were issued at all
     texts = {str(p): p.read_text(encoding="utf-8", errors="replace") for p in written}
     texts["stdout"], texts["stderr"] = proc.stdout, proc.stderr
     leaks = [(where, cid, needle) for cid, c in clients.items() for needle in _needles(c)
