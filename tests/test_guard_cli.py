@@ -126,3 +126,31 @@ def test_propose_is_signed_archived_and_rebuilds(tmp_path: Path):
     assert [p.read_bytes() for p in archived] == [pdf.read_bytes()]
     proc = run("--params", str(params), "archive", "list", "lin", cwd=tmp_path)
     assert archived[0].name in proc.stdout.replace("\n", "") or archived[0].name[:20] in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_batch_review_pdf_carries_the_vintage_and_versions(tmp_path: Path):
+    """A batch PDF's audit record has what a proposal's has: checked against the params files read here."""
+    import yaml
+
+    params = tmp_path / "params"
+    shutil.copytree(ROOT / "params", params)
+    proc = run("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
+               "--format", "html,pdf", "--out", str(tmp_path / "o"), "--workers", "1", "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pdf = tmp_path / "o" / "lin.pdf"
+    proc = run("--params", str(params), "verify", str(pdf), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    read = lambda name: yaml.safe_load((params / name).read_text(encoding="utf-8"))  # noqa: E731
+    lin = read("clients/lin.yaml")
+    qname = lin["kyc"]["questionnaire"]
+    questionnaire = yaml.safe_load((ROOT / "wealthlib" / "data" / "questionnaires" / f"{qname}.yaml").read_text("utf-8"))
+    audit = next(line for line in map(str.strip, out.splitlines()) if line.startswith("audit:"))
+    assert f"policy {read('policy.yaml')['version']} ·" in audit, out
+    assert f"shelf {read('products.yaml')['version']} ·" in audit, out
+    assert f"questionnaire {qname} {questionnaire['version']} ·" in audit, out
+    assert "2018-09-30" in audit and "?" not in audit, out  # the quarter's end; no version left unknown
+    market = next(line for line in map(str.strip, out.splitlines()) if line.startswith("market:"))
+    assert str(read("market.yaml")["version"]) in market and "?" not in market, out
+    assert "data to 2018-09-30" in market, out  # the market as the review knew it, cut at the quarter's end

@@ -246,6 +246,7 @@ def plan(
     dups = duplicate_ids(files)
     input_hash = _InputHasher(params, template, kind, when, fmts, market_key)
     policy = _policy_or_none(params)  # one policy for every client's title and audit line, not one load each
+    record = _audit_record(params, as_of_ctx, policy, template)  # the PDFs' audit record: once per batch
     for f in files:
         cid = f.stem
         h = input_hash(f)
@@ -274,6 +275,7 @@ def plan(
             "formats": list(fmts), "lang": meta["lang"], "title": meta["title"], "footer": meta["footer"],
             "audit": meta["audit"], "input_hash": h, "engine": engine, "params": str(params), "as_of": as_of_ctx,
             "cell_timeout": cell_timeout, "kind": kind,
+            "audit_record": {**record, **_questionnaire_version(client)},
         })
     # the warm template prepares the locales this batch prints in (each costs ~0.7 s of start-up per worker)
     warm = ",".join(sorted({j["lang"] for j in jobs}))
@@ -303,6 +305,41 @@ def _policy_or_none(params: Path) -> Any:
         return load_policy(params / "policy.yaml")
     except WealthError:
         return None
+
+
+def _audit_record(params: Path, as_of: str, policy: Any, template: Path) -> dict[str, str]:
+    """The versions a proposal's audit record carries, as far as the batch knows them before any kernel runs:
+    the market's vintage cut at the batch's date (as the document's context has it), policy, shelf,
+    disclosures, software and template. Read once per batch; a part that does not load is left out (that
+    client's rendering reports the file's problem)."""
+    from . import __version__
+    from .disclosures import DISCLOSURES_VERSION
+    from .guard.draft import installed_template_record
+    from .market import configured_market
+    from .products import load_shelf
+
+    out = {"disclosures_version": DISCLOSURES_VERSION, "software_version": __version__}
+    try:
+        out.update(installed_template_record(template.name, template.parent))
+        out["data_vintage"] = configured_market(params).as_of(as_of).vintage
+        if policy is not None:
+            out["policy_version"] = policy.version
+            out["shelf_version"] = load_shelf(params / "products.yaml", policy).version
+    except (WealthError, OSError, ValueError):
+        pass
+    return out
+
+
+def _questionnaire_version(client: Any) -> dict[str, str]:
+    """The client's questionnaire and its version, as a proposal's audit record has it (the questionnaire file
+    is read once per process: load_questionnaire is cached)."""
+    from .risk import load_questionnaire
+
+    try:
+        q = load_questionnaire(client.kyc.questionnaire)
+    except (WealthError, AttributeError):
+        return {}
+    return {"questionnaire_version": f"{q.id} {q.version}"}
 
 
 def _proposal_meta(client: Any, params: Path, as_of: str, input_hash: str, policy: Any = None) -> dict[str, str]:

@@ -249,7 +249,8 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
             pdf_finish, archive = seal_and_archive(
                 kind=job.get("kind", "document"), client_id=job["client"], client_file=Path(job["parameters"]["client"]),
                 params=Path(job["params"]), parameters={k: v for k, v in job["parameters"].items() if k != "client"},
-                audit={"audit_line": job["audit"], "input_hash": job["input_hash"], "as_of": job.get("as_of")},
+                audit={**job.get("audit_record", {}), "audit_line": job["audit"], "input_hash": job["input_hash"],
+                       "inputs_hash": job["input_hash"], "as_of": job.get("as_of")},
                 template=Path(job["template"]).name)
         written = render.export(nb, job["out_dir"], stem, tuple(job["formats"]), lang=job["lang"], title=job["title"],
                                 footer=job["footer"], audit=job["audit"], pdf_finish=pdf_finish)
