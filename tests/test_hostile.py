@@ -464,7 +464,7 @@ def test_a_folder_where_the_manifest_goes_is_one_line(tmp_path: Path):
     (tmp_path / "o" / "manifest.json").mkdir(parents=True)
     proc = run("batch", "review", "--params", str(ROOT / "params"), "--clients", "lin", "--out", str(tmp_path / "o"),
                "--no-progress", cwd=tmp_path)
-    assert one_error_line(proc) == "error: o/manifest.json: cannot write: Is a directory"
+    assert one_error_line(proc) == "error: o/manifest.json: cannot write: Is a directory; nothing was rendered"
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["manifest.json"]  # no temp file left
 
 
