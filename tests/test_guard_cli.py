@@ -1,6 +1,6 @@
 """The guard commands as people use them (issue 17): ``wealth verify``, ``wealth archive list``, ``wealth render
 --allow-modified`` and ``--advisor``. Documents for ``verify`` are sealed here without a kernel; the end-to-end
-test renders with ``wealth propose`` and rebuilds with ``wealth verify --rebuild``."""
+test renders with ``wealth propose`` (and a batch review) and rebuilds with ``wealth verify --rebuild``."""
 
 from __future__ import annotations
 
@@ -154,3 +154,15 @@ def test_a_batch_review_pdf_carries_the_vintage_and_versions(tmp_path: Path):
     market = next(line for line in map(str.strip, out.splitlines()) if line.startswith("market:"))
     assert str(read("market.yaml")["version"]) in market and "?" not in market, out
     assert "data to 2018-09-30" in market, out  # the market as the review knew it, cut at the quarter's end
+
+
+@pytest.mark.slow
+def test_an_untouched_batch_review_rebuilds_to_a_match(tmp_path: Path):
+    params = tmp_path / "params"
+    shutil.copytree(ROOT / "params", params)
+    proc = run("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
+               "--format", "pdf", "--out", str(tmp_path / "o"), "--workers", "1", "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run("--params", str(params), "verify", str(tmp_path / "o" / "lin.pdf"), "--rebuild", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "rebuild: matches" in proc.stdout, proc.stdout

@@ -381,8 +381,8 @@ def pdf_pages(pdf: str | Path) -> list[str]:
 
 
 def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: str | Path | None = None) -> list[str]:
-    """Re-render the document from its embedded inputs (in ``workdir``) and compare the text page by page with
-    ``pdf``. Returns the differences in words; empty when every page matches. Market data files are not
+    """Re-render the document (a proposal or a quarterly review) from its embedded inputs (in ``workdir``) and
+    compare the text page by page with ``pdf``. Returns the differences in words; empty when every page matches. Market data files are not
     embedded (their hashes are): they are taken from ``firm_params`` when their hash still matches."""
     import nbformat
 
@@ -392,8 +392,9 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: 
     m, files = v.inputs, v.files
     if not m:
         return ["the document carries no inputs to rebuild from"]
-    if m.get("kind") != "proposal":  # reviews and batch documents carry their inputs, not yet a rebuild path
-        return [f"--rebuild re-renders proposals only; this document is a {m.get('kind', 'document')}"]
+    if m.get("kind") not in ("proposal", "review"):
+        return [f"--rebuild re-renders proposals and quarterly reviews only; this document is a "
+                f"{m.get('kind', 'document')}"]
     for name, digest in m.get("files", {}).items():
         if name not in files or file_sha256(files[name]) != digest:
             return [f"embedded input {name} is missing or does not match its recorded sha256"]
@@ -413,6 +414,8 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: 
             (params / name).write_bytes(source.read_bytes())
     client = str(m["client"])
     (params / "clients" / f"{client}.yaml").write_bytes(files["client.yaml"])
+    if m["kind"] == "review":
+        return _compare_pages(pdf, _rebuild_review(m, params, client, work))
     views = m.get("views_path")
     if views and "views.yaml" in files:
         target = Path(views) if Path(views).is_absolute() else params / views
@@ -440,7 +443,32 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: 
             cell["source"] = advisor[section]
     nbformat.write(nb, draft)
     out = render_draft(draft, work / "out", ("pdf",), allow_modified=m.get("modified_reason"), seal=False)
-    old, new = pdf_pages(pdf), pdf_pages(out["pdf"])
+    return _compare_pages(pdf, out["pdf"])
+
+
+def _rebuild_review(m: Mapping[str, Any], params: Path, client: str, work: Path) -> Path:
+    """A quarterly review (a batch client's) executed again from its template with the embedded parameters,
+    printed with the title and footer the batch gives it and the audit line the document records."""
+    from wealthlib import render
+    from wealthlib.clients import load_client
+    from wealthlib.review import document_meta
+    from wealthlib.resources import template_path
+
+    values = dict(m.get("parameters", {}))
+    audit = m.get("audit", {}) or {}
+    client_file = params / "clients" / f"{client}.yaml"
+    meta = document_meta(load_client(client_file, params / "clients"), params, str(values.get("quarter")),
+                         locale=values.get("locale") or None, input_hash=str(audit.get("input_hash", "")))
+    values.update(client=str(client_file), params=str(params))
+    nb = render.execute(template_path(Path(str(m.get("template") or "quarterly_review.ipynb")).name), values, cwd=work)
+    written = render.export(nb, work / "out", client, ("pdf",), lang=meta["lang"], title=meta["title"],
+                            footer=meta["footer"], audit=str(audit.get("audit_line", meta["audit"])))
+    return Path(written["pdf"])
+
+
+def _compare_pages(pdf: str | Path, rebuilt: str | Path) -> list[str]:
+    """The differences between two PDFs' text, page by page (whitespace runs count as one space)."""
+    old, new = pdf_pages(pdf), pdf_pages(rebuilt)
     problems = []
     if len(old) != len(new):
         problems.append(f"{len(old)} pages in the document, {len(new)} rebuilt")
