@@ -44,6 +44,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import clarabel
 import cvxpy as cp
@@ -525,8 +526,12 @@ def _attempts(solver: str, n: int) -> list[tuple[str, dict]]:
     return [(solver, opts)]
 
 
-def _run(model: _Compiled, c: ClientData, solver: str | None) -> _Outcome:
-    """Try the solver chain (or the one solver named); Clarabel through the direct form where it exists."""
+def _run(model: _Compiled, c: ClientData, solver: str | None, conflict: Any = None) -> _Outcome:
+    """Try the solver chain (or the one solver named); Clarabel through the direct form where it exists.
+
+    ``conflict`` (a callable, optional): asked once, after the first attempt that gives neither a solution nor
+    a verdict, whether the constraints alone conflict; if they do, the chain stops there as infeasible (the
+    next solvers, SCS at its iteration limit, can take seconds to fail on such a problem)."""
     chain = (solver,) if solver else SOLVER_CHAINS[c.objective]
     tried: list[str] = []
     infeasible_votes = 0
@@ -551,6 +556,10 @@ def _run(model: _Compiled, c: ClientData, solver: str | None) -> _Outcome:
             if status in _INFEASIBLE:
                 infeasible_votes += 1
                 break  # a verdict, not a numerical failure: the same solver need not be asked again
+            if conflict is not None:
+                ask, conflict = conflict, None
+                if ask():
+                    return _Outcome(None, "infeasible", "", tried, infeasible=True)
     return _Outcome(None, tried[-1] if tried else "no solver", "", tried, infeasible=infeasible_votes > 0)
 
 
@@ -620,7 +629,9 @@ def solve_weights(spec: AllocationSpec, objective: str | None = None, solver: st
             out = _Outcome(None, "infeasible", "", [], infeasible=True)
         else:
             model = compiled(c, upper > 0 if objective == "risk_parity" else None)
-            out = _run(model, c, solver)
+            out = _run(model, c, solver) if explain else _run(model, c, solver, lambda: diagnose.has_conflict(
+                spec.n, client_constraints(spec if objective != "max_return" else spec.replace(volatility_cap=vol_cap),
+                                           objective, None, vol_cap)))
         if out.w is None:
             if rounds and forced.any():
                 # forcing positions up made it infeasible: drop the forced ones instead and try again
