@@ -71,3 +71,28 @@ def test_a_goal_no_font_can_draw_is_an_error_naming_file_and_field(tmp_path):
     assert [str(p) for p in problems] == [
         f"{client.source}: goals.0.name: has 1 character(s) no chart font ({bad.locale}) can draw (first at position 6)"]
     assert "Fund" not in str(problems[0])
+
+
+@pytest.mark.parametrize("kind", ["review", "propose"])
+def test_the_batch_plan_records_an_undrawable_goal_as_that_clients_failure(tmp_path, kind):
+    from wealthlib.batch import plan
+
+    root = Path(__file__).resolve().parent.parent / "params"
+    params = tmp_path / "params"
+    (params / "clients").mkdir(parents=True)
+    for name in ("policy.yaml", "products.yaml", "market.yaml"):
+        shutil.copy(root / name, params)
+    shutil.copy(root / "clients" / "lin.yaml", params / "clients")
+    text = (root / "clients" / "lee.yaml").read_text(encoding="utf-8")
+    assert "{name: Flat deposit," in text
+    (params / "clients" / "lee.yaml").write_text(text.replace("{name: Flat deposit,", "{name: Flat \U000f0001 deposit,"),
+                                                 encoding="utf-8")
+    jobs, failed = plan(kind, params=params, clients="*", quarter="2018Q3", as_of=None, out=tmp_path / "out",
+                        formats=("html",), engine="fork", cell_timeout=300, advisor=None)
+    assert [j["client"] for j in jobs] == ["lin"]  # the other client is planned as before
+    assert [(f["client"], f["status"]) for f in failed] == [("lee", "failed")]
+    reason = failed[0]["reason"]
+    assert reason.endswith("lee.yaml: goals.0.name: has 1 character(s) no chart font (en) can draw "
+                           "(first at position 6)"), reason  # "Flat " is 5 characters
+    assert "Flat" not in reason and "deposit" not in reason
+    assert not (tmp_path / "out").exists()

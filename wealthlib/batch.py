@@ -241,6 +241,7 @@ def plan(
     market_key = market_config(params).data_key()  # read and checked by check_params_as_of just above
     jobs, failed = [], []
     failed_ids: set[str] = set()
+    from .charts import client_chart_problems
     from .clients import duplicate_ids
 
     dups = duplicate_ids(files)
@@ -259,6 +260,8 @@ def plan(
             client = load_client(f, params / "clients")
             if viewer is not None:
                 viewer.check_file(client)
+            for problem in client_chart_problems(client, client.locale)[:1]:  # as validate and build_proposal do
+                raise problem
             if kind == "review":
                 meta = document_meta(client, params, quarter, input_hash=h, policy=policy)
                 parameters = {"client": str(f), "quarter": quarter, "params": str(params), "locale": ""}
