@@ -41,11 +41,15 @@ def _kernelspec_dir() -> Path:
     # socket and (JUPYTER_RUNTIME_DIR) every kernel's connection file with its HMAC key
     root = private_dir("wealth-kernels-")
     (root / "runtime").mkdir(mode=0o700)
+    _state["saved_runtime"] = os.environ.get("JUPYTER_RUNTIME_DIR")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(root / "runtime")
     # jupyter_client writes connection files with tempfile.mkstemp (tmpXXXX.json in /tmp): this process's
     # temporary files go into the private folder too
     import tempfile
 
+    # what stop_engine puts back once the folder is gone (a later engine in this process, e.g. the next test,
+    # would otherwise make its temporary files in a removed folder)
+    _state["saved_tmp"] = (tempfile.tempdir, os.environ.get("WEALTHLIB_PRIVATE_TMP"))
     tempfile.tempdir = str(root / "runtime")
     os.environ["WEALTHLIB_PRIVATE_TMP"] = str(root / "runtime")
     spec = root / "kernels" / FORK_KERNEL
@@ -124,6 +128,26 @@ def stop_engine() -> None:
         from wealthlib._tmp import remove
 
         remove(root)
+        _restore_tmp(root)
+
+
+def _restore_tmp(root: Path) -> None:
+    """Undo what :func:`_kernelspec_dir` set for this process: temporary files, the runtime folder and the kernel
+    path no longer point into the removed folder."""
+    import tempfile
+
+    tmp, private = _state.pop("saved_tmp", (None, None))
+    tempfile.tempdir = tmp
+    for key, value in (("WEALTHLIB_PRIVATE_TMP", private), ("JUPYTER_RUNTIME_DIR", _state.pop("saved_runtime", None))):
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p and p != str(root)]
+    if paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
+    else:
+        os.environ.pop("JUPYTER_PATH", None)
 
 
 def zygote_pid() -> int | None:
