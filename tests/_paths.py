@@ -5,6 +5,7 @@ Fixtures live in ``conftest.py``; this module holds only what must exist before 
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -21,3 +22,13 @@ WEALTH = str(Path(sys.executable).with_name("wealth"))
 def yaml_files(params: Path) -> list[Path]:
     """Every YAML file under a params folder: what ``wealth validate`` with no argument is documented to check."""
     return sorted(params.rglob("*.yaml"))
+
+
+def sample_book(dst: Path, ids) -> Path:
+    """A params folder at ``dst``: the shipped policy, shelf and market file and the sample clients ``ids``."""
+    (dst / "clients").mkdir(parents=True)
+    for name in ("policy.yaml", "products.yaml", "market.yaml"):
+        shutil.copy(PARAMS / name, dst)
+    for cid in ids:
+        shutil.copy(PARAMS / "clients" / f"{cid}.yaml", dst / "clients")
+    return dst

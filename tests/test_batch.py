@@ -15,7 +15,7 @@ import nbformat
 import psutil
 import pytest
 
-from _paths import PARAMS, ROOT, SAMPLES, WEALTH
+from _paths import PARAMS, ROOT, SAMPLES, WEALTH, sample_book
 from _procs import BATCH_PROCESSES, assert_all_ended, started_here
 from wealthlib import batch
 from wealthlib.batch import run_batch
@@ -38,12 +38,7 @@ def _no_orphans(since: float, timeout: float = 10.0) -> None:
 def book(tmp_path):
     """The sample clients plus one broken client file (bad YAML)."""
     params = tmp_path / "params"
-    (params / "clients").mkdir(parents=True)
-    shutil.copy(PARAMS / "policy.yaml", params)
-    shutil.copy(PARAMS / "products.yaml", params)
-    shutil.copy(PARAMS / "market.yaml", params)
-    for cid in SAMPLES:
-        shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")
+    sample_book(params, SAMPLES)
     (params / "clients" / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
     return params
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from wealthlib.batch import run_batch
 
 pytestmark = pytest.mark.slow
 
-from _paths import ROOT, PARAMS, SAMPLES
+from _paths import ROOT, SAMPLES, sample_book
 DASK = Path(sys.executable).parent / "dask"
 
 
@@ -72,12 +71,7 @@ def cluster(tmp_path):
 def test_dask_batch_survives_a_killed_worker(cluster, tmp_path):
     address, workers, t0 = cluster
     params = tmp_path / "params"
-    (params / "clients").mkdir(parents=True)
-    shutil.copy(PARAMS / "policy.yaml", params)
-    shutil.copy(PARAMS / "products.yaml", params)
-    shutil.copy(PARAMS / "market.yaml", params)
-    for cid in SAMPLES:
-        shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")
+    sample_book(params, SAMPLES)
     victim = workers[0]
     victim_tree: list[int] = []
     results: list[dict] = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import tempfile
 import threading
@@ -20,6 +19,7 @@ import nbformat
 import psutil
 import pytest
 
+from _paths import sample_book
 from wealthlib import batch
 from wealthlib._batch import faults
 from wealthlib._batch.zygote import KILL_GRACE_S
@@ -27,8 +27,6 @@ from wealthlib.batch import BatchError, run_batch
 
 pytestmark = pytest.mark.slow  # real kernels
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
 BOOK = ("lee", "lin", "liu")
 WAIT_S = 900  # upper bound on any wait for an event (a loaded shared machine); never reached unless broken
 
@@ -53,12 +51,7 @@ def kernel_folders() -> set[str]:
 @pytest.fixture()
 def book(tmp_path):
     params = tmp_path / "params"
-    (params / "clients").mkdir(parents=True)
-    shutil.copy(PARAMS / "policy.yaml", params)
-    shutil.copy(PARAMS / "products.yaml", params)
-    shutil.copy(PARAMS / "market.yaml", params)
-    for cid in BOOK:
-        shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")
+    sample_book(params, BOOK)
     return params
 
 
