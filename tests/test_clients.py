@@ -125,6 +125,14 @@ def _error(tmp_path, monkeypatch, data, name: str = "lin") -> str:
     return str(exc.value)
 
 
+def _refused(tmp_path, monkeypatch, data, value: str, name: str = "lin") -> str:
+    """The message for a client file whose field holds ``value``: it names file, field and problem, and the
+    value itself is not in it (a value in a client file is client data; messages reach logs and manifests)."""
+    msg = _error(tmp_path, monkeypatch, data, name)
+    assert value not in msg and ", got" not in msg, msg
+    return msg
+
+
 def test_good_copy_loads(tmp_path, monkeypatch):
     _write(tmp_path, _lin_data())
     monkeypatch.chdir(tmp_path)
@@ -134,15 +142,27 @@ def test_good_copy_loads(tmp_path, monkeypatch):
 def test_negative_amount(tmp_path, monkeypatch):
     d = _lin_data()
     d["holdings"]["SP500"] = {"amount": -5}
-    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0, got -5"
+    assert _refused(tmp_path, monkeypatch, d, "-5") == "params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0"
+
+
+def test_a_holding_key_that_is_no_code_is_named_by_position(tmp_path, monkeypatch):
+    # the key of a holding may be client text ("Lin's private account"); a code-shaped key (SP500) is shown
+    d = _lin_data()
+    d["holdings"] = {"SP500": {"amount": 10}, "Lin's private account": {"amount": -5}}
+    assert _refused(tmp_path, monkeypatch, d, "private") == (
+        "params/clients/lin.yaml: holdings (position 2).amount: must be ≥ 0")
+    d["holdings"] = {"Lin's private account": {"amount": 10, "pin": 1234}}
+    assert _refused(tmp_path, monkeypatch, d, "private") == (
+        "params/clients/lin.yaml: holdings (position 1): holds a field that is not known (its name is not shown: it "
+        "may be client data)")
 
 
 def test_amounts_have_an_upper_bound(tmp_path, monkeypatch):
     # was: 1e300 passed validate and gave a nonsense allocation
     d = _lin_data()
     d["holdings"]["SP500"] = {"amount": 1e300}
-    assert _error(tmp_path, monkeypatch, d) == (
-        "params/clients/lin.yaml: holdings.SP500.amount: must be ≤ 10,000,000,000,000, got 1e+300")
+    assert _refused(tmp_path, monkeypatch, d, "1e+300") == (
+        "params/clients/lin.yaml: holdings.SP500.amount: must be ≤ 10,000,000,000,000")
     d["holdings"]["SP500"] = {"units": 1e10, "price": 1e6}
     assert _error(tmp_path, monkeypatch, d).startswith(
         "params/clients/lin.yaml: holdings.SP500: units × price must be ≤ 10,000,000,000,000")
@@ -151,7 +171,7 @@ def test_amounts_have_an_upper_bound(tmp_path, monkeypatch):
 def test_zero_goal_amount(tmp_path, monkeypatch):
     d = _lin_data()
     d["goals"][1]["target_amount"] = 0
-    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: goals.1.target_amount: must be > 0, got 0"
+    assert _refused(tmp_path, monkeypatch, d, "got 0") == "params/clients/lin.yaml: goals.1.target_amount: must be > 0"
 
 
 def test_unknown_field(tmp_path, monkeypatch):
@@ -176,30 +196,28 @@ def test_source_cannot_be_set_by_the_file(tmp_path, monkeypatch):
 def test_wrong_type(tmp_path, monkeypatch):
     d = _lin_data()
     d["income"]["annual"] = "lots"
-    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: income.annual: must be a number, got 'lots'"
+    assert _refused(tmp_path, monkeypatch, d, "lots") == "params/clients/lin.yaml: income.annual: must be a number"
 
 
 def test_wrong_literal(tmp_path, monkeypatch):
     d = _lin_data()
     d["locale"] = "fr"
-    assert _error(tmp_path, monkeypatch, d) == (
-        "params/clients/lin.yaml: locale: must be one of 'en', 'zh-TW' or 'zh-CN', got 'fr'"
+    assert _refused(tmp_path, monkeypatch, d, "fr") == (
+        "params/clients/lin.yaml: locale: must be one of 'en', 'zh-TW' or 'zh-CN'"
     )
 
 
 def test_bad_date_string(tmp_path, monkeypatch):
     d = _lin_data()
     d["birth_date"] = "12/04/1975"
-    assert _error(tmp_path, monkeypatch, d) == (
-        "params/clients/lin.yaml: birth_date: must be a date (YYYY-MM-DD), got '12/04/1975'"
-    )
+    assert _refused(tmp_path, monkeypatch, d, "12/04") == "params/clients/lin.yaml: birth_date: must be a date (YYYY-MM-DD)"
 
 
 def test_impossible_date_quoted(tmp_path, monkeypatch):
     d = _lin_data()
     d["transactions"][0]["date"] = "2017-02-30"
-    assert _error(tmp_path, monkeypatch, d) == (
-        "params/clients/lin.yaml: transactions.0.date: must be a date (YYYY-MM-DD), got '2017-02-30'"
+    assert _refused(tmp_path, monkeypatch, d, "2017-02-30") == (
+        "params/clients/lin.yaml: transactions.0.date: must be a date (YYYY-MM-DD)"
     )
 
 
@@ -220,7 +238,7 @@ def test_several_problems_listed(tmp_path, monkeypatch):
     d["annual_expenses"] = -1
     msg = _error(tmp_path, monkeypatch, d)
     assert msg.splitlines() == [
-        "params/clients/lin.yaml: annual_expenses: must be ≥ 0, got -1",
+        "params/clients/lin.yaml: annual_expenses: must be ≥ 0",
         "params/clients/lin.yaml: advisor: is required",
     ]
 
@@ -229,16 +247,16 @@ def test_several_problems_listed(tmp_path, monkeypatch):
 def test_unsafe_id(tmp_path, monkeypatch, bad_id):
     d = _lin_data()
     d["id"] = bad_id
-    assert _error(tmp_path, monkeypatch, d) == (
+    assert _refused(tmp_path, monkeypatch, d, repr(bad_id)) == (
         "params/clients/lin.yaml: id: must be a safe id (lowercase letters, digits, '-' or '_', starting with "
-        f"a letter or digit, at most 64 characters), got {bad_id!r}"
+        "a letter or digit, at most 64 characters)"
     )
 
 
 def test_id_must_equal_file_stem(tmp_path, monkeypatch):
     d = _lin_data()
     d["id"] = "wang"
-    assert _error(tmp_path, monkeypatch, d) == "params/clients/lin.yaml: id: must equal the file name 'lin', got 'wang'"
+    assert _refused(tmp_path, monkeypatch, d, "wang") == "params/clients/lin.yaml: id: must equal the file name 'lin'"
 
 
 def test_unsafe_file_name(tmp_path, monkeypatch):
@@ -347,8 +365,8 @@ def test_override_needs_reason(tmp_path, monkeypatch):
 def test_bad_currency(tmp_path, monkeypatch):
     d = _lin_data()
     d["base_currency"] = "ntd$"
-    assert _error(tmp_path, monkeypatch, d) == (
-        "params/clients/lin.yaml: base_currency: must be a three-letter ISO currency code such as TWD, CNY or USD, got 'ntd$'"
+    assert _refused(tmp_path, monkeypatch, d, "ntd$") == (
+        "params/clients/lin.yaml: base_currency: must be a three-letter ISO currency code such as TWD, CNY or USD"
     )
 
 
@@ -362,7 +380,7 @@ def test_load_clients_collects_failures(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     clients, errors = load_clients()
     assert [c.id for c in clients] == ["lin"]
-    assert [str(e) for e in errors] == ["params/clients/other.yaml: horizon_years: must be ≥ 1, got 0"]
+    assert [str(e) for e in errors] == ["params/clients/other.yaml: horizon_years: must be ≥ 1"]
 
 
 def test_load_clients_missing_folder(tmp_path):

@@ -102,7 +102,8 @@ def test_kyc_dated_after_the_as_of_date_is_refused(params_copy: Path, tmp_path: 
     # was: exit 0, a profile "as of 2018-12-31" resting on an assessment of 2025
     _variant(params_copy, "fut", "  date: 2018-06-15", "  date: 2025-06-15")
     line = one_error_line(run("--params", str(params_copy), "profile", "fut", cwd=tmp_path))
-    assert line.startswith("error: params/clients/fut.yaml: kyc.date: 2025-06-15 is after the as-of date 2018-12-31")
+    assert line.startswith("error: params/clients/fut.yaml: kyc.date: is after the as-of date 2018-12-31")
+    assert "2025" not in line  # the client's date is not quoted; the as-of date (the command's own) is
 
 
 def test_review_may_show_a_kyc_made_after_the_quarter_end():
@@ -116,8 +117,9 @@ def test_review_may_show_a_kyc_made_after_the_quarter_end():
     ctx = load_context(ROOT / "params", "2018-09-30")
     prof, _ = advise(ctx, c, require_valid_kyc=False, kyc_after_as_of=True)
     assert prof.kyc_date == c.kyc.date
-    with pytest.raises(InputError, match="kyc.date: 2018-11-20 is after the as-of date 2018-09-30"):
+    with pytest.raises(InputError, match="kyc.date: is after the as-of date 2018-09-30") as err:
         advise(ctx, c)
+    assert "2018-11-20" not in str(err.value)
 
 
 # --------------------------------------------------------------------------------------------- validate
@@ -336,7 +338,8 @@ def test_infinite_amounts_are_refused(params_copy: Path, old: str, new: str, fie
     with pytest.raises((InputError, InputErrors)) as err:
         load_client(path)
     errors = err.value.errors if isinstance(err.value, InputErrors) else [err.value]
-    assert any(e.field == field and e.problem == "must be a finite number, got inf" for e in errors), errors
+    assert any(e.field == field and e.problem == "must be a finite number" for e in errors), errors
+    assert not any("inf" in e.problem for e in errors), errors  # the value (.inf) is not quoted
 
 
 
@@ -423,7 +426,7 @@ def test_book_summary_says_which_files_it_left_out(params_copy: Path, tmp_path: 
     _variant(params_copy, "neg", "USD-MMF: {amount: 16305.24}", "USD-MMF: {amount: -5}")
     proc = run("--params", str(params_copy), "book", "summary", cwd=tmp_path)
     assert proc.returncode == 1
-    assert proc.stderr.splitlines() == ["skipped: params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0, got -5"]
+    assert proc.stderr.splitlines() == ["skipped: params/clients/neg.yaml: holdings.USD-MMF.amount: must be ≥ 0"]
 
 
 def test_client_text_is_not_rich_markup(params_copy: Path, tmp_path: Path):

@@ -160,7 +160,7 @@ def test_score_answers_errors_name_the_item(lin):
     answers["t3"] = "e"
     with pytest.raises(InputError) as exc:
         score_answers(q, answers, "params/clients/lin.yaml")
-    assert str(exc.value) == "params/clients/lin.yaml: kyc.answers.t3: answer must be one of a, b, c, d, got 'e'"
+    assert str(exc.value) == "params/clients/lin.yaml: kyc.answers.t3: answer must be one of a, b, c, d"  # 'e' unquoted
 
     answers = dict(lin.kyc.answers)
     del answers["c4"]
@@ -171,12 +171,13 @@ def test_score_answers_errors_name_the_item(lin):
     answers = dict(lin.kyc.answers) | {"q99": "a"}
     with pytest.raises(InputError) as exc:
         score_answers(q, answers)
-    assert str(exc.value) == "answers: kyc.answers.q99: not an item of questionnaire firm_kyc"
+    # an unknown item is placed, not named: a field name in a client file can be client data
+    assert str(exc.value) == f"answers: kyc.answers (position {len(answers)}): not an item of questionnaire firm_kyc"
 
     answers = dict(lin.kyc.answers) | {"q99": "a", "t1": "z"}
     with pytest.raises(InputErrors) as exc:
         score_answers(q, answers)
-    assert [e.field for e in exc.value.errors] == ["kyc.answers.q99", "kyc.answers.t1"]
+    assert [e.field for e in exc.value.errors] == [f"kyc.answers (position {len(answers)})", "kyc.answers.t1"]
 
 
 def test_unknown_questionnaire(lin, policy):
@@ -184,7 +185,17 @@ def test_unknown_questionnaire(lin, policy):
     with pytest.raises(InputError) as exc:
         profile_client(c, policy, AS_OF)
     assert exc.value.field == "kyc.questionnaire"
-    assert "no questionnaire 'nope'" in exc.value.problem and "firm_kyc" in exc.value.problem
+    assert exc.value.problem == "is not a shipped questionnaire (firm_kyc, grable_lytton)"  # 'nope' not echoed
+
+
+def test_unknown_questionnaire_is_refused_when_the_file_is_read(lin):
+    from wealthlib.clients import parse_client
+
+    data = lin.model_dump(mode="json") | {"kyc": lin.kyc.model_dump(mode="json") | {"questionnaire": "林志明的"}}
+    with pytest.raises(InputError) as exc:
+        parse_client(data, "params/clients/lin.yaml")
+    assert str(exc.value) == ("params/clients/lin.yaml: kyc.questionnaire: is not a shipped questionnaire "
+                              "(firm_kyc, grable_lytton)")
 
 
 # --- classes ----------------------------------------------------------------------------------------------

@@ -245,8 +245,12 @@ def load_yaml(path: str | Path, *, within: str | Path | None = None) -> Any:
     return load_yaml_text(text, source)
 
 
-def pydantic_errors(source: str, exc: Any) -> list[InputError]:
-    """Turn a pydantic ``ValidationError`` into our errors: one per problem, field as a dotted path."""
+def pydantic_errors(source: str, exc: Any, *, quote: bool = True) -> list[InputError]:
+    """Turn a pydantic ``ValidationError`` into our errors: one per problem, field as a dotted path.
+
+    ``quote``: end a problem with the offending value (``…, got 6``), as for the firm's own files (policy, shelf,
+    market); a client file's messages pass ``False``, since a value typed into the wrong field is client data.
+    """
     out = []
     for err in exc.errors():
         loc = ".".join(str(part) for part in err["loc"])
@@ -259,7 +263,8 @@ def pydantic_errors(source: str, exc: Any) -> list[InputError]:
             msg = "is required"
         elif err["type"] == "extra_forbidden":
             msg = "is not a known field"
-        elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], (dict, list)):
+        elif (quote and "input" in err and err["type"] not in ("value_error",)
+              and not isinstance(err["input"], (dict, list))):
             msg = f"{msg}, got {err['input']!r}"
         out.append(InputError(source, loc, msg))
     return out

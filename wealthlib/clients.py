@@ -3,7 +3,8 @@
 A client file holds identity, locale, finances, goals, holdings, transactions, restrictions, KYC answers and
 the contact log. Loading goes through :func:`wealthlib._yaml.load_yaml` (no aliases, bounded size) and every
 problem becomes an :class:`~wealthlib.errors.InputError` of the form
-``params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0, got -5``.
+``params/clients/lin.yaml: holdings.SP500.amount: must be ≥ 0``: file, field and problem, never the offending
+value (a value typed into the wrong field is client data, and messages end up in logs and manifests).
 
 Money amounts are in the client's ``base_currency`` (income, assets, goals, transactions — the account's cash
 moves in the base currency), except **holdings**: a holding's ``amount``, or its ``units × price``, is in the
@@ -26,6 +27,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -194,11 +196,28 @@ class Override(_Strict):
         return v
 
 
+@lru_cache(maxsize=1)
+def shipped_questionnaires() -> tuple[str, ...]:
+    """Names of the questionnaires shipped in ``wealthlib/data/questionnaires/`` (a client's KYC names one)."""
+    from importlib import resources
+
+    folder = resources.files("wealthlib") / "data" / "questionnaires"
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
+
+
 class Kyc(_Strict):
     questionnaire: str = Field(min_length=1)
     answers: dict[str, str]
     date: date
     override: Override | None = None
+
+    @field_validator("questionnaire")
+    @classmethod
+    def _shipped(cls, v: str) -> str:
+        known = shipped_questionnaires()
+        if v not in known:  # the name given is not echoed (client data); the shipped ones are listed
+            raise ValueError(f"is not a shipped questionnaire ({', '.join(known)})")
+        return v
 
 
 class Contact(_Strict):
@@ -261,7 +280,7 @@ class Client(_Strict):
         if not ID_PATTERN.match(v):
             raise ValueError(
                 f"must be a safe id (lowercase letters, digits, '-' or '_', starting with a letter or digit, "
-                f"at most 64 characters), got {_short(v)!r}"
+                f"at most 64 characters)"
             )
         if v in RESERVED_IDS:
             raise ValueError(f"{v!r} is reserved: documents are named by the id, and {v}.html is the batch's own "
@@ -272,7 +291,7 @@ class Client(_Strict):
     @classmethod
     def _iso_currency(cls, v: str) -> str:
         if not _CURRENCY.match(v):
-            raise ValueError(f"must be a three-letter ISO currency code such as TWD, CNY or USD, got {v!r}")
+            raise ValueError("must be a three-letter ISO currency code such as TWD, CNY or USD")
         return v
 
     def age(self, as_of: date) -> int:
@@ -348,13 +367,27 @@ class _One:
 UNKNOWN_FIELD = "holds a field that is not known (its name is not shown: it may be client data)"
 
 
-def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
-    """Pydantic errors in our words: ``field: must be ≥ 0, got -5``."""
+#: A holding's key is shown in a message's field path only when it is shaped like a shelf code (``USD-MMF``);
+#: any other key may be client data (``刘伟 private acct``) and is named by its position instead.
+_CODE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
+
+
+def _field_path(loc: tuple[Any, ...], data: Any) -> str:
+    """A pydantic location as a dotted path, a holding whose key is not code-shaped named by its position."""
+    parts = [str(p) for p in loc]
+    if len(parts) > 1 and parts[0] == "holdings" and not _CODE_SHAPE.match(parts[1]):
+        keys = list(data.get("holdings") or {}) if isinstance(data, dict) else []
+        n = next((i for i, k in enumerate(keys, 1) if str(k) == parts[1]), None)
+        parts[:2] = [f"holdings (position {n})" if n else "holdings"]
+    return ".".join(parts)
+
+
+def _friendly_errors(source: str, exc: ValidationError, data: Any = None) -> list[InputError]:
+    """Pydantic errors in our words, without the value: ``field: must be ≥ 0``."""
     out: list[InputError] = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = _field_path(err["loc"], data)
         typ = err["type"]
-        got = err.get("input")
         if typ in _NUMBER_WORDS:
             key, sym = _NUMBER_WORDS[typ]
             bound = err["ctx"][key]
@@ -362,19 +395,18 @@ def _friendly_errors(source: str, exc: ValidationError) -> list[InputError]:
                 bound = int(bound)  # "≥ 0", not "≥ 0.0"
             if isinstance(bound, int) and abs(bound) >= 10_000:
                 bound = f"{bound:,}"  # "≤ 10,000,000,000,000"
-            out.append(InputError(source, loc, f"must be {sym} {bound}, got {got!r}"))
+            out.append(InputError(source, loc, f"must be {sym} {bound}"))
         elif typ in _TYPE_WORDS:
-            shown = type(got).__name__ if isinstance(got, (dict, list)) else repr(got)
-            out.append(InputError(source, loc, f"{_TYPE_WORDS[typ]}, got {shown}"))
+            out.append(InputError(source, loc, _TYPE_WORDS[typ]))
         elif typ == "literal_error":
-            out.append(InputError(source, loc, f"must be one of {err['ctx']['expected']}, got {got!r}"))
+            out.append(InputError(source, loc, f"must be one of {err['ctx']['expected']}"))
         elif typ == "string_too_short":
             out.append(InputError(source, loc, "must not be empty"))
         elif typ == "extra_forbidden":
             # the name of an unknown field can be client data ("secret_note_刘伟"): say where it is, not its name
-            out.append(InputError(source, ".".join(str(p) for p in err["loc"][:-1]), UNKNOWN_FIELD))
+            out.append(InputError(source, _field_path(err["loc"][:-1], data), UNKNOWN_FIELD))
         else:
-            out.extend(pydantic_errors(source, _One(err)))
+            out.extend(InputError(source, loc, e.problem) for e in pydantic_errors(source, _One(err), quote=False))
     return out
 
 
@@ -430,9 +462,9 @@ def parse_client(data: Any, source: str, expected_id: str | None = None) -> Clie
     try:
         client = Client.model_validate(data)
     except ValidationError as exc:
-        _raise(_friendly_errors(source, exc))
+        _raise(_friendly_errors(source, exc, data))
     if expected_id is not None and client.id != expected_id:
-        raise InputError(source, "id", f"must equal the file name {expected_id!r}, got {client.id!r}")
+        raise InputError(source, "id", f"must equal the file name {expected_id!r}")
     problems = impossible_dates(client, source)
     if problems:
         _raise(problems)

@@ -155,9 +155,9 @@ def score_answers(q: Questionnaire, answers: Mapping[str, str], source: str = "a
     """Points per dimension. Every item must be answered with one of its keys; unknown items are errors."""
     errors: list[InputError] = []
     known = {i.id for i in q.items}
-    for item_id in answers:
-        if item_id not in known:
-            errors.append(InputError(source, f"kyc.answers.{item_id}", f"not an item of questionnaire {q.id}"))
+    for n, item_id in enumerate(answers, 1):
+        if item_id not in known:  # its name is not echoed: a field name can be client data
+            errors.append(InputError(source, f"kyc.answers (position {n})", f"not an item of questionnaire {q.id}"))
     scores = {d: 0 for d in q.dimensions}
     for item in q.items:
         key = answers.get(item.id)
@@ -167,7 +167,7 @@ def score_answers(q: Questionnaire, answers: Mapping[str, str], source: str = "a
         key_s = str(key).strip().lower()
         if key_s not in item.keys:
             errors.append(InputError(
-                source, f"kyc.answers.{item.id}", f"answer must be one of {', '.join(item.keys)}, got {key!r}"
+                source, f"kyc.answers.{item.id}", f"answer must be one of {', '.join(item.keys)}"
             ))
             continue
         scores[item.dimension] += item.points(key_s)
@@ -336,7 +336,7 @@ def check_kyc_date(client: Client, as_of: date) -> None:
     "what would these answers give on that date" (age boundaries, what-ifs).
     """
     if client.kyc.date > as_of:
-        raise InputError(client.source or client.id, "kyc.date", f"{client.kyc.date} is after the as-of date {as_of}: "
+        raise InputError(client.source or client.id, "kyc.date", f"is after the as-of date {as_of}: "
                          "an assessment made later cannot profile the client on that date")
 
 
@@ -349,7 +349,10 @@ def profile_client(client: Client, policy: "Policy", as_of: date) -> RiskProfile
     except InputError as exc:
         if exc.field:  # the questionnaire file itself is broken: that is not the client's fault
             raise
-        raise InputError(source, "kyc.questionnaire", exc.problem) from None
+        from .clients import shipped_questionnaires  # the name given is not echoed: it is the client file's
+
+        raise InputError(source, "kyc.questionnaire",
+                         f"is not a shipped questionnaire ({', '.join(shipped_questionnaires())})") from None
     scores = score_answers(q, client.kyc.answers, source)
     maxima = q.max_scores()
     flags: list[Flag] = []
