@@ -96,3 +96,62 @@ def test_the_batch_plan_records_an_undrawable_goal_as_that_clients_failure(tmp_p
                            "(first at position 6)"), reason  # "Flat " is 5 characters
     assert "Flat" not in reason and "deposit" not in reason
     assert not (tmp_path / "out").exists()
+
+
+# --- product names: the allocation chart draws each in its locale -------------------------------------------
+
+#: products.0 (USD-MMF) of the shipped shelf, its zh-CN name with a private-use character after "美元现金"
+SHIPPED_ZH_CN = 'zh-CN: "美元现金（一个月期美国国库券）"'
+BAD_ZH_CN = 'zh-CN: "美元现金\U000f0001（一个月期美国国库券）"'
+BAD_NAME_LINE = "products.yaml: products.0.names.zh-CN: has 1 character(s) no chart font (zh-CN) can draw " \
+                "(first at position 5)"
+
+
+def _book_with_bad_product_name(tmp_path: Path, ids) -> Path:
+    from _paths import sample_book
+
+    params = sample_book(tmp_path / "params", ids)
+    text = (params / "products.yaml").read_text(encoding="utf-8")
+    assert text.count(SHIPPED_ZH_CN) == 1
+    (params / "products.yaml").write_text(text.replace(SHIPPED_ZH_CN, BAD_ZH_CN), encoding="utf-8")
+    return params
+
+
+def test_the_shipped_shelf_names_are_drawable_in_every_locale():
+    from _paths import PARAMS
+    from wealthlib.products import load_shelf
+
+    assert charts.shelf_chart_problems(load_shelf(PARAMS / "products.yaml")) == []
+
+
+def test_a_product_name_no_font_can_draw_is_refused_by_validate(tmp_path):
+    from wealthlib.validation import validate_params
+
+    params = _book_with_bad_product_name(tmp_path, ["lee"])
+    problems, _ = validate_params(params, [])
+    lines = [str(p) for p in problems]
+    assert [ln for ln in lines if "products.yaml" in ln] == [f"{params}/{BAD_NAME_LINE}"], lines
+    assert not any("美元现金" in ln for ln in lines)  # the name is not quoted
+
+
+def test_the_batch_plan_refuses_an_undrawable_product_name_in_a_locale_it_prints(tmp_path):
+    from wealthlib.batch import BatchError, plan
+
+    params = _book_with_bad_product_name(tmp_path, ["lee", "morgan"])  # both en: the zh-CN name is never drawn
+    kw = dict(params=params, clients="*", quarter="2018Q3", as_of=None, out=tmp_path / "out", formats=("html",),
+              engine="fork", cell_timeout=300, advisor=None)
+    jobs, failed = plan("review", **kw)
+    assert [j["client"] for j in jobs] == ["lee", "morgan"] and failed == []
+    from _paths import PARAMS
+
+    shutil.copy(PARAMS / "clients" / "chen.yaml", params / "clients")  # zh-TW: still not zh-CN
+    assert len(plan("review", **kw)[0]) == 3
+    (params / "clients" / "chen.yaml").write_text(
+        (PARAMS / "clients" / "chen.yaml").read_text(encoding="utf-8").replace("locale: zh-TW", "locale: zh-CN"),
+        encoding="utf-8")
+    for kind in ("review", "propose"):
+        with pytest.raises(BatchError) as err:
+            plan(kind, **kw)
+        assert str(err.value).endswith(BAD_NAME_LINE), str(err.value)
+        assert "美元现金" not in str(err.value)
+    assert not (tmp_path / "out").exists()

@@ -280,11 +280,31 @@ def plan(
             "cell_timeout": cell_timeout, "kind": kind,
             "audit_record": {**record, **_questionnaire_version(client)},
         })
+    _check_shelf_names(params, policy, {j["lang"] for j in jobs})
     # the warm template prepares the locales this batch prints in (each costs ~0.7 s of start-up per worker)
     warm = ",".join(sorted({j["lang"] for j in jobs}))
     for j in jobs:
         j["warm_locales"] = warm
     return jobs, failed
+
+
+def _check_shelf_names(params: Path, policy, locales: set[str]) -> None:
+    """A product name no chart font of a locale the batch prints in can draw is the whole batch's problem (every
+    document may chart that product): a :class:`BatchError` naming the shelf file and field, before anyone is
+    rendered. A shelf that does not load is left to the per-client path that reports it."""
+    from .charts import shelf_chart_problems
+    from .products import load_shelf
+
+    if not locales or policy is None:
+        return
+    try:
+        shelf = load_shelf(params / "products.yaml", policy)
+    except WealthError:
+        return
+    problems = shelf_chart_problems(shelf, sorted(locales))
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise BatchError(f"{problems[0]}{more}")
 
 
 def _default_as_of(params: Path, as_of: str | None) -> str:

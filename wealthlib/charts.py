@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .errors import WealthError
-from .i18n import check_locale, t
+from .i18n import LOCALES, check_locale, t
 
 FONTS: dict[str, str] = {"en": "DejaVu Sans", "zh-TW": "Noto Sans CJK TC", "zh-CN": "Noto Sans CJK SC"}
 #: Fonts a chart falls back on for characters its locale's font lacks (a Chinese goal name in an English chart).
@@ -160,6 +160,16 @@ def client_chart_problems(client, locale: str) -> list[WealthError]:
     """The client's texts that charts print (goal names, in the projection) that ``locale``'s fonts cannot draw."""
     texts = [(f"goals.{i}.name", g.name) for i, g in enumerate(client.goals)]
     return check_drawable(texts, locale, client.source or client.id)
+
+
+def shelf_chart_problems(shelf, locales=LOCALES) -> list[WealthError]:
+    """The shelf's product names (drawn in the allocation chart) that their locale's chart fonts cannot draw, for
+    each of ``locales``: ``products.yaml: products.3.names.zh-TW: has 1 character(s) no chart font …``."""
+    out: list[WealthError] = []
+    for loc in locales:
+        texts = [(f"products.{i}.names.{loc}", p.name(loc)) for i, p in enumerate(shelf)]
+        out += check_drawable(texts, loc, shelf.source or "products.yaml")
+    return out
 
 
 def _finish(fig: Figure, locale: str) -> Figure:

@@ -458,6 +458,10 @@ def build_proposal(
     from .context import check_product_codes, client_in_base, for_client
 
     check_product_codes(ctx, c)
+    from .charts import shelf_chart_problems
+
+    for problem in shelf_chart_problems(ctx.shelf, [loc])[:1]:  # the allocation chart could not print that name
+        raise problem
     ctx = for_client(ctx, c)  # returns, μ, Σ in the client's base currency (FX risk inside)
     c = client_in_base(ctx, c)  # holdings (entered in each product's currency) valued in it at the as-of date
     exclude = tuple(sorted(set(exclude or ())))

@@ -64,6 +64,10 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
         problems += _as_list(exc)
     if policy is not None and shelf is not None:
         problems += check_policy_against_shelf(policy, shelf)
+    if shelf is not None:
+        from .charts import shelf_chart_problems
+
+        problems += shelf_chart_problems(shelf)  # the allocation chart draws each name in its locale
     market_problems = _market_problems(params)
     problems += market_problems
     market = None
