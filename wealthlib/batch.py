@@ -38,9 +38,11 @@ kernelspec). Clients share nothing at run time: each kernel is its own process, 
 ``python3`` kernel per client (what papermill does by default; slow, for comparison).
 
 Scale-out (``scheduler="tcp://host:8786"``): each client is one ``distributed.Client.submit`` of
-:func:`wealthlib._batch.worker.render_job`; every Dask worker process keeps its own warm template. A task lost
-with a worker is re-run elsewhere by the scheduler; the manifest holds each client once (the document is written
-atomically, so a lost attempt leaves nothing half-written). Dask workers read the params folder, the template and
+:func:`wealthlib._batch.worker.dask_render_job`; every Dask worker process keeps its own warm template. A task
+lost with a worker is re-run elsewhere by the scheduler, and as in the local pool a client gets one more attempt:
+the attempt after its second lost worker records it as failed (``worker died twice: lost by the Dask
+scheduler``); tasks merely queued on the lost worker are not charged. The manifest holds each client once (the
+document is written atomically, so a lost attempt leaves nothing half-written). Dask workers read the params folder, the template and
 write the output folder by the paths the batch gives them: on several machines these must be on a shared file
 system. A Ctrl-C cancels the futures; a client already running on a worker finishes there (its files appear
 atomically) but the manifest records it as skipped, so the next run renders it again.
@@ -517,14 +519,16 @@ def scheduler_problem(address: str) -> str | None:
 
 
 def _remove_stale_temporaries(out: Path) -> None:
-    """Temporary files (``.<name>.<random>.tmp``, :func:`wealthlib.render.write_all_atomic`) that a killed run
-    left in the folder: nobody else writes there while we hold its lock."""
+    """Temporary files (``.<name>.<random>.tmp``, :func:`wealthlib.render.write_all_atomic`) and Dask attempt
+    marks (``.<stem>.attempt.<run>.<n>``) that a killed run left in the folder: nobody else writes there while we
+    hold its lock."""
     import re
     import stat
 
-    for p in out.glob(".*.tmp"):
-        try:
-            if re.fullmatch(r"\..+\.[A-Za-z0-9_]{8}\.tmp", p.name) and stat.S_ISREG(p.lstat().st_mode):
+    for p in out.glob(".*"):
+        try:  # documents being written (render.write_all_atomic), a Dask run's attempt marks
+            if (re.fullmatch(r"\..+\.[A-Za-z0-9_]{8}\.tmp|\..+\.attempt\.[0-9a-f]{8}\.[0-9]+", p.name)
+                    and stat.S_ISREG(p.lstat().st_mode)):
                 p.unlink()
         except OSError:
             pass
@@ -783,23 +787,43 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[s
         return
     from distributed import Client, as_completed
 
-    from ._batch.worker import render_job
+    import secrets
+
+    from ._batch.worker import dask_render_job
 
     try:
         client = Client(scheduler, timeout="30s")
     except (OSError, ValueError, TypeError) as err:  # unreachable, refused, or not an address at all
         raise BatchError(f"scheduler {scheduler!r}: cannot connect: {' '.join(str(err).split())}") from None
+    run = secrets.token_hex(4)  # this run's keys and attempt marks: another batch on the cluster shares neither
     with client:
-        futures = {client.submit(render_job, j, key=f"wealth-{j['client']}-{j['input_hash']}", pure=False,
-                                 retries=2): j for j in jobs}
+        futures = {client.submit(dask_render_job, {**j, "run": run}, key=f"wealth-{j['client']}-{run}",
+                                 pure=False): j for j in jobs}
         try:
             for fut in as_completed(list(futures)):
                 job = futures[fut]
                 try:
                     res = fut.result()
-                except Exception as err:
+                except Exception as err:  # e.g. KilledWorker: the scheduler's own limit on lost workers
                     res = {"client": job["client"], "input_hash": job["input_hash"], "status": "failed",
                            "reason": f"worker lost: {type(err).__name__}", "outputs": {}, "timings": {}}
                 done(res)
         finally:
             client.cancel(list(futures))
+            _remove_attempt_marks(jobs, run)
+
+
+def _remove_attempt_marks(jobs: list[dict[str, Any]], run: str) -> None:
+    """The files by which a Dask run counted each client's attempts (:func:`wealthlib._batch.worker.attempt_mark`)."""
+    from ._batch.worker import attempt_mark
+
+    for job in jobs:
+        n = 1
+        while True:
+            try:
+                attempt_mark(job["out_dir"], job["stem"], run, n).unlink()
+            except FileNotFoundError:
+                break
+            except OSError:
+                pass
+            n += 1

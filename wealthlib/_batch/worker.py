@@ -298,6 +298,40 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def attempt_mark(out_dir: str | Path, stem: str, run: str, n: int) -> Path:
+    """The file that records attempt ``n`` of a client of Dask run ``run``, in the (shared) output folder."""
+    return Path(out_dir) / f".{stem}.attempt.{run}.{n}"
+
+
+def _claim_attempt(job: dict[str, Any]) -> int:
+    """This attempt's number: 1 + how many attempts of this client this run has started before, each recorded by
+    an exclusively created file in the output folder (which a Dask batch's workers share)."""
+    n = 1
+    while True:
+        try:
+            os.close(os.open(attempt_mark(job["out_dir"], job["stem"], job["run"], n),
+                             os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return n
+        except FileExistsError:
+            n += 1
+
+
+def dask_render_job(job: dict[str, Any]) -> dict[str, Any]:
+    """:func:`render_job` as a Dask task. The scheduler re-runs a task whose worker was lost, however often that
+    happens; a batch allows a client :data:`wealthlib.batch.WORKER_DEATHS_ALLOWED` of them, as the local pool
+    does. Only an attempt that started counts (a task merely queued on the lost worker is not charged), so the
+    attempt after that many deaths records the client as failed instead of rendering it."""
+    from wealthlib.batch import WORKER_DEATHS_ALLOWED
+
+    attempt = _claim_attempt(job)
+    deaths = attempt - 1
+    if deaths >= WORKER_DEATHS_ALLOWED:
+        times = "twice" if deaths == 2 else f"{deaths} times"
+        return {"client": job["client"], "input_hash": job["input_hash"], "status": "failed",
+                "reason": f"worker died {times}: lost by the Dask scheduler", "outputs": {}, "timings": {}}
+    return render_job({**job, "attempt": attempt})
+
+
 def pool_worker_main(conn: Any) -> None:
     """A local pool process (:class:`wealthlib.batch` ``_LocalPool``): receive a job, send back its result,
     until the batch sends ``None`` or goes away."""
