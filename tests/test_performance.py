@@ -74,7 +74,9 @@ def test_income_and_fees_are_reported_not_external():
     perf = performance(vals, flows, "2024-03-31", "2024-06-30")
     assert (perf.income, perf.fees, perf.contributions) == (2.0, 1.0, 0.0)
     assert perf.twr == pytest.approx(0.03) and perf.mwr == pytest.approx(0.03, abs=1e-10)
-    assert perf.market_gain == pytest.approx(3.0)
+    # the table reconciles with income and fees on their own lines: 100 + 2 − 1 + market gain = 103
+    assert perf.market_gain == pytest.approx(2.0)
+    assert perf.investment_gain == pytest.approx(3.0)
 
 
 def test_same_day_flows_net_and_withdrawal_sign():

@@ -166,25 +166,25 @@ def test_band_rule(target, half):
 def test_drift_flags_match_bands(reviews):
     for cid, r in reviews.items():
         d = r.drift
-        for _, row in d.iterrows():
+        for _, row in d[d["code"] != CASH].iterrows():
             assert row["outside"] == (abs(row["current"] - row["target"]) > band(row["target"]) + 1e-9), cid
+        assert not d.loc[d["code"] == CASH, "outside"].any()  # cash has no band: it funds the trades
         assert d["current"].sum() == pytest.approx(1.0 if r.closing_value > 0 else 0.0, abs=1e-6)
 
 
-def test_rebalancing_buys_only_suitable_products_and_lands_in_band(reviews):
+def test_rebalancing_buys_only_suitable_products_and_trades_only_outside_the_band(reviews):
     for cid, r in reviews.items():
         reb = r.rebalance
         buys = reb[reb["action"] == "buy"]
         assert not check_suitability(dict(zip(buys["code"], buys["amount"])), r.ctx.shelf, int(r.profile.ceiling)), cid
         assert not set(buys["code"]) & set(r.client.restrictions.excluded_products)
-        if r.closing_value <= 0:
-            continue
-        new = r.drift.set_index("code")["current"].copy()
+        assert CASH not in set(reb["code"]), cid  # uninvested cash is never bought or sold
+        d = r.drift.set_index("code")
         for code, dw in zip(reb["code"], reb["weight_change"]):
-            new[code] += dw
-        tgt = r.drift.set_index("code")["target"]
-        for code in new.index:
-            assert abs(new[code] - tgt[code]) <= band(tgt[code]) + 1e-6, (cid, code)
+            assert d.at[code, "outside"], (cid, code)  # nothing inside its band is traded
+            # sold back to target; a buy to target, or to the share of it the cash covers
+            want = d.at[code, "target"] - d.at[code, "current"]
+            assert dw == pytest.approx(want, abs=1e-9) if dw < 0 else (0 < dw <= want + 1e-12), (cid, code)
         assert reb["cost"].sum() == pytest.approx(reb["amount"].abs().sum() * r.ctx.policy.allocation.transaction_cost)
 
 
@@ -260,7 +260,7 @@ def test_drift_bands_come_from_the_policy(tmp_path, reviews):
     fewer = 0
     for cid, default in reviews.items():
         wide = build_review(cid, params=params, quarter="2018Q3", locale="en")
-        d = wide.drift.set_index("code")
+        d = wide.drift[wide.drift["code"] != CASH].set_index("code")
         half = d["target"].where(d["target"] > 0.05, d["target"]).where(d["target"] <= 0.05, 0.10)
         assert (d["band"] == half).all(), cid
         assert (d["outside"] == ((d["current"] - d["target"]).abs() > half + 1e-9)).all(), cid

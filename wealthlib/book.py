@@ -3,7 +3,8 @@
 :func:`build_book` reads ``<params>/policy.yaml``, ``<params>/products.yaml`` and every client file under
 ``<params>/clients/`` and returns a :class:`BookReport`: plain pandas tables a template displays, plus the
 rules used to compute them (``report.methods``). Nothing here reads the wall clock: the as-of date is a
-parameter; transactions, contacts and complaints dated after it are ignored.
+parameter; each client file is read as it stood then (:func:`wealthlib._analytics.asof.client_as_of`: the KYC
+assessment in force, no transaction, contact or complaint dated after it).
 
 Rules (each a keyword of :func:`build_book` or a constant below, stated in the report):
 
@@ -302,6 +303,7 @@ def build_book(
     from .market import holdings_in_base
     from .policy import load_policy
     from .products import check_suitability, load_shelf
+    from ._analytics.asof import client_as_of
     from .risk import profile_client
 
     if as_of is None:  # the params folder's default (market.yaml, else the shelf data's last month-end)
@@ -346,6 +348,7 @@ def build_book(
     profile_errors: list[str] = []
     for c in book:
         try:
+            c = client_as_of(c, when)  # the KYC then in force; nothing dated after `when`
             prof = profile_client(c, policy, when)
         except WealthError as err:  # one bad KYC record must not hide the rest of the book
             profile_errors.append(str(err))

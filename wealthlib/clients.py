@@ -205,7 +205,9 @@ def shipped_questionnaires() -> tuple[str, ...]:
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
-class Kyc(_Strict):
+class KycAssessment(_Strict):
+    """One KYC assessment: the questionnaire, the answers, the date, and any recorded override."""
+
     questionnaire: str = Field(min_length=1)
     answers: dict[str, str]
     date: date
@@ -218,6 +220,13 @@ class Kyc(_Strict):
         if v not in known:  # the name given is not echoed (client data); the shipped ones are listed
             raise ValueError(f"is not a shipped questionnaire ({', '.join(known)})")
         return v
+
+
+class Kyc(KycAssessment):
+    """The latest assessment, and the earlier ones (``history``) a document dated before it rests on
+    (:func:`wealthlib._analytics.asof.client_as_of` takes the one in force at the document's date)."""
+
+    history: list[KycAssessment] = Field(default_factory=list)
 
 
 class Contact(_Strict):
@@ -424,6 +433,7 @@ def _dated_records(client: Client) -> list[tuple[str, date]]:
     out: list[tuple[str, date]] = [("kyc.date", client.kyc.date)]
     if client.kyc.override is not None:
         out.append(("kyc.override.date", client.kyc.override.date))
+    out += [(f"kyc.history.{i}.date", k.date) for i, k in enumerate(client.kyc.history)]
     out += [(f"transactions.{i}.date", tx.date) for i, tx in enumerate(client.transactions)]
     out += [(f"contact_log.{i}.date", c.date) for i, c in enumerate(client.contact_log)]
     out += [(f"complaints.{i}.opened", c.opened) for i, c in enumerate(client.complaints)]

@@ -262,6 +262,8 @@ class Review:
     kyc: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     inputs_hash: str = ""
+    target_info: Any = None              # _analytics.target.Target: agreed or engine, and why to revisit it
+    suitability_checks: Any = None       # every proposed buy: code, amount, grade, suitable, reason
     fx: Any = None                       # documents.CurrencyNotes: what the review says about currencies
     fx_share: dict | None = None         # analytics.currency_risk of the current holdings (None: no FX in them)
 
@@ -380,16 +382,20 @@ class Review:
             self._t("col_opening_value"): [self._money(x) for x in a["opening"]],
             self._t("col_closing_value"): [self._money(x) for x in a["closing"]],
             self._t("col_market_gain"): [self._money(x) for x in a["gain"]],
+            self._t("col_income"): [self._money(x) for x in a["income"]],
+            self._t("col_fees"): [self._money(x) for x in a["fees"]],
             self._t("col_contribution"): [self._pct(x, True) for x in a["contribution"]],
         })
 
     def attribution_by_class(self) -> pd.DataFrame:
         a = self.attribution.copy()
         a["cls"] = [self._class(c) if c != "FEES" else self._t("col_fees") for c in a["code"]]
-        g = a.groupby("cls", sort=False)[["gain", "contribution"]].sum()
+        g = a.groupby("cls", sort=False)[["gain", "income", "fees", "contribution"]].sum()
         return pd.DataFrame({
             self._t("col_asset_class"): list(g.index),
             self._t("col_market_gain"): [self._money(x) for x in g["gain"]],
+            self._t("col_income"): [self._money(x) for x in g["income"]],
+            self._t("col_fees"): [self._money(x) for x in g["fees"]],
             self._t("col_contribution"): [self._pct(x, True) for x in g["contribution"]],
         })
 
@@ -435,7 +441,8 @@ class Review:
             self._t("col_current_weight"): [self._pct(x) for x in d["current"]],
             self._t("col_target_weight"): [self._pct(x) for x in d["target"]],
             self._t("col_drift"): [self._pct(x, True) for x in d["drift"]],
-            self._t("col_band"): [f"{self._pct(lo)} – {self._pct(hi)}" for lo, hi in zip(d["low"], d["high"])],
+            self._t("col_band"): ["—" if c == CASH else f"{self._pct(lo)} – {self._pct(hi)}"
+                                  for c, lo, hi in zip(d["code"], d["low"], d["high"])],
             self._t("col_outside_band"): [("⚠ " + yes) if o else no for o in d["outside"]],
         })
 
@@ -452,8 +459,8 @@ class Review:
         })
 
     def suitability_table(self) -> pd.DataFrame:
-        r = self.rebalance[self.rebalance["action"] == "buy"] if not self.rebalance.empty else self.rebalance
-        if r.empty:
+        r = self.suitability_checks  # every proposed buy, refused ones included
+        if r is None or r.empty:
             return pd.DataFrame({self._t("col_item"): [self._t("review_no_buys")]})
         from .disclosures import grade_label
 
@@ -513,7 +520,7 @@ class Review:
 
     def _method_bands(self) -> str:
         b = self.ctx.policy.review.drift_bands
-        return self._t("review_method_bands", absolute=f"{b.absolute * 100:g}", small=f"{b.small_weight * 100:g}%",
+        return t("lifecycle.review_method_trading", self.locale, absolute=f"{b.absolute * 100:g}", small=f"{b.small_weight * 100:g}%",
                        relative=f"{b.relative * 100:g}%")
 
     # ---- HTML of each section, in the order of DOMAIN.md §5 (what the template cells display) ----------
@@ -645,8 +652,19 @@ def build_review(
     params: str | Path = "params",
     quarter: str = "2018Q3",
     locale: str | None = None,
+    decisions: "list | None" = None,
 ) -> Review:
-    """Compute the quarterly review of ``client`` (an id under ``params/clients``, a path, or a Client)."""
+    """Compute the quarterly review of ``client`` (an id under ``params/clients``, a path, or a Client).
+
+    The client file is taken as it stood at the quarter end (:func:`wealthlib._analytics.asof.client_as_of`);
+    the target is the client's agreed target (``decisions``: the records store's, read from the params folder's
+    store when None; :mod:`wealthlib._analytics.target`); every table's identities are checked before the
+    review is returned (:mod:`wealthlib._analytics.identities`)."""
+    from ._analytics.asof import NoKycInForce, client_as_of
+    from ._analytics.attribution import attribution as attribute
+    from ._analytics.identities import check_review_numbers
+    from ._analytics.rebalance import drift_table, rebalance as rebalance_trades
+    from ._analytics.target import choose_target
     from .analytics import performance, stress
     from .clients import Client, check_product_codes, load_client
     from .context import advise, load_context
@@ -657,12 +675,14 @@ def build_review(
     start, end = parse_quarter(quarter)
     if not isinstance(client, Client):
         client = load_client(client, params / "clients")
+    as_filed = client
+    client = client_as_of(client, end)  # nothing dated after the quarter end enters the review
     locale = check_locale(locale or client.locale)
     src = client.source or client.id
     ctx = load_context(params, end.date())
     from .guard.wording import check_texts, client_texts
 
-    check_texts(client_texts(client), ctx.policy, src)  # forbidden claims in notes and meeting notes
+    check_texts(client_texts(as_filed), ctx.policy, src)  # forbidden claims anywhere in the file as filed
     known = set(ctx.shelf.codes)
     problems = check_product_codes(client, known)
     if problems:
@@ -675,10 +695,10 @@ def build_review(
     if ctx.returns.index[-1] < end:
         raise ReviewError(f"{src}: market data end {ctx.returns.index[-1].date()}, before the quarter end {end.date()}")
 
-    profile, allocation = advise(ctx, client, require_valid_kyc=False, locale=locale,
-                                  kyc_after_as_of=True)
-    target = allocation.weights[allocation.weights > 1e-6]
-    target = target / target.sum()
+    profile, allocation = advise(ctx, client, require_valid_kyc=False, locale=locale)
+    decision = _agreed_decision(params, client.id, end, decisions)
+    chosen = choose_target(decision, allocation.weights, profile=profile, shelf=ctx.shelf)
+    target = chosen.weights
 
     val = valuation(client, ctx.returns, end)
     flows = val.flows[["date", "amount", "kind"]].astype({"kind": object})
@@ -701,31 +721,7 @@ def build_review(
     weights = (cur / closing) if closing > 0 else cur * 0.0
     weights = weights[weights.abs() > 1e-9]
 
-    # --- attribution over the quarter (per product; fees as their own row) --------------------------------
-    q = perf["quarter"]
-    qs = max(start, val.opening_date)
-    pos = val.positions
-    open_pos = pos.loc[qs] if qs in pos.index else pos.iloc[0] * 0.0
-    q_trades = val.trades[(val.trades["date"] > qs) & (val.trades["date"] <= end)]
-    q_flows = val.flows[(val.flows["date"] > qs) & (val.flows["date"] <= end)]
-    days = max((end - qs).days, 1)
-    ext = q_flows[q_flows["kind"].isin(["contribution", "withdrawal"])]
-    dietz = q.opening_value + float(sum(
-        (a if k == "contribution" else -a) * (end - d).days / days for d, a, k in zip(ext["date"], ext["amount"], ext["kind"])))
-    rows = []
-    for code in [c for c in pos.columns if c != CASH]:
-        o, c_ = float(open_pos.get(code, 0.0)), float(cur.get(code, 0.0))
-        tr = q_trades[q_trades["product"] == code]
-        netf = float(tr["net"].sum())
-        inc = float(tr["income"].sum())
-        deficit = sum(a for d, k, p, a in val.implied if p == code and k == "withdrawal" and qs < d <= end)
-        gain = c_ - o - netf + deficit + inc
-        if abs(o) < 1e-9 and abs(c_) < 1e-9 and abs(gain) < 1e-9:
-            continue
-        rows.append({"code": code, "opening": o, "closing": c_, "net_flows": netf, "gain": gain})
-    rows.append({"code": "FEES", "opening": 0.0, "closing": 0.0, "net_flows": 0.0, "gain": -q.fees})
-    attribution = pd.DataFrame(rows)
-    attribution["contribution"] = attribution["gain"] / dietz if dietz > 0 else np.nan
+    attribution = attribute(val, perf["quarter"], start, end)
 
     # --- market recap ---------------------------------------------------------------------------------------
     lv = _levels(ctx.returns)
@@ -761,52 +757,25 @@ def build_review(
     else:
         st = pd.DataFrame(columns=["name", "return", "pnl"])
 
-    # --- drift and rebalancing -------------------------------------------------------------------------------
-    codes = list(dict.fromkeys([*target.index, *weights.index]))
-    drift_rows = []
-    for code in codes:
-        w0, tw = float(weights.get(code, 0.0)), float(target.get(code, 0.0))
-        b = band(tw, ctx.policy.review.drift_bands)
-        drift_rows.append({"code": code, "current": w0, "target": tw, "drift": w0 - tw, "band": b,
-                           "low": max(tw - b, 0.0), "high": tw + b, "outside": abs(w0 - tw) > b + 1e-9})
-    drift = pd.DataFrame(drift_rows)
-    new_w = drift.set_index("code")["current"].copy()
-    outside = drift.set_index("code")["outside"]
-    tgt_all = drift.set_index("code")["target"]
-    bands = drift.set_index("code")["band"]
-    if outside.any():
-        new_w[outside] = tgt_all[outside]
-        residual = 1.0 - float(new_w.sum())
-        inband = tgt_all[~outside & (tgt_all > 0)]
-        if len(inband) and inband.sum() > 0:
-            new_w[inband.index] += residual * inband / inband.sum()
-        if (new_w - tgt_all).abs().gt(bands + 1e-9).any() or not len(inband):
-            new_w = tgt_all.copy()
-    excluded = set(client.restrictions.excluded_products)
+    # --- drift and rebalancing (wealthlib._analytics.rebalance) ------------------------------------------------
+    drift = drift_table(weights, target, ctx.policy.review.drift_bands)
     cost_rate = float(ctx.policy.allocation.transaction_cost)
-    rb_rows = []
-    for code, dw in (new_w - drift.set_index("code")["current"]).items():
-        if abs(dw) < 1e-6:
-            continue
-        amount = dw * closing
-        grade = 0 if code == CASH else ctx.shelf.get(code).grade
-        suitable = True
-        if dw > 0:
-            suitable = not check_suitability({code: amount}, ctx.shelf, int(profile.ceiling)) and code not in excluded
-        rb_rows.append({"code": code, "action": "buy" if dw > 0 else "sell", "weight_change": float(dw),
-                        "amount": float(amount), "cost": abs(amount) * cost_rate, "grade": grade,
-                        "suitable": bool(suitable)})
-    rebalance = pd.DataFrame(rb_rows, columns=["code", "action", "weight_change", "amount", "cost", "grade",
-                                                 "suitable"])
-    notes: list[str] = []
-    refused = rebalance[(rebalance["action"] == "buy") & ~rebalance["suitable"]] if len(rebalance) else rebalance
+    rb = rebalance_trades(drift, closing, shelf=ctx.shelf, ceiling=int(profile.ceiling),
+                          excluded=set(client.restrictions.excluded_products),
+                          excluded_classes=set(client.restrictions.excluded_classes), cost_rate=cost_rate)
+    rebalance = rb.trades
+    notes: list[str] = _target_notes(chosen, ctx, profile, locale)
+    refused = rb.checks[~rb.checks["suitable"]]
     if len(refused):
-        rebalance = rebalance.drop(refused.index).reset_index(drop=True)
         notes.append(t("documents.review_buys_refused", locale, products=", ".join(refused["code"])))
+    if rb.scale < 1.0:
+        notes.append(t("lifecycle.review_buys_scaled", locale, share=fmt_pct(rb.scale, locale)))
+    check_review_numbers(src, performance=perf, attribution=attribution, weights=weights, target=target,
+                         drift=drift, trades=rebalance, closing=closing, cost_rate=cost_rate)
 
     # --- goals ------------------------------------------------------------------------------------------------
     g_rows = []
-    exp = float(allocation.expected_return)
+    exp = _expected_return(ctx, target, allocation)
     for goal in sorted(client.goals, key=lambda g: (g.priority, g.target_date)):
         years = max((pd.Timestamp(goal.target_date) - end).days / 365.25, 0.0)
         funded = closing / goal.target_amount
@@ -817,7 +786,10 @@ def build_review(
     goals = pd.DataFrame(g_rows, columns=["name", "target", "year", "funded", "required", "on_track"])
 
     # --- KYC status, meetings, actions -----------------------------------------------------------------------
-    prev = profile_client(client, ctx.policy, start.date())
+    try:  # the class at the quarter start, from the assessment then in force
+        prev = profile_client(client_as_of(as_filed, start), ctx.policy, start.date())
+    except NoKycInForce:
+        prev = profile
     kyc = {
         "date": profile.kyc_date, "expiry": profile.kyc_expiry, "expired": bool(profile.kyc_expired),
         "due_soon": bool((pd.Timestamp(profile.kyc_expiry) - end).days <= 90),
@@ -834,6 +806,8 @@ def build_review(
         actions.append({"item": t("documents.review_action_kyc", locale), "owner": client.advisor, "due": due})
     if len(rebalance):
         actions.append({"item": t("documents.review_action_rebalance", locale), "owner": client.advisor, "due": due})
+    if chosen.revisit:
+        actions.append({"item": t("lifecycle.review_action_revisit", locale), "owner": client.advisor, "due": due})
     if len(goals) and not goals["on_track"].all():
         actions.append({"item": t("documents.review_action_goals", locale), "owner": client.advisor, "due": due})
     for comp in client.complaints:
@@ -847,7 +821,8 @@ def build_review(
 
     client_path = Path(client.source) if client.source and Path(client.source).is_file() else None
     paths = [p for p in (client_path, params / "policy.yaml", params / "products.yaml") if p is not None]
-    h = inputs_hash(*paths, extra=f"{quarter}|{locale}")
+    agreed = "" if decision is None else f"{decision.proposal_hash}@{decision.decided_on}"
+    h = inputs_hash(*paths, extra=f"{quarter}|{locale}|{agreed}")
     return Review(
         client=client, quarter=quarter, locale=locale, ctx=ctx, profile=profile, allocation=allocation,
         start=start, end=end, valuation=val, performance=perf, benchmark=bench, weights=weights, target=target,
@@ -855,6 +830,45 @@ def build_review(
             **risk, "largest_name": (t("documents.review_uninvested_cash", locale) if largest == CASH
                                      else ctx.shelf.get(largest).name(locale))},
         stress=st, goals=goals, meetings=meetings, actions=actions, kyc=kyc, notes=notes, inputs_hash=h,
+        target_info=chosen, suitability_checks=rb.checks,
         fx=currency_notes(ctx, [*prod_w.index, *target.index], locale),
         fx_share=currency_share(ctx, prod_w / prod_w.sum()) if len(prod_w) and prod_w.sum() > 0 else None,
     )
+
+
+def _agreed_decision(params: Path, client_id: str, end: pd.Timestamp, decisions: "list | None"):
+    """The client's acceptance in force at ``end``: from ``decisions``, else from the params folder's store."""
+    from .records import agreed_target, existing_store
+
+    if decisions is None:
+        store = existing_store(params)
+        if store is None:
+            return None
+        with store as s:
+            decisions = s.decisions(client_id)
+    return agreed_target(decisions, client_id, end.date())
+
+
+def _expected_return(ctx: "Context", target: pd.Series, allocation: Any) -> float:
+    """Expected annual return of the target on the as-of estimates (the engine's own figure for its target)."""
+    mu = ctx.estimates.mu
+    if set(target.index) <= set(mu.index):
+        return float(mu.reindex(target.index) @ target)
+    return float(allocation.expected_return)
+
+
+def _target_notes(chosen: Any, ctx: "Context", profile: Any, locale: str) -> list[str]:
+    """What the review says about its target: agreed (when, which proposal) or the engine's, and any revisit."""
+    if chosen.decision is None:
+        return [t("lifecycle.review_target_engine", locale)]
+    d = chosen.decision
+    out = [t("lifecycle.review_target_agreed", locale, date=fmt_date(d.decided_on, locale), ref=d.proposal_hash[:12])]
+    if "class_changed" in chosen.revisit:
+        old = ctx.policy.risk_class(d.risk_class).name(locale) if d.risk_class in ctx.policy.active.codes else d.risk_class
+        out.append(t("lifecycle.review_revisit_class_changed", locale, old=old,
+                     new=profile.class_name(ctx.policy, locale)))
+    if "kyc_expired" in chosen.revisit:
+        out.append(t("lifecycle.review_revisit_kyc_expired", locale))
+    if "off_shelf" in chosen.revisit:
+        out.append(t("lifecycle.review_revisit_off_shelf", locale, products=", ".join(chosen.off_shelf)))
+    return out

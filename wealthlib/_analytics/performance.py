@@ -11,6 +11,9 @@ Conventions (state them with the numbers):
   - ``fee``: fees charged to the account (already deducted in the valuations; reported only).
 
   Returns are therefore net of fees, and income counts as return.
+* The period's table reconciles: ``opening + contributions − withdrawals + income − fees + market_gain =
+  closing``. ``market_gain`` is what is left once the flows are taken out: price moves of the holdings (and FX),
+  income and fees *not* included (they have their own lines); ``investment_gain`` = market gain + income − fees.
 * The period is ``(start, end]``: the opening value is the valuation at ``start``; flows dated after ``start``
   up to and including ``end`` belong to the period. For *since inception* pass a ``start`` before the first
   valuation: the opening value is then 0 and the first deposit is a contribution.
@@ -49,13 +52,18 @@ class Performance:
     withdrawals: float
     income: float
     fees: float
-    market_gain: float  # closing - opening - contributions + withdrawals (includes income, net of fees)
+    market_gain: float  # closing - opening - contributions + withdrawals - income + fees (income and fees apart)
     closing_value: float
     twr: float  # time-weighted, for the period (not annualized)
     twr_annualized: float | None
     mwr: float  # money-weighted (XIRR), for the period
     mwr_annualized: float | None
     subperiods: pd.DataFrame  # date, value, flow, return: the chain of the TWR
+
+    @property
+    def investment_gain(self) -> float:
+        """Market gain plus income less fees: closing − opening − contributions + withdrawals."""
+        return self.market_gain + self.income - self.fees
 
     def summary(self, locale: str = "en") -> pd.Series:
         """The figures with their labels in ``locale`` (TWR and MWR always named as such)."""
@@ -172,6 +180,7 @@ def performance(valuations: pd.Series, flows: pd.DataFrame | None, start, end) -
     withdrawals = float(sums.get("withdrawal", 0.0))
     days = int((end - start).days)
     twr = growth - 1.0
+    income, fees = float(sums.get("income", 0.0)), float(sums.get("fee", 0.0))
 
     cf_dates = [start, *net_by_day.index, end]
     cf_amounts = [-opening, *(-net_by_day.to_numpy()), closing]
@@ -180,8 +189,8 @@ def performance(valuations: pd.Series, flows: pd.DataFrame | None, start, end) -
     long_enough = days >= 365
     return Performance(
         start=start, end=end, days=days, opening_value=opening, contributions=contributions,
-        withdrawals=withdrawals, income=float(sums.get("income", 0.0)), fees=float(sums.get("fee", 0.0)),
-        market_gain=closing - opening - contributions + withdrawals, closing_value=closing,
+        withdrawals=withdrawals, income=income, fees=fees,
+        market_gain=closing - opening - contributions + withdrawals - income + fees, closing_value=closing,
         twr=twr, twr_annualized=(1.0 + twr) ** (365.0 / days) - 1.0 if long_enough else None,
         mwr=mwr, mwr_annualized=rate if long_enough else None, subperiods=sub,
     )
