@@ -1,7 +1,8 @@
 """The identities a document's tables must satisfy, checked when the document is built.
 
 A failed identity is a bug in the program, not something to print: :func:`check` raises
-:class:`IdentityError` naming the client, the table and the two sides of the identity, and the document stops.
+:class:`IdentityError` naming the client, the table and the two sides of the identity (not their amounts:
+client data stays out of messages), and the document stops.
 
 The review's identities (:func:`check_review_numbers`):
 
@@ -35,11 +36,15 @@ class IdentityError(WealthError):
 
 
 def check(client: str, table: str, left: tuple[str, float], right: tuple[str, float], tol: float) -> None:
-    """Raise :class:`IdentityError` unless ``left`` and ``right`` (label, value) agree within ``tol``."""
+    """Raise :class:`IdentityError` unless ``left`` and ``right`` (label, value) agree within ``tol``.
+
+    The message names the client file, the table and both sides, and says how far apart they are as a share of
+    the larger side: never the amounts themselves (client data stays out of messages, logs and manifests)."""
     (ln, lv), (rn, rv) = left, right
     if not abs(float(lv) - float(rv)) <= tol:
-        raise IdentityError(f"{client}: {table}: {ln} = {lv:,.6f} ≠ {rn} = {rv:,.6f} "
-                            f"(difference {lv - rv:,.6f}; tolerance {tol:g})")
+        scale = max(abs(float(lv)), abs(float(rv)), 1e-12)
+        raise IdentityError(f"{client}: {table}: {ln} ≠ {rn} (apart by {abs(lv - rv) / scale:.4%} of the larger "
+                            "side; a bug, not a figure to print)")
 
 
 def _sum(values: Iterable[float]) -> float:
