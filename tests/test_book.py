@@ -289,7 +289,12 @@ def test_unknown_advisor_and_bad_arguments():
 def test_as_of_cuts_the_book():
     b = build_book(params=PARAMS, as_of="2017-12-31")
     assert "lee" not in set(b.clients["id"])  # first transaction 2018-02-01
-    assert "lee" not in set(b.clients["id"]) and len(b.clients) == 7
+    # a client whose only KYC assessment is dated later has none in force: reported, never profiled on it
+    # (chen 2018-03-20, lin 2018-06-15, morgan 2018-01-10); huang's (2017-09-30) was in force
+    later = [p for p in b.problems if "kyc.date: no KYC assessment is dated on or before" in p]
+    assert {n for n in ("chen", "lin", "morgan") if any(f"{n}.yaml" in p for p in later)} == {"chen", "lin", "morgan"}
+    assert "huang" in set(b.clients["id"]) and not any("huang.yaml" in p for p in later)
+    assert len(b.clients) + len(later) == 7
 
 
 def test_localized_tables_have_labels(book):
