@@ -176,6 +176,7 @@ class BookReport:
     exceptions: pd.DataFrame
     complaints: pd.DataFrame
     advisor_measures: pd.DataFrame
+    acceptance: pd.DataFrame             # advisor, proposals, accepted, declined, pending, rate (wealthlib.records)
     advisor_aum: pd.DataFrame
     methods: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -464,6 +465,9 @@ def build_book(
     comp_df = pd.DataFrame(complaints, columns=["client", "name", "opened", "age_days", "answer_due", "overdue", "summary"])
     comp_df = comp_df.sort_values("age_days", ascending=False).reset_index(drop=True)
     measures = _advisor_measures(df)
+    from .records import book_acceptance
+
+    accept_df = book_acceptance(params, policy, dict(zip(df["id"], df["advisor"])) if len(df) else {}, when)
     advisor_aum = _aum_change(df, by=("advisor",))
 
     methods = {
@@ -509,7 +513,7 @@ def build_book(
         clients=df, tier_class=tier_class, aum_by_tier=aum_by_tier, aum_change=aum_change,
         new_accounts=new_accounts.reset_index(drop=True), kyc_due=kyc_due.reset_index(drop=True),
         reviews_due=reviews_due.reset_index(drop=True), not_contacted=not_contacted.reset_index(drop=True),
-        exceptions=exc_df, complaints=comp_df, advisor_measures=measures, advisor_aum=advisor_aum,
+        exceptions=exc_df, complaints=comp_df, advisor_measures=measures, acceptance=accept_df, advisor_aum=advisor_aum,
         methods=methods,
         problems=problems, unreadable_files=len(failures) + len(profile_errors),
     )
@@ -744,10 +748,12 @@ def _table(report: BookReport, name: str, locale: str = "en", limit: int | None 
     check_locale(locale)
     if name == "tier_class":
         return _tier_class_table(report, locale)
+    if name == "acceptance":
+        return _acceptance_table(report, locale)
     if name == "advisor_measures":
         return _measures_table(report, locale)
     if name not in _COLUMNS:
-        known = sorted([*_COLUMNS, "tier_class", "advisor_measures"])
+        known = sorted([*_COLUMNS, "tier_class", "advisor_measures", "acceptance"])
         raise KeyError(f"no book table {name!r}; tables: {', '.join(known)}")
     src: pd.DataFrame = getattr(report, _SOURCES.get(name, name))
     if limit is not None:
@@ -802,6 +808,19 @@ def _measures_table(report: BookReport, locale: str) -> pd.DataFrame:
 
     out[_lbl("book_reviews_on_time", locale)] = [fmt_pct(v, locale, 0) for v in m["reviews_on_time"]]
     out[_lbl("book_satisfaction", locale)] = [_lbl("term_not_available", locale) for _ in m["satisfaction"]]
+    return pd.DataFrame(out)
+
+
+def _acceptance_table(report: BookReport, locale: str) -> pd.DataFrame:
+    """資產配置建議客戶接受度: proposals made, accepted, declined and pending per advisor."""
+    from .i18n import fmt_pct, t
+
+    a = report.acceptance
+    out: dict[str, list[str]] = {_lbl("field_advisor", locale): list(a["advisor"])}
+    for col, key in (("proposals", "col_proposals_made"), ("accepted", "col_accepted"), ("declined", "col_declined"),
+                     ("pending", "col_pending")):
+        out[t(f"lifecycle.{key}", locale)] = [_fmt_cell(v, "int", locale) for v in a[col]]
+    out[t("lifecycle.col_acceptance_rate", locale)] = [fmt_pct(v, locale, 0) for v in a["rate"]]
     return pd.DataFrame(out)
 
 

@@ -522,6 +522,9 @@ def build_proposal(
         "overrides": "—" if effective_ov is None else
         f"{effective_ov.risk_class} ({effective_ov.by}, {effective_ov.date.isoformat()}): {effective_ov.reason}",
     }
+    # what `wealth accept` records as the client's agreed target (wealthlib.records): not printed
+    audit["target_weights"] = {str(k): round(float(v), 8) for k, v in alloc.weights.items() if float(v) > 1e-6}
+    audit["risk_class"] = profile.final_class
     audit.update({k: str(v) for k, v in (template or {}).items() if k in ("template", "modified_template")})
     if what_if:
         audit["what_if"] = "; ".join(what_if)

@@ -209,3 +209,98 @@ def agreed_target(decisions: list[Decision], client: str, on_or_before: date) ->
     return accepted[-1] if accepted else None
 
 
+
+
+# --------------------------------------------------------------------------------------------- wealth accept
+
+
+def proposal_decision(pdf: str | Path, client_id: str, *, decided_on: date, declined: str | None,
+                      firm_cert: Any = None) -> tuple[Decision, str]:
+    """The decision of ``client_id`` about the signed proposal ``pdf`` (and the PDF's sha256).
+
+    The proposal's audit hash, as-of date, risk class and target weights are read from the audit record in the
+    PDF's metadata (:func:`wealthlib.guard.signing.verify_pdf`). The PDF must be signed, intact and unchanged
+    since signing (by the firm's certificate when one is configured), be a proposal of this client, and be dated
+    on or before the decision. Every refusal is one :class:`RecordsError` naming the file and the field, never
+    a value of the client's."""
+    import hashlib
+
+    from .guard.signing import verify_pdf
+
+    where = display_path(Path(pdf))
+    if not Path(pdf).is_file():
+        raise RecordsError(f"{where}: --proposal: no such file")
+    v = verify_pdf(pdf, firm_cert)
+    if not v.audit:
+        raise RecordsError(f"{where}: audit record: missing (not a document of this workbench)")
+    if not v.ok:
+        raise RecordsError(f"{where}: signature: the proposal is not signed by the firm or changed after signing "
+                           "(wealth verify says which)")
+    a = v.audit
+    target = a.get("target_weights")
+    if "inputs_hash" not in a or not isinstance(target, dict) or not target:
+        raise RecordsError(f"{where}: audit record: no proposal target (a proposal made by an earlier version, or "
+                           "not a proposal)")
+    if v.inputs.get("kind") != "proposal" or v.inputs.get("client") != client_id:
+        raise RecordsError(f"{where}: client: the proposal is not this client's")
+    try:
+        as_of = date.fromisoformat(str(a.get("as_of")))
+    except ValueError:
+        raise RecordsError(f"{where}: audit record.as_of: not a date") from None
+    if decided_on < as_of:
+        raise RecordsError(f"{where}: --date: the decision is dated before the proposal")
+    if declined is not None and not declined.strip():
+        raise RecordsError(f"{where}: --declined: give the client's reason")
+    weights = {str(k): float(w) for k, w in target.items()}
+    d = Decision(client=client_id, decided_on=decided_on, decision="declined" if declined is not None else "accepted",
+                 proposal_hash=str(a["inputs_hash"]), proposal_as_of=as_of, risk_class=str(a.get("risk_class", "")),
+                 target=None if declined is not None else weights, reason=declined)
+    return d, hashlib.sha256(Path(pdf).read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- the book
+
+
+def acceptance(decisions: list[Decision], documents: list[Mapping[str, Any]], advisor_of: Mapping[str, str],
+               as_of: date) -> "Any":
+    """Proposals made, accepted, declined and pending per advisor at ``as_of`` (a DataFrame, one row per advisor
+    of ``advisor_of``, the book's clients → their advisor).
+
+    A proposal is identified by its audit hash: made when the archive holds it (``kind`` proposal, dated on or
+    before ``as_of``) or a decision names it; its state is the latest decision about it dated on or before
+    ``as_of`` (none: pending). Acceptance rate = accepted ÷ (accepted + declined), blank when none is decided."""
+    import pandas as pd
+
+    made: dict[tuple[str, str], str] = {}
+    for doc in documents:
+        c, h = str(doc.get("client")), doc.get("inputs_hash")
+        if c in advisor_of and doc.get("kind") == "proposal" and h and str(doc.get("as_of") or "") <= as_of.isoformat():
+            made[(c, str(h))] = "pending"
+    for d in decisions:  # oldest first: the latest decision wins
+        if d.client in advisor_of and d.decided_on <= as_of:
+            made[(d.client, d.proposal_hash)] = d.decision
+    rows = []
+    for adv in sorted(set(advisor_of.values())):
+        states = [s for (c, _), s in made.items() if advisor_of[c] == adv]
+        acc, dec = states.count("accepted"), states.count("declined")
+        rows.append({"advisor": adv, "proposals": len(states), "accepted": acc, "declined": dec,
+                     "pending": states.count("pending"), "rate": acc / (acc + dec) if acc + dec else float("nan")})
+    return pd.DataFrame(rows, columns=["advisor", "proposals", "accepted", "declined", "pending", "rate"])
+
+
+def book_acceptance(params: str | Path, policy: Any, advisor_of: Mapping[str, str], as_of: date) -> "Any":
+    """:func:`acceptance` of the params folder's store and the policy's archive (read, never written)."""
+    from .guard.archive import archive_folder, list_archive
+
+    decisions: list[Decision] = []
+    docs: dict[str, Mapping[str, Any]] = {}
+    store = existing_store(params)
+    if store is not None:
+        with store as s:
+            decisions = s.decisions()
+            docs = {d["sha256"]: d for d in s.documents()}
+    folder = archive_folder(policy, params)
+    if folder is not None:
+        for row in list_archive(folder):
+            docs.setdefault(str(row.get("sha256")), row)
+    return acceptance(decisions, list(docs.values()), advisor_of, as_of)

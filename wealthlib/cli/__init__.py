@@ -13,6 +13,7 @@ One module per command group; none imports this package's ``__init__`` back, and
 ``documents.py``        ``propose``, ``draft``, ``render``, ``demo`` (the propose handshake: :mod:`wealthlib._propose`)
 ``batch.py``            ``batch review``, ``batch propose``
 ``book.py``             ``book report``, ``book summary``
+``records.py``          ``accept`` (a client's decision about a proposal: :mod:`wealthlib.records`)
 ======================  ===================================================================================
 
 A new command group: a module here that imports what it needs from :mod:`.common` (never from

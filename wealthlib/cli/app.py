@@ -18,7 +18,7 @@ from typing import Optional
 import typer
 
 from ..errors import InputErrors, WealthError
-from . import advice, batch, book, documents, guard, market
+from . import advice, batch, book, documents, guard, market, records
 from .common import err, state
 
 app = typer.Typer(
@@ -30,7 +30,7 @@ app = typer.Typer(
 
 #: The command groups, in the order ``wealth --help`` lists them (commands first, then sub-groups, each in
 #: registration order). A new group is a module of this package with ``register(app)``, added here.
-GROUPS = (advice, market, documents, batch, book, guard)
+GROUPS = (advice, market, documents, batch, book, guard, records)
 for _group in GROUPS:
     _group.register(app)
 
