@@ -80,6 +80,7 @@ def build_firm_params(dest: Path) -> Path:
     raw = yaml.safe_load((params / "products.yaml").read_text(encoding="utf-8"))
     for p in raw["products"]:
         p["series"] = f"F_{p['series']}"
+        p.pop("yield_series", None)  # the firm's files carry no yields: its bonds take the estimator's returns
         if p["code"] == "NASDAQ":
             p["series"], p["currency"] = "F_NASDAQ_TWD", "TWD"
     (params / "products.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")

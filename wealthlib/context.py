@@ -154,7 +154,7 @@ def _load_context(params: Path, as_of: date, ladder: str | None, market_digest: 
     check_as_of(shelf, full, as_of)
     market = full.as_of(as_of)
     returns = shelf_returns(shelf, market, freq="monthly")
-    estimates = estimate(returns, policy.allocation.estimator)
+    estimates = _anchored(estimate(returns, policy.allocation.estimator), shelf, market, policy, as_of, None, returns)
     return Context(params=params, as_of=as_of, policy=policy, shelf=shelf, market=market, returns=returns,
                    estimates=estimates)
 
@@ -176,13 +176,45 @@ def _context_in_base(root: Context, currency: str) -> Context:
         raise InputError("as_of", "", f"{root.as_of} is too early for a {currency} client: the products' returns in "
                          f"{currency} (FX {', '.join(pairs) or 'none'}) start {returns.index[0].date()}, "
                          f"{len(returns)} months before the as-of date; {MIN_MONTHS} are needed: use {first_ok} or later")
-    estimates = estimate(returns, root.policy.allocation.estimator)
+    estimates = _anchored(estimate(returns, root.policy.allocation.estimator), root.shelf, root.market, root.policy,
+                          root.as_of, currency, returns, root.returns)
     notes = {**estimates.notes, "base_currency": currency, "fx": ", ".join(pairs) or "none"}
     estimates = dataclasses.replace(estimates, notes=notes)
     ctx = dataclasses.replace(root, returns=returns, estimates=estimates, base=currency, _cache={"_root": root})
     if root.views is not None:
         ctx = _apply_views(ctx, root.views)
     return ctx
+
+
+def _anchored(est: "Estimates", shelf: "Shelf", market: "Market", policy: "Policy", as_of: date, base: str | None,
+              returns: "pd.DataFrame", local: "pd.DataFrame | None" = None) -> "Estimates":
+    """``est`` with bond funds' expected returns anchored to the yields of ``as_of`` when the policy says so
+    (``estimator.bond_returns: yield``): every product with a ``yield_series``. A series the market lacks is an
+    :class:`InputError` naming the shelf file and the product's field. In ``base``, the exchange rate's mean
+    return over the estimation window (base-currency over local-currency returns) is added."""
+    from .estimate import anchor_to_yields
+
+    if policy.allocation.estimator.bond_returns != "yield":
+        return est
+    win = est.notes.get("window")
+    anchors = {}
+    for i, p in enumerate(shelf):
+        if p.yield_series is None:
+            continue
+        try:
+            when, y = market.yield_on(p.yield_series, as_of)
+        except InputError as exc:
+            raise InputError(shelf.source or "products.yaml", f"products.{i}.yield_series",
+                             f"{exc.problem}; the policy anchors bond returns to yields (estimator.bond_returns: "
+                             "yield): name a yield series of the market, or remove yield_series") from None
+        drift = 0.0
+        if base is not None and p.currency != base and local is not None and win is not None:
+            lo, hi = win
+            fx = (1.0 + returns[p.code].loc[lo:hi]) / (1.0 + local[p.code].loc[lo:hi]) - 1.0
+            drift = float(fx.mean() * est.periods_per_year)
+        anchors[p.code] = {"series": p.yield_series, "date": when.date(), "yield": y, "fx_drift": drift,
+                           "currency": p.currency}
+    return anchor_to_yields(est, anchors)
 
 
 def market_file(ctx: Context) -> str:

@@ -16,6 +16,10 @@ estimators, not re-implemented) and :func:`ewma_cov` (exponentially weighted, ha
 :func:`estimate` applies the policy's :class:`~wealthlib.policy.EstimatorChoice` to a frame of simple periodic
 returns (columns = product codes) and returns :class:`Estimates`, which also carries the NaN-free periodic
 return window as ``scenarios`` (used by the minimum-CVaR objective).
+
+:func:`anchor_to_yields` replaces the expected return of products that have a yield (bond funds, when the
+policy's ``estimator.bond_returns`` is ``"yield"``) by the yield of the as-of date: a constant-maturity bond
+bought at yield y returns y a year if yields do not move, whatever they did in the estimation window.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ __all__ = [
     "oas_cov",
     "ewma_cov",
     "estimate",
+    "anchor_to_yields",
 ]
 
 PERIODS_PER_YEAR: dict[str, int] = {"daily": 252, "weekly": 52, "monthly": 12, "quarterly": 4, "annual": 1}
@@ -412,3 +417,28 @@ def estimate(
         method=f"{choice.returns}+{choice.covariance}",
         notes=notes,
     )
+
+
+def anchor_to_yields(est: Estimates, anchors: "dict[str, dict]") -> Estimates:
+    r"""``est`` with the expected return of each anchored product set from its yield.
+
+    ``anchors``: product code → ``{"series", "date", "yield", "fx_drift"}``; the product expects
+    :math:`\mu = y + d`, ``y`` the yield (decimal a year) of its yield series at ``date`` and ``d`` the
+    annualized mean return of its exchange rate against the estimates' currency over the estimation window (0
+    when it is priced in that currency), so currency drift is counted as the estimator counts it for every other
+    product. Σ and the scenarios are unchanged; ``notes["yield_anchor"]`` records each product's figures and the
+    estimator's own μ it replaced; ``method`` gains ``+yield``.
+    """
+    if not anchors:
+        return est
+    unknown = [c for c in anchors if c not in est.mu.index]
+    if unknown:
+        raise EstimationError(f"no estimates for {', '.join(unknown)}")
+    mu = est.mu.copy()
+    record = {}
+    for code, a in anchors.items():
+        record[code] = {**a, "estimator_mu": float(mu[code])}
+        mu[code] = float(a["yield"]) + float(a.get("fx_drift", 0.0))
+    notes = {**est.notes, "yield_anchor": record}
+    return Estimates(mu=mu.rename("mu"), cov=est.cov, scenarios=est.scenarios, periods_per_year=est.periods_per_year,
+                     method=f"{est.method}+yield", notes=notes)

@@ -136,6 +136,9 @@ class EstimatorChoice(_Strict):
     covariance: Literal["sample", "ledoit_wolf", "oas", "ewma"] = "ledoit_wolf"
     window_years: int = Field(default=15, ge=1, le=100)
     frequency: Literal["monthly", "daily"] = "monthly"
+    # "yield": a product with a yield_series (products.yaml) expects the yield of the as-of date instead of the
+    # estimator's figure (wealthlib.estimate.anchor_to_yields); "estimator": every product from `returns`.
+    bond_returns: Literal["estimator", "yield"] = "estimator"
 
 
 class AllocationRules(_Strict):

@@ -42,6 +42,10 @@ class Product(BaseModel):
     annual_fee: float
     series: str = Field(min_length=1)
     note: dict[Locale, str] = Field(default_factory=dict, description="a caveat printed with the product, per locale")
+    duration: float | None = Field(default=None, ge=0.0, le=50.0,
+                                   description="modified duration in years (rate shocks); None = no rate duration")
+    yield_series: str | None = Field(default=None, min_length=1,
+                                     description="market yield series its expected return is anchored to")
 
     @field_validator("names")
     @classmethod
@@ -143,6 +147,10 @@ class Shelf:
 
     def currencies(self) -> pd.Series:
         return self._series("currency", "currency")
+
+    def durations(self) -> dict[str, float | None]:
+        """Product code → modified duration in years, None for a product without one (equity, commodity)."""
+        return {p.code: p.duration for p in self.products}
 
     def fees(self) -> pd.Series:
         """Product code → annual fee (0.003 = 0.3% a year)."""

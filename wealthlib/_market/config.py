@@ -581,7 +581,10 @@ def merge(cfg: MarketConfig, parts: list[tuple[str, Market]],
         fx_info = {k: v for k, v in fx_info.items() if k in fx.columns}
     last = monthly.index[-1].date() if len(monthly.index) else None
     vintage = f"{MARKET_FILE} {cfg.version} ({'; '.join(names)}), data to {last}"
-    return Market(monthly, daily, inflation, info, vintage, fx, fx_info)
+    yparts = [m for _, m in parts if m.yields is not None]  # the demo's (a firm's files carry no yields yet)
+    yields = pd.concat([m.yields for m in yparts], axis=1, sort=True) if yparts else None
+    yinfo = {k: v for m in yparts for k, v in m.yield_info.items()}
+    return Market(monthly, daily, inflation, info, vintage, fx, fx_info, yields, yinfo)
 
 
 def load_fx(cfg: MarketConfig) -> tuple[pd.DataFrame, dict[str, SeriesInfo], list[str]] | None:

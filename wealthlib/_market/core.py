@@ -105,6 +105,10 @@ class Market:
       CCY (``"USD/TWD"`` = TWD per 1 USD), NaN where a pair has no observation that day; ``None`` = no FX.
       ``fx_info`` has one :class:`SeriesInfo` per pair (source, kind, ``method``). See :meth:`fx_rate`,
       :meth:`fx_monthly`, :meth:`fx_returns` for how a pair is looked up (direct, inverse, one cross).
+    - ``yields``: yield **levels** (decimals a year, 0.0422 = 4.22%), month-end ``DatetimeIndex``, one column per
+      yield series id (the demo: Moody's ``AAA`` and ``BAA``, each month's average dated at its end); ``None``
+      = no yields. ``yield_info`` describes them. Products anchor their expected return to one (see
+      :meth:`yield_on` and ``estimator.bond_returns`` in the policy).
 
     Treat the frames as read-only: :func:`load_demo_market` hands out cheap copy-on-write copies of a cached
     market, so writing to them does not corrupt the cache, but changes are not seen by anyone else either.
@@ -117,6 +121,8 @@ class Market:
     vintage: str
     fx: pd.DataFrame | None = None
     fx_info: dict[str, SeriesInfo] = dataclasses.field(default_factory=dict)
+    yields: pd.DataFrame | None = None
+    yield_info: dict[str, SeriesInfo] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ views
     @property
@@ -137,6 +143,8 @@ class Market:
             vintage=self.vintage,
             fx=None if self.fx is None else self.fx.copy(deep=False),
             fx_info=dict(self.fx_info),
+            yields=None if self.yields is None else self.yields.copy(deep=False),
+            yield_info=dict(self.yield_info),
         )
 
     def as_of(self, when: date | str) -> "Market":
@@ -188,7 +196,20 @@ class Market:
                 fx = None
         base = self.vintage.split(", data to ")[0]
         last = monthly.index[-1].date() if len(monthly.index) else ts.date()
-        return Market(monthly, daily, inflation, info, f"{base}, data to {last}, as of {ts.date()}", fx, fx_info)
+        yields = None if self.yields is None else self.yields.loc[:ts]
+        return Market(monthly, daily, inflation, info, f"{base}, data to {last}, as of {ts.date()}", fx, fx_info,
+                      yields, dict(self.yield_info))
+
+    def yield_on(self, series_id: str, when: date | str | pd.Timestamp) -> tuple[pd.Timestamp, float]:
+        """The last yield of ``series_id`` on or before ``when``: (its month end, the yield as a decimal).
+        An unknown series, or none on or before ``when``, is an :class:`InputError` naming the series."""
+        if self.yields is None or series_id not in self.yields.columns:
+            have = ", ".join(self.yields.columns) if self.yields is not None else "none"
+            raise InputError(self.vintage, series_id, f"no such yield series in this market (yields: {have})")
+        s = self.yields[series_id].loc[: to_timestamp(when, "date")].dropna()
+        if s.empty:
+            raise InputError(self.vintage, series_id, f"no yield on or before {to_timestamp(when).date()}")
+        return s.index[-1], float(s.iloc[-1])
 
     # ------------------------------------------------------------------ FX
     def fx_pairs(self) -> list[str]:

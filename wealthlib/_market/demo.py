@@ -105,6 +105,28 @@ def _first_of_month_to_end(idx: pd.Index) -> pd.DatetimeIndex:
     return pd.DatetimeIndex((pd.DatetimeIndex(idx) + pd.offsets.MonthEnd(0)).normalize())
 
 
+YIELD_SOURCE = "arch.data.default.load (Moody's seasoned corporate bond yields)"
+
+
+def demo_yields() -> pd.DataFrame:
+    """Moody's seasoned Aaa and Baa yields as decimals a year, each month's average dated at the month's end."""
+    from arch.data import default
+
+    d = default.load()
+    d.index = _first_of_month_to_end(d.index)
+    out = d[["AAA", "BAA"]].astype(float) / 100.0
+    out.index.freq = None
+    return out
+
+
+def yield_info(yields: pd.DataFrame) -> dict[str, SeriesInfo]:
+    names = {"AAA": "Moody's seasoned Aaa corporate bond yield", "BAA": "Moody's seasoned Baa corporate bond yield"}
+    return {c: SeriesInfo(id=c, name=names.get(c, c), source=YIELD_SOURCE, kind="real", frequency="monthly",
+                          start=yields[c].dropna().index[0].date(), end=yields[c].dropna().index[-1].date(),
+                          note="monthly average of daily yields of long bonds (20 years and more), percent a year / 100")
+            for c in yields.columns}
+
+
 def build_demo() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, dict[str, SeriesInfo]]:
     """Read the packaged series and derive the frames. Slow part (imports arch and skfolio); cached by callers."""
     from arch.data import core_cpi, default, frenchdata, nasdaq, sp500, wti
@@ -278,7 +300,15 @@ def full_demo() -> Market:
         monthly, daily, infl, info = build_demo()
         _write_cache(d, monthly, daily, infl, info)
         market = Market(monthly, daily, infl, info, _vintage(monthly))
-    return _with_fx(market)
+    return _with_fx(_with_yields(market))
+
+
+def _with_yields(market: Market) -> Market:
+    """The demo's yields (tiny: read from arch each process, not cached on disk)."""
+    import dataclasses
+
+    y = demo_yields()
+    return dataclasses.replace(market, yields=y, yield_info=yield_info(y))
 
 
 def _with_fx(market: Market) -> Market:
@@ -287,4 +317,4 @@ def _with_fx(market: Market) -> Market:
     fx, fx_info = demo_fx()
     base, _, rest = market.vintage.partition(", data to ")
     return Market(market.monthly, market.daily, market.inflation, market.info,
-                  f"{base}; {vintage_part()}, data to {rest}", fx, fx_info)
+                  f"{base}; {vintage_part()}, data to {rest}", fx, fx_info, market.yields, dict(market.yield_info))
