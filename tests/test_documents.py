@@ -208,7 +208,7 @@ def test_exclusion_what_if_is_stated():
 
 def test_views_what_if_changes_the_assumptions_and_the_audit_hash(lin):
     p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/house.yaml")
-    assert "shrunk_mean+ledoit_wolf+views" in p.section_html("assumptions")
+    assert "shrunk_mean+ledoit_wolf+yield+views" in p.section_html("assumptions")
     assert "+views" not in lin.section_html("assumptions")
     assert p.audit["inputs_hash"] != lin.audit["inputs_hash"]
     with pytest.raises(InputError, match="file not found"):

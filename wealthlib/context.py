@@ -72,6 +72,17 @@ class Context:
         """Product code → pair left unconverted by the policy's ``fx.not_modeled`` (empty when all are modeled)."""
         return dict(self.returns.attrs.get("fx_not_modeled") or {})
 
+    def history(self) -> "tuple[pd.DataFrame, pd.DataFrame]":
+        """Every shelf product's whole monthly history up to the as-of date, not cut to the shelf's common
+        window: ``(in_base, local)`` — in this context's base currency (NaN where the product or its exchange
+        rate has no data; a pair the policy does not model stays in its own currency) and in each product's own
+        currency. For statements on a portfolio's *own* available history (worst year, stress windows)."""
+        got = self._cache.get("history")
+        if got is None:
+            got = _history(self)
+            self._cache["history"] = got
+        return got
+
     def in_base(self, currency: str) -> "Context":
         """This run with returns and estimates in ``currency`` (see the class docstring); cached per currency.
 
@@ -184,6 +195,24 @@ def _context_in_base(root: Context, currency: str) -> Context:
     if root.views is not None:
         ctx = _apply_views(ctx, root.views)
     return ctx
+
+
+def _history(ctx: Context) -> "tuple[pd.DataFrame, pd.DataFrame]":
+    import pandas as pd
+
+    m = ctx.market
+    local = pd.DataFrame({p.code: m.monthly[p.series] for p in ctx.shelf}, index=m.monthly.index)
+    local = local.loc[local.first_valid_index():]
+    if ctx.base is None:
+        return local, local
+    skip = set(ctx.policy.fx.not_modeled)
+    out = local.copy()
+    for p in ctx.shelf:
+        pair = f"{p.currency}/{ctx.base}"
+        if p.currency != ctx.base and pair not in skip:
+            fx = m.fx_returns(p.currency, ctx.base).reindex(local.index)
+            out[p.code] = (1.0 + local[p.code]) * (1.0 + fx) - 1.0
+    return out, local
 
 
 def _anchored(est: "Estimates", shelf: "Shelf", market: "Market", policy: "Policy", as_of: date, base: str | None,
