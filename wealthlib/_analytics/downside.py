@@ -77,3 +77,27 @@ def downside(returns: pd.DataFrame, weights: pd.Series | Mapping[str, float],
     label = int(years.idxmin()) if len(years) else None
     return Downside(start=r.index[0], end=r.index[-1], months=len(r), limited_by=limited, worst_year=worst_year,
                     worst_year_label=label, worst_12m=worst_12m, worst_12m_end=worst_12m_end)
+
+
+def downside_panel(base: pd.DataFrame, local: pd.DataFrame, portfolios: Mapping[str, pd.Series], *, value: float,
+                   fees: Mapping[str, float] | pd.Series | None, durations: Mapping[str, float | None],
+                   currencies: Mapping[str, str], base_currency: str, locale: str = "en") -> dict[str, dict]:
+    """For each named portfolio: its :class:`Downside`, its historical stress rows (each window on its own
+    history: products without data named, the rest counted; a window before an exchange rate's data replayed
+    in the products' own currencies, ``local``) and its rate and currency shocks — everything on ``value``.
+
+    ``base`` / ``local``: monthly returns of every product in the base currency and in its own, NaN where there
+    is no data (:meth:`wealthlib.context.Context.history`). Windows ending after ``base``'s last month are left
+    out (the data cannot reach them)."""
+    from .stress import scenarios, shocks, stress
+
+    last = base.index[-1]
+    chosen = [s for s in scenarios() if s.end <= last]
+    out = {}
+    for name, w in portfolios.items():
+        out[name] = {
+            "downside": downside(base, w, fees),
+            "stress": stress(base, w, chosen, value=value, locale=locale, partial=True, fallback=local),
+            "shocks": shocks(w, durations, currencies, base_currency, value=value, locale=locale),
+        }
+    return out
