@@ -161,3 +161,32 @@ def test_policy_says_which_method_and_a_missing_yield_series_is_named(tmp_path):
                      encoding="utf-8")
     with pytest.raises(InputError, match=r"products\.3\.yield_series.*no such yield series"):
         load_context(other, "2018-12-31")
+
+
+def test_panel_on_each_portfolios_own_history_in_the_clients_currency():
+    from wealthlib._analytics.downside import downside_panel
+
+    ctx = load_context(PARAMS, "2018-12-31").in_base("TWD")
+    base, local = ctx.history()
+    bonds = pd.Series({"CORP-AAA10": 0.5, "CORP-BAA10": 0.5})
+    mixed = pd.Series({"CORP-AAA10": 0.6, "SP500": 0.4})
+    out = downside_panel(base, local, {"bonds": bonds, "mixed": mixed}, value=1000.0, fees=None,
+                         durations=ctx.shelf.durations(), currencies=ctx.shelf.currencies().to_dict(),
+                         base_currency="TWD")
+    st = out["bonds"]["stress"].set_index("scenario")
+    # 1973–74: no USD/TWD rate yet, so the bonds are replayed in dollars, and said so
+    oil = st.loc["oil_shock_1973"]
+    win = ctx.market.monthly.loc["1973-01-31":"1974-09-30"]
+    want = 0.5 * ((1 + win["AAA10"]).prod() - 1) + 0.5 * ((1 + win["BAA10"]).prod() - 1)
+    assert oil["covered"] and set(oil["fallback_used"]) == {"CORP-AAA10", "CORP-BAA10"}
+    assert oil["return"] == pytest.approx(want) and oil["pnl"] == pytest.approx(want * 1000)
+    mx = out["mixed"]["stress"].set_index("scenario").loc["crash_1987"]
+    assert mx["missing"] == ("SP500",) and mx["counted"] == pytest.approx(0.6)
+    assert mx["return"] == pytest.approx(ctx.market.monthly.loc["1987-10-31", "AAA10"])
+    # shocks: the bonds lose duration × 2 points; every dollar product loses 10% to a TWD client
+    sh = out["bonds"]["shocks"].set_index("scenario")
+    assert sh.loc["rates_up_2", "return"] == pytest.approx(-(0.5 * 8.10 + 0.5 * 7.67) * 0.02)
+    assert sh.loc["currency_down_10", "return"] == pytest.approx(-0.10)
+    # worst periods in TWD start with the rate (Jan 1999), SP500's history with Feb 1999
+    assert out["bonds"]["downside"].start == pd.Timestamp("1999-01-31")
+    assert out["mixed"]["downside"].limited_by == ("SP500",)
