@@ -92,3 +92,29 @@ def test_client_as_of_takes_the_assessment_then_in_force(two_books):
     assert [x.closed for x in open_then] == [None]  # closed on 04-20: open on 04-10
     with pytest.raises(NoKycInForce, match=r"lin\.yaml: kyc\.date: no KYC assessment is dated on or before"):
         client_as_of(c, "2017-01-01")
+
+
+def _home(cid: str):
+    """The params folder holding a sample client (the mainland clients live in the bank's folder once moved)."""
+    for p in (PARAMS, PARAMS / "cn-bank"):
+        if (p / "clients" / f"{cid}.yaml").is_file():
+            return p
+    raise AssertionError(f"no sample client {cid}")
+
+
+def test_zhang_q3_review_shows_the_kyc_then_in_force_not_the_november_one():
+    """The issue's defect: zhang's KYC of 20 Nov 2018 showed as valid in a review as of 30 Sep; the assessment
+    in force then is the one of 8 May 2017 (kyc.history), valid 12 months: expired."""
+    r = build_review("zhang", params=_home("zhang"), quarter="2018Q3", locale="en")
+    html = r.section_html("kyc")
+    assert "8 May 2017" in html and "20 Nov 2018" not in html
+    assert "Expired" in html
+
+
+def test_liu_q3_review_lists_no_complaint_of_december():
+    """The issue's defect: liu's complaint of 10 Dec 2018 was listed (as an open complaint to answer) in the
+    review of 2018Q3; the phone call logging it is dated 10 Dec too."""
+    r = build_review("liu", params=_home("liu"), quarter="2018Q3", locale="en")
+    html = r.section_html("meeting")
+    assert "Answer the open complaint" not in html and "10 Dec 2018" not in html
+    assert not r.client.complaints

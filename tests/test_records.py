@@ -178,3 +178,34 @@ def test_book_counts_proposals_accepted_declined_and_pending_per_advisor(tmp_pat
     later = build_book(params=params, as_of="2018-12-31").acceptance.set_index("advisor")
     assert later.loc["adv-chen", ["accepted", "pending"]].tolist() == [1, 1]
     assert later.loc["adv-wang", "proposals"] == 3
+
+
+def test_a_recorded_decision_changes_that_clients_batch_review_key_only(tmp_path):
+    from wealthlib.batch import job_input_hash
+    from wealthlib.resources import template_path
+
+    params = sample_book(tmp_path / "params", ["morgan", "lee"])
+    tpl = template_path("quarterly_review.ipynb")
+    assert tpl.is_file()
+
+    def key(cid, kind="review"):
+        return job_input_hash(params / "clients" / f"{cid}.yaml", params, tpl, kind, "2018Q3", ("html",))
+
+    before = {c: key(c) for c in ("morgan", "lee")}
+    proposal_key = key("morgan", "propose")
+    with open_store(params) as s:
+        s.record(_accepted())
+    assert key("morgan") != before["morgan"] and key("lee") == before["lee"]
+    assert key("morgan", "propose") == proposal_key  # a proposal does not depend on earlier decisions
+
+
+def test_a_buy_the_client_excludes_is_refused_and_says_why():
+    from wealthlib.clients import load_client
+
+    morgan = load_client("morgan", PARAMS / "clients")
+    no_jnj = morgan.model_copy(update={"restrictions": morgan.restrictions.model_copy(
+        update={"excluded_products": ["JNJ"]})})
+    r = build_review(no_jnj, params=PARAMS, quarter="2018Q3", locale="en", decisions=[_accepted()])
+    assert "JNJ" not in set(r.rebalance["code"])
+    html = r.section_html("rebalancing")
+    assert "Johnson &amp; Johnson (JNJ)</td>" in html and "⚠ Excluded by the client" in html

@@ -207,3 +207,15 @@ def test_identity_check_catches_the_old_double_count():
                     twr=0.05, twr_annualized=None, mwr=0.05, mwr_annualized=None, subperiods=pd.DataFrame())
     with pytest.raises(IdentityError, match=r"x: performance: .*market gain ≠ closing \(apart by 1\.8692% of"):
         check_performance("x", p)
+
+
+@pytest.mark.parametrize("cid,loc", CASES)
+def test_stress_loss_is_the_share_times_the_value(rendered, cid, loc):
+    r = rendered[cid, loc]
+    closing = money(section(r, "performance")[0][-1][1])
+    stress = section(r, "risk")[-1]
+    head = stress[0]
+    pi, ai = head.index(t("documents.col_loss_pct", loc)), head.index(t("documents.col_loss_amount", loc))
+    assert len(stress) > 1, (cid, loc)
+    for row in stress[1:]:
+        assert abs(money(row[ai]) - pct(row[pi]) * closing) <= 0.00005 * closing + 0.5, (cid, loc, row[0])

@@ -141,7 +141,8 @@ def job_input_hash(client_file: Path, params: Path, template: Path, kind: str, w
     """What a document depends on: client file, policy, shelf, template, kind, quarter/as-of, formats, version,
     and the market data (``market_key``: :meth:`wealthlib.market.MarketConfig.data_key`, the market file's bytes
     and the content hash of every price and FX file it names; for the bundled demo, the versions of the packages
-    that ship it), so a corrected price re-renders the documents and an unchanged one does not."""
+    that ship it), so a corrected price re-renders the documents and an unchanged one does not; for a review,
+    also the client's decisions in the records store (:func:`wealthlib.records.decisions_key`)."""
     return _InputHasher(params, template, kind, when, formats, market_key)(client_file)
 
 
@@ -167,9 +168,14 @@ class _InputHasher:
                         _read_or_empty(template, limit=50_000_000))
         self._tail = f"{kind}|{when}|{','.join(formats)}|{__version__}".encode()
         self._market = market_key.encode()
+        from .records import decisions_key
+
+        # a review measures drift against the client's agreed target: a newly recorded decision re-renders it
+        self._agreed = decisions_key(params) if kind == "review" else {}
 
     def __call__(self, client_file: Path) -> str:
-        return _hash_bytes(_read_or_empty(client_file), *self._shared, self._tail, self._market)
+        return _hash_bytes(_read_or_empty(client_file), *self._shared, self._tail, self._market,
+                           self._agreed.get(client_file.stem, "").encode())
 
 
 def _client_files(params: Path, pattern: str) -> list[Path]:

@@ -304,3 +304,20 @@ def book_acceptance(params: str | Path, policy: Any, advisor_of: Mapping[str, st
         for row in list_archive(folder):
             docs.setdefault(str(row.get("sha256")), row)
     return acceptance(decisions, list(docs.values()), advisor_of, as_of)
+
+
+def decisions_key(params: str | Path) -> dict[str, str]:
+    """Client id → SHA-256 of that client's recorded decisions (none: absent), for a batch's resume key: a
+    decision recorded since the last run re-renders that client's review, nobody else's."""
+    import hashlib
+
+    store = existing_store(params)
+    if store is None:
+        return {}
+    with store as s:
+        rows = s.decisions()
+    out: dict[str, hashlib._Hash] = {}
+    for d in rows:
+        out.setdefault(d.client, hashlib.sha256()).update(
+            json.dumps([d.decided_on.isoformat(), d.decision, d.proposal_hash, d.target], sort_keys=True).encode())
+    return {c: h.hexdigest() for c, h in out.items()}

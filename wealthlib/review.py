@@ -29,19 +29,21 @@ to month-end, gross of product fees). Between month ends a product's level is in
 * Valuations are taken at every month end and every flow date from the day before the first transaction to
   the as-of date; transactions after the as-of date are ignored. Performance over ``(start, end]`` then follows
   :func:`wealthlib.analytics.performance` (deposits = contributions, withdrawals, income, fees).
-* **Benchmark** = the target allocation (the allocation engine's proposal for this client at the as-of date)
-  held at constant weights, rebalanced monthly, on the same product returns.
+* **Benchmark** = the review's target (the client's agreed target, else the allocation engine's proposal at the
+  as-of date: :mod:`wealthlib._analytics.target`) held at constant weights, rebalanced monthly, on the same
+  product returns.
 
 Drift bands come from the policy (``review.drift_bands``, :class:`wealthlib.policy.DriftBands`); the shipped
 policy and the default are DOMAIN.md §5 *practice*: ±3 percentage points around the target weight, or ±½ of the
 target weight for positions of 3% or less (a 2% target has a band of 1%–3%; a 0% target has no band: any
 holding of it is outside). Uninvested cash has a target of 0. The method notes state the bands in force.
 
-Rebalancing: every position outside its band is traded back to its target weight; the net cash of those
-trades is spread over the in-band positions in proportion to their targets; if that would push one of them
-out of its band, the whole portfolio is brought to target. Each buy is re-checked with
-:func:`wealthlib.products.check_suitability` against the client's ceiling (and the client's exclusions); a buy
-that fails is dropped and shown as refused.
+Rebalancing (:mod:`wealthlib._analytics.rebalance`): only positions outside their band are traded, each back
+to its target weight; uninvested cash is never traded (it pays for the buys and takes the sells; buys are scaled
+down when it falls short). Each buy is re-checked against the client's ceiling, exclusions and the shelf; a buy
+that fails is not traded and shown as refused with its reason. The review is read as the client file stood at
+the quarter end (:func:`wealthlib._analytics.asof.client_as_of`) and its tables' identities are checked before
+it is returned (:mod:`wealthlib._analytics.identities`).
 """
 
 from __future__ import annotations
@@ -467,11 +469,19 @@ class Review:
         jur = self.ctx.policy.jurisdiction
         return pd.DataFrame({
             self._t("col_product"): [self._name(c) for c in r["code"]],
-            self._t("col_grade"): [grade_label(int(g), jur) for g in r["grade"]],
+            self._t("col_grade"): [grade_label(int(g), jur) if g else "—" for g in r["grade"]],
             self._t("col_ceiling"): [grade_label(int(self.profile.ceiling), jur)] * len(r),
-            self._t("col_suitable"): [self._t("term_within_ceiling") if ok else "⚠ " + self._t("term_above_ceiling")
-                                      for ok in r["suitable"]],
+            self._t("col_suitable"): [self._t("term_within_ceiling") if ok else "⚠ " + self._refusal(why)
+                                      for ok, why in zip(r["suitable"], r["reason"])],
         })
+
+    def _refusal(self, reason: str) -> str:
+        """Why a proposed buy was refused, in words (wealthlib._analytics.rebalance reason codes)."""
+        if reason == "excluded":
+            return t("lifecycle.term_excluded_by_client", self.locale)
+        if reason == "not_on_shelf":
+            return t("lifecycle.term_not_on_shelf", self.locale)
+        return self._t("term_above_ceiling")
 
     def goals_table(self) -> pd.DataFrame:
         g = self.goals
@@ -771,7 +781,7 @@ def build_review(
     if rb.scale < 1.0:
         notes.append(t("lifecycle.review_buys_scaled", locale, share=fmt_pct(rb.scale, locale)))
     check_review_numbers(src, performance=perf, attribution=attribution, weights=weights, target=target,
-                         drift=drift, trades=rebalance, closing=closing, cost_rate=cost_rate)
+                         drift=drift, trades=rebalance, closing=closing, cost_rate=cost_rate, stress=st)
 
     # --- goals ------------------------------------------------------------------------------------------------
     g_rows = []

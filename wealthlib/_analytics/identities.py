@@ -13,7 +13,8 @@ The review's identities (:func:`check_review_numbers`):
 * drift: current − target = drift, for every row;
 * trades: for every trade not scaled down for want of cash, weight change = target − current and amount =
   weight change × closing value; a scaled buy is that times its scale;
-* fees: cost = rate × |amount| for every trade.
+* fees: cost = rate × |amount| for every trade;
+* stress: loss amount = loss % (of the whole account, cash kept whole) × closing value.
 
 Amounts are to the cent; the tolerance is one cent per term (a table of seven terms may be 7 cents off from
 rounding each position to the cent, never more). Weights: 1e-9.
@@ -93,8 +94,14 @@ def check_trades(client: str, trades, drift, closing: float, rate: float) -> Non
               CENT)
 
 
+def check_stress(client: str, stress, closing: float) -> None:
+    """Each scenario's loss amount = its loss (a share of the whole account) × the account's value."""
+    for name, share, pnl in zip(stress["name"], stress["return"], stress["pnl"]):
+        check(client, "stress", (f"{name}: loss amount", pnl), ("loss % × value", share * closing), CENT)
+
+
 def check_review_numbers(client: str, *, performance, attribution, weights, target, drift, trades,
-                         closing: float, cost_rate: float) -> None:
+                         closing: float, cost_rate: float, stress=None) -> None:
     """Every identity of the quarterly review (module docstring); the first that fails raises."""
     for p in performance.values():
         check_performance(client, p)
@@ -103,3 +110,5 @@ def check_review_numbers(client: str, *, performance, attribution, weights, targ
     check_weights(client, "target weights", target)
     check_drift(client, drift)
     check_trades(client, trades, drift, closing, cost_rate)
+    if stress is not None:
+        check_stress(client, stress, closing)
