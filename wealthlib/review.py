@@ -451,7 +451,10 @@ class Review:
     def rebalance_table(self) -> pd.DataFrame:
         r = self.rebalance
         if r.empty:
-            return pd.DataFrame({self._t("col_item"): [self._t("review_no_rebalancing")]})
+            outside = bool((self.drift["outside"] & (self.drift["code"] != CASH)).any())
+            why = ("lifecycle.review_no_trades_empty" if self.closing_value <= 0 else
+                   "lifecycle.review_no_trades_refused" if outside else "documents.review_no_rebalancing")
+            return pd.DataFrame({self._t("col_item"): [t(why, self.locale)]})
         act = {"buy": self._t("term_buy"), "sell": self._t("term_sell")}
         return pd.DataFrame({
             self._t("col_product"): [self._name(c) for c in r["code"]],
