@@ -27,7 +27,7 @@ def yaml_files(params: Path) -> list[Path]:
 def sample_book(dst: Path, ids) -> Path:
     """A params folder at ``dst``: the shipped policy, shelf and market file and the sample clients ``ids``."""
     (dst / "clients").mkdir(parents=True)
-    for name in ("policy.yaml", "products.yaml", "market.yaml"):
+    for name in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
         shutil.copy(PARAMS / name, dst)
     for cid in ids:
         shutil.copy(PARAMS / "clients" / f"{cid}.yaml", dst / "clients")

@@ -22,7 +22,7 @@ WEALTH = Path(sys.executable).parent / "wealth"
 def book(tmp_path):
     params = tmp_path / "params"
     (params / "clients").mkdir(parents=True)
-    for name in ("policy.yaml", "products.yaml", "market.yaml"):
+    for name in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
         shutil.copy(PARAMS / name, params)
     for cid in ("lee", "lin"):
         shutil.copy(PARAMS / "clients" / f"{cid}.yaml", params / "clients")

@@ -386,7 +386,7 @@ def _big_book(tmp_path: Path, copies: int) -> Path:
     """A params folder with ``copies`` copies of every sample client (ids ``<id>-<k>``), everything else as is."""
     params = tmp_path / "params"
     (params / "clients").mkdir(parents=True)
-    for f in ("policy.yaml", "products.yaml", "market.yaml"):  # the book values holdings with the market's FX
+    for f in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):  # the book values holdings with the market's FX
         shutil.copy(PARAMS / f, params / f)
     for p in sorted((PARAMS / "clients").glob("*.yaml")):
         text = p.read_text(encoding="utf-8")

@@ -80,7 +80,7 @@ def test_the_batch_plan_records_an_undrawable_goal_as_that_clients_failure(tmp_p
     root = Path(__file__).resolve().parent.parent / "params"
     params = tmp_path / "params"
     (params / "clients").mkdir(parents=True)
-    for name in ("policy.yaml", "products.yaml", "market.yaml"):
+    for name in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
         shutil.copy(root / name, params)
     shutil.copy(root / "clients" / "lin.yaml", params / "clients")
     text = (root / "clients" / "lee.yaml").read_text(encoding="utf-8")

@@ -413,13 +413,16 @@ def test_unknown_asset_class_named(samples):
 
 
 def test_birth_date_in_the_far_future_is_refused(tmp_path, monkeypatch):
-    # lin.yaml: KYC 2018-06-15, 12 transactions, 2 contacts, no override, no complaint -> each is before 2999
+    # lin.yaml: KYC 2018-06-15, 12 transactions, 2 contacts, a foreign-securities consent and one declared
+    # outside trade, no override, no complaint -> each is before 2999
     d = _lin_data()
     d["birth_date"] = date(2999, 1, 1)
     lines = _error(tmp_path, monkeypatch, d).splitlines()
     assert lines[0] == "params/clients/lin.yaml: kyc.date: is before birth_date"
     assert lines[1:] == [f"params/clients/lin.yaml: transactions.{i}.date: is before birth_date" for i in range(12)] + [
-        f"params/clients/lin.yaml: contact_log.{i}.date: is before birth_date" for i in range(2)]
+        f"params/clients/lin.yaml: contact_log.{i}.date: is before birth_date" for i in range(2)] + [
+        "params/clients/lin.yaml: foreign_securities.consent: is before birth_date",
+        "params/clients/lin.yaml: foreign_securities.outside_trades.0.date: is before birth_date"]
     assert all("2999" not in ln and "1975" not in ln for ln in lines)  # no client value in the messages
 
 

@@ -373,8 +373,10 @@ def test_a_duplicate_key_in_a_client_file_is_named(params_copy: Path, tmp_path: 
 
     with pytest.raises(InputError) as err:
         load_client(params_copy / "clients" / "dup.yaml")
-    assert err.value.field == "line 23"
-    assert err.value.problem == "invalid YAML: duplicate key 'USD-MMF' (first on line 22)"
+    first = (params_copy / "clients" / "lin.yaml").read_text(encoding="utf-8").splitlines().index(
+        "  USD-MMF: {amount: 16305.24}") + 1
+    assert err.value.field == f"line {first + 1}"
+    assert err.value.problem == f"invalid YAML: duplicate key 'USD-MMF' (first on line {first})"
 
 
 def test_a_bad_scheduler_address_is_one_line(tmp_path: Path):

@@ -68,7 +68,7 @@ def test_a_killed_propose_leaves_no_client_data_in_tmp(tmp_path, stage):
 def test_a_killed_batch_leaves_nothing_a_rerun_does_not_clean(tmp_path):
     params = tmp_path / "params"
     (params / "clients").mkdir(parents=True)
-    for f in ("policy.yaml", "products.yaml", "market.yaml"):
+    for f in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
         shutil.copy(PARAMS / f, params)
     shutil.copy(PARAMS / "clients" / "lee.yaml", params / "clients")
     tmp, out, hook = tmp_path / "tmp", tmp_path / "out", tmp_path / "hook"

@@ -50,7 +50,7 @@ def hostile(request, tmp_path):
     kind, via = request.param
     params = tmp_path / "params"
     (params / "clients").mkdir(parents=True)
-    for f in ("policy.yaml", "products.yaml", "market.yaml"):
+    for f in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
         shutil.copy(PARAMS / f, params)
     shutil.copy(PARAMS / "clients" / "lee.yaml", params / "clients")
     keep: list = []

@@ -89,7 +89,7 @@ def _variants() -> dict[str, dict | str]:
 def book(tmp_path_factory):
     params = tmp_path_factory.mktemp("leaks") / "params"
     (params / "clients").mkdir(parents=True)
-    for f in ("policy.yaml", "products.yaml", "market.yaml"):
+    for f in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
         (params / f).write_text((PARAMS / f).read_text(encoding="utf-8"), encoding="utf-8")
     for name, data in _variants().items():
         cid = name.lower()

@@ -37,8 +37,8 @@ from ._yaml import as_error, load_yaml, pydantic_errors, shown_path
 from .errors import InputError, InputErrors, WealthError, display_path
 
 __all__ = [
-    "Assets", "Client", "Complaint", "Contact", "Debts", "Flags", "Goal", "Holding", "Income", "Kyc",
-    "Override", "Restrictions", "Transaction", "DEFAULT_CLIENTS_DIR", "ID_PATTERN",
+    "Assets", "Client", "Complaint", "Contact", "Debts", "Flags", "ForeignSecurities", "Goal", "Holding", "Income",
+    "Kyc", "Override", "Professional", "Restrictions", "SuitabilityException", "Transaction", "DEFAULT_CLIENTS_DIR", "ID_PATTERN",
     "EARLIEST_BIRTH", "check_product_codes", "duplicate_ids", "impossible_dates", "load_client", "load_clients",
     "parse_client", "reading_once",
 ]
@@ -178,6 +178,38 @@ class Restrictions(_Strict):
 class Flags(_Strict):
     professional_investor: bool = False
     high_net_worth: bool = False
+    major_illness_card: bool | None = None  # None: not recorded (a gate that needs it fails)
+
+
+class Professional(_Strict):
+    """How a professional investor's status was established, and their signed acknowledgement of the
+    protections that do not apply to them (wealthlib.conduct)."""
+
+    basis: str = Field(min_length=1, max_length=200)
+    verified: date
+    acknowledged: date | None = None
+
+
+class OutsideTrades(_Strict):
+    date: date
+    count: int = Field(ge=1, le=10_000)
+
+
+class ForeignSecurities(_Strict):
+    """Records the foreign-securities gates read (wealthlib.conduct): the signed one-page consent and the
+    trades in foreign securities the client declared at other firms (statement seen)."""
+
+    consent: date | None = None
+    outside_trades: list[OutsideTrades] = Field(default_factory=list)
+
+
+class SuitabilityException(_Strict):
+    """A holding above the ceiling the client keeps: their declaration, the approver and the reason."""
+
+    product: str = Field(min_length=1)
+    approved_by: str = Field(min_length=1)
+    date: date
+    reason: str = Field(min_length=1)
 
 
 class Override(_Strict):
@@ -274,6 +306,10 @@ class Client(_Strict):
     transactions: list[Transaction] = Field(default_factory=list)
     restrictions: Restrictions = Field(default_factory=Restrictions)
     flags: Flags = Field(default_factory=Flags)
+    education_level: str | None = None  # a code of the policy's conduct.foreign_securities.education_levels
+    professional: Professional | None = None
+    foreign_securities: ForeignSecurities | None = None
+    exceptions: list[SuitabilityException] = Field(default_factory=list)
     kyc: Kyc
     tier: str
     advisor: str
@@ -437,6 +473,13 @@ def _dated_records(client: Client) -> list[tuple[str, date]]:
     out += [(f"transactions.{i}.date", tx.date) for i, tx in enumerate(client.transactions)]
     out += [(f"contact_log.{i}.date", c.date) for i, c in enumerate(client.contact_log)]
     out += [(f"complaints.{i}.opened", c.opened) for i, c in enumerate(client.complaints)]
+    out += [(f"exceptions.{i}.date", e.date) for i, e in enumerate(client.exceptions)]
+    fs = client.foreign_securities
+    if fs is not None:
+        out += [("foreign_securities.consent", fs.consent)] if fs.consent else []
+        out += [(f"foreign_securities.outside_trades.{i}.date", o.date) for i, o in enumerate(fs.outside_trades)]
+    if client.professional is not None:
+        out.append(("professional.verified", client.professional.verified))
     return out
 
 
@@ -603,6 +646,9 @@ def check_product_codes(client: Client, known: set[str], known_classes: set[str]
     for i, code in enumerate(client.restrictions.excluded_products):
         if code not in known:
             out.append(InputError(src, f"restrictions.excluded_products.{i}", unknown))
+    for i, ex in enumerate(client.exceptions):
+        if ex.product not in known:
+            out.append(InputError(src, f"exceptions.{i}.product", unknown))
     if known_classes is not None:
         for i, cls in enumerate(client.restrictions.excluded_classes):
             if cls not in known_classes:

@@ -485,6 +485,8 @@ def build_proposal(
         raise InputError(wi_source, f"pinned.{unknown[0]}", f"not a product of shelf {ctx.shelf.version}")
     check_what_if(ctx, c, ov, risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned,
                   source=wi_source)
+    from .advisors import check_signer
+    signer = check_signer(ctx.policy, params, c.advisor, ctx.as_of)  # a licensed advisor signs, or no proposal
     profile, alloc = advise(ctx, c, objective=objective, override=ov, extra_exclusions=exclude, locale=loc,
                             risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned)
     parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,

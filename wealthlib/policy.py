@@ -23,6 +23,9 @@ DEFAULT_POLICY = Path("params/policy.yaml")
 
 
 from .guard.rules import GuardRules  # noqa: E402
+from .advisors import AdvisorRules  # noqa: E402
+from .conduct import ConductRules  # noqa: E402
+from .fees import FeeRules  # noqa: E402
 
 
 class _Strict(BaseModel):
@@ -244,6 +247,9 @@ class Policy(_Strict):
     guard: GuardRules = GuardRules()  # forbidden claims, signing, archive, access (wealthlib.guard)
     fx: FxRules = FxRules()
     what_if: WhatIfRules = WhatIfRules()  # the draft's what-if panel (wealthlib.studio)
+    advisors: AdvisorRules | None = None  # the advisor registry and the licences a signer needs (wealthlib.advisors)
+    conduct: ConductRules = ConductRules()  # client-protection rules of the jurisdiction (wealthlib.conduct)
+    fees: FeeRules = FeeRules()  # the firm's own fees (wealthlib.fees)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @field_validator("asset_classes")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, Literal, Mapping
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._yaml import as_error, load_yaml, pydantic_errors
 from .errors import InputError, display_path
@@ -26,6 +26,22 @@ from .policy import LOCALES, Locale, Policy, load_policy
 DEFAULT_SHELF = Path("params/products.yaml")
 ProductType = Literal["money_market", "bond_fund", "equity_index_fund", "equity_fund", "single_stock", "commodity_fund"]
 MAX_ANNUAL_FEE = 0.05  # 5% a year: above this a fee is surely a typo (0.3 meant as 0.3%)
+
+
+class Distribution(BaseModel):
+    """What the firm is paid for selling a product (通路報酬), as rates of the amount: the client's subscription
+    fee and the share of it the firm keeps, the yearly share of the product's own fee (``annual_fee``) the
+    issuer passes on, a one-off sales bonus, and whether sponsorships or other rewards above the disclosure
+    thresholds were received (wealthlib.fees)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    subscription_fee: float = Field(default=0.0, ge=0.0, le=0.05)
+    subscription_share: float = Field(default=1.0, ge=0.0, le=1.0)
+    management_fee_share: float = Field(default=0.0, ge=0.0, le=MAX_ANNUAL_FEE)
+    sales_bonus: float = Field(default=0.0, ge=0.0, le=0.05)
+    sponsorship: bool = False
+    other_rewards: bool = False
 
 
 class Product(BaseModel):
@@ -46,6 +62,15 @@ class Product(BaseModel):
                                    description="modified duration in years (rate shocks); None = no rate duration")
     yield_series: str | None = Field(default=None, min_length=1,
                                      description="market yield series its expected return is anchored to")
+    domicile: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO country of the issuer")
+    distribution: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _share_within_fee(self) -> "Product":
+        d = self.distribution
+        if d is not None and d.management_fee_share > self.annual_fee + 1e-12:
+            raise ValueError("distribution.management_fee_share cannot exceed annual_fee (it is paid out of it)")
+        return self
 
     @field_validator("names")
     @classmethod

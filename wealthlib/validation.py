@@ -64,10 +64,16 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
         problems += _as_list(exc)
     if policy is not None and shelf is not None:
         problems += check_policy_against_shelf(policy, shelf)
+        from .conduct import check_shelf
+
+        problems += check_shelf(policy, shelf)
     if shelf is not None:
         from .charts import shelf_chart_problems
 
         problems += shelf_chart_problems(shelf)  # the allocation chart draws each name in its locale
+    if policy is not None and policy.advisors is not None and not (params / policy.advisors.registry).is_file():
+        problems.append(InputError(policy.source, "advisors.registry",
+                                   f"no file {display_path(params / policy.advisors.registry)}"))
     market_problems = _market_problems(params)
     problems += market_problems
     market = None
@@ -104,6 +110,12 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
         if f.is_dir():
             problems.append(InputError(display_path(f), "", "folder holds no .yaml or .yml file to check"))
             continue
+        if policy is not None and policy.advisors is not None and \
+                f.resolve() == (params / policy.advisors.registry).resolve():  # the advisor registry
+            from .advisors import check_registry_file
+
+            problems += check_registry_file(f, params, policy)
+            continue
         if f.name == "books.yaml":  # who owns which client (wealthlib.guard.access)
             from .guard.access import check_books_file
 
@@ -119,6 +131,10 @@ def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError]
             continue
         if shelf is not None:
             problems += check_product_codes(client, set(shelf.codes), set(policy.asset_classes) if policy else None)
+        if policy is not None:
+            from .conduct import check_client_file
+
+            problems += check_client_file(client, policy)
         if shelf is not None and market is not None:  # every product must convert into the client's currency
             from .market import missing_fx_pairs
 

@@ -1,0 +1,247 @@
+"""Client-protection rules of the firm's jurisdiction (``conduct:`` in ``policy.yaml``): data, checked here.
+
+Which rules apply, and their thresholds, are the policy's; the code knows only kinds of rule:
+
+* **professional investors** (``conduct.professional_investor``): the status is printed; where the policy
+  says consumer-protection duties do not apply to them, the document prints the jurisdiction's exclusion
+  statement and the client's acknowledgement, which the client file must record
+  (``professional.acknowledged``, on or before the as-of date) — else the proposal is refused;
+* **high-asset status** (``conduct.high_net_worth_status``): the client file's ``flags.high_net_worth`` printed;
+* **elderly clients** (``conduct.elderly``, from ``kyc.elderly_age``): a stated reason for each recommended
+  product, and a second person's review of every buy graded ``review_grade`` or higher;
+* **foreign-securities gates** (``conduct.foreign_securities``): recommending a product whose ``domicile``
+  is not ``home`` to a client who is not a professional investor needs every gate the policy lists — a signed
+  one-page consent (``foreign_securities.consent``), a minimum number of trades in the 12 months up to the
+  as-of date (buys and sells of foreign products in the client file plus ``foreign_securities.outside_trades``
+  the client declared), a maximum age, a minimum schooling (``education_level``, on the policy's ordered
+  ``education_levels``), and no major-illness card (``flags.major_illness_card``). A failing or unrecorded
+  gate refuses the proposal with one message naming the client file and every gate that fails (never the
+  client's values);
+* **suitability exceptions** (:func:`ceiling_decisions`): every holding graded above the client's ceiling
+  with its decision — sold in this proposal, or kept under an exception the client file records
+  (``exceptions``: product, approver, date, reason).
+
+Nothing dated after the as-of date counts (a consent, a trade, an acknowledgement or an exception).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .errors import InputError
+
+__all__ = ["ConductRules", "ConductRefused", "Decision", "ElderlySteps", "ceiling_decisions", "check_client_file",
+           "check_conduct", "check_shelf", "elderly_steps", "foreign_products", "trades_past_year"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProfessionalRules(_Strict):
+    protections_excluded: bool = Field(default=True, description="consumer-protection duties and the ombudsman "
+                                       "route do not apply to professional investors: print the statement")
+    acknowledgement_required: bool = True
+
+
+class ElderlyRules(_Strict):
+    reasons_per_recommendation: bool = True
+    review_grade: int | None = Field(default=4, ge=1, le=5, description="buys graded at or above need a review")
+
+
+class ForeignGates(_Strict):
+    home: str = Field(min_length=2, description="a product whose domicile differs is a foreign security")
+    applies_to_professional: bool = False
+    consent: bool = True
+    min_trades_12m: int | None = Field(default=None, ge=1)
+    max_age: int | None = Field(default=None, ge=18, le=120)
+    education_levels: list[str] = Field(default_factory=list, description="lowest first")
+    min_education: str | None = None
+    no_major_illness_card: bool = False
+
+    @model_validator(mode="after")
+    def _level_known(self) -> "ForeignGates":
+        if self.min_education is not None and self.min_education not in self.education_levels:
+            raise ValueError("min_education must be one of education_levels")
+        return self
+
+
+class DistributionRules(_Strict):
+    """通路報酬: a table per product, signed by the client, and a cap on the yearly rate the firm receives
+    from the issuer of a foreign product sold to a non-professional investor."""
+
+    table: bool = True
+    foreign_annual_cap_non_professional: float | None = Field(default=None, gt=0, lt=0.1)
+
+
+class ConductRules(_Strict):
+    professional_investor: ProfessionalRules | None = None
+    high_net_worth_status: bool = False
+    elderly: ElderlyRules | None = None
+    foreign_securities: ForeignGates | None = None
+    distribution_fees: DistributionRules | None = None
+
+
+class ConductRefused(InputError):
+    """A proposal the jurisdiction's rules forbid for this client (a gate failed or a record is missing)."""
+
+
+def _rules(policy: Any) -> ConductRules:
+    return getattr(policy, "conduct", None) or ConductRules()
+
+
+def foreign_products(policy: Any, shelf: Any, codes) -> list[str]:
+    """The codes among ``codes`` that are foreign securities for the firm (domicile ≠ the policy's home)."""
+    g = _rules(policy).foreign_securities
+    if g is None:
+        return []
+    return [c for c in codes if (shelf.get(c).domicile or g.home) != g.home]
+
+
+def trades_past_year(client: Any, policy: Any, shelf: Any, as_of: date) -> int:
+    """Buys and sells of foreign products in the 12 months up to ``as_of``, plus the declared outside trades."""
+    try:
+        start = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        start = as_of.replace(year=as_of.year - 1, day=28)
+    foreign = set(foreign_products(policy, shelf, [c for c in shelf.codes]))
+    own = sum(1 for t in client.transactions
+              if t.type in ("buy", "sell") and t.product in foreign and start < t.date <= as_of)
+    fs = client.foreign_securities
+    outside = sum(o.count for o in (fs.outside_trades if fs else ()) if start < o.date <= as_of)
+    return own + outside
+
+
+def _gate_failures(g: ForeignGates, client: Any, policy: Any, shelf: Any, as_of: date) -> list[tuple[str, str]]:
+    """(field, gate in words) of each gate that fails or is not recorded."""
+    out: list[tuple[str, str]] = []
+    fs = client.foreign_securities
+    if g.consent and (fs is None or fs.consent is None or fs.consent > as_of):
+        out.append(("foreign_securities.consent", "a signed one-page consent to the recommendation"))
+    if g.min_trades_12m is not None and trades_past_year(client, policy, shelf, as_of) < g.min_trades_12m:
+        out.append(("foreign_securities.outside_trades",
+                    f"at least {g.min_trades_12m} trades in foreign securities in the past 12 months"))
+    if g.max_age is not None and client.age(as_of) > g.max_age:
+        out.append(("birth_date", f"age {g.max_age} or under"))
+    if g.min_education is not None:
+        lvl = client.education_level
+        if lvl is None or lvl not in g.education_levels or \
+                g.education_levels.index(lvl) < g.education_levels.index(g.min_education):
+            out.append(("education_level", f"schooling of {g.min_education} or above (education_level)"))
+    if g.no_major_illness_card and client.flags.major_illness_card is not False:
+        out.append(("flags.major_illness_card", "no major-illness card (flags.major_illness_card: false)"))
+    return out
+
+
+def check_conduct(policy: Any, shelf: Any, client: Any, weights: Mapping[str, float], as_of: date) -> None:
+    """Refuse (:class:`ConductRefused`) a proposal of ``weights`` the conduct rules forbid for ``client``."""
+    r = _rules(policy)
+    src = client.source or client.id
+    pro = bool(client.flags.professional_investor)
+    if pro and r.professional_investor is not None and r.professional_investor.acknowledgement_required:
+        rec = client.professional
+        if rec is None or rec.acknowledged is None or rec.acknowledged > as_of:
+            raise ConductRefused(src, "professional.acknowledged", "a professional investor's signed "
+                                 "acknowledgement of the protections that do not apply is not recorded "
+                                 f"on or before {as_of.isoformat()}")
+    g = r.foreign_securities
+    held = [c for c, w in weights.items() if w > 1e-9]
+    foreign = foreign_products(policy, shelf, held)
+    if g is None or not foreign or (pro and not g.applies_to_professional):
+        return
+    fails = _gate_failures(g, client, policy, shelf, as_of)
+    if fails:
+        raise ConductRefused(src, fails[0][0], "foreign securities (" + ", ".join(foreign) + ") may not be "
+                             "recommended to a non-professional investor without: " + "; ".join(w for _, w in fails))
+
+
+@dataclass(frozen=True)
+class ElderlySteps:
+    """What an elderly client's proposal adds: a reason per recommended product, and the buys to review."""
+
+    applies: bool
+    reasons_for: tuple[str, ...]  # product codes with a weight, each needs a stated reason
+    review: tuple[str, ...]       # product codes bought at or above the review grade
+
+
+def elderly_steps(policy: Any, shelf: Any, client: Any, weights: Mapping[str, float],
+                  trades: Mapping[str, float], as_of: date) -> ElderlySteps:
+    """The elderly steps for ``client`` (nothing when the client is under ``kyc.elderly_age``)."""
+    e = _rules(policy).elderly
+    if e is None or not client.is_elderly(as_of, policy.kyc.elderly_age):
+        return ElderlySteps(False, (), ())
+    held = tuple(c for c, w in weights.items() if w > 1e-9)
+    review = () if e.review_grade is None else tuple(
+        c for c, x in trades.items() if x > 1e-6 and shelf.get(c).grade >= e.review_grade)
+    return ElderlySteps(True, held if e.reasons_per_recommendation else (), review)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A holding above the client's ceiling and what this proposal does with it."""
+
+    code: str
+    grade: int
+    ceiling: int
+    held: float          # value now, in the base currency
+    kept: float          # value after the proposal's trades
+    decision: str        # "sold" | "kept_exception"
+    approved_by: str | None = None
+    approved_on: date | None = None
+    reason: str | None = None
+
+
+def ceiling_decisions(client: Any, shelf: Any, ceiling: int, current: Mapping[str, float],
+                      target: Mapping[str, float], as_of: date) -> list[Decision]:
+    """Every holding graded above ``ceiling`` (``current`` and ``target`` in the base currency) with its decision.
+
+    A holding the proposal still keeps must have an exception recorded on or before ``as_of``; one kept without
+    is a bug of the caller (the allocation never proposes an unsuitable product) and raises ``ValueError``.
+    """
+    recorded = {e.product: e for e in client.exceptions if e.date <= as_of}
+    out = []
+    for code, value in current.items():
+        if value <= 0 or code not in shelf or shelf.get(code).grade <= ceiling:
+            continue
+        after = float(target.get(code, 0.0))
+        ex = recorded.get(code)
+        if after > 1e-6 and ex is None:
+            raise ValueError(f"{code} is kept above the ceiling without a recorded exception")
+        kind = "sold" if after <= 1e-6 else "kept_exception"
+        out.append(Decision(code, shelf.get(code).grade, ceiling, float(value), max(after, 0.0), kind,
+                            ex.approved_by if ex and kind != "sold" else None,
+                            ex.date if ex and kind != "sold" else None, ex.reason if ex and kind != "sold" else None))
+    return out
+
+
+def check_shelf(policy: Any, shelf: Any) -> list[InputError]:
+    """``wealth validate`` of the shelf against the conduct rules: every product has a domicile where
+    foreign-securities gates apply; no foreign product pays the firm more than the non-professional cap."""
+    r = _rules(policy)
+    out = []
+    cap = r.distribution_fees.foreign_annual_cap_non_professional if r.distribution_fees else None
+    for i, p in enumerate(shelf):
+        if r.foreign_securities is not None and p.domicile is None:
+            out.append(InputError(shelf.source, f"products.{i}.domicile", "is required: the policy's "
+                                  "conduct.foreign_securities needs each product's issuer country"))
+        d = p.distribution
+        if cap is not None and d is not None and p.domicile != (r.foreign_securities.home if r.foreign_securities
+                                                                  else None) \
+                and d.management_fee_share + d.sales_bonus > cap + 1e-12:
+            out.append(InputError(shelf.source, f"products.{i}.distribution", f"the firm would receive more than "
+                                  f"{cap:.2%} a year (conduct.distribution_fees.foreign_annual_cap_non_professional)"
+                                  "; it could be sold to professional investors only"))
+    return out
+
+
+def check_client_file(client: Any, policy: Any) -> list[InputError]:
+    """``wealth validate`` of a client file against the conduct rules: a schooling code of the policy's list."""
+    g = _rules(policy).foreign_securities
+    src = client.source or client.id
+    if g is not None and client.education_level is not None and client.education_level not in g.education_levels:
+        return [InputError(src, "education_level", f"must be one of {', '.join(g.education_levels)}")]
+    return []
