@@ -290,6 +290,14 @@ def verify_pdf(path: str | Path, firm_cert: Any | None = None) -> Verification:
     return v
 
 
+def _registry_path(params: Path) -> Path | None:
+    """The advisor registry the params folder's policy names (``None`` without one)."""
+    from wealthlib.policy import load_policy
+
+    rules = load_policy(Path(params) / "policy.yaml").advisors
+    return None if rules is None else Path(params) / rules.registry
+
+
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -304,6 +312,9 @@ def document_inputs(*, kind: str, client_id: str, client_file: Path, params: Pat
     files: dict[str, bytes] = {"client.yaml": Path(client_file).read_bytes(),
                                "policy.yaml": (params / "policy.yaml").read_bytes(),
                                "products.yaml": (params / "products.yaml").read_bytes()}
+    registry = _registry_path(params)
+    if registry is not None and registry.is_file():  # the advisor registry: who signs, with which licences
+        files["advisors.yaml"] = registry.read_bytes()
     market_files: dict[str, str] = {}
     if (params / "market.yaml").is_file():  # the market's version and files: the data files by hash only
         files["market.yaml"] = (params / "market.yaml").read_bytes()
@@ -403,6 +414,12 @@ def rebuild(v: Verification, pdf: str | Path, workdir: str | Path, firm_params: 
     (params / "clients").mkdir(parents=True, exist_ok=True)
     (params / "policy.yaml").write_bytes(files["policy.yaml"])
     (params / "products.yaml").write_bytes(files["products.yaml"])
+    registry = _registry_path(params)
+    if registry is not None and "advisors.yaml" in files:
+        if not registry.resolve().is_relative_to(work.resolve()):  # an embedded policy must not write elsewhere
+            return ["the embedded policy's advisors.registry leads outside the rebuild folder"]
+        registry.parent.mkdir(parents=True, exist_ok=True)
+        registry.write_bytes(files["advisors.yaml"])
     if "market.yaml" in files:
         (params / "market.yaml").write_bytes(files["market.yaml"])
         for name, digest in (m.get("market", {}).get("files") or {}).items():
