@@ -32,12 +32,13 @@ def _client(cid: str, **changes):
 
 def test_trades_past_year_counts_foreign_buys_and_sells_in_the_window_and_declared_outside_trades():
     lee = load_client("lee", PARAMS / "clients")
-    # by hand: 2018-02-05 two buys, 2018-08-15 two sells (the deposit and fee do not count), plus 2 declared
-    assert trades_past_year(lee, POLICY, SHELF, ON) == 6
-    # as of 2018-06-30: the two buys and the declared 2 of 2018-05-31; the August sells are after the date
-    assert trades_past_year(lee, POLICY, SHELF, date(2018, 6, 30)) == 4
-    # one year later, 2019-02-05: the window (2018-02-05, 2019-02-05] leaves the two February buys out
-    assert trades_past_year(lee, POLICY, SHELF, date(2019, 2, 5)) == 4
+    # by hand: 2018-02-05 two buys, 2018-08-15 two sells (the deposit and fee do not count), plus 3 declared
+    assert trades_past_year(lee, POLICY, SHELF, ON) == 7
+    # as of 2018-06-30: the two buys and the declared 3 of 2018-05-31; the August sells are after the date
+    assert trades_past_year(lee, POLICY, SHELF, date(2018, 6, 30)) == 5
+    # 2019-02-05: the window (2018-02-05, 2019-02-05] leaves the two February buys out
+    assert trades_past_year(lee, POLICY, SHELF, date(2019, 2, 5)) == 5
+    assert trades_past_year(lee, POLICY, SHELF, date(2017, 12, 31)) == 0
 
 
 @pytest.mark.parametrize("cid", ["chen", "lee", "lin"])
