@@ -283,3 +283,23 @@ def test_tables_show_the_positions_held_or_targeted_and_every_one_outside_its_ba
         held = {c for c in shown["code"] if c != CASH}
         assert len(r.market_recap()) == len(held), cid
         assert len(r.market_by_class()) == r.market["asset_class"].nunique()  # the whole shelf, by class
+
+
+def test_goal_progress_counts_the_yearly_savings_the_proposal_assumes(reviews):
+    """lin's retirement (20,000,000 TWD by 2040-04-30) was off track in the review and 100% likely in the
+    proposal: the review ignored the yearly savings the proposal's projection pays in. By hand from lin.yaml:
+    savings = income − expenses − debt service; the required return r solves
+    V (1+r)^n + S ((1+r)^n − 1) / r = 20,000,000 with n the years from 2018-09-30."""
+    import yaml
+
+    raw = yaml.safe_load((PARAMS / "clients" / "lin.yaml").read_text(encoding="utf-8"))
+    s = raw["income"]["annual"] - raw["annual_expenses"] - raw["debts"].get("annual_debt_service", 0)
+    assert s > 0
+    r = reviews["lin"]
+    v, n = r.closing_value, (pd.Timestamp("2040-04-30") - pd.Timestamp("2018-09-30")).days / 365.25
+    fv = lambda x: v * (1 + x) ** n + s * ((1 + x) ** n - 1) / x  # noqa: E731
+    want = brentq(lambda x: fv(x) - 20_000_000, -0.5, 0.5)
+    g = r.goals.set_index("name").loc["退休準備"]
+    assert g["required"] == pytest.approx(want, abs=1e-8)
+    assert bool(g["on_track"]) is (want <= float(r.ctx.estimates.mu.reindex(r.target.index) @ r.target))
+    assert g["on_track"]  # and so on track, as the proposal says

@@ -787,16 +787,9 @@ def build_review(
                          drift=drift, trades=rebalance, closing=closing, cost_rate=cost_rate, stress=st)
 
     # --- goals ------------------------------------------------------------------------------------------------
-    g_rows = []
-    exp = _expected_return(ctx, target, allocation)
-    for goal in sorted(client.goals, key=lambda g: (g.priority, g.target_date)):
-        years = max((pd.Timestamp(goal.target_date) - end).days / 365.25, 0.0)
-        funded = closing / goal.target_amount
-        required = (goal.target_amount / closing) ** (1.0 / years) - 1.0 if closing > 0 and years > 0 else (
-            0.0 if funded >= 1 else float("inf"))
-        g_rows.append({"name": goal.name, "target": goal.target_amount, "year": goal.target_date.year,
-                       "funded": funded, "required": required, "on_track": funded >= 1 or required <= exp})
-    goals = pd.DataFrame(g_rows, columns=["name", "target", "year", "funded", "required", "on_track"])
+    from ._analytics.goals import goal_progress
+
+    goals = goal_progress(client, closing, end, _expected_return(ctx, target, allocation))
 
     # --- KYC status, meetings, actions -----------------------------------------------------------------------
     try:  # the class at the quarter start, from the assessment then in force
