@@ -209,3 +209,31 @@ def test_a_buy_the_client_excludes_is_refused_and_says_why():
     assert "JNJ" not in set(r.rebalance["code"])
     html = r.section_html("rebalancing")
     assert "Johnson &amp; Johnson (JNJ)</td>" in html and "⚠ Excluded by the client" in html
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-TW", "zh-CN"])
+def test_book_tables_reconcile_as_printed(tmp_path, locale):
+    """Read back from the tables' HTML: per currency, implied opening + change = closing; per advisor, proposals
+    made = accepted + declined + pending."""
+    from test_review_identities import money, tables
+
+    from wealthlib._html import frame_table
+    from wealthlib.i18n import t
+
+    params = sample_book(tmp_path / "params", ["chen", "lin", "morgan", "lee", "huang"])
+    with open_store(params) as s:
+        s.record(_accepted())
+        s.record(_declined(date(2018, 7, 20), client="lee", ref="p-lee"))
+        s.record(_accepted(client="lin", ref="p-lin", on=date(2018, 8, 30)))
+    b = build_book(params=params, as_of="2018-09-30")
+    (aum,) = tables(frame_table(b.table("aum_change", locale)))
+    head = aum[0]
+    oi, ci, chi = (head.index(t(f"documents.{k}", locale)) for k in ("col_book_opening_implied", "col_closing_value",
+                                                                  "col_change"))
+    assert len(aum) > 1
+    for row in aum[1:]:
+        assert abs(money(row[oi]) + money(row[chi]) - money(row[ci])) <= 1.5, row
+    (acc,) = tables(frame_table(b.table("acceptance", locale)))
+    rows = [[int(x) for x in row[1:5]] for row in acc[1:]]
+    assert rows and all(p == a + d + n for p, a, d, n in rows)
+    assert sum(r[0] for r in rows) == 3  # the three decided proposals; none archived in this folder

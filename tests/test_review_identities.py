@@ -61,10 +61,12 @@ def tables(html: str) -> list[list[list[str]]]:
 
 
 def money(cell: str) -> float:
-    """'新臺幣 84,203,650 元', 'USD -2,769', '人民币 0 元' → the number printed."""
-    m = re.search(r"-?[0-9][0-9,]*(\.[0-9]+)?", cell.replace("−", "-"))
+    """'新臺幣 84,203,650 元', 'USD -2,769', '-NT$2,180,000', '人民币 0 元' → the number printed."""
+    cell = cell.replace("−", "-")
+    m = re.search(r"[0-9][0-9,]*(\.[0-9]+)?", cell)
     assert m, cell
-    return float(m.group(0).replace(",", ""))
+    sign = -1.0 if "-" in cell[:m.start()] else 1.0
+    return sign * float(m.group(0).replace(",", ""))
 
 
 def pct(cell: str) -> float:

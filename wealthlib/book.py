@@ -468,6 +468,9 @@ def build_book(
     from .records import book_acceptance
 
     accept_df = book_acceptance(params, policy, dict(zip(df["id"], df["advisor"])) if len(df) else {}, when)
+    from ._analytics.identities import check_book_numbers
+
+    check_book_numbers(f"book {advisor or 'all'} {when}", clients=df, aum_change=aum_change, acceptance=accept_df)
     advisor_aum = _aum_change(df, by=("advisor",))
 
     methods = {

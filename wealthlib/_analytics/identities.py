@@ -112,3 +112,20 @@ def check_review_numbers(client: str, *, performance, attribution, weights, targ
     check_trades(client, trades, drift, closing, cost_rate)
     if stress is not None:
         check_stress(client, stress, closing)
+
+
+def check_book_numbers(scope: str, *, clients, aum_change, acceptance) -> None:
+    """The relationship report's identities: per currency, implied opening + change = closing and net new money
+    = deposits − withdrawals, the currencies' client counts add up to the book's; per advisor, proposals made =
+    accepted + declined + pending."""
+    for row in aum_change.itertuples():
+        n = max(int(row.clients), 1) * CENT
+        check(scope, "AUM change", (f"{row.currency}: opening + change", row.opening + row.change),
+              ("closing", row.closing), n)
+        check(scope, "AUM change", (f"{row.currency}: net new money", row.net_new_money),
+              ("deposits − withdrawals", row.deposits - row.withdrawals), n)
+    if len(aum_change):
+        check(scope, "AUM change", ("clients by currency", _sum(aum_change["clients"])), ("clients", len(clients)), 0)
+    for row in acceptance.itertuples():
+        check(scope, "acceptance", (f"{row.advisor}: proposals made", row.proposals),
+              ("accepted + declined + pending", row.accepted + row.declined + row.pending), 0)
