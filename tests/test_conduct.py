@@ -131,3 +131,17 @@ def test_validate_names_a_foreign_product_paying_the_firm_above_the_cap(params_c
     assert proc.returncode == 1
     assert f"products.{wti}.distribution: the firm would receive more than 0.50% a year" in text
     assert "products.0.domicile: is required" in text
+
+
+def test_book_names_the_approver_of_a_holding_kept_above_the_ceiling(params_copy):
+    from wealthlib.book import build_book
+
+    raw = yaml.safe_load((params_copy / "clients" / "chen.yaml").read_text(encoding="utf-8"))
+    raw["exceptions"] = [{"product": "NASDAQ", "approved_by": "sup-wu", "date": date(2018, 11, 5),
+                          "reason": "客戶聲明自行承擔風險並保留部位"}]
+    (params_copy / "clients" / "chen.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    ex = build_book(params=params_copy, as_of="2018-12-31").exceptions.set_index(["client", "product"])
+    assert ex.loc[("chen", "NASDAQ"), "approved_by"] == "sup-wu"
+    assert not isinstance(ex.loc[("chen", "US-TSM"), "approved_by"], str)  # above the ceiling, no exception
+    before = build_book(params=params_copy, as_of="2018-10-31").exceptions.set_index(["client", "product"])
+    assert not isinstance(before.loc[("chen", "NASDAQ"), "approved_by"], str)  # granted after that date

@@ -279,7 +279,7 @@ def test_acknowledgement_conditional_statements():
 def test_one_version_everywhere():
     assert isinstance(DISCLOSURES_VERSION, str) and DISCLOSURES_VERSION.strip()
     files = D._data()
-    assert set(files) == {"general", "products", "suitability", "complaints", "acknowledgement"}
+    assert set(files) == {"general", "products", "suitability", "complaints", "acknowledgement", "conduct"}
     assert {str(doc["version"]) for doc in files.values()} == {DISCLOSURES_VERSION}
     for locale in LOCALES:
         assert acknowledgement(locale)["version"] == DISCLOSURES_VERSION

@@ -135,7 +135,8 @@ class BookReport:
         the clients concerned, with the dates and days that put them there.
     ``exceptions``
         client, name, kind (``holding_above_ceiling`` / ``override_above_computed``), product, grade,
-        ceiling, amount, currency, reason and approved_by (overrides), detail (one line in English).
+        ceiling, amount, currency, reason and approved_by (an override's, or the exception the client file records
+        for a holding kept above the ceiling), detail (one line in English).
     ``complaints``
         client, name, opened, age_days, answer_due, overdue, summary.
     ``advisor_measures``
@@ -382,11 +383,13 @@ def build_book(
                 overdue=bool(answer_days is not None and age > answer_days), summary=comp.summary,
             ))
         known = {code: v for code, v in positions.items() if code in shelf}
+        recorded = {e.product: e for e in c.exceptions if e.date <= when}  # the client file's decisions to keep
         for v in check_suitability(known, shelf, prof.ceiling):
+            ex = recorded.get(v.code)
             exceptions.append(dict(
                 client=c.id, name=c.name, kind="holding_above_ceiling", product=v.code, grade=v.grade,
-                ceiling=v.ceiling, amount=float(positions[v.code]), currency=c.base_currency, reason=None,
-                approved_by=None, detail=str(v),
+                ceiling=v.ceiling, amount=float(positions[v.code]), currency=c.base_currency,
+                reason=ex.reason if ex else None, approved_by=ex.approved_by if ex else None, detail=str(v),
             ))
         if "override_above_computed" in prof.flag_codes and prof.override is not None:
             ov = prof.override

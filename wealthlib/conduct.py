@@ -35,7 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .errors import InputError
 
 __all__ = ["ConductRules", "ConductRefused", "Decision", "ElderlySteps", "ceiling_decisions", "check_client_file",
-           "check_conduct", "check_shelf", "elderly_steps", "foreign_products", "trades_past_year"]
+           "check_conduct", "check_shelf", "elderly_steps", "foreign_products", "kept_under_exception", "trades_past_year",
+           "without_holdings"]
 
 
 class _Strict(BaseModel):
@@ -245,3 +246,19 @@ def check_client_file(client: Any, policy: Any) -> list[InputError]:
     if g is not None and client.education_level is not None and client.education_level not in g.education_levels:
         return [InputError(src, "education_level", f"must be one of {', '.join(g.education_levels)}")]
     return []
+
+
+def kept_under_exception(client: Any, shelf: Any, ceiling: int, as_of: date) -> dict[str, float]:
+    """Holdings graded above ``ceiling`` that an exception recorded on or before ``as_of`` keeps: code → value.
+    They stay outside the proposal (the allocation never buys or holds an unsuitable product) and are listed
+    with their approver (:func:`ceiling_decisions`)."""
+    recorded = {e.product for e in client.exceptions if e.date <= as_of}
+    return {code: float(v) for code, v in client.holding_values().items()
+            if code in recorded and v > 0 and code in shelf and shelf.get(code).grade > ceiling}
+
+
+def without_holdings(client: Any, codes) -> Any:
+    """``client`` without the holdings ``codes`` (the valuation currency kept)."""
+    out = client.model_copy(update={"holdings": {k: h for k, h in client.holdings.items() if k not in set(codes)}})
+    out.holdings_currency = client.holdings_currency
+    return out

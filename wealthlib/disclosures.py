@@ -28,13 +28,14 @@ __all__ = [
     "PRODUCT_TYPES",
     "acknowledgement",
     "complaint_channel",
+    "conduct_texts",
     "general_disclosures",
     "grade_label",
     "product_disclosures",
     "suitability_statement",
 ]
 
-_FILES = ("general", "products", "suitability", "complaints", "acknowledgement")
+_FILES = ("general", "products", "suitability", "complaints", "acknowledgement", "conduct")
 JURISDICTIONS: tuple[str, ...] = ("TW", "CN")
 # Print order of the product risks (a type lists the ones that apply to it).
 _RISK_ORDER = ("market", "fx", "interest_rate", "credit", "high_yield", "liquidity", "concentration", "commodity",
@@ -105,6 +106,13 @@ def _check_type(product_type: str) -> dict[str, Any]:
 def _text(node: dict[str, str], locale: str, **fmt: Any) -> str:
     text = node[locale]
     return text.format(**fmt) if fmt else text
+
+
+def conduct_texts(jurisdiction: str) -> dict[str, Any]:
+    """The client-protection texts of ``jurisdiction`` (``conduct.yaml``), each leaf a mapping locale → text;
+    ``{}`` where the jurisdiction has none (the policy's ``conduct:`` says which rules print)."""
+    _check_jurisdiction(jurisdiction)
+    return _data()["conduct"]["jurisdictions"].get(jurisdiction, {})
 
 
 def grade_label(grade: int, jurisdiction: str = "TW") -> str:

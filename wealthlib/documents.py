@@ -486,9 +486,20 @@ def build_proposal(
     check_what_if(ctx, c, ov, risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned,
                   source=wi_source)
     from .advisors import check_signer
+    from .conduct import kept_under_exception, without_holdings
+
     signer = check_signer(ctx.policy, params, c.advisor, ctx.as_of)  # a licensed advisor signs, or no proposal
-    profile, alloc = advise(ctx, c, objective=objective, override=ov, extra_exclusions=exclude, locale=loc,
-                            risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned)
+
+    def _advise(client):
+        return advise(ctx, client, objective=objective, override=ov, extra_exclusions=exclude, locale=loc,
+                      risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned)
+
+    profile, alloc = _advise(c)
+    held_all = c.holding_values()  # every holding, those kept under a recorded exception included
+    kept = kept_under_exception(c, ctx.shelf, profile.ceiling, ctx.as_of)
+    if kept:  # positions above the ceiling an exception keeps stay outside the proposal's allocation
+        c = without_holdings(c, kept)
+        profile, alloc = _advise(c)
     parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,
                   "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(exclude),
                   "seed": int(seed), "n_paths": int(n_paths), "views": str(views) if views else None}

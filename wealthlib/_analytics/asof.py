@@ -7,7 +7,8 @@ client with
   (with its own override, if that override is dated on or before ``as_of``); none is a :class:`NoKycInForce`
   naming ``kyc.date`` (a document cannot rest on an assessment made later);
 * **transactions**, **contacts** and **complaints** dated after ``as_of`` removed; a complaint opened on or
-  before ``as_of`` and closed after it is *open* at ``as_of`` (its closing date is dropped).
+  before ``as_of`` and closed after it is *open* at ``as_of`` (its closing date is dropped); suitability
+  **exceptions** granted after ``as_of`` removed.
 
 Holdings are the values at the document's as-of date (the client file's convention) and are kept. Prices are cut
 at ``as_of`` by :func:`wealthlib.context.load_context`.
@@ -62,4 +63,5 @@ def client_as_of(client: "Client", as_of: date | str | pd.Timestamp) -> "Client"
         "transactions": [tx for tx in client.transactions if tx.date <= when],
         "contact_log": [c for c in client.contact_log if c.date <= when],
         "complaints": complaints,
+        "exceptions": [e for e in client.exceptions if e.date <= when],  # a suitability exception not yet granted
     })
