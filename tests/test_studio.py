@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from _paths import ROOT, PARAMS
 POLICY = yaml.safe_load((PARAMS / "policy.yaml").read_text(encoding="utf-8"))
 SHELF = {p["code"]: p for p in yaml.safe_load((PARAMS / "products.yaml").read_text(encoding="utf-8"))["products"]}
 CLASSES = {c["code"]: c for c in POLICY["ladders"][POLICY["ladder"]]["classes"]}
-CLIENTS = ("lin", "morgan", "zhang", "liu")
+CLIENTS = ("lin", "morgan", "chen", "lee")
 
 
 def _client_file(cid: str) -> dict:
@@ -80,6 +81,41 @@ def test_no_upward_override_is_offered_where_the_policy_forbids_it(strict_params
     assert strict.limits().assessed_class == "moderate"
     assert strict.limits().override_classes == ("conservative", "moderate")
     assert "aggressive" in studios["lin"].limits().override_classes  # the sample policy allows it
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def test_the_elderly_cap_bounds_the_override_list(studios, tmp_path: Path, monkeypatch):
+    """chen is 68 on the as-of date: the policy caps an elderly client's class at the ladder's elderly_max_class,
+    so no what-if (panel, dropdown or a hand-edited choices file) may override above it, although the sample
+    policy allows upward overrides for everyone else."""
+    from wealthlib.documents import build_proposal
+    from wealthlib.studio import panel
+
+    ladder = POLICY["ladders"][POLICY["ladder"]]
+    order = [c["code"] for c in ladder["classes"]]
+    cap = ladder["elderly_max_class"]
+    assert _age(_client_file("chen")["birth_date"], date(2018, 12, 31)) >= POLICY["kyc"]["elderly_age"]
+    assert POLICY["what_if"]["upward_override"] is True and order.index(cap) < len(order) - 1
+    lim = studios["chen"].limits()
+    assert lim.override_classes == tuple(order[: order.index(cap) + 1])
+    assert lim.assessed_class == cap  # chen's questionnaire gives more; the cap is what was assessed
+    assert studios["lin"].limits().override_classes == tuple(order)  # not elderly: every class
+    draft = tmp_path / "proposal.ipynb"
+    draft.write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(draft))
+    box = panel("chen", params=str(PARAMS), as_of="2018-12-31")
+    offered = [v for _, v in box.controls["override"].options]
+    assert offered == [None, *order[: order.index(cap) + 1]]
+    box.state["stop_precompile"].set()
+    with pytest.raises(InputError) as err:
+        build_proposal("chen", params=PARAMS, as_of="2018-12-31", n_paths=50,
+                       choices=Choices(override_class=order[-1], override_reason="long horizon, confirmed"))
+    msg = str(err.value)
+    assert f"override_class: {order[-1]!r} is above {cap!r}" in msg and "elderly" in msg
+    assert box.state["precompiled"].wait(timeout=300)
 
 
 def test_render_refuses_what_the_panel_would_not_offer(strict_params: Path):

@@ -197,15 +197,30 @@ def _limits(policy: Any, shelf: Any, estimates: Any, client: Any, profile: Any, 
             cap = min(cap, float(rules.max_type_weight[prod.type]))
         offered[code] = Product(code, prod.name(locale),
                                 prod.asset_class, int(prod.grade), cap)
-    assessed = profile.computed_class
-    if wi.upward_override:
-        classes = tuple(ladder.codes)
-    else:
-        classes = tuple(c for c in ladder.codes if ladder.rank(c) <= ladder.rank(assessed))
+    assessed, classes = _override_classes(policy, client, profile)
     return Limits(class_code=rc.code, class_name=rc.name(locale), assessed_class=assessed, ceiling=int(profile.ceiling),
                   objectives=tuple(OBJECTIVES), risk_aversion=(lo * rc.risk_aversion, hi * rc.risk_aversion,
                                                                rc.risk_aversion),
                   volatility_cap=(wi.volatility_cap_min * vc, vc, vc), products=offered, override_classes=classes)
+
+
+def _override_classes(policy: Any, client: Any, profile: Any) -> tuple[str, tuple[str, ...]]:
+    """(the assessed class, the classes a what-if may override to) for this client.
+
+    The assessed class is the computed one after the elderly cap (a client aged ``kyc.elderly_age`` or more is
+    capped at the ladder's ``elderly_max_class``). Offered: the classes up to the assessed one, or every class
+    where ``what_if.upward_override`` allows it — but never above the elderly cap for an elderly client."""
+    ladder = policy.ladders[profile.ladder]
+    cap = ladder.elderly_max_class
+    if cap is None or not client.is_elderly(profile.as_of, policy.kyc.elderly_age):
+        cap = None
+    assessed = profile.computed_class
+    if cap is not None and ladder.rank(assessed) > ladder.rank(cap):
+        assessed = cap
+    top = ladder.codes[-1] if policy.what_if.upward_override else assessed
+    if cap is not None and ladder.rank(top) > ladder.rank(cap):
+        top = cap
+    return assessed, tuple(c for c in ladder.codes if ladder.rank(c) <= ladder.rank(top))
 
 
 def check_what_if(ctx: Any, client: Any, override: Any, *, risk_aversion: float | None, volatility_cap: float | None,
@@ -220,10 +235,14 @@ def check_what_if(ctx: Any, client: Any, override: Any, *, risk_aversion: float 
     if override is not None:
         base_profile = profile_client(client.model_copy(update={"kyc": client.kyc.model_copy(update={"override": None})}),
                                       ctx.policy, ctx.as_of)
-        if (not ctx.policy.what_if.upward_override
-                and ladder.rank(override.risk_class) > ladder.rank(base_profile.computed_class)):
+        assessed, offered = _override_classes(ctx.policy, client, base_profile)
+        if override.risk_class in ladder.codes and override.risk_class not in offered:
+            if ctx.policy.what_if.upward_override:  # then only the elderly cap keeps a class out
+                raise InputError(source, "override_class", f"{override.risk_class!r} is above {offered[-1]!r}, the "
+                                 f"highest class for a client aged {ctx.policy.kyc.elderly_age} or more (policy "
+                                 "kyc.elderly_age, the ladder's elderly_max_class)")
             raise InputError(source, "override_class", f"{override.risk_class!r} is above the assessed class "
-                             f"{base_profile.computed_class!r}; the policy allows no upward override (what_if)")
+                             f"{assessed!r}; the policy allows no upward override (what_if)")
         client = client.model_copy(update={"kyc": client.kyc.model_copy(update={"override": override})})
     if risk_aversion is None and volatility_cap is None and not pinned:
         return
