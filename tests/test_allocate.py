@@ -132,6 +132,135 @@ def test_risk_parity_without_binding_constraints_equalizes_contributions(sp500):
     assert np.allclose(rc, 1 / len(rc), atol=1e-5)
 
 
+def _risk_budgeting(returns: pd.DataFrame) -> np.ndarray:
+    """skfolio's equal-risk-contribution portfolio on the sample covariance of these returns."""
+    from skfolio import RiskMeasure
+    from skfolio.moments import EmpiricalCovariance
+    from skfolio.optimization import RiskBudgeting
+    from skfolio.prior import EmpiricalPrior
+
+    prior = EmpiricalPrior(covariance_estimator=EmpiricalCovariance(nearest=False))
+    return RiskBudgeting(risk_measure=RiskMeasure.VARIANCE, prior_estimator=prior).fit(returns).weights_
+
+
+def _mixed_volatility(sp500) -> tuple[pd.DataFrame, np.ndarray]:
+    """The S&P 500 returns with four stocks scaled to a money-market fund's and a bond's volatility (×0.02,
+    ×0.1): volatilities spanning two orders of magnitude, as on a real shelf; (returns, their covariance)."""
+    r = sp500[0].copy()
+    r.iloc[:, :2] *= 0.02
+    r.iloc[:, 2:4] *= 0.1
+    return r, 252 * np.cov(r.to_numpy().T)
+
+
+@pytest.mark.parametrize("scaled", [False, True])
+def test_risk_parity_matches_skfolio_risk_budgeting(sp500, scaled):
+    r, cov = _mixed_volatility(sp500) if scaled else (sp500[0], 252 * np.cov(sp500[0].to_numpy().T))
+    ref = _risk_budgeting(r)
+    ours = solve(_plain(sp500, cov=cov, max_product_weight={}), "risk_parity")
+    assert np.abs(ours.weights.to_numpy() - ref).max() < 1e-4
+    assert ours.solver == "CLARABEL" and not ours.fallback
+    if scaled:
+        vol = np.sqrt(np.diag(cov))
+        assert vol.max() / vol.min() > 100  # the case the unscaled form failed on
+
+
+def _barrier_reference(spec: AllocationSpec, cov: np.ndarray, held: np.ndarray, rows, bounds) -> np.ndarray:
+    """Constrained risk parity found another way: over the policy polytope (fully invested, the rows given as
+    (a, lo, hi) with lo ≤ a·w ≤ hi, per-product bounds), minimize ½·log(wᵀΣw) − mean over the held products of
+    log wᵢ, by scipy's SLSQP. It is the engine's homogeneous problem with the scale t of x = t·w minimized out
+    (t* = 1/√(wᵀΣw)), so both have the same minimizer w."""
+    from scipy.optimize import minimize
+
+    idx = np.flatnonzero(held)
+    m = len(idx)
+    c = cov[np.ix_(idx, idx)]
+
+    def f(v):
+        return 0.5 * np.log(v @ c @ v) - np.log(v).mean()
+
+    def grad(v):
+        return (c @ v) / (v @ c @ v) - 1.0 / (m * v)
+
+    cons = [{"type": "eq", "fun": lambda v: v.sum() - 1.0, "jac": lambda v: np.ones(m)}]
+    for a, lo, hi in rows:
+        a = np.asarray(a, float)[idx]
+        cons += [{"type": "ineq", "fun": lambda v, a=a, hi=hi: hi - a @ v, "jac": lambda v, a=a: -a},
+                 {"type": "ineq", "fun": lambda v, a=a, lo=lo: a @ v - lo, "jac": lambda v, a=a: a}]
+    lo_b, hi_b = bounds
+    box = [(max(lo_b[i], 1e-9), hi_b[i]) for i in idx]
+    start = np.array([(b[0] + b[1]) / 2 for b in box])
+    res = minimize(f, start / start.sum(), jac=grad, bounds=box, constraints=cons, method="SLSQP",
+                   options={"ftol": 1e-15, "maxiter": 2000})
+    assert res.success, res.message
+    w = np.zeros(spec.n)
+    w[idx] = res.x
+    return w
+
+
+def test_constrained_risk_parity_matches_an_independent_minimization(sp500):
+    """Bands, per-class caps, a liquidity floor and a pin all binding, on mixed volatilities."""
+    r, cov = _mixed_volatility(sp500)
+    n = len(sp500[1])
+    classes = tuple(("cash", "cash", "bond", "bond") + ("equity",) * (n - 4))
+    spec = _plain(sp500, cov=cov, asset_classes=classes, bands={"cash": (0.1, 0.3), "bond": (0.3, 0.6)},
+                  max_product_weight={"bond": 0.35, "equity": 0.05}, cash_min=0.15,
+                  pinned={sp500[1].index[5]: 0.04})
+    ours = solve(spec, "risk_parity")
+    w = ours.weights.to_numpy()
+    member = lambda c: np.array([a == c for a in classes], float)
+    lo = np.array([0.04 if i == 5 else 0.0 for i in range(n)])
+    hi = np.array([0.04 if i == 5 else (1.0 if a == "cash" else 0.35 if a == "bond" else 0.05)
+                   for i, a in enumerate(classes)])
+    rows = [(member("cash"), 0.15, 0.3), (member("bond"), 0.3, 0.6), (member("equity"), 0.0, 1.0)]
+    ref = _barrier_reference(spec, cov, np.ones(n, bool), rows, (lo, hi))
+    assert np.abs(w - ref).max() < 1e-4
+    assert w[5] == pytest.approx(0.04, abs=1e-7)
+    _check(spec, w)
+    assert ours.binding  # the constraints do bind: this is not the unconstrained answer
+    assert ours.solver == "CLARABEL" and not ours.fallback
+
+
+def test_risk_parity_leaves_out_what_the_constraints_hold_at_zero(sp500):
+    """Pinning the bond products at the bond band's top leaves the other bond no weight: Spinu's log barrier
+    needs every held product above zero, so those are left out (a note says so) and the risk is balanced over
+    the rest; before, no solver found a point and the what-if failed."""
+    r, cov = _mixed_volatility(sp500)
+    n = len(sp500[1])
+    codes = tuple(sp500[1].index)
+    classes = tuple(("cash", "bond", "bond", "bond") + ("equity",) * (n - 4))
+    spec = _plain(sp500, cov=cov, asset_classes=classes, bands={"bond": (0.0, 0.5)},
+                  max_product_weight={"bond": 0.3, "equity": 0.2}, pinned={codes[1]: 0.3, codes[2]: 0.2})
+    ours = solve(spec, "risk_parity")
+    w = ours.weights.to_numpy()
+    assert w[3] == 0.0 and w[1] == pytest.approx(0.3, abs=1e-7) and w[2] == pytest.approx(0.2, abs=1e-7)
+    assert any(codes[3] in note and "no weight" in note for note in ours.notes)
+    held = np.ones(n, bool)
+    held[3] = False
+    lo = np.array([0.3 if i == 1 else 0.2 if i == 2 else 0.0 for i in range(n)])
+    hi = np.array([0.3 if i == 1 else 0.2 if i == 2 else 0.0 if i == 3 else 1.0 if i == 0 else 0.2 for i in range(n)])
+    bond = np.array([a == "bond" for a in classes], float)
+    ref = _barrier_reference(spec, cov, held, [(bond, 0.0, 0.5)], (lo, hi))
+    assert np.abs(w - ref).max() < 1e-4
+    _check(spec, w)
+
+
+def test_infeasible_risk_parity_is_decided_without_the_fallback_solver(sp500, monkeypatch):
+    """A conflict (the liquidity need above the cash band) and a state with no point holding every product are
+    decided by Clarabel and one LP: the cvxpy fallback (SCS at its iteration limit, seconds) never runs."""
+    called = []
+    monkeypatch.setattr(_model._DPP, "solve", lambda self, *a: called.append(a) or ("failed", None))
+    n = len(sp500[1])
+    classes = tuple(("cash", "bond") + ("equity",) * (n - 2))
+    spec = _plain(sp500, asset_classes=classes, bands={"cash": (0.0, 0.2)}, cash_min=0.3,
+                  max_product_weight={"equity": 0.25})
+    with pytest.raises(AllocationInfeasible) as err:
+        solve(spec, "risk_parity")
+    assert "liquidity" in str(err.value) and "cash" in str(err.value)
+    with pytest.raises(AllocationInfeasible):
+        solve(spec, "risk_parity", explain=False)
+    assert not called
+
+
 def test_turnover_limit_and_trades(sp500):
     n = len(sp500[1])
     w0 = np.full(n, 0.9 / n)
