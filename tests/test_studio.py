@@ -171,6 +171,53 @@ def test_an_override_reason_with_a_forbidden_claim_gives_no_allocation(studios):
     assert not out.ok and "needs a reason" in out.problem
 
 
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else "\u3000" if ch == " " else ch for ch in text)
+
+
+def test_the_wording_checks_apply_to_what_the_panel_writes(tmp_path: Path, monkeypatch):
+    """The one text the panel writes is the override reason (choices.json holds no other): a forbidden claim of
+    the firm's rule sets (wealthlib/data/wording/, read here) — in Traditional or Simplified script, full-width,
+    spaced out — gives no allocation and is not saved; a choices file edited by hand to carry one is refused by
+    render, naming the file and the field."""
+    from wealthlib.documents import build_proposal
+    from wealthlib.guard.wording import ForbiddenClaim
+    from wealthlib.studio import panel
+
+    rules = {f.stem: yaml.safe_load(f.read_text(encoding="utf-8"))
+             for f in (ROOT / "wealthlib" / "data" / "wording").glob("*.yaml")}
+    profit = next(r for r in rules["tw"]["rules"] if r["id"] == "tw-guaranteed-profit")["phrases"][0]  # 保證獲利
+    capital = next(r for r in rules["en"]["rules"] if r["id"] == "en-capital-guaranteed")["phrases"][0]
+    claims = [f"客戶同意，{profit}", "客户同意，保证获利", _fullwidth(f"told {capital}"), " ".join(profit)]
+    draft = tmp_path / "proposal.ipynb"
+    draft.write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(draft))
+    box = panel("lin", params=str(PARAMS), as_of="2018-12-31")
+    c = box.controls
+    c["override"].value = "conservative"
+    for claim in claims:
+        c["reason"].value = claim
+        assert box.state["choices"].override_reason == claim.strip()
+        page = _html_unescape(c["result"].value)
+        assert "No allocation" in page and "forbidden claim" in page and "wl-expected" not in page, claim
+        c["save"].click()
+        assert "Not saved" in c["status"].value and "forbidden claim" in _html_unescape(c["status"].value)
+        assert not (tmp_path / "choices.json").exists()
+    c["reason"].value = "the client asked for less risk after retiring"
+    assert "wl-expected" in c["result"].value
+    c["save"].click()
+    saved = json.loads((tmp_path / "choices.json").read_text(encoding="utf-8"))
+    assert saved["override_class"] == "conservative"
+    box.state["stop_precompile"].set()
+    saved["override_reason"] = claims[1]
+    (tmp_path / "choices.json").write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ForbiddenClaim) as err:
+        build_proposal("lin", params=PARAMS, as_of="2018-12-31", choices=tmp_path / "choices.json", n_paths=50)
+    msg = str(err.value)
+    assert "choices.json: override_reason: forbidden claim" in msg and "tw-guaranteed-profit" in msg
+    assert box.state["precompiled"].wait(timeout=300)
+
+
 # --------------------------------------------------------------------------------------------- property
 
 

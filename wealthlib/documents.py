@@ -431,7 +431,7 @@ def build_proposal(
 
     for problem in client_chart_problems(c, loc)[:1]:  # before any work: the goal projection could not print it
         raise problem
-    wi_source = "what-if"
+    wi_source, reason_source = "what-if", "proposal"
     if choices is not None:
         from .errors import display_path
         from .studio import Choices, read_choices
@@ -439,6 +439,7 @@ def build_proposal(
         ch = choices if isinstance(choices, Choices) else read_choices(choices)
         wi_source = "choices" if isinstance(choices, Choices) else display_path(choices)
         if ch != Choices():
+            reason_source = wi_source  # a forbidden claim in the saved reason names the choices file
             objective, exclude, views = ch.objective, ch.exclude, ch.views
             by = (list(override) + [None, None, None])[2] if isinstance(override, (list, tuple)) else None
             override = (ch.override_class, ch.override_reason, by)
@@ -474,8 +475,8 @@ def build_proposal(
     from .guard.wording import check_texts, client_texts
 
     check_texts(client_texts(c), ctx.policy, c.source or c.id)  # forbidden claims (wealthlib.guard.wording)
-    check_texts([("override_reason", ov.reason if ov else None),
-                 *((f"advisor text {k}", v) for k, v in (advisor_text or {}).items())], ctx.policy, "proposal",
+    check_texts([("override_reason", ov.reason if ov else None)], ctx.policy, reason_source)
+    check_texts([(f"advisor text {k}", v) for k, v in (advisor_text or {}).items()], ctx.policy, "proposal",
                 markdown=[f"advisor text {k}" for k in (advisor_text or {})])
     from .studio import check_what_if
 
