@@ -90,3 +90,28 @@ def test_a_lost_dask_worker_costs_at_most_the_client_it_held(cluster, hook, tmp_
     assert [r["client"] for r in seen] == ["lin"]
     assert {c: e["status"] for c, e in m2.entries.items()} == {
         "chen": "unchanged", "lee": "unchanged", "lin": "ok", "morgan": "unchanged"}, m2.entries["lin"]["reason"]
+
+
+def test_a_task_still_running_after_the_manifest_failed_adds_no_document(cluster, hook, tmp_path):
+    """The manifest becomes unwritable while lin is still running on the other worker: the batch stops, and
+    when lin's task then finishes its document must not appear (the manifest on disk does not list it)."""
+    from wealthlib.errors import WealthError
+
+    params = sample_book(tmp_path / "params", ("lee", "lin"))
+    out = tmp_path / "out"
+    (hook / "lee.written.hold").touch()  # lee: documents produced, result not yet reported
+    (hook / "lin.execute.hold").touch()  # lin: kernel up on the other worker
+    b = Batch(params=params, out=out, scheduler=cluster)
+    wait_for(hook / "lee.written.1", b)
+    wait_for(hook / "lin.execute.1", b)
+    (out / "manifest.json").unlink()
+    (out / "manifest.json").mkdir()  # the record can no longer be written
+    (hook / "lee.written.hold").unlink()
+    b.join(600)
+    assert not b.is_alive()
+    assert isinstance(b.error, WealthError) and "the batch stopped" in str(b.error), b.error
+    assert "removed the documents the manifest does not list (lee.html)" in str(b.error)
+    (hook / "lin.execute.hold").unlink()  # lin's task goes on, after the batch has stopped
+    wait_for(hook / "lin.written.1")  # its documents are produced (the worker writes this after them)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "index.html", "manifest.csv", "manifest.json"]  # no lee.html, no lin.html

@@ -44,8 +44,10 @@ the attempt after its second lost worker records it as failed (``worker died twi
 scheduler``); tasks merely queued on the lost worker are not charged. The manifest holds each client once (the
 document is written atomically, so a lost attempt leaves nothing half-written). Dask workers read the params folder, the template and
 write the output folder by the paths the batch gives them: on several machines these must be on a shared file
-system. A Ctrl-C cancels the futures; a client already running on a worker finishes there (its files appear
-atomically) but the manifest records it as skipped, so the next run renders it again.
+system. A task leaves its documents as hidden temporaries, which this process renames into place just before
+it records them: a Ctrl-C cancels the futures, and a client already running on a worker, or one still running
+after a manifest that became unwritable stopped the batch, finishes there without its documents appearing (the
+manifest records it as skipped; its temporaries are removed by the next run, which renders it again).
 
 Measured (``benchmarks/batch.py``, 40 reviews, 2 workers, 2-vCPU machine, 2026-12-01): HTML + PDF 40.8 clients/min,
 2.1x the naive papermill pool and on par with the single-process warm floor (the PDF layout, ~1.1 s per review,
@@ -803,8 +805,11 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[s
         raise BatchError(f"scheduler {scheduler!r}: cannot connect: {' '.join(str(err).split())}") from None
     run = secrets.token_hex(4)  # this run's keys and attempt marks: another batch on the cluster shares neither
     with client:
-        futures = {client.submit(dask_render_job, {**j, "run": run}, key=f"wealth-{j['client']}-{run}",
-                                 pure=False): j for j in jobs}
+        # each task leaves its documents as hidden temporaries and this process renames them into place
+        # (_commit_pending) just before it records them: a task still running remotely after the batch stopped
+        # (the manifest became unwritable, Ctrl-C) can never put a document that the manifest does not list
+        futures = {client.submit(dask_render_job, {**j, "run": run, "defer_commit": True},
+                                 key=f"wealth-{j['client']}-{run}", pure=False): j for j in jobs}
         try:
             for fut in as_completed(list(futures)):
                 job = futures[fut]
@@ -813,10 +818,27 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[s
                 except Exception as err:  # e.g. KilledWorker: the scheduler's own limit on lost workers
                     res = {"client": job["client"], "input_hash": job["input_hash"], "status": "failed",
                            "reason": f"worker lost: {type(err).__name__}", "outputs": {}, "timings": {}}
-                done(res)
+                done(_commit_pending(res, Path(job["out_dir"])))
         finally:
             client.cancel(list(futures))
             _remove_attempt_marks(jobs, run)
+
+
+def _commit_pending(res: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Rename a Dask task's temporaries (``res["pending"]``: document name → temporary name, both in ``out``)
+    onto their documents; a rename that fails makes the client failed with the reason (nothing of it kept)."""
+    from .render import WriteError, commit_temporaries
+
+    pending = res.pop("pending", None)
+    if not pending:
+        return res
+    try:
+        commit_temporaries({out / name: out / tmp for name, tmp in pending.items()})
+    except WriteError as exc:
+        for name in pending:
+            (out / name).unlink(missing_ok=True)
+        return {**res, "status": "failed", "reason": str(exc), "outputs": {}}
+    return res
 
 
 def _remove_attempt_marks(jobs: list[dict[str, Any]], run: str) -> None:

@@ -562,7 +562,17 @@ def write_all_atomic(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) 
     where a file should be) removes every temporary file and leaves every target as it was: a document's PDF
     never appears without its HTML. Raises :class:`WriteError` naming the file.
     """
-    temps: dict[Path, str] = {}
+    commit_temporaries(write_temporaries(files))
+    return [Path(p) for p in files]
+
+
+def write_temporaries(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) -> dict[Path, Path]:
+    """The first half of :func:`write_all_atomic`: each file written and flushed as a hidden temporary next to
+    its target (``.<name>.<random>.tmp``), nothing renamed. Returns ``{target: temporary}``; on a failure every
+    temporary is removed and :class:`WriteError` names the file. Whoever holds the result decides whether the
+    documents appear (:func:`commit_temporaries`) — a Dask batch's main process, so that a task still running
+    on a remote worker after the batch stopped can never put a document the manifest does not list."""
+    temps: dict[Path, Path] = {}
     try:
         for path, data in files.items():
             path = Path(path)
@@ -571,7 +581,7 @@ def write_all_atomic(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) 
                 if path.is_dir():  # the rename would fail after the others were done: refuse up front
                     raise IsADirectoryError(21, "Is a directory")
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-                temps[path] = tmp
+                temps[path] = Path(tmp)
                 with os.fdopen(fd, "wb") as fh:
                     chunks = [data] if isinstance(data, (bytes, bytearray, str)) else data
                     for chunk in chunks:
@@ -581,19 +591,32 @@ def write_all_atomic(files: Mapping[Path, bytes | str | Iterable[bytes | str]]) 
                 os.chmod(tmp, 0o644)
             except OSError as exc:  # one line naming the file
                 raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        discard_temporaries(temps)
+        raise
+    return temps
+
+
+def commit_temporaries(temps: Mapping[Path, Path]) -> None:
+    """Rename each temporary of :func:`write_temporaries` onto its target; on a failure the temporaries not yet
+    renamed are removed and :class:`WriteError` names the file."""
+    try:
         for path, tmp in temps.items():
             try:
                 os.replace(tmp, path)
             except OSError as exc:
                 raise WriteError(f"{display_path(path)}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
-        for tmp in temps.values():
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
+        discard_temporaries(temps)
         raise
-    return [Path(p) for p in files]
+
+
+def discard_temporaries(temps: Mapping[Path, Path]) -> None:
+    for tmp in temps.values():
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
 
 
 def prepare_out_dir(out_dir: str | Path, *, create: bool = True) -> Path:
@@ -652,11 +675,14 @@ def export(
     footer: str,
     audit: str,
     pdf_finish: Callable[[bytes], bytes] | None = None,
+    defer: bool = False,
 ) -> dict[str, Path]:
     """Write ``<out_dir>/<stem>.<fmt>`` for each of ``formats`` from an executed notebook: every format is
     produced in memory first, then all are written in one step (:func:`write_all_atomic`); a failure writes
     nothing. ``pdf_finish`` (optional) turns the printed PDF into the one written — ``wealthlib.guard.signing``
-    embeds the audit record and the inputs and signs it. Returns ``{format: path}``."""
+    embeds the audit record and the inputs and signs it. Returns ``{format: path}``; with ``defer`` the files are
+    left as their hidden temporaries (:func:`write_temporaries`) and ``{format: temporary}`` is returned for the
+    caller to commit."""
     import nbformat
 
     out_dir = Path(out_dir)
@@ -683,7 +709,11 @@ def export(
             raise RenderError(f"unsafe output name {stem!r}")
         targets[fmt] = target
     _remove_stale_temporaries(out_dir, stem, formats)
-    write_all_atomic({targets[fmt]: payloads[fmt] for fmt in formats})
+    files = {targets[fmt]: payloads[fmt] for fmt in formats}
+    if defer:
+        temps = write_temporaries(files)
+        return {fmt: temps[targets[fmt]] for fmt in formats}
+    write_all_atomic(files)
     return targets
 
 

@@ -276,12 +276,15 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
                 audit={**job.get("audit_record", {}), "audit_line": job["audit"], "input_hash": job["input_hash"],
                        "inputs_hash": job["input_hash"], "as_of": job.get("as_of")},
                 template=Path(job["template"]).name)
+        defer = bool(job.get("defer_commit"))  # a Dask task: the batch's main process renames them into place
         written = render.export(nb, job["out_dir"], stem, tuple(job["formats"]), lang=job["lang"], title=job["title"],
-                                footer=job["footer"], audit=job["audit"], pdf_finish=pdf_finish)
+                                footer=job["footer"], audit=job["audit"], pdf_finish=pdf_finish, defer=defer)
         if archive is not None:
             archive(written["pdf"])
         t3 = time.perf_counter()
-        result.update(status="ok", outputs={k: Path(v).name for k, v in written.items()})
+        result.update(status="ok", outputs={k: f"{stem}.{k}" for k in written})
+        if defer:
+            result["pending"] = {f"{stem}.{k}": Path(v).name for k, v in written.items()}
         faults.reached(job["client"], "written", attempt)
         result["timings"] = {"setup": round(t1 - t0, 3), "execute": round(t2 - t1, 3), "export": round(t3 - t2, 3)}
     except WealthError as err:
