@@ -261,6 +261,56 @@ def test_infeasible_risk_parity_is_decided_without_the_fallback_solver(sp500, mo
     assert not called
 
 
+@pytest.mark.parametrize("objective", ["mean_variance", "min_variance", "max_return", "min_cvar"])
+def test_an_infeasible_state_is_proved_by_the_certificate_and_asks_no_other_solver(sp500, objective, monkeypatch):
+    """n products each capped at 0.8/n cannot fill the budget (n × 0.8/n = 80% < 100%, by hand). Clarabel's
+    certificate of infeasibility, checked in numpy (Farkas), decides it: the other solvers of the chain (cvxpy,
+    OSQP / HiGHS / SCS, 50–150 ms on a new structure) never run, with or without the diagnosis."""
+    called = []
+    monkeypatch.setattr(_model._DPP, "solve", lambda self, *a: called.append(a) or ("failed", None))
+    n = len(sp500[1])
+    spec = _plain(sp500, max_product_weight={"equity": 0.8 / n}, risk_aversion=2.0)
+    with pytest.raises(AllocationInfeasible):
+        solve(spec, objective, explain=False)
+    with pytest.raises(AllocationInfeasible) as err:
+        solve(spec, objective)
+    assert "No allocation satisfies every constraint" in str(err.value)
+    assert not called
+
+
+def test_the_certificate_check_accepts_a_farkas_vector_by_hand_and_nothing_else(sp500, monkeypatch):
+    """The same problem's certificate written by hand: z = −1 on the budget row 1ᵀw = 1 and +1 on each upper
+    bound row w_i ≤ u_i gives Aᵀz = −1 + 1 = 0 per product and bᵀz = −1 + n·u = −0.2 < 0. Half of it on the
+    bounds (Aᵀz ≠ 0), its negative (bᵀz > 0) and non-finite values are refused."""
+    seen = {}
+    real = _model._Direct.solve
+
+    def spy(self, c, settings):
+        seen["model"], seen["client"] = self, c
+        return real(self, c, settings)
+
+    monkeypatch.setattr(_model._Direct, "solve", spy)
+    n = len(sp500[1])
+    with pytest.raises(AllocationInfeasible):
+        solve(_plain(sp500, max_product_weight={"equity": 0.8 / n}), "min_variance", explain=False)
+    d, c = seen["model"], seen["client"]
+    b = d.data(c)[2]
+    budget = [(a, e) for a, e, j, _, _ in d.eq_slots if c.constraints[j].key == "budget"]
+    assert len(budget) == 1 and budget[0][1] - budget[0][0] == 1
+    lo_a, hi_a, hi_e = d.bound_rows
+    assert b[hi_a:hi_e] == pytest.approx(np.full(n, 0.8 / n))
+    z = np.zeros(d.m)
+    z[budget[0][0]] = -1.0
+    z[hi_a:hi_e] = 1.0
+    assert float(b @ z) == pytest.approx(-0.2)
+    assert d.certifies(b, z)
+    half = z.copy()
+    half[hi_a:hi_e] = 0.5
+    assert not d.certifies(b, half)
+    assert not d.certifies(b, -z)
+    assert not d.certifies(b, np.full(d.m, np.nan))
+
+
 def test_turnover_limit_and_trades(sp500):
     n = len(sp500[1])
     w0 = np.full(n, 0.9 / n)

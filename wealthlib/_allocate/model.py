@@ -247,6 +247,7 @@ class _Direct:
             cones.append(clarabel.SecondOrderConeT(soc.shape[0]))
         self.A = sparse.vstack(blocks, format="csc")
         self.cones = cones
+        self.eq_n = eq_n  # rows [0, eq_n): zero cone; [eq_n, soc or m): non-negative; [soc, m): the cap's SOC
         self.eq_slots = eq_slots
         self.in_slots = [(a + eq_n, b + eq_n, j, side, sign) for a, b, j, side, sign in in_slots]
         self.bound_rows = tuple(x + eq_n for x in self.bound_rows)
@@ -320,11 +321,43 @@ class _Direct:
         if status == "Solved":
             return cp.OPTIMAL, np.asarray(sol.x)[: self.n]
         if status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
+            if self.certifies(b, np.asarray(sol.z, dtype=float)):
+                return CERTIFIED, None
             return cp.INFEASIBLE if status == "PrimalInfeasible" else cp.INFEASIBLE_INACCURATE, None
         if status == "AlmostSolved":
             return cp.OPTIMAL_INACCURATE, None
         return f"clarabel {status}", None
 
+    def certifies(self, b: np.ndarray, z: np.ndarray) -> bool:
+        """Whether z proves that no z' satisfies A z' + s = b, s ∈ K (Farkas), checked here in numpy.
+
+        z is Clarabel's certificate of primal infeasibility. Projected onto the dual cone K* (the zero cone's
+        dual is free; the non-negative and second-order cones are self-dual) and scaled to bᵀz = −1, it
+        proves infeasibility when Aᵀz = 0: for a feasible point 0 ≤ zᵀs = bᵀz − (Aᵀz)ᵀz' = −1 − (Aᵀz)ᵀz'.
+        With ‖Aᵀz‖₁ ≤ :data:`CERTIFICATE_TOL` a feasible point would need a coordinate of size 1/TOL; every
+        variable here is a weight, a traded amount, a factor exposure or a CVaR auxiliary, which a feasible
+        point keeps far below that. Only the constraint rows enter (P and q do not), so the check is the
+        constraints' own, not the solver's word."""
+        if not np.isfinite(z).all():
+            return False
+        z = z.copy()
+        e, soc = self.eq_n, self.soc if self.soc is not None else self.m
+        z[e:soc] = np.maximum(z[e:soc], 0.0)
+        if self.soc is not None:
+            t, v = z[soc], z[soc + 1:]
+            r = float(np.linalg.norm(v))
+            if r > t:
+                z[soc:] = 0.0 if r <= -t else np.concatenate([[(t + r) / 2], v * ((t + r) / (2 * r))])
+        bz = float(b @ z)
+        if not bz < 0:
+            return False
+        return float(np.abs(self.A.T @ (z / -bz)).sum()) <= CERTIFICATE_TOL
+
+
+CERTIFIED = "infeasible (certificate checked)"
+"""The status :meth:`_Direct.solve` gives when Clarabel's certificate of infeasibility passes :meth:`_Direct.certifies`:
+a proof, so no other solver is asked."""
+CERTIFICATE_TOL = 1e-6
 
 RP_NO_INTERIOR = "no risk-parity point"
 """The status :class:`_RiskParity` gives when no allocation holds every eligible product (see there)."""
@@ -732,6 +765,8 @@ def _run(model: _Compiled, c: ClientData, solver: str | None, conflict: Any = No
                 tried.append(f"{label}: status {status}")
             if status == RP_NO_INTERIOR:  # decided by an LP: no other solver can find a point
                 return _Outcome(None, status, "", tried, infeasible=True)
+            if status == CERTIFIED:  # proved (Farkas, checked): no other solver can find a point either
+                return _Outcome(None, cp.INFEASIBLE, "", tried, infeasible=True)
             if status in _INFEASIBLE:
                 infeasible_votes += 1
                 break  # a verdict, not a numerical failure: the same solver need not be asked again
