@@ -307,6 +307,28 @@ def test_outcome_page_escapes_names_and_marks_current_and_proposed(studios):
     assert "<script>" not in outcome_html(out)
 
 
+def test_a_frontier_that_cannot_be_drawn_is_not_tried_again(monkeypatch):
+    """A state whose frontier fails is answered with its allocation and the proposed point; going back to it
+    does not compute the frontier again (it cost wang's panel 450 ms a visit)."""
+    import wealthlib.allocate as allocate
+    from wealthlib.allocate import AllocationError
+
+    calls = []
+
+    def failing(*a, **k):
+        calls.append(1)
+        raise AllocationError("no frontier")
+
+    studio = Studio("lee", params=PARAMS, as_of="2018-12-31")
+    monkeypatch.setattr(allocate, "efficient_frontier", failing)
+    ch = Choices(exclude=(sorted(studio.limits().products)[0],))
+    first, again = studio.evaluate(ch), studio.evaluate(ch)
+    assert len(calls) == 1
+    assert first.ok and again.ok and again.frontier is None
+    page = outcome_html(again)
+    assert ">proposed</text>" in page and "<polyline" not in page
+
+
 def _number(html: str) -> str:
     return re.search(r'wl-expected">([^<]*)<', html).group(1)
 

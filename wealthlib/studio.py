@@ -48,6 +48,8 @@ __all__ = ["CHOICES_FILE", "Choices", "Limits", "Outcome", "Studio", "check_what
 #: What the panel says at once when no allocation satisfies a state (the words of the conflict follow).
 INFEASIBLE_LINE = "no allocation satisfies these choices; finding which constraints conflict…"
 
+_MISSING = object()
+
 #: The file the panel saves beside the draft (the template parameter ``choices`` names it).
 CHOICES_FILE = "choices.json"
 
@@ -421,8 +423,8 @@ class Studio:
                 out.seconds = time.perf_counter() - t0
                 return out
             fkey = (choices.views, choices.override_class, tuple(sorted(excluded)), tuple(sorted(pinned.items())))
-            frontier = self._frontiers.get(fkey)
-            if frontier is None:
+            frontier = self._frontiers.get(fkey, _MISSING)
+            if frontier is _MISSING:  # (a frontier that could not be drawn is cached as None: not tried again)
                 try:
                     frontier = efficient_frontier(s.problem.what_if(excluded=excluded, pinned=pinned or None),
                                                   points=self.frontier_points)

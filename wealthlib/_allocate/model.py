@@ -999,13 +999,18 @@ def efficient_frontier(spec: AllocationSpec, points: int = 20, solver: str | Non
     Transaction costs are left out (turnover limits stay): the frontier is the trade-off of portfolios, not of
     trades. With costs in the objective each point would maximize return *net* of the cost of getting there
     from the current holdings, and the gross expected return it reports could fall as risk rises.
+
+    An interior cap the minimum-position heuristic cannot meet (the minimum position is not convex: rounding
+    small weights to zero or up can leave no allocation within a cap that the convex problem meets) is left
+    out, so the frontier has fewer rows rather than none; no diagnosis is run for it (``explain=False``). The
+    two ends must solve (they raise :class:`AllocationError` as :func:`solve_weights` does, undiagnosed).
     """
     if points < 2:
         raise ValueError("points must be at least 2")
     spec = spec.replace(transaction_cost=0.0)
-    w_lo = solve_weights(spec, "min_variance", solver).w
+    w_lo = solve_weights(spec, "min_variance", solver, explain=False).w
     big = 10.0 * float(np.sqrt(max(_diag(spec).max(), 1e-12)))
-    w_hi = solve_weights(spec.replace(volatility_cap=None), "max_return", solver, vol_cap=big).w
+    w_hi = solve_weights(spec.replace(volatility_cap=None), "max_return", solver, vol_cap=big, explain=False).w
     v_lo = float(np.sqrt(w_lo @ _sigma_w(spec, w_lo)))
     v_hi = float(np.sqrt(w_hi @ _sigma_w(spec, w_hi)))
     rows = []
@@ -1015,7 +1020,10 @@ def efficient_frontier(spec: AllocationSpec, points: int = 20, solver: str | Non
         elif i == points - 1:
             w = w_hi
         else:
-            w = solve_weights(spec, "max_return", solver, vol_cap=float(cap)).w
+            try:
+                w = solve_weights(spec, "max_return", solver, vol_cap=float(cap), explain=False).w
+            except AllocationInfeasible:
+                continue
         rows.append([float(np.sqrt(w @ _sigma_w(spec, w))), float(spec.mu @ w), *w])
     return pd.DataFrame(rows, columns=["volatility", "expected_return", *spec.codes])
 
