@@ -53,6 +53,21 @@ _MISSING = object()
 #: The file the panel saves beside the draft (the template parameter ``choices`` names it).
 CHOICES_FILE = "choices.json"
 
+#: How much lower than the kernel the preview's render runs (an ``os.nice`` increment, taken by the render
+#: process before its imports and inherited by the kernel it starts): a change made while a preview renders
+#: keeps the CPU, the render takes what is left.
+PREVIEW_NICE = 10
+
+#: The preview's render, a separate process (not a thread of the kernel: no GIL shared with the panel).
+_PREVIEW_CODE = """\
+import json, os, sys
+if hasattr(os, "nice"):
+    os.nice(int(sys.argv[3]))
+from wealthlib.documents import render_draft
+written = render_draft(sys.argv[1], sys.argv[2], ("html", "pdf"), seal=False)
+print(json.dumps({"pdf": str(written["pdf"]), "nice": os.nice(0) if hasattr(os, "nice") else None}))
+"""
+
 #: Share of a normal year's outcomes the "range" of the expected return covers (two-sided).
 RANGE_COVERAGE = 0.90
 _Z = 1.6448536269514722  # standard normal quantile at 95% (two-sided 90%)
@@ -763,15 +778,15 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
 
         def run() -> None:
             target = nb_path.parent / "preview"
-            code = ("import sys; from wealthlib.documents import render_draft; "
-                    "w = render_draft(sys.argv[1], sys.argv[2], ('html', 'pdf'), seal=False); print(w['pdf'])")
             try:
-                proc = subprocess.run([sys.executable, "-c", code, str(nb_path), str(target)], capture_output=True,
-                                      text=True, cwd=str(nb_path.parent), timeout=600)
+                proc = subprocess.run([sys.executable, "-c", _PREVIEW_CODE, str(nb_path), str(target),
+                                       str(PREVIEW_NICE)], capture_output=True, text=True, cwd=str(nb_path.parent),
+                                      timeout=600)
                 if proc.returncode != 0:
                     lines = (proc.stderr.strip() or proc.stdout.strip() or "failed").splitlines()
                     w_preview_out.value = f'<p style="color:#b00">Preview failed: {_e(lines[-1])}</p>'
                     return
+                state["preview_nice"] = json.loads(proc.stdout.strip().splitlines()[-1])["nice"]
                 page = (target / f"{nb_path.stem}.html").read_text(encoding="utf-8")
                 w_preview_out.value = (f'<p>Preview (PDF: {_e(target / (nb_path.stem + ".pdf"))})</p>'
                                        f'<iframe class="wl-preview" sandbox="" style="width:100%;height:600px;'
