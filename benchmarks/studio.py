@@ -15,17 +15,25 @@ The words of a conflict come later from a background thread: their latency (chan
 printed apart; the benchmark waits for them (an event) before the next change, as it waits for the panel's
 background precompile of the other classes and views files after opening (its time is printed too).
 
-Two scenarios per client, on a real draft (``write_draft`` from the template, in a temporary folder):
+Scenarios per client, on a real draft (``write_draft`` from the template, in a temporary folder), in order:
 
-* **quiet** — :data:`CHANGES` (50) random changes, the issue's measure;
-* **during a preview** — the choices reset to the client's own, "Preview PDF" clicked (the draft rendered to
-  HTML and PDF by a separate process at lower priority, :data:`wealthlib.studio.PREVIEW_NICE`), and random
-  changes made every :data:`PACE` seconds until the render ends (at least :data:`PREVIEW_CHANGES` per
-  client: the preview is clicked again if the render ends first). The render's own time and niceness are
-  printed.
+* **opening** — changes made at once after the panel opens, while it precompiles the other classes and
+  views files in its thread (usually one: the precompile takes a fraction of a second);
+* **quiet** — :data:`CHANGES` (50) random changes, each after the previous one's answer and explanation are
+  drawn: the issue's measure;
+* **explaining** — :data:`EXPLAINING_CHANGES` changes each made at once after an infeasible one, while that
+  conflict's diagnosis runs in the panel's thread (the infeasible change before it is not counted);
+* **preview** — the choices reset to the client's own, "Preview PDF" clicked (the draft rendered to HTML and
+  PDF by a separate process at lower priority, :data:`wealthlib.studio.PREVIEW_NICE`), and random changes
+  made every :data:`PACE` seconds until the render ends (at least :data:`PREVIEW_CHANGES` per client: the
+  preview is clicked again if the render ends first). The render's own time and niceness are printed.
 
-Wall time is what the advisor waits; CPU time of this process beside it, because on a machine shared with
-other work the wall time mostly measures the others (the load average is printed at start and end).
+Each scenario's median and max print on a line of their own; the totals cover every counted change.
+
+Wall time is what the advisor waits; CPU time beside it (of the thread making the change, as the kernel's
+main thread runs the observers: the panel's own background threads are left out of it, their competition
+for the interpreter shows in the wall time), because on a machine shared with other work the wall time
+mostly measures the others (the load average is printed at start and end).
 Changes that need a new compiled problem (a class or views file not seen before) are counted apart as
 well as in the totals.
 
@@ -34,8 +42,8 @@ well as in the totals.
 ``--params`` may be given more than once (one firm's folder each); by default ``params/`` as shipped and each
 firm nested in it (a sub-folder with its own ``policy.yaml``, e.g. ``params/cn-bank``). Every client file in
 ``<DIR>/clients`` whose KYC is in force on the as-of date is a sample client.
-The line before the last: CPU time, the preview scenario's median and max, the load. The last line:
-``median_ms=… max_ms=…`` over every change of both scenarios.
+The line before the last: CPU time, the preview and explaining scenarios' medians and maxima, the load. The
+last line: ``median_ms=… max_ms=…`` over every counted change of every scenario.
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ PARAMS = ROOT / "params"
 AS_OF = "2018-12-31"
 CHANGES = 50
 PREVIEW_CHANGES = 20
+EXPLAINING_CHANGES = 10
 PACE = 0.5  # seconds between changes while a preview renders (an advisor clicking quickly)
 REASON = "client confirmed a longer horizon in the meeting"
 
@@ -118,12 +127,12 @@ def _change(rng: random.Random, box) -> tuple[str, callable]:
 @dataclass
 class Change:
     wall: float  # ms
-    cpu: float  # ms, this process
+    cpu: float  # ms, CPU time of the thread making the change (the kernel's main thread), not the panel's others
     client: str
     kind: str
     infeasible: bool
     compiled: bool  # needed a new compiled problem
-    during_preview: bool
+    scenario: str  # quiet, preview, explaining, opening (see the module docstring)
     state: dict = field(default_factory=dict)  # the choices after the change (for the slowest list)
 
 
@@ -135,26 +144,27 @@ class Run:
     pages: list[str] = field(default_factory=list)
 
 
-def _one_change(rng: random.Random, box, cid: str, run: Run, during_preview: bool) -> Change | None:
+def _one_change(rng: random.Random, box, cid: str, run: Run, scenario: str, wait: bool = True) -> Change | None:
     """Make one random change; None when it changed nothing (the value was already there: a widget fires
-    nothing, so it is not a change and is not counted)."""
+    nothing, so it is not a change and is not counted). ``wait``: for an infeasible answer, wait for its
+    explanation to be drawn (else leave it running)."""
     kind, do = _change(rng, box)
     setups = len(box.studio._setups)
     before = box.controls["result"].value
     state_before = box.state["choices"]
-    t, cpu = time.perf_counter(), time.process_time()
+    t, cpu = time.perf_counter(), time.thread_time()
     do()
     dt = (time.perf_counter() - t) * 1000
-    cpu = (time.process_time() - cpu) * 1000
+    cpu = (time.thread_time() - cpu) * 1000
     page = html.unescape(box.controls["result"].value)
     assert page, "the panel shows an answer"
-    if INFEASIBLE_LINE in page:
+    if INFEASIBLE_LINE in page and wait:
         assert box.state["explained"].wait(timeout=600), "the explanation never came"
         run.explained.append((time.perf_counter() - t) * 1000)
     if box.controls["result"].value == before and box.state["choices"] == state_before:
         return None
     ch = Change(dt, cpu, cid, kind, "No allocation" in box.controls["result"].value,
-                len(box.studio._setups) > setups, during_preview, box.state["choices"].to_json_dict())
+                len(box.studio._setups) > setups, scenario, box.state["choices"].to_json_dict())
     run.changes.append(ch)
     run.pages.append(box.controls["result"].value)
     return ch
@@ -183,7 +193,7 @@ def _during_preview(rng: random.Random, box, cid: str, run: Run) -> list[Change]
         box.controls["preview"].click()
         thread = box.state["preview"]
         while thread.is_alive():
-            ch = _one_change(rng, box, cid, run, during_preview=True)
+            ch = _one_change(rng, box, cid, run, "preview")
             if ch is not None:
                 got.append(ch)
             thread.join(timeout=PACE)  # the render's end, or the next change
@@ -192,6 +202,27 @@ def _during_preview(rng: random.Random, box, cid: str, run: Run) -> list[Change]
         if not ok:  # the changes made meanwhile still ran beside a render; say so and do not click again
             print(f"{cid}: the preview failed: {html.unescape(box.controls['preview_result'].value)[:300]}")
             break
+    return got
+
+
+def _while_explaining(rng: random.Random, box, cid: str, run: Run) -> list[Change]:
+    """Changes made at once after an infeasible one, while its diagnosis runs in the panel's thread."""
+    got: list[Change] = []
+    tries = 0
+    while len(got) < EXPLAINING_CHANGES and tries < 50 * EXPLAINING_CHANGES:
+        tries += 1
+        box.state["explained"].wait(timeout=600)
+        first = _one_change(rng, box, cid, run, "setup", wait=False)
+        if first is not None:
+            run.changes.remove(first)  # the infeasible change itself is not this scenario's
+            run.pages.pop()
+        pending = box.state["explained"]
+        if pending.is_set():
+            continue  # feasible, or its words known already: nothing runs in the background
+        ch = _one_change(rng, box, cid, run, "explaining", wait=True)
+        if ch is not None:
+            got.append(ch)
+    box.state["explainer"].submit(lambda: None).result(timeout=600)  # every diagnosis begun has ended
     return got
 
 
@@ -234,15 +265,18 @@ def main() -> None:
                 t0 = time.perf_counter()
                 box = panel(cid, params=str(folder), as_of=AS_OF)
                 opened = time.perf_counter() - t0
-                box.state["precompiled"].wait(timeout=600)
-                precompiles.append(time.perf_counter() - t0 - opened)
             except KycExpired:
                 print(f"{label:12s} skipped: KYC expired (no new proposal, no panel)")
                 continue
+            opening = None
+            while opening is None and not box.state["precompiled"].is_set():  # while the precompile runs
+                opening = _one_change(rng, box, label, run, "opening")
+            box.state["precompiled"].wait(timeout=600)
+            precompiles.append(time.perf_counter() - t0 - opened)
             quiet: list[Change] = []
             noops = 0
             while len(quiet) < args.changes:
-                ch = _one_change(rng, box, label, run, during_preview=False)
+                ch = _one_change(rng, box, label, run, "quiet")
                 if ch is None:
                     noops += 1
                 else:
@@ -250,6 +284,8 @@ def main() -> None:
             line = (f"{label:12s} opened in {opened:5.2f} s (+{precompiles[-1]:.2f} s precompiling in the "
                     f"background); {len(quiet)} changes: {_stats([c.wall for c in quiet])} ({noops} no-op draws "
                     "skipped)")
+            explaining = _while_explaining(rng, box, label, run)
+            line += f"; {len(explaining)} while a conflict is diagnosed: {_stats([c.wall for c in explaining])}"
             if not args.no_preview:
                 during = _during_preview(rng, box, label, run)
                 renders = [r for r in run.renders if r[0] == label]
@@ -261,16 +297,18 @@ def main() -> None:
     every = run.changes
     wall = [c.wall for c in every]
     cpu = [c.cpu for c in every]
-    quiet = [c for c in every if not c.during_preview]
-    during = [c for c in every if c.during_preview]
+    quiet = [c for c in every if c.scenario == "quiet"]
+    during = [c for c in every if c.scenario == "preview"]
+    explaining = [c for c in every if c.scenario == "explaining"]
+    opening = [c for c in every if c.scenario == "opening"]
     warm = [c.wall for c in every if not c.compiled]
     compiles = [c.wall for c in every if c.compiled]
     print(f"changes re-using a compiled problem: {len(warm)}, {_stats(warm)}")
     if compiles:
         print(f"changes compiling a new class / views problem: {len(compiles)}, {_stats(compiles)}")
-    print("slowest changes (wall ms, CPU ms, client, change, answered 'no allocation', during a preview):")
+    print("slowest changes (wall ms, CPU ms, client, change, answered 'no allocation', scenario, choices):")
     for c in sorted(every, key=lambda c: -c.wall)[:8]:
-        print(f"  {c.wall:8.1f} {c.cpu:8.1f}  {c.client:12s} {c.kind:14s} {c.infeasible!s:5s} {c.during_preview!s:5s} "
+        print(f"  {c.wall:8.1f} {c.cpu:8.1f}  {c.client:12s} {c.kind:14s} {c.infeasible!s:5s} {c.scenario:10s} "
               + json.dumps({k: v for k, v in c.state.items() if v not in (None, [], {})}, ensure_ascii=False))
     if run.explained:
         print(f"infeasible changes explained in the background: {len(run.explained)}, change → explanation drawn: "
@@ -293,6 +331,14 @@ def main() -> None:
     if during:
         print(f"changes during a preview render: {len(during)}, wall {_stats([c.wall for c in during])}; CPU "
               f"{_stats([c.cpu for c in during])}; {sum(c.wall > 100 for c in during)} above 100 ms")
+    if explaining:
+        print(f"changes made while a conflict is diagnosed in the background: {len(explaining)}, wall "
+              f"{_stats([c.wall for c in explaining])}; CPU {_stats([c.cpu for c in explaining])}; "
+              f"{sum(c.wall > 100 for c in explaining)} above 100 ms")
+    if opening:
+        print(f"first changes while the panel precompiles (just opened): {len(opening)}, wall "
+              f"{_stats([c.wall for c in opening])}; CPU {_stats([c.cpu for c in opening])}; "
+              f"{sum(c.wall > 100 for c in opening)} above 100 ms")
     over = sum(t > 100 for t in wall)
     load_end = os.getloadavg()
     print(f"all {len(every)} changes: {over} above 100 ms wall, {sum(t > 100 for t in cpu)} above 100 ms CPU; "
@@ -301,6 +347,8 @@ def main() -> None:
     px = max([c.wall for c in during]) if during else 0.0
     print(f"cpu_median_ms={statistics.median(cpu):.1f} cpu_max_ms={max(cpu):.1f} over_100ms={over} "
           f"preview_changes={len(during)} preview_median_ms={pm:.1f} preview_max_ms={px:.1f} "
+          f"explaining_median_ms={statistics.median([c.wall for c in explaining]) if explaining else 0:.1f} "
+          f"explaining_max_ms={max([c.wall for c in explaining]) if explaining else 0:.1f} "
           f"explain_median_ms={statistics.median(run.explained) if run.explained else 0:.1f} "
           f"load_start={load_start[0]:.1f} load_end={load_end[0]:.1f}")
     print(f"median_ms={statistics.median(wall):.1f} max_ms={max(wall):.1f}")

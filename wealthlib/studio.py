@@ -653,7 +653,7 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
     state["generation"] = 0
     state["explained"] = threading.Event()  # set when the shown state's explanation is drawn (or superseded)
     state["explained"].set()
-    explainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-explain")
+    explainer = state["explainer"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-explain")
 
     def sync_controls(ch: Choices) -> None:
         """Set every control's range and value from the limits of the state's class (no events)."""
