@@ -94,12 +94,12 @@ def test_render_refuses_a_modified_draft_and_an_advisor_another_advisors_client(
     draft = tmp_path / "d" / "lin" / "proposal.ipynb"
     nb = nbformat.read(draft, as_version=4)
     # the changed cell's position in the draft, counted here (1-based, as an editor shows it)
-    n = next(i for i, c in enumerate(nb.cells, 1) if c.get("id") == "section-expected")
+    n = next(i for i, c in enumerate(nb.cells, 1) if c.get("id") == "sections-closing")
     nb.cells[n - 1].source = "print('保證年報酬 30%')"
     nbformat.write(nb, draft)
     proc = run("--params", str(params), "render", str(draft), cwd=tmp_path)
     assert proc.returncode == 1
-    assert f"cell {n} ('section-expected'), a code cell, was changed" in proc.stderr
+    assert f"cell {n} ('sections-closing'), a code cell, was changed" in proc.stderr
     assert "--allow-modified" in proc.stderr and proc.stderr.strip().count("\n") == 0
     proc = run("--params", str(params), "draft", "wang", "--advisor", "adv-chen", "--dir", str(tmp_path / "d"),
                cwd=tmp_path)

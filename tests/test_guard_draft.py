@@ -76,11 +76,11 @@ def test_untouched_draft_and_changed_values_and_texts_pass(draft: Path):
 def test_changed_code_cell_is_refused_naming_it_and_nothing_runs(draft: Path, tmp_path: Path):
     marker = tmp_path / "MARKER-code"
     nb = _read(draft)
-    _cell(nb, "section-expected").source = (f"open({str(marker)!r}, 'w').close()\n"
-                                            'display(HTML("<h2>保證年報酬 30%，保本保息</h2>")); proposal.show("expected")')
+    _cell(nb, "sections-closing").source = (f"open({str(marker)!r}, 'w').close()\n"
+                                            'display(HTML("<h2>保證年報酬 30%，保本保息</h2>")); proposal.show_rest()')
     nbformat.write(nb, draft)
     message = _refused(draft)
-    assert "cell 15 ('section-expected'), a code cell, was changed" in message
+    assert "cell 11 ('sections-closing'), a code cell, was changed" in message
     assert not marker.exists()
 
 
@@ -96,7 +96,7 @@ def test_added_code_cell_is_refused(draft: Path, tmp_path: Path):
 
 def test_reordered_cells_are_refused(draft: Path):
     nb = _read(draft)
-    i = next(i for i, c in enumerate(nb.cells) if c.get("id") == "section-stress")
+    i = next(i for i, c in enumerate(nb.cells) if c.get("id") == "sections-middle")
     nb.cells[i], nb.cells[i + 1] = nb.cells[i + 1], nb.cells[i]
     nbformat.write(nb, draft)
     message = _refused(draft)
@@ -110,17 +110,17 @@ def test_changed_non_advisor_markdown_and_removed_cell_are_refused(draft: Path):
     assert "cell 1 ('how-to-use'), a markdown cell, was changed" in _refused(draft)
     nb = _read(draft)
     _cell(nb, "how-to-use").source = _cell(_read(TEMPLATE), "how-to-use").source
-    del nb.cells[20]
+    del nb.cells[7]
     nbformat.write(nb, draft)
     assert "removed" in _refused(draft)
 
 
 def test_editing_the_recorded_fingerprint_does_not_help(draft: Path):
     nb = _read(draft)
-    _cell(nb, "section-expected").source = "print('forged')"
+    _cell(nb, "sections-closing").source = "print('forged')"
     nb.metadata["wealthlib"]["template_sha256"] = template_fingerprint(nb)  # the forger records the new code
     nbformat.write(nb, draft)
-    assert "'section-expected'" in _refused(draft)
+    assert "'sections-closing'" in _refused(draft)
 
 
 def test_a_notebook_without_the_record_is_refused(draft: Path):
@@ -132,12 +132,12 @@ def test_a_notebook_without_the_record_is_refused(draft: Path):
 
 def test_allow_modified_needs_a_reason_and_is_recorded(draft: Path):
     nb = _read(draft)
-    _cell(nb, "section-expected").source = "proposal.show('expected')  # analyst"
+    _cell(nb, "sections-closing").source = "proposal.show_rest()  # analyst"
     with pytest.raises(Exception, match="needs a reason"):
         check_draft(nb, "d", allow_modified="  ")
     check = check_draft(nb, "d", allow_modified="research: alternative chart")
-    assert check.modified and check.audit()["modified_template"].startswith("research: alternative chart (cell 15")
-    assert _cell(check.notebook_to_run(nb), "section-expected").source.endswith("# analyst")
+    assert check.modified and check.audit()["modified_template"].startswith("research: alternative chart (cell 11")
+    assert _cell(check.notebook_to_run(nb), "sections-closing").source.endswith("# analyst")
 
 
 # --------------------------------------------------------------------------------------------- parameters
@@ -195,7 +195,7 @@ def test_render_untouched_and_modified_on_purpose(draft: Path, tmp_path: Path):
     assert not any("modified template" in p.lower() or "範本已修改" in p for p in pages)
     assert f"sha256:{template_fingerprint(_read(TEMPLATE))}" in out["html"].read_text(encoding="utf-8")
 
-    _cell(nb, "section-expected").source = 'proposal.show("expected")\nprint("ANALYST-CHANGE")'
+    _cell(nb, "sections-closing").source = 'proposal.show_rest()\nprint("ANALYST-CHANGE")'
     nbformat.write(nb, draft)
     out = render_draft(draft, tmp_path / "mod", formats=("pdf",), allow_modified="REASON-X research only")
     pages = _pdf_pages(out["pdf"])

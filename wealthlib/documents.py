@@ -8,7 +8,11 @@ localized, so a template cell is one call and one display (DESIGN.md §5.1)::
     proposal.section_html("allocation")    # the same as a string
     proposal.ratios["savings_rate"]        # the numbers stay available for tests and other documents
 
-Sections, in the order of DOMAIN.md §4 (:data:`SECTIONS`): cover, cover letter (advisor's words), KYC summary
+Sections are units of :mod:`wealthlib._doc.proposal` (each computes plain data and renders it; see
+:mod:`wealthlib._doc` for how to add one); their list is data, ``wealthlib/data/documents/sections.yaml``,
+replaced for a firm by ``documents.proposal`` in its ``policy.yaml``. The template prints the list in three
+parts around the advisor's two cells (:meth:`Proposal.show_until`, :meth:`Proposal.show_rest`). The package's
+list, in the order of DOMAIN.md §4 (:data:`SECTIONS`): cover, cover letter (advisor's words), KYC summary
 (with flags and any override), household picture and key ratios, goals and constraints, allocation (by asset
 class, by product, trades), suitability (with the exception record), rationale (advisor's words), expected
 return and volatility, backtest (hypothetical), stress scenarios, goal projection, costs and their cumulative
@@ -47,12 +51,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from . import _doc
+from ._doc.audit import audit_line as _audit_line
+from ._doc.proposal import ProposalInputs
 from ._html import escape as _e
-from ._html import kv as _kv
-from ._html import table as _table
-from ._html import ul as _ul
 from .errors import InputError, WealthError
-from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
+from .i18n import check_locale, t
 
 __all__ = [
     "ADVISOR_SECTIONS",
@@ -70,28 +74,11 @@ __all__ = [
     "proposal_headings",
 ]
 
-#: Sections in document order: (key, heading key in ``documents.yaml``).
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("cover", "proposal_client_advisor"),
-    ("cover_letter", "proposal_cover_letter"),
-    ("kyc", "proposal_kyc_summary"),
-    ("household", "proposal_household"),
-    ("goals", "proposal_goals"),
-    ("allocation", "proposal_allocation"),
-    ("suitability", "proposal_suitability"),
-    ("rationale", "proposal_rationale"),
-    ("expected", "proposal_expected"),
-    ("backtest", "proposal_backtest"),
-    ("stress", "proposal_stress"),
-    ("projection", "proposal_projection"),
-    ("costs", "proposal_costs"),
-    ("product_disclosures", "proposal_product_disclosures"),
-    ("general_disclosures", "proposal_general_disclosures"),
-    ("complaints", "proposal_complaints"),
-    ("acknowledgement", "proposal_acknowledgement"),
-    ("assumptions", "proposal_assumptions"),
-    ("audit", "proposal_audit"),
-)
+#: The package's proposal sections in document order: (key, heading key in ``documents.yaml``). The list is
+#: data (``wealthlib/data/documents/sections.yaml``; a firm's ``policy.yaml`` ``documents.proposal`` replaces
+#: it); each key is a unit of :mod:`wealthlib._doc.proposal`.
+SECTIONS: tuple[tuple[str, str], ...] = tuple(
+    (k, _doc.units("proposal")[k].heading) for k in _doc.default_sections("proposal"))
 
 #: Sub-headings printed inside sections (always present, so a reader always finds them).
 SUBHEADINGS: tuple[str, ...] = (
@@ -109,11 +96,6 @@ ADVISOR_PLACEHOLDERS: dict[str, str] = {
     "rationale": "*Advisor: write in your own words why this allocation fits the client (markdown). "
                  "Leave this text unchanged to print the standard rationale.*",
 }
-
-_BENCH_EQUITY_SHARE = 0.60
-_BENCH_BOND_SHARE_NO_EQUITY = 0.80
-_REBALANCE = "quarterly"
-
 
 def proposal_headings(locale: str) -> list[str]:
     """Every heading a proposal in ``locale`` prints: title, sections and sub-sections (for tests and TOCs)."""
@@ -141,17 +123,6 @@ def advisor_html(text: str) -> str:
     out = re.sub(r"<pre>(.*?)</pre>", lambda m: "<pre>" + m.group(1).replace("\n", "&#10;") + "</pre>", out,
                  flags=re.DOTALL)
     return "\n".join(line for line in out.splitlines() if line.strip())
-
-
-def _p(text: Any, cls: str | None = None) -> str:
-    attr = f' class="{cls}"' if cls else ""
-    return f"<p{attr}>{_e(text)}</p>"
-
-
-def _img(png: bytes, alt: str) -> str:
-    import base64
-
-    return f'<p><img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="{_e(alt)}" width="680"></p>'
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -209,9 +180,12 @@ def _read_bytes(path: str | Path | None) -> bytes:
 
 @dataclass
 class Section:
+    """One section of a built proposal (the units that make them: :mod:`wealthlib._doc.proposal`)."""
+
     key: str
     heading: str
     html: str  # safe HTML of the body (heading not included)
+    data: dict[str, Any] = field(default_factory=dict)  # the plain data it was rendered from
 
 
 @dataclass
@@ -257,11 +231,15 @@ class Proposal:
         return self.sections[key].heading
 
     def heading_html(self, key: str) -> str:
+        if key not in self.sections and key in _doc.units("proposal"):
+            return ""
         return f'<h2 id="wl-{_e(key)}">{_e(self.heading(key))}</h2>'
 
     def section_html(self, key: str, *, heading: bool = True) -> str:
         """One section as safe HTML (its heading first unless ``heading=False``)."""
         if key not in self.sections:
+            if key in _doc.units("proposal"):  # a section the firm's list leaves out prints nothing
+                return ""
             raise KeyError(f"no section {key!r}; sections: {', '.join(self.sections)}")
         body = self.sections[key].html
         if key in ADVISOR_SECTIONS:
@@ -290,6 +268,31 @@ class Proposal:
 
         return HTML(self.heading_html(key))
 
+    def part(self, until: str | None = None) -> list[str]:
+        """The sections one template cell prints: those of the section list after the previous advisor's
+        section and before ``until`` (an advisor's section; None: to the end). Empty when ``until`` is not in
+        the list (its sections print with the next part). The template prints the list in three parts around
+        the advisor's cells (cover letter, rationale), so a firm's list adds, drops or reorders sections
+        without a change to the template."""
+        keys = list(self.sections)
+        if until is not None and until not in keys:
+            return []
+        end = keys.index(until) if until is not None else len(keys)
+        before = [i for i, k in enumerate(keys[:end]) if k in ADVISOR_SECTIONS]
+        return keys[(before[-1] + 1 if before else 0):end]
+
+    def show_until(self, until: str):
+        """IPython ``HTML`` of :meth:`part` ``(until)``, each section with its heading."""
+        from IPython.display import HTML
+
+        return HTML("".join(self.section_html(k) for k in self.part(until)))
+
+    def show_rest(self):
+        """IPython ``HTML`` of the sections after the last advisor's section."""
+        from IPython.display import HTML
+
+        return HTML("".join(self.section_html(k) for k in self.part(None)))
+
     @property
     def audit_line(self) -> str:
         """One line for the running footer of every printed page."""
@@ -314,19 +317,6 @@ class Proposal:
         data["sections"] = {k: Section(**v) for k, v in data["sections"].items()}
         data["assumptions"] = [tuple(x) for x in data["assumptions"]]
         return cls(**data)
-
-
-def _audit_line(a: Mapping[str, str], locale: str, override: bool) -> str:
-    parts = [f"{t('documents.audit_inputs_hash', locale)} sha256:{a['inputs_hash'][:16]}",
-             f"{t('documents.audit_policy_version', locale)} {a['policy_version']}",
-             f"{t('documents.audit_questionnaire_version', locale)} {a['questionnaire_version']}",
-             f"{t('documents.audit_disclosures_version', locale)} {a['disclosures_version']}",
-             f"{t('documents.audit_software_version', locale)} wealthlib {a['software_version']}"]
-    if override:
-        parts.append(f"{t('documents.audit_overrides', locale)}: {a['overrides']}")
-    if a.get("modified_template"):  # a draft rendered on purpose with changed code: said first, on every page
-        parts.insert(0, f"{t('documents.audit_modified_template', locale)}: {a['modified_template']}")
-    return " · ".join(parts)
 
 
 def _json_default(x: Any) -> Any:
@@ -516,6 +506,7 @@ def build_proposal(
         what_if.append("pinned " + ", ".join(f"{k} {v:.1%}" for k, v in sorted(pinned.items())))
     digest = inputs_hash(client_bytes, _read_bytes(params / "policy.yaml"), _read_bytes(params / "products.yaml"),
                          parameters, views_bytes)
+    keys = _doc.section_list("proposal", ctx.policy)  # the firm's list, checked before any work
     b = _Builder(ctx, c, profile, alloc, loc, int(seed), int(n_paths), objective, ov)
     b.prepare()
     effective_ov = profile.override
@@ -542,18 +533,42 @@ def build_proposal(
     audit.update({k: str(v) for k, v in (template or {}).items() if k in ("template", "modified_template")})
     if what_if:
         audit["what_if"] = "; ".join(what_if)
-    defaults = {"cover_letter": b._default_letter(), "rationale": b._default_rationale()}
+    defaults = {k: v for k, v in (("cover_letter", b.default_letter()), ("rationale", b.default_rationale()))
+                if k in keys}  # the advisor's sections the firm's list prints
     if on_checked is not None:
         on_checked({"client_id": c.id, "client_name": c.name, "locale": loc, "title": b.L("proposal_title"),
                     "disclaimer": b.disclaimer, "audit_line": _audit_line(audit, loc, override_info is not None),
                     "default_advisor_text": defaults})
-    proposal = b.build()
+    b.build()
+    b.audit = audit
+    proposal = _proposal(b)
     proposal.override = override_info
     proposal.audit = audit
     proposal.default_advisor_text = defaults
     proposal.advisor_text = {k: str(v) for k, v in (advisor_text or {}).items() if k in ADVISOR_SECTIONS}
-    b.finish(proposal)
+    proposal.assumptions = b.assumptions()
+    built = _doc.build_sections("proposal", keys, b, b.labels, source=ctx.policy.source or _doc.SECTIONS_FILE)
+    proposal.sections = {s.key: Section(s.key, s.heading, s.html, s.data) for s in built}
     return proposal
+
+
+def _proposal(b: ProposalInputs) -> Proposal:
+    """The proposal's numbers, from its built inputs (sections, audit and texts are added after)."""
+    lb = b.labels
+    return Proposal(
+        client_id=b.c.id, client_name=b.c.name, locale=b.loc, jurisdiction=b.jur, currency=b.cur,
+        as_of=b.ctx.as_of, title=b.L("proposal_title"), risk_class=b.profile.final_class,
+        class_name=b.class_name, ceiling=int(b.profile.ceiling), ceiling_label=lb.grade(b.profile.ceiling),
+        portfolio_value=b.value, amount=b.amount, weights={k: float(v) for k, v in b.w.items()},
+        current_weights={} if b.w0 is None else {k: float(v) for k, v in b.w0.items()},
+        trade_amounts=dict(b.trades),
+        grades={k: lb.grade(b.shelf.get(k).grade) for k in b.w.index},
+        household=b.hh, ratios=b.ratios, expected=b.exp, backtest_metrics=b.bt,
+        stress_rows=b.stress, goals=b.goal_rows,
+        projection_assumptions=json.loads(json.dumps(b.proj.assumptions, default=_json_default)),
+        fees=b.fee, benchmark={k: float(v) for k, v in b.bench.items()}, override=None, audit={},
+        assumptions=[], disclaimer=b.disclaimer,
+    )
 
 
 def _find_params(params: Path) -> Path:
@@ -665,659 +680,8 @@ def currency_share(ctx: Any, weights: Any) -> dict | None:
     return currency_risk(local, base, w)
 
 
-class _Builder:
-    """Computes the numbers and writes each section's HTML; one use per proposal."""
-
-    def __init__(self, ctx, client, profile, alloc, locale, seed, n_paths, objective, override):
-        self.ctx, self.c, self.profile, self.alloc = ctx, client, profile, alloc
-        self.loc, self.seed, self.n_paths, self.objective, self.ov = locale, seed, n_paths, objective, override
-        self.policy, self.shelf = ctx.policy, ctx.shelf
-        self.jur = self.policy.jurisdiction if self.policy.jurisdiction in ("TW", "CN") else "TW"
-        self.cur = client.base_currency
-        self.value = float(client.portfolio_value())
-        # No holdings yet: the proposal is for a first investment of the client's financial assets less the
-        # money they may need at short notice (kept outside the portfolio).
-        first = float(client.assets.financial) - float(client.liquidity_need)
-        self.amount = self.value if self.value > 0 else (first if first > 0 else float(client.assets.financial))
-
-    # helpers
-    def L(self, key: str, **fmt: Any) -> str:
-        return t(f"documents.{key}", self.loc, **fmt)
-
-    def money(self, x: float) -> str:
-        return fmt_money(x, self.cur, self.loc)
-
-    def money_c(self, x: float) -> str:
-        """Compact money (NT$1,234) for tables with many columns."""
-        return fmt_money(x, self.cur, self.loc, symbol=True)
-
-    def pct(self, x: float, d: int = 1, signed: bool = False) -> str:
-        return fmt_pct(x, self.loc, d, signed=signed)
-
-    def grade(self, g: int) -> str:
-        from .disclosures import grade_label
-
-        return grade_label(int(g), self.jur)
-
-    def pname(self, code: str) -> str:
-        return self.shelf.get(code).name(self.loc)
-
-    def prepare(self) -> None:
-        """The cheap part, right after the checks: weights, current weights, trades, class name, disclaimer."""
-        import pandas as pd
-
-        c, alloc = self.c, self.alloc
-        w = alloc.weights[alloc.weights > 1e-6]
-        self.w = (w / w.sum()).astype(float)
-        held = c.holding_values()
-        on_shelf = {k: v for k, v in held.items() if k in self.shelf and v > 0}
-        tot = sum(on_shelf.values())
-        self.w0 = pd.Series({k: v / tot for k, v in on_shelf.items()}, dtype=float) if tot > 0 else None
-        if alloc.trade_amounts is not None:
-            self.trades = {k: float(v) for k, v in alloc.trade_amounts.items() if abs(v) > 0.5}
-        else:
-            self.trades = {k: float(v) * self.amount for k, v in self.w.items() if v * self.amount > 0.5}
-        self.class_name = self.profile.class_name(self.policy, self.loc)
-        self.disclaimer = "\n".join(self._general()[:2])
-
-    def build(self) -> Proposal:
-        c, loc = self.c, self.loc
-        self.bench = self._benchmark()
-        held = [] if self.w0 is None else list(self.w0.index)
-        self.fx = currency_notes(self.ctx, [*self.w.index, *held, *self.bench.index], loc)
-        self.fx_share = currency_share(self.ctx, self.w)
-        self.fx_share_current = currency_share(self.ctx, self.w0)
-        self.hh, self.ratios = self._household()
-        self.exp = self._expected()
-        self.cmp, self.bt = self._backtest()
-        self.stress = self._stress()
-        self.proj, self.goal_rows = self._projection()
-        self.fee = self._fees()
-        class_name, disclaimer = self.class_name, self.disclaimer
-        return Proposal(
-            client_id=c.id, client_name=c.name, locale=loc, jurisdiction=self.jur, currency=self.cur,
-            as_of=self.ctx.as_of, title=self.L("proposal_title"), risk_class=self.profile.final_class,
-            class_name=class_name, ceiling=int(self.profile.ceiling), ceiling_label=self.grade(self.profile.ceiling),
-            portfolio_value=self.value, amount=self.amount, weights={k: float(v) for k, v in self.w.items()},
-            current_weights={} if self.w0 is None else {k: float(v) for k, v in self.w0.items()},
-            trade_amounts=dict(self.trades),
-            grades={k: self.grade(self.shelf.get(k).grade) for k in self.w.index},
-            household=self.hh, ratios=self.ratios, expected=self.exp, backtest_metrics=self.bt,
-            stress_rows=self.stress, goals=self.goal_rows,
-            projection_assumptions=json.loads(json.dumps(self.proj.assumptions, default=_json_default)),
-            fees=self.fee, benchmark={k: float(v) for k, v in self.bench.items()}, override=None, audit={},
-            assumptions=[], disclaimer=disclaimer,
-        )
-
-    # ---- numbers ----------------------------------------------------------------------------------------
-    def _benchmark(self):
-        """60/40 equity index / bond when the class may hold the equity index, else 80/20 bond / cash."""
-        import pandas as pd
-
-        ceiling = self.profile.ceiling
-
-        def pick(types: tuple[str, ...]) -> str | None:
-            ok = [p for p in self.shelf if p.type in types and p.grade <= ceiling and p.code in self.ctx.returns]
-            return min(ok, key=lambda p: p.grade).code if ok else None
-
-        eq, bd, cash = pick(("equity_index_fund",)), pick(("bond_fund",)), pick(("money_market",))
-        if eq and bd:
-            return pd.Series({eq: _BENCH_EQUITY_SHARE, bd: 1 - _BENCH_EQUITY_SHARE})
-        if bd and cash:
-            return pd.Series({bd: _BENCH_BOND_SHARE_NO_EQUITY, cash: 1 - _BENCH_BOND_SHARE_NO_EQUITY})
-        return pd.Series({(bd or cash or self.w.index[0]): 1.0})
-
-    def _household(self):
-        c = self.c
-        cash_held = sum(v for k, v in c.holding_values().items()
-                        if k in self.shelf and self.shelf.get(k).asset_class == "cash")
-        outside = max(0.0, c.assets.financial - self.value)
-        reserve = outside + cash_held
-        monthly = c.annual_expenses / 12.0
-        savings = c.income.annual - c.annual_expenses - c.debts.annual_debt_service
-        hh = {"financial": c.assets.financial, "property": c.assets.property, "other": c.assets.other,
-              "total_assets": c.assets.total, "mortgage": c.debts.mortgage, "other_debt": c.debts.other,
-              "total_debt": c.debts.total, "net_worth": c.assets.total - c.debts.total,
-              "income": c.income.annual, "expenses": c.annual_expenses, "debt_service": c.debts.annual_debt_service,
-              "savings": savings, "liquid_reserve": reserve, "portfolio": self.value}
-        nan = float("nan")
-        ratios = {
-            "emergency_months": reserve / monthly if monthly > 0 else nan,
-            "debt_to_assets": c.debts.total / c.assets.total if c.assets.total > 0 else nan,
-            "debt_service_to_income": c.debts.annual_debt_service / c.income.annual if c.income.annual > 0 else nan,
-            "savings_rate": savings / c.income.annual if c.income.annual > 0 else nan,
-        }
-        return hh, ratios
-
-    def _expected(self):
-        import numpy as np
-
-        est = self.ctx.estimates
-        out = {"proposed_return": float(self.alloc.expected_return), "proposed_volatility": float(self.alloc.volatility)}
-        for name, w in (("current", self.w0), ("benchmark", self.bench)):
-            if w is None:
-                continue
-            codes = [k for k in w.index if k in est.mu.index]
-            ww = w.reindex(codes).to_numpy()
-            out[f"{name}_return"] = float(est.mu.reindex(codes).to_numpy() @ ww)
-            out[f"{name}_volatility"] = float(np.sqrt(ww @ est.cov.loc[codes, codes].to_numpy() @ ww))
-        return out
-
-    def _backtest(self):
-        import numpy as np
-
-        from .analytics import compare
-
-        initial = self.amount if self.amount > 0 else 1_000_000.0
-        self.bt_initial = initial
-        cmp = compare(self.ctx.returns, self.w, self.w0, self.bench, rebalance=_REBALANCE,
-                      cost_rate=self.policy.allocation.transaction_cost, fees=self.shelf.fees(), initial=initial)
-        out: dict[str, dict[str, float]] = {}
-        for name, r in cmp.results.items():
-            v = r.value
-            years = len(r.returns) / 12.0
-            total = float(v.iloc[-1] / v.iloc[0] - 1.0)
-            out[name] = {
-                "total_return": total,
-                "cagr": float((1 + total) ** (1 / years) - 1) if years > 0 else float("nan"),
-                "volatility": float(r.returns.std(ddof=1) * np.sqrt(12)),
-                "max_drawdown": float((v / v.cummax() - 1).min()),
-                "worst_year": float(r.returns.rolling(12).apply(lambda x: np.prod(1 + x) - 1, raw=True).min()),
-                "final_value": float(v.iloc[-1]),
-            }
-        return cmp, out
-
-    def _stress(self):
-        from .analytics import scenarios, stress
-
-        end = self.ctx.returns.index[-1]
-        chosen = [s for s in scenarios() if s.end <= end]
-        value = self.amount if self.amount > 0 else 1_000_000.0
-        self.stress_value = value
-        prop = stress(self.ctx.returns, self.w, chosen, value=value, locale=self.loc)
-        cur = stress(self.ctx.returns, self.w0, chosen, value=value, locale=self.loc) if self.w0 is not None else None
-        rows = []
-        for i, r in prop.iterrows():
-            row = {"scenario": r["scenario"], "name": r["name"], "start": r["start"].date(), "end": r["end"].date(),
-                   "covered": bool(r["covered"]), "return": float(r["return"]), "pnl": float(r["pnl"]),
-                   "missing": list(r["missing"])}
-            if cur is not None:
-                row.update(current_return=float(cur.loc[i, "return"]), current_pnl=float(cur.loc[i, "pnl"]),
-                           current_covered=bool(cur.loc[i, "covered"]))
-            rows.append(row)
-        self.stress_frame = prop
-        return rows
-
-    def _projection(self):
-        from .analytics import project
-
-        as_of = self.ctx.as_of
-        goals = []
-        for g in sorted(self.c.goals, key=lambda g: (g.priority, g.target_date)):
-            years = max(1, round((g.target_date - as_of).days / 365.25))
-            goals.append((g, years))
-        horizon = max([self.c.horizon_years, *[y for _, y in goals]])
-        horizon = min(horizon, 60)
-        self.projection_horizon = horizon
-        contrib = max(0.0, self.hh["savings"])
-        names = [g.name for g, _ in goals]
-        uniq = [n if names.count(n) == 1 else f"{n} ({i + 1})" for i, n in enumerate(names)]
-        start = self.amount
-        proj = project(self.ctx.returns, self.w, start, horizon, contributions=contrib,
-                       goals=[(u, g.target_amount, min(y, horizon)) for u, (g, y) in zip(uniq, goals)],
-                       n_paths=self.n_paths, seed=self.seed, inflation=self.fx.cpi,
-                       fees=self.shelf.fees())
-        rows = []
-        for u, (g, y) in zip(uniq, goals):
-            r = proj.goals.loc[u]
-            rows.append({"name": g.name, "amount": g.target_amount, "target_date": g.target_date, "years": int(y),
-                         "priority": g.priority, "probability": float(r["probability"]),
-                         "shortfall": float(r["shortfall"]), "median": float(proj.fan.loc[min(y, horizon), 50]),
-                         "p5": float(proj.fan.loc[min(y, horizon), 5])})
-        self.proj_names = dict(zip(uniq, names))
-        return proj, rows
-
-    def _fees(self):
-        fees = self.shelf.fees()
-        value = self.amount
-        rows = []
-        for code, w in self.w.items():
-            rate = float(fees[code])
-            rows.append({"code": code, "weight": float(w), "rate": rate, "amount": float(w) * rate * value})
-        total_rate = sum(r["rate"] * r["weight"] for r in rows)
-        traded = float(sum(abs(v) for v in self.trades.values()))
-        trading_cost = traded * self.policy.allocation.transaction_cost
-        r = self.alloc.expected_return
-        horizon = int(self.projection_horizon) if hasattr(self, "projection_horizon") else self.c.horizon_years
-        cumulative = []
-        for year in sorted({1, 3, 5, 10, horizon} - {0}):
-            if year > horizon:
-                continue
-            gross = value * (1 + r) ** year
-            net = value * (1 + r - total_rate) ** year
-            paid = sum(value * (1 + r - total_rate) ** (k - 1) * total_rate for k in range(1, year + 1))
-            cumulative.append({"year": year, "gross": gross, "net": net, "reduction": gross - net,
-                               "reduction_pct": (gross - net) / gross if gross > 0 else 0.0, "fees_paid": paid})
-        return {"rows": rows, "total_rate": total_rate, "total_amount": total_rate * value, "traded": traded,
-                "trading_cost": trading_cost, "trading_cost_rate": self.policy.allocation.transaction_cost,
-                "cumulative": cumulative, "expected_return": r}
-
-    def _general(self) -> list[str]:
-        from .disclosures import general_disclosures
-
-        return general_disclosures(self.loc, self.jur)
-
-    # ---- sections ---------------------------------------------------------------------------------------
-    def finish(self, p: Proposal) -> None:
-        p.assumptions = self._assumptions()
-        makers = {
-            "cover": self.s_cover, "cover_letter": lambda: "", "kyc": self.s_kyc, "household": self.s_household,
-            "goals": self.s_goals, "allocation": self.s_allocation, "suitability": self.s_suitability,
-            "rationale": lambda: "", "expected": self.s_expected, "backtest": self.s_backtest,
-            "stress": self.s_stress, "projection": self.s_projection, "costs": self.s_costs,
-            "product_disclosures": self.s_product_disclosures, "general_disclosures": self.s_general,
-            "complaints": self.s_complaints, "acknowledgement": self.s_ack,
-            "assumptions": lambda: _kv(p.assumptions), "audit": lambda: self.s_audit(p),
-        }
-        self.p = p
-        p.sections = {key: Section(key, self.L(hk), makers[key]()) for key, hk in SECTIONS}
-
-    def s_cover(self) -> str:
-        c = self.c
-        rows = [(self.L("field_client"), c.name), (self.L("field_client_id"), c.id),
-                (self.L("field_advisor"), c.advisor), (self.L("field_firm"), self.policy.firm or "—"),
-                (self.L("field_date"), fmt_date(self.ctx.as_of, self.loc)),
-                (self.L("field_as_of"), f"{fmt_date(self.ctx.returns.index[-1], self.loc)} ({self.ctx.data_vintage})"),
-                (self.L("field_base_currency"), self.cur)]
-        return f'<p class="wl-subtitle">{_e(self.L("proposal_subtitle", client=c.name))}</p>' + _kv(rows)
-
-    def s_kyc(self) -> str:
-        pr, pol = self.profile, self.policy
-        rows = [(self.L("field_risk_class"), self.class_name),
-                (self.L("field_tolerance"), f"{pol.risk_class(pr.tolerance_class).name(self.loc)} "
-                 f"({self._score('tolerance')})"),
-                (self.L("field_capacity"), f"{pol.risk_class(pr.capacity_class).name(self.loc)} "
-                 f"({self._score('capacity')})"),
-                (self.L("field_ceiling"), self.grade(pr.ceiling)),
-                (self.L("field_kyc_date"), fmt_date(pr.kyc_date, self.loc)),
-                (self.L("field_kyc_expiry"), fmt_date(pr.kyc_expiry, self.loc)),
-                (self.L("field_age"), str(self.c.age(self.ctx.as_of))),
-                (self.L("field_horizon"), self.L("field_horizon_years", years=self.c.horizon_years)),
-                (self.L("field_professional"), self.L("term_yes") if self.c.flags.professional_investor
-                 else self.L("term_no"))]
-        flags = [f.message.get(self.loc) or f.message.get("en") for f in pr.flags
-                 if f.code not in ("override", "override_above_computed")]
-        out = _kv(rows) + f"<h3>{_e(self.L('proposal_flags'))}</h3>"
-        out += _ul(flags) if flags else _p(self.L("book_none"))
-        out += f"<h3>{_e(self.L('proposal_override'))}</h3>"
-        if pr.override is not None:
-            ov = pr.override
-            out += _kv([(self.L("field_risk_class"), f"{pol.risk_class(ov.risk_class).name(self.loc)} "
-                         f"({self.L('ovr_assessed')}: {pol.risk_class(pr.computed_class).name(self.loc)})"),
-                        (self.L("col_reason"), ov.reason), (self.L("ovr_by"), ov.by),
-                        (self.L("field_date"), fmt_date(ov.date, self.loc))])
-        else:
-            out += _p(self.L("book_none"))
-        return out
-
-    def _score(self, dim: str) -> str:
-        s, m = self.profile.scores.get(dim), self.profile.max_scores.get(dim)
-        return "—" if s is None else f"{s}/{m}"
-
-    def s_household(self) -> str:
-        h, r, m = self.hh, self.ratios, self.money
-        bs = _table([self.L("col_item"), self.L("col_amount")], [
-            [self.L("household_financial_assets"), m(h["financial"])],
-            [self.L("household_real_estate"), m(h["property"])],
-            [self.L("household_other_assets"), m(h["other"])],
-            [f"{self.L('household_assets')} {self.L('term_total')}", m(h["total_assets"])],
-            [self.L("household_mortgage"), m(h["mortgage"])],
-            [self.L("household_other_debt"), m(h["other_debt"])],
-            [f"{self.L('household_liabilities')} {self.L('term_total')}", m(h["total_debt"])],
-            [self.L("household_net_worth"), m(h["net_worth"])],
-        ])
-        cf = _table([self.L("col_item"), self.L("col_amount")], [
-            [self.L("household_income"), m(h["income"])],
-            [self.L("household_expenses"), m(h["expenses"])],
-            [self.L("household_debt_service"), m(h["debt_service"])],
-            [self.L("household_savings"), m(h["savings"])],
-        ])
-        months = r["emergency_months"]
-        ratio_rows = [
-            [self.L("ratio_emergency_months"), self.L("ratio_months", months=fmt_number(months, self.loc, 1)),
-             self.L("hh_def_emergency", reserve=m(h["liquid_reserve"]))],
-            [self.L("ratio_debt_to_assets"), self.pct(r["debt_to_assets"]), self.L("hh_def_debt_to_assets")],
-            [self.L("ratio_debt_service"), self.pct(r["debt_service_to_income"]), self.L("hh_def_debt_service")],
-            [self.L("ratio_savings_rate"), self.pct(r["savings_rate"]), self.L("hh_def_savings")],
-        ]
-        ratios = _table([self.L("col_item"), self.L("col_value"), self.L("hh_definition")], ratio_rows)
-        return (bs + cf + f"<h3>{_e(self.L('proposal_key_ratios'))}</h3>" + ratios)
-
-    def s_goals(self) -> str:
-        c = self.c
-        rows = [[g.name, self.money(g.target_amount), fmt_date(g.target_date, self.loc), str(g.priority)]
-                for g in sorted(c.goals, key=lambda g: (g.priority, g.target_date))]
-        out = _table([self.L("col_goal"), self.L("col_target_amount"), self.L("col_target_year"),
-                      self.L("goal_priority")], rows) if rows else _p(self.L("book_none"))
-        lines = [self.L("goal_horizon", years=c.horizon_years),
-                 self.L("goal_liquidity", amount=self.money(c.liquidity_need))]
-        what_if = [code for code in self.alloc.excluded if code not in c.restrictions.excluded_products
-                   and self.shelf.get(code).grade <= self.profile.ceiling]
-        if c.restrictions.excluded_products:
-            lines.append(self.L("goal_excluded", products=", ".join(
-                f"{self.pname(x)} ({x})" for x in c.restrictions.excluded_products if x in self.shelf)))
-        if what_if:
-            lines.append(self.L("goal_excluded_now", products=", ".join(f"{self.pname(x)} ({x})" for x in what_if)))
-        if c.restrictions.excluded_classes:
-            lines.append(self.L("goal_excluded_classes", classes=", ".join(
-                self._asset(a) for a in c.restrictions.excluded_classes)))
-        lines.append(self.L("goal_ceiling", class_name=self.class_name, ceiling=self.grade(self.profile.ceiling)))
-        if c.notes.strip():
-            lines.append(self.L("goal_notes", notes=c.notes.strip()))
-        return out + _ul(lines)
-
-    def _asset(self, a: str) -> str:
-        try:
-            return self.L(f"asset_{a}")
-        except KeyError:
-            return a
-
-    def s_allocation(self) -> str:
-        import pandas as pd
-
-        from .charts import allocation as chart, to_png
-
-        cls_order = list(self.policy.asset_classes)
-        classes = self.shelf.asset_classes()
-        w0 = self.w0 if self.w0 is not None else pd.Series(dtype=float)
-        by_p = self.w.groupby(classes.reindex(self.w.index)).sum()
-        by_c = w0.groupby(classes.reindex(w0.index)).sum() if len(w0) else pd.Series(dtype=float)
-        rows = []
-        for a in cls_order:
-            p, cu = float(by_p.get(a, 0.0)), float(by_c.get(a, 0.0))
-            if p or cu:
-                rows.append([self._asset(a), self.pct(cu), self.pct(p), self.pct(p - cu, signed=True)])
-        out = f"<h3>{_e(self.L('proposal_by_asset_class'))}</h3>"
-        out += _table([self.L("col_asset_class"), self.L("col_current_weight"), self.L("col_proposed_weight"),
-                       self.L("col_change")], rows)
-        codes = list(dict.fromkeys([*self.w.index, *w0.index]))
-        prow = []
-        value = self.value
-        for code in codes:
-            pr = self.shelf.get(code)
-            p, cu = float(self.w.get(code, 0.0)), float(w0.get(code, 0.0))
-            prow.append([pr.name(self.loc), code, self._asset(pr.asset_class), self.grade(pr.grade),
-                         self.pct(cu), self.pct(p), self.money_c(cu * value), self.money_c(p * self.amount)])
-        out += f"<h3>{_e(self.L('proposal_by_product'))}</h3>"
-        out += _table([self.L("col_product"), self.L("col_code"), self.L("col_asset_class"), self.L("col_grade"),
-                       self.L("col_current_weight"), self.L("col_proposed_weight"), self.L("col_current_value"),
-                       self.L("col_proposed_value")], prow)
-        names = {k: self.pname(k) for k in codes}
-        fig = chart(self.w0, self.w, locale=self.loc, names=names)
-        out += _img(to_png(fig, dpi=110), self.L("proposal_allocation"))
-        out += f"<h3>{_e(self.L('proposal_trades'))}</h3>"
-        trows = []
-        if self.trades:
-            for code, amt in self.trades.items():
-                action = self.L("term_buy") if amt > 0 else self.L("term_sell")
-                trows.append([self.pname(code), code, action, self.money_c(abs(amt)),
-                              self.money_c(abs(amt) * self.policy.allocation.transaction_cost)])
-        off = {k: v for k, v in self.c.holding_values().items() if k not in self.shelf and v > 0}
-        for code, v in off.items():
-            trows.append([code, code, self.L("term_sell"), self.money_c(v),
-                          self.money_c(v * self.policy.allocation.transaction_cost)])
-        out += _table([self.L("col_product"), self.L("col_code"), self.L("col_action"), self.L("col_amount"),
-                       self.L("col_cost")], trows) if trows else _p(self.L("book_none"))
-        if self.value <= 0:
-            out += _p(self.L("alloc_no_holdings", amount=self.money(self.amount),
-                             financial=self.money(self.c.assets.financial), need=self.money(self.c.liquidity_need)))
-        out += _p(self.fx.note)
-        return out
-
-    def s_suitability(self) -> str:
-        from .disclosures import suitability_statement
-
-        rows = [(code, self.pname(code), self.shelf.get(code).grade) for code in self.w.index]
-        text = suitability_statement(rows, self.profile.ceiling, self.class_name, self.loc, jurisdiction=self.jur)
-        lines = text.split("\n")
-        table = _table([self.L("col_product"), self.L("col_code"), self.L("col_grade"), self.L("col_ceiling"),
-                        self.L("col_suitable")],
-                       [[name, code, self.grade(g), self.grade(self.profile.ceiling),
-                         self.L("term_within_ceiling") if g <= self.profile.ceiling else self.L("term_above_ceiling")]
-                        for code, name, g in rows])
-        out = _p(lines[0]) + table + _ul(lines[1:])
-        out += f"<h3>{_e(self.L('proposal_exception'))}</h3>"
-        above = [code for code, _, g in rows if g > self.profile.ceiling]
-        out += _p(self.L("book_none")) if not above else _ul(above)
-        return out
-
-    def s_expected(self) -> str:
-        e = self.exp
-        rows = [[self.L("term_proposed_portfolio"), self.pct(e["proposed_return"], 2), self.pct(e["proposed_volatility"], 2)]]
-        if "current_return" in e:
-            rows.append([self.L("term_current_portfolio"), self.pct(e["current_return"], 2),
-                         self.pct(e["current_volatility"], 2)])
-        rows.append([self.L("term_benchmark"), self.pct(e["benchmark_return"], 2), self.pct(e["benchmark_volatility"], 2)])
-        out = _table([self.L("col_portfolio"), self.L("metric_expected_return"), self.L("metric_volatility")], rows)
-        lo = e["proposed_return"] - 2 * e["proposed_volatility"]
-        hi = e["proposed_return"] + 2 * e["proposed_volatility"]
-        out += _p(self.L("expected_range", low=self.pct(lo), high=self.pct(hi)))
-        if lo < 0 and self.amount > 0:
-            out += _p(self.L("expected_bad_year", loss=self.money(-lo * self.amount)))
-        out += _p(self.L("expected_estimator", method=self.ctx.estimates.method))
-        out += self._fx_share_html()
-        return out
-
-    def _fx_share_html(self) -> str:
-        out = ""
-        sh = self.fx_share
-        if sh is not None:
-            out += _p(self.L("fx_share", currency=self.cur, vol_base=self.pct(sh["volatility_base"]),
-                             vol_local=self.pct(sh["volatility_local"]), share=self.pct(sh["currency_share"]),
-                             start=f"{sh['start']:%Y-%m}", end=f"{sh['end']:%Y-%m}"))
-            cur = self.fx_share_current
-            if cur is not None:
-                out += _p(self.L("fx_share_current", currency=self.cur, vol_base=self.pct(cur["volatility_base"]),
-                                 vol_local=self.pct(cur["volatility_local"]), share=self.pct(cur["currency_share"])))
-        if self.fx.not_modeled:
-            out += _p(self.fx.not_modeled, "wl-note")
-        return out
-
-    def _bench_words(self) -> str:
-        return " + ".join(f"{self.pct(w, 0)} {self.pname(k)} ({k})" for k, w in self.bench.items())
-
-    def s_backtest(self) -> str:
-        from .charts import cumulative_growth, drawdown, to_png
-
-        cmp = self.cmp
-        names = {"proposed": self.L("term_proposed_portfolio"), "current": self.L("term_current_portfolio"),
-                 "benchmark": self.L("term_benchmark")}
-        header = [self.L("col_portfolio"), self.L("metric_total_return"), self.L("metric_cagr"),
-                  self.L("metric_volatility"), self.L("metric_max_drawdown"), self.L("bt_worst_12m"),
-                  self.L("col_closing_value")]
-        rows = [[names[k], self.pct(m["total_return"]), self.pct(m["cagr"]), self.pct(m["volatility"]),
-                 self.pct(m["max_drawdown"]), self.pct(m["worst_year"]), self.money(m["final_value"])]
-                for k, m in self.bt.items()]
-        out = _p(self.L("bt_label", start=fmt_date(cmp.start, self.loc), end=fmt_date(cmp.end, self.loc),
-                        rule=self.L(f"rebalance_{_REBALANCE}"), initial=self.money(self.bt_initial)), "wl-note")
-        out += _table(header, rows)
-        out += _p(self.L("bt_benchmark", benchmark=self._bench_words()))
-        out += _img(to_png(cumulative_growth(cmp.values, locale=self.loc), dpi=110), self.L("proposal_backtest"))
-        out += _img(to_png(drawdown(cmp.values, locale=self.loc), dpi=110), self.L("metric_max_drawdown"))
-        return out
-
-    def s_stress(self) -> str:
-        from .charts import stress_bars, to_png
-
-        rows = []
-        has_cur = self.w0 is not None
-        for r in self.stress:
-            period = f"{r['start']:%Y-%m} – {r['end']:%Y-%m}"
-            if not r["covered"]:
-                row = [r["name"], period, self.L("term_not_available"), "—"]
-                if has_cur:
-                    row += ["—", "—"]
-            else:
-                row = [r["name"], period, self.pct(r["return"]), self.money_c(r["pnl"])]
-                if has_cur:
-                    row += [self.pct(r["current_return"]) if r["current_covered"] else "—",
-                            self.money_c(r["current_pnl"]) if r["current_covered"] else "—"]
-            rows.append(row)
-        header = [self.L("col_scenario"), self.L("col_scenario_period"),
-                  f"{self.L('term_proposed')} {self.L('col_loss_pct')}", f"{self.L('term_proposed')} {self.L('col_loss_amount')}"]
-        if has_cur:
-            header += [f"{self.L('term_current')} {self.L('col_loss_pct')}", f"{self.L('term_current')} {self.L('col_loss_amount')}"]
-        out = _table(header, rows)
-        out += _p(self.L("stress_note", value=self.money(self.stress_value)))
-        if self.fx.modeled:
-            out += _p(self.L("stress_fx_note", currency=self.cur, pairs=", ".join(self.fx.modeled)))
-        if self.fx.not_modeled:
-            out += _p(self.fx.not_modeled, "wl-note")
-        if len(self.stress_frame):
-            out += _img(to_png(stress_bars(self.stress_frame, locale=self.loc, currency=self.cur), dpi=110),
-                        self.L("proposal_stress"))
-        return out
-
-    def s_projection(self) -> str:
-        from .charts import projection_fan, to_png
-
-        a = self.proj.assumptions
-        rows = [[g["name"], self.money(g["amount"]), fmt_date(g["target_date"], self.loc), self.pct(g["probability"], 0),
-                 self.money(g["median"]), self.money(g["p5"]),
-                 "—" if g["shortfall"] != g["shortfall"] else self.money(g["shortfall"])] for g in self.goal_rows]
-        out = _table([self.L("col_goal"), self.L("col_target_amount"), self.L("col_target_year"),
-                      self.L("metric_success_probability"), self.L("col_percentile_50"), self.L("proj_p5"),
-                      self.L("metric_shortfall")], rows) if rows else _p(self.L("book_none"))
-        fan = self.proj.fan
-        years = sorted({y for y in (1, 5, 10, 15, 20, int(fan.index[-1])) if y <= fan.index[-1]})
-        out += _table([self.L("col_year"), self.L("proj_p5"), self.L("col_percentile_50"), self.L("proj_p95")],
-                      [[str(y), self.money(fan.loc[y, 5]), self.money(fan.loc[y, 50]), self.money(fan.loc[y, 95])]
-                       for y in years])
-        out += _p(self.L("proj_assumptions", paths=a["n_paths"], seed=a["seed"], block=a["block"],
-                         start=f"{a['history_start']:%Y-%m}", end=f"{a['history_end']:%Y-%m}",
-                         contribution=self.money(a["contributions"][0] if a["contributions"] else 0.0),
-                         value=self.money(a["start_value"]), deflation=self.fx.deflation), "wl-note")
-        names = dict(self.proj_names)
-        if self.loc == "en":  # the English chart font has no CJK glyphs: number goals named in another script
-            names = {k: (v if v.isascii() else f"{self.L('col_goal')} {i}") for i, (k, v) in
-                     enumerate(names.items(), 1)}
-        fig = projection_fan(_RenamedProjection(self.proj, names), locale=self.loc)
-        out += _img(to_png(fig, dpi=110), self.L("proposal_projection"))
-        return out
-
-    def s_costs(self) -> str:
-        f = self.fee
-        rows = [[self.pname(r["code"]), r["code"], self.pct(r["weight"]), self.pct(r["rate"], 2), self.money(r["amount"])]
-                for r in f["rows"]]
-        rows.append([self.L("term_total"), "", self.pct(1.0), self.pct(f["total_rate"], 2), self.money(f["total_amount"])])
-        out = _table([self.L("col_product"), self.L("col_code"), self.L("col_proposed_weight"), self.L("col_fee_rate"),
-                      self.L("col_fee_amount")], rows)
-        out += _p(self.L("cost_trading", traded=self.money(f["traded"]), rate=self.pct(f["trading_cost_rate"], 2),
-                         cost=self.money(f["trading_cost"])))
-        out += f"<h3>{_e(self.L('proposal_cost_effect'))}</h3>"
-        out += _table([self.L("col_year"), self.L("cost_value_without"), self.L("cost_value_with"),
-                       self.L("cost_reduction"), self.L("col_cumulative")],
-                      [[str(r["year"]), self.money(r["gross"]), self.money(r["net"]), self.money(r["reduction"]),
-                        self.pct(r["reduction_pct"], 2)] for r in f["cumulative"]])
-        out += _p(self.L("cost_effect_note", r=self.pct(f["expected_return"], 2), fee=self.pct(f["total_rate"], 2)))
-        return out
-
-    def s_product_disclosures(self) -> str:
-        from .disclosures import product_disclosures
-
-        out = ""
-        for code in self.w.index:
-            pr = self.shelf.get(code)
-            out += f"<h3>{_e(pr.name(self.loc))} ({_e(code)}) · {_e(self.grade(pr.grade))}</h3>"
-            out += _ul(product_disclosures(pr.type, pr.grade, self.loc, pr.currency, self.cur, jurisdiction=self.jur))
-            if pr.note:
-                out += _p(pr.note_in(self.loc), "wl-note")
-        return out
-
-    def s_general(self) -> str:
-        return _ul(self._general())
-
-    def s_complaints(self) -> str:
-        from .disclosures import complaint_channel
-
-        return _p(complaint_channel(self.loc, self.jur, firm=self.policy.firm or None))
-
-    def s_ack(self) -> str:
-        from .disclosures import acknowledgement
-
-        foreign = any(self.shelf.get(k).currency != self.cur for k in self.w.index)
-        above = any(self.shelf.get(k).grade > self.profile.ceiling for k in self.w.index)
-        a = acknowledgement(self.loc, self.jur, exception=above, foreign_currency=foreign)
-        labels = a["signature_labels"]
-        out = f"<h3>{_e(a['title'])}</h3>" + _p(a["intro"]) + "<ol>" + "".join(
-            f"<li>{_e(s)}</li>" for s in a["statements"]) + "</ol>"
-        line = "_" * 24
-        sig = [(labels["client"], line, labels["seal"], line), (labels["advisor"], f"{self.c.advisor}  {line}",
-               labels["date"], line), (labels["supervisor"], line, labels["date"], line)]
-        out += '<table class="wl-signature"><tbody>' + "".join(
-            f"<tr><th>{_e(a)}</th><td>{_e(b)}</td><th>{_e(c)}</th><td>{_e(d)}</td></tr>" for a, b, c, d in sig
-        ) + "</tbody></table>"
-        return out
-
-    def _assumptions(self) -> list[tuple[str, str]]:
-        est = self.ctx.estimates
-        win = est.notes.get("window", ("", ""))
-        rules = self.policy.allocation
-        return [
-            (self.L("field_estimator"), self.L("asm_estimator", method=est.method, start=str(win[0])[:7],
-                                                end=str(win[1])[:7], periods=est.notes.get("periods", "—"))),
-            (self.L("field_objective"), self._objective_name(self.objective or rules.objective)),
-            (self.L("field_inflation"), self.fx.inflation_row),
-            (self.L("col_fees"), self.L("asm_fees", cost=self.pct(rules.transaction_cost, 2))),
-            (self.L("field_rebalancing_rule"), self.L(f"rebalance_{_REBALANCE}")),
-            (self.L("term_benchmark"), self._bench_words()),
-            *self.fx.assumptions,
-            (self.L("field_simulations"), f"{self.n_paths:,} · {self.L('field_seed')} {self.seed}"),
-            (self.L("asm_contrib_label"), self.L("asm_contrib", amount=self.money(max(0.0, self.hh["savings"])))),
-            (self.L("field_data_sources"), self.L("asm_sources", vintage=self.ctx.data_vintage,
-                                                 shelf=self.shelf.version)),
-        ]
-
-    def _objective_name(self, objective: str) -> str:
-        try:
-            return f"{self.L(f'objective_{objective}')} ({objective})"
-        except KeyError:
-            return objective
-
-    def s_audit(self, p: Proposal) -> str:
-        a = p.audit
-        rows = [(self.L("audit_inputs_hash"), f"sha256:{a['inputs_hash']}"),
-                (self.L("audit_as_of"), a["as_of"]),
-                (self.L("audit_data_vintage"), a["data_vintage"]),
-                (self.L("audit_policy_version"), f"{a['policy_version']} · {a['shelf_version']}"),
-                (self.L("audit_questionnaire_version"), a["questionnaire_version"]),
-                (self.L("audit_disclosures_version"), a["disclosures_version"]),
-                (self.L("audit_software_version"), f"wealthlib {a['software_version']}"),
-                (self.L("field_seed"), a["seed"]),
-                (self.L("audit_overrides"), a["overrides"])]
-        if a.get("what_if"):
-            rows.append((self.L("audit_what_if"), a["what_if"]))
-        if a.get("template"):
-            rows.append((self.L("audit_template"), a["template"]))
-        if a.get("modified_template"):
-            rows.append((self.L("audit_modified_template"), a["modified_template"]))
-        return _kv(rows)
-
-    # ---- standard advisor texts (safe HTML) -------------------------------------------------------------
-    def _default_letter(self) -> str:
-        return _p(self.L("letter_default", client=self.c.name, date=fmt_date(self.ctx.as_of, self.loc),
-                         class_name=self.class_name, advisor=self.c.advisor))
-
-    def _default_rationale(self) -> str:
-        classes = self.shelf.asset_classes()
-        by = self.w.groupby(classes.reindex(self.w.index)).sum()
-        mix = ", ".join(f"{self._asset(a)} {self.pct(float(by[a]), 0)}" for a in self.policy.asset_classes
-                        if a in by and by[a] > 1e-6)
-        lines = [self.L("rationale_default_class", class_name=self.class_name, ceiling=self.grade(self.profile.ceiling)),
-                 self.L("rationale_default_mix", mix=mix, ret=self.pct(self.alloc.expected_return, 1),
-                        vol=self.pct(self.alloc.volatility, 1)),
-                 self.L("rationale_default_liquidity", amount=self.money(self.c.liquidity_need))]
-        return "".join(_p(x) for x in lines)
+#: The builder of a proposal's inputs and numbers (its sections are units of :mod:`wealthlib._doc.proposal`).
+_Builder = ProposalInputs
 
 
 class _RenamedProjection:
@@ -1347,6 +711,10 @@ def prepare_advisor_cells(nb: Any, proposal: "Proposal | Mapping[str, str] | Non
         if cell.get("cell_type") != "markdown" or "advisor-text" not in tags:
             continue
         section = meta.get("advisor_section")
+        if isinstance(proposal, Proposal) and section in ADVISOR_SECTIONS and section not in proposal.sections:
+            cell["source"] = ""  # the firm's section list leaves this section out
+            meta["tags"] = [*tags, "remove-cell"]
+            continue
         text = cell.get("source", "")
         text = "".join(text) if isinstance(text, list) else str(text)
         if not text.strip() or (section in ADVISOR_PLACEHOLDERS and text.strip() == ADVISOR_PLACEHOLDERS[section]):

@@ -250,6 +250,8 @@ class Policy(_Strict):
     advisors: AdvisorRules | None = None  # the advisor registry and the licences a signer needs (wealthlib.advisors)
     conduct: ConductRules = ConductRules()  # client-protection rules of the jurisdiction (wealthlib.conduct)
     fees: FeeRules = FeeRules()  # the firm's own fees (wealthlib.fees)
+    # each document kind's section list, replacing the package's (wealthlib/data/documents/sections.yaml)
+    documents: dict[str, list[str]] = Field(default_factory=dict)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @field_validator("asset_classes")
@@ -318,4 +320,8 @@ def load_policy(path: str | Path = DEFAULT_POLICY) -> Policy:
     if not isinstance(data, dict):
         raise InputError(source, "", "expected a mapping at the top level")
     policy = validate_model(Policy, data, source)
+    if policy.documents:  # every key a registered section (wealthlib._doc), named with file and key
+        from ._doc import check_policy_documents
+
+        check_policy_documents(policy.documents, source)
     return policy.model_copy(update={"source": source})

@@ -1,0 +1,87 @@
+"""The proposal's disclosures: each product's risks, the general disclosures, the complaint channel, the
+acknowledgement and signatures (texts from :mod:`wealthlib.disclosures`, by locale and jurisdiction)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..base import Labels, Section
+from ..html import escape, h3, p, ul
+from ..registry import register
+
+
+@register("proposal")
+class ProductDisclosures(Section):
+    key, heading = "product_disclosures", "proposal_product_disclosures"
+
+    def compute(self, inp: Any) -> dict[str, Any]:
+        from ...disclosures import product_disclosures
+
+        out = []
+        for code in inp.w.index:
+            pr = inp.shelf.get(code)
+            out.append({"code": code, "name": pr.name(inp.loc), "grade": pr.grade,
+                        "risks": product_disclosures(pr.type, pr.grade, inp.loc, pr.currency, inp.cur,
+                                                     jurisdiction=inp.jur),
+                        "note": pr.note_in(inp.loc) if pr.note else ""})
+        return {"products": out}
+
+    def render(self, d: dict[str, Any], lb: Labels) -> str:
+        out = ""
+        for r in d["products"]:
+            out += f"<h3>{escape(r['name'])} ({escape(r['code'])}) · {escape(lb.grade(r['grade']))}</h3>"
+            out += ul(r["risks"])
+            if r["note"]:
+                out += p(r["note"], "wl-note")
+        return out
+
+
+@register("proposal")
+class GeneralDisclosures(Section):
+    key, heading = "general_disclosures", "proposal_general_disclosures"
+
+    def compute(self, inp: Any) -> dict[str, Any]:
+        return {"items": inp.general()}
+
+    def render(self, d: dict[str, Any], lb: Labels) -> str:
+        return ul(d["items"])
+
+
+@register("proposal")
+class Complaints(Section):
+    key, heading = "complaints", "proposal_complaints"
+
+    def compute(self, inp: Any) -> dict[str, Any]:
+        from ...disclosures import complaint_channel
+
+        return {"channel": complaint_channel(inp.loc, inp.jur, firm=inp.policy.firm or None)}
+
+    def render(self, d: dict[str, Any], lb: Labels) -> str:
+        return p(d["channel"])
+
+
+@register("proposal")
+class Acknowledgement(Section):
+    key, heading = "acknowledgement", "proposal_acknowledgement"
+
+    def compute(self, inp: Any) -> dict[str, Any]:
+        from ...disclosures import acknowledgement
+
+        foreign = any(inp.shelf.get(k).currency != inp.cur for k in inp.w.index)
+        above = any(inp.shelf.get(k).grade > inp.profile.ceiling for k in inp.w.index)
+        a = acknowledgement(inp.loc, inp.jur, exception=above, foreign_currency=foreign)
+        return {"title": a["title"], "intro": a["intro"], "statements": list(a["statements"]),
+                "signature_labels": dict(a["signature_labels"]), "advisor": inp.c.advisor}
+
+    def render(self, d: dict[str, Any], lb: Labels) -> str:
+        labels = d["signature_labels"]
+        out = h3(d["title"]) + p(d["intro"]) + "<ol>" + "".join(
+            f"<li>{escape(s)}</li>" for s in d["statements"]) + "</ol>"
+        line = "_" * 24
+        sig = [(labels["client"], line, labels["seal"], line),
+               (labels["advisor"], f"{d['advisor']}  {line}", labels["date"], line),
+               (labels["supervisor"], line, labels["date"], line)]
+        out += '<table class="wl-signature"><tbody>' + "".join(
+            f"<tr><th>{escape(a)}</th><td>{escape(b)}</td><th>{escape(c)}</th><td>{escape(e)}</td></tr>"
+            for a, b, c, e in sig) + "</tbody></table>"
+        return out
