@@ -125,7 +125,7 @@ def test_render_refuses_a_draft_with_a_forbidden_claim_naming_the_cell(tmp_path:
     nbformat.write(nb, draft)
     with pytest.raises(ForbiddenClaim) as err:
         render_draft(draft, formats=("html",))
-    assert "cell 14 ('advisor-rationale', advisor text): forbidden claim \"穩賺\" (rule tw-sure-win" in str(err.value)
+    assert "cell 10 ('advisor-rationale', advisor text): forbidden claim \"穩賺\" (rule tw-sure-win" in str(err.value)
     assert sorted(p.name for p in draft.parent.iterdir()) == ["proposal.ipynb"]
 
 
