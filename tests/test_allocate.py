@@ -311,6 +311,23 @@ def test_the_certificate_check_accepts_a_farkas_vector_by_hand_and_nothing_else(
     assert not d.certifies(b, np.full(d.m, np.nan))
 
 
+def test_the_diagnosis_pauses_before_each_of_its_solves(sp500, monkeypatch):
+    """explain(pause=…) calls pause before every feasibility solve (the panel holds it there while a change is
+    answered) and gives the same words as without."""
+    from wealthlib._allocate import diagnose
+
+    solves = []
+    real = diagnose._status
+    monkeypatch.setattr(diagnose, "_status", lambda *a, **k: solves.append(1) or real(*a, **k))
+    n = len(sp500[1])
+    with pytest.raises(AllocationInfeasible) as err:
+        solve(_plain(sp500, max_product_weight={"equity": 0.8 / n}), "min_variance", explain=False)
+    pauses = []
+    paused = err.value.explain(pause=lambda: pauses.append(len(solves)))
+    assert len(solves) >= 2 and pauses == list(range(len(solves)))  # each pause before its solve
+    assert str(paused) == str(err.value.explain())
+
+
 def test_turnover_limit_and_trades(sp500):
     n = len(sp500[1])
     w0 = np.full(n, 0.9 / n)

@@ -410,10 +410,11 @@ def test_an_infeasible_change_answers_at_once_and_explains_later(tmp_path: Path,
     release, entered = threading.Event(), threading.Event()
     real = diagnose.explain
 
-    def held(n, constraints):
+    def held(n, constraints, pause=None):
+        assert pause is not None  # the panel holds the diagnosis between solves while it answers a change
         entered.set()
         assert release.wait(timeout=300), "the test never released the diagnosis"
-        return real(n, constraints)
+        return real(n, constraints, pause)
 
     monkeypatch.setattr(diagnose, "explain", held)
     # lin is moderate (bands from params/policy.yaml): with every bond excluded and equity above the ceiling,
@@ -446,6 +447,45 @@ def test_an_infeasible_change_answers_at_once_and_explains_later(tmp_path: Path,
     release.set()
     box.state["stop_precompile"].set()
     assert box.state["precompiled"].wait(timeout=300)
+
+
+def test_the_diagnosis_waits_while_a_change_is_answered(tmp_path: Path, monkeypatch):
+    """The conflict's diagnosis runs in the panel's thread and waits on state['idle'] before each solve, so
+    it does not share the interpreter with a change being answered. Held at its first pause with a change
+    'in progress' (idle cleared), it has run no solve; released, it explains."""
+    import threading
+
+    from wealthlib._allocate import diagnose
+    from wealthlib.studio import panel
+
+    draft = tmp_path / "proposal.ipynb"
+    draft.write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(draft))
+    box = panel("lin", params=str(PARAMS), as_of="2018-12-31")
+    box.state["stop_precompile"].set()
+    assert box.state["precompiled"].wait(timeout=300)
+    solves, at_pause, go = [], threading.Event(), threading.Event()
+    real_status, real_explain = diagnose._status, diagnose.explain
+    monkeypatch.setattr(diagnose, "_status", lambda *a, **k: solves.append(1) or real_status(*a, **k))
+
+    def watched(n, constraints, pause=None):
+        def p():
+            at_pause.set()
+            assert go.wait(timeout=300)
+            pause()
+        return real_explain(n, constraints, p)
+
+    monkeypatch.setattr(diagnose, "explain", watched)
+    bonds = sorted(code for code, p in SHELF.items() if p["asset_class"] == "bond")
+    box.controls["exclude"].value = tuple(bonds)  # lin, moderate: cash alone cannot fill the budget
+    assert at_pause.wait(timeout=300)
+    box.state["idle"].clear()  # as while a change is being answered
+    go.set()
+    assert not box.state["explained"].wait(timeout=0)  # still pending
+    assert solves == []
+    box.state["idle"].set()
+    assert box.state["explained"].wait(timeout=300)
+    assert solves and "No allocation satisfies every constraint" in _html_unescape(box.controls["result"].value)
 
 
 def _html_unescape(text: str) -> str:

@@ -431,7 +431,7 @@ class Studio:
                     self._infeasible[ikey] = str(exc)
                     raise
                 out.problem = INFEASIBLE_LINE
-                out.explain = lambda: self._explained(ikey, diagnosis)
+                out.explain = lambda pause=None: self._explained(ikey, diagnosis, pause)
                 if spec.current_weights is not None and spec.has_holdings() and spec.current_weights.sum() > 0:
                     w0 = spec.current_weights
                     out.current = (float(np.sqrt(max(w0 @ spec.covariance @ w0, 0.0))), float(spec.mu @ w0))
@@ -457,18 +457,22 @@ class Studio:
         out.seconds = time.perf_counter() - t0
         return out
 
-    def _explained(self, ikey: tuple, diagnosis: Any) -> str:
+    def _explained(self, ikey: tuple, diagnosis: Any, pause: Any = None) -> str:
         known = self._infeasible.get(ikey)
         if known is None:
-            known = self._infeasible[ikey] = str(diagnosis())
+            known = self._infeasible[ikey] = str(diagnosis(pause=pause))
         return known
 
-    def precompile(self, stop: threading.Event | None = None, reason: str = "precompiling the panel") -> None:
+    def precompile(self, stop: threading.Event | None = None, reason: str = "precompiling the panel",
+                   pause: Any = None) -> None:
         """Compile and solve, once, the problem of every class the panel offers with every views file (the
-        class's own γ and objective), so a first switch of class or views re-uses them. ``stop`` ends it early."""
+        class's own γ and objective), so a first switch of class or views re-uses them. ``stop`` ends it early;
+        ``pause`` (optional) is called before each one (the panel holds it there while a change is answered)."""
         lim = self.limits()
         for views in (None, *self.views_options):
             for cls in (None, *lim.override_classes):
+                if pause is not None:
+                    pause()
                 if stop is not None and stop.is_set():
                     return
                 try:
@@ -653,6 +657,25 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
     state["generation"] = 0
     state["explained"] = threading.Event()  # set when the shown state's explanation is drawn (or superseded)
     state["explained"].set()
+    # The panel's background work (the precompile, a conflict's diagnosis) waits on `idle` before each of its
+    # solves while a change is being answered, so a change does not share the interpreter with it (a change
+    # made during a diagnosis took up to 7× its CPU time in wall time before, benchmarks/studio.py).
+    idle = state["idle"] = threading.Event()
+    idle.set()
+    depth = [0]  # handlers run on the kernel's main thread; a handler may run inside another
+
+    def foreground(fn: Any) -> Any:
+        def run(*a: Any) -> Any:
+            depth[0] += 1
+            idle.clear()
+            try:
+                return fn(*a)
+            finally:
+                depth[0] -= 1
+                if depth[0] == 0:
+                    idle.set()
+        return run
+
     explainer = state["explainer"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-explain")
 
     def sync_controls(ch: Choices) -> None:
@@ -698,7 +721,7 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
                     if state["generation"] != gen:
                         return  # superseded before it started: not diagnosed now (a later visit will)
                     try:
-                        out.problem = out.explain()
+                        out.problem = out.explain(pause=state["idle"].wait)
                     except Exception as exc:  # noqa: BLE001 - the panel must keep answering
                         out.problem = f"no allocation satisfies these choices (the diagnosis failed: {type(exc).__name__})"
                     out.explain = None
@@ -710,6 +733,7 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
             explainer.submit(explain)
         return out
 
+    @foreground
     def changed(*_: Any) -> None:
         if busy["sync"]:
             return
@@ -736,6 +760,7 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
         sync_controls(new)
         show(new)
 
+    @foreground
     def pin(_: Any) -> None:
         code = w_pin_product.value
         if code is None:
@@ -746,6 +771,7 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
         sync_controls(state["choices"])
         show(state["choices"])
 
+    @foreground
     def clear_pins(_: Any) -> None:
         state["choices"] = replace(state["choices"], pinned={})
         show(state["choices"])
@@ -813,7 +839,7 @@ def panel(client: str, *, params: str = "params", as_of: Any = None, locale: str
 
     def precompile() -> None:
         try:
-            studio.precompile(state["stop_precompile"])
+            studio.precompile(state["stop_precompile"], pause=state["idle"].wait)
         finally:
             state["precompiled"].set()
 

@@ -15,6 +15,8 @@ This runs only on the failure path, so it builds small LP/SOCP problems from num
 
 from __future__ import annotations
 
+from typing import Any
+
 import cvxpy as cp
 
 from .constraints import Constraint, Group
@@ -48,15 +50,27 @@ def _status(n: int, constraints: list[Constraint], keys: set[str], elastic: bool
     return ok, {k: float(v.value) for k, v in slack.items()} if ok and elastic else {}
 
 
-def explain(n: int, constraints: list[Constraint]) -> AllocationInfeasible:
-    """Build the :class:`AllocationInfeasible` error for infeasible ``constraints`` (does not raise it)."""
+def explain(n: int, constraints: list[Constraint], pause: Any = None) -> AllocationInfeasible:
+    """Build the :class:`AllocationInfeasible` error for infeasible ``constraints`` (does not raise it).
+
+    ``pause`` (optional, no arguments) is called before each feasibility solve: a caller running the
+    diagnosis in a background thread can hold it there while its foreground work runs (the what-if panel
+    holds it while a change is answered, so the two do not share the interpreter)."""
+    if pause is not None:
+        real = _status
+
+        def _status_(*a: Any, **k: Any) -> tuple[bool, dict[str, float]]:
+            pause()
+            return real(*a, **k)
+    else:
+        _status_ = _status
     groups = _groups(constraints)
     if not groups:
         return AllocationInfeasible("No allocation exists: there are no products to invest in.")
     all_keys = {g.key for g in groups}
-    _, slack = _status(n, constraints, all_keys, elastic=True)
+    _, slack = _status_(n, constraints, all_keys, elastic=True)
     positive = {k for k, v in slack.items() if v > 1e-7}
-    if _status(n, constraints, all_keys, elastic=False)[0]:
+    if _status_(n, constraints, all_keys, elastic=False)[0]:
         # the numeric re-check found a solution: the solver failure was numerical, not a conflict
         return AllocationInfeasible(
             "The optimizer reported the constraints as infeasible, but a check found a feasible allocation; "
@@ -67,7 +81,7 @@ def explain(n: int, constraints: list[Constraint]) -> AllocationInfeasible:
         trial = [h for h in keep if h is not g]
         if not trial:
             continue
-        if not _status(n, constraints, {h.key for h in trial}, elastic=False)[0]:
+        if not _status_(n, constraints, {h.key for h in trial}, elastic=False)[0]:
             keep = trial
     keep.sort(key=lambda g: g.order)
     words = [g.words for g in keep]

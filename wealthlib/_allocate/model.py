@@ -869,7 +869,7 @@ def solve_weights(spec: AllocationSpec, objective: str | None = None, solver: st
             if out.infeasible or diagnose.has_conflict(spec.n, client_constraints(spec_eff, objective, None, vol_cap)):
                 if not explain:
                     verdict = AllocationInfeasible("No allocation satisfies every constraint.")
-                    verdict.explain = lambda n=spec.n, cons=explain_with: diagnose.explain(n, cons)
+                    verdict.explain = lambda pause=None, n=spec.n, cons=explain_with: diagnose.explain(n, cons, pause)
                     raise verdict
                 raise diagnose.explain(spec.n, explain_with)
             raise AllocationError(
