@@ -181,7 +181,8 @@ def test_override_is_recorded_in_the_document_and_the_audit():
     assert p.risk_class == "aggressive" and p.ceiling == 5
     assert p.override == {"class": "aggressive", "class_name": "積極型", "assessed": "moderate", "reason": reason,
                           "by": "sup-wu", "date": AS_OF}
-    assert reason in p.section_html("kyc") and "sup-wu" in p.section_html("kyc")
+    # who made it, by name (advisors.yaml: sup-wu is 吳建宏), never the id
+    assert reason in p.section_html("kyc") and "吳建宏" in p.section_html("kyc") and "sup-wu" not in p.section_html("kyc")
     assert reason in p.audit["overrides"] and "sup-wu" in p.audit["overrides"]
     assert "sup-wu" in p.audit_line and reason in p.section_html("audit")
     # who made it defaults to the client's advisor

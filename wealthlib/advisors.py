@@ -36,8 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .errors import InputError, WealthError, display_path
 
-__all__ = ["AdvisorRules", "Licence", "Person", "Registry", "Signature", "UnlicensedAdvisor",
-           "check_licences", "check_registry", "check_signer", "check_registry_file", "load_registry", "registry_for", "signature"]
+__all__ = ["AdvisorRules", "Licence", "Person", "Registry", "Signature", "Signers", "UnlicensedAdvisor",
+           "check_licences", "check_registry", "check_signer", "check_registry_file", "display_names", "load_registry",
+           "registry_for", "signature", "signers"]
 
 Locale = Literal["en", "zh-TW", "zh-CN"]
 _LOCALES = ("en", "zh-TW", "zh-CN")
@@ -275,6 +276,55 @@ class Signature:
 
     def line(self, sep: str = "; ") -> str:
         return sep.join(f"{n} {num}" for n, num in self.licences)
+
+    def label(self, locale: str) -> str:
+        """Name and registration numbers as one printed line: ``王大明（證券商業務員 SR-…；…）``."""
+        if not self.licences:
+            return self.name
+        if locale.startswith("zh"):
+            return f"{self.name}（{self.line('；')}）"
+        return f"{self.name} ({self.line()})"
+
+
+@dataclass(frozen=True)
+class Signers:
+    """Who signs a client's documents: the advisor and the advisor's supervisor (``None`` without a registry,
+    or when the registry names no supervisor)."""
+
+    advisor: Signature | None
+    supervisor: Signature | None
+    advisor_id: str
+    supervisor_id: str | None = None
+
+    def advisor_name(self) -> str:
+        return self.advisor.name if self.advisor is not None else self.advisor_id
+
+    def advisor_label(self, locale: str) -> str:
+        return self.advisor.label(locale) if self.advisor is not None else self.advisor_id
+
+    def supervisor_label(self, locale: str) -> str:
+        if self.supervisor is not None:
+            return self.supervisor.label(locale)
+        return self.supervisor_id or ""
+
+
+def signers(policy: Any, params: str | Path, pid: str, locale: str) -> Signers:
+    """The signers of a document by advisor ``pid`` in ``locale``: names and registration numbers from the
+    registry the policy names. Without a registry (a policy with no ``advisors:``) only the id is known."""
+    reg = registry_for(policy, params)
+    if reg is None:
+        return Signers(None, None, pid)
+    p = reg.person(pid)
+    sup = p.supervisor if p is not None else None
+    return Signers(signature(reg, policy.advisors, pid, locale),
+                   signature(reg, policy.advisors, sup, locale) if sup else None, pid, sup)
+
+
+def display_names(policy: Any, params: str | Path, locale: str) -> dict[str, str]:
+    """Every person of the registry: id → name in ``locale`` (``{}`` without a registry), for documents that
+    list people (an override's author, a review's action owners, the book's advisors)."""
+    reg = registry_for(policy, params)
+    return {} if reg is None else {pid: p.name(locale) for pid, p in reg.people.items()}
 
 
 def signature(reg: Registry, rules: AdvisorRules, pid: str, locale: str) -> Signature | None:

@@ -184,6 +184,8 @@ class BookReport:
     unreadable_files: int = 0
     reporting_currency: str | None = None  # the policy's fx.reporting_currency
     aum_reporting: dict[str, Any] | None = None  # total, per-currency rates and amounts in reporting_currency
+    people: dict[str, dict[str, str]] = field(default_factory=dict)  # registry id → locale → name
+    signers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # locale → [(role, name and numbers)]
 
     # -------------------------------------------------------------------------------------------- summary
     @property
@@ -220,6 +222,33 @@ class BookReport:
         }
 
     # -------------------------------------------------------------------------------------------- display
+    def person(self, pid: Any, locale: str = "en") -> str:
+        """A person of the firm by name (the advisor registry's), else as recorded."""
+        return self.people.get(str(pid), {}).get(locale, str(pid)) if isinstance(pid, str) else pid
+
+    @property
+    def advisor_name(self) -> dict[str, str]:
+        """The report's advisor by name per locale (``{}`` for the whole book)."""
+        if self.advisor is None:
+            return {}
+        return {loc: self.person(self.advisor, loc) for loc in ("en", "zh-TW", "zh-CN")}
+
+    def signature_html(self, locale: str = "en") -> str:
+        """Who signs the report: an advisor's report its advisor and their supervisor, the whole book the firm's
+        supervisors; each by name and registration numbers (never an id)."""
+        import html as _h
+
+        from .disclosures import acknowledgement
+
+        rows = self.signers.get(locale) or []
+        if not rows:
+            return ""
+        labels = acknowledgement(locale, self.jurisdiction)["signature_labels"]
+        line = "_" * 24
+        return '<table class="wl-signature"><tbody>' + "".join(
+            f'<tr><th>{_h.escape(labels[role])}</th><td><span class="wl-signer">{_h.escape(who)}</span><br>{line}'
+            f'</td><th>{_h.escape(labels["date"])}</th><td>{line}</td></tr>' for role, who in rows) + "</tbody></table>"
+
     def class_name(self, code: str, locale: str = "en") -> str:
         return self.class_names.get(code, {}).get(locale, code)
 
@@ -508,7 +537,9 @@ def build_book(
     # unreadable files cannot be attributed to an advisor: named in the whole book only
     problems = ([str(f) for f in failures] if advisor is None else []) + profile_errors
     aum_reporting = _in_reporting_currency(df, reporting, market, when) if reporting else None
+    people, signers = _people(policy, params, advisor)
     return BookReport(
+        people=people, signers=signers,
         reporting_currency=reporting, aum_reporting=aum_reporting,
         as_of=when, advisor=advisor, period_start=period_start, contact_days=contact_days,
         review_months=review_months, kyc_due_days=kyc_due_days,
@@ -536,6 +567,28 @@ def load_book_clients(params: str | Path) -> tuple[list[Any], list[Any]]:
 #: The environment variable holding this run's hand-off key (:func:`write_book_report`); a report's kernel
 #: inherits it from ``wealth book report``, nothing else has it.
 HANDOFF_KEY_ENV = "WEALTH_BOOK_HANDOFF_KEY"
+
+
+def _people(policy: Any, params: Path, advisor: str | None):
+    """Names of the registry's people per locale, and the report's signers per locale (an advisor's report: the
+    advisor and their supervisor; the whole book: the registry's supervisors). Empty without a registry."""
+    from .advisors import registry_for, signers as _signers
+
+    reg = registry_for(policy, params)
+    if reg is None:
+        return {}, {}
+    locales = ("en", "zh-TW", "zh-CN")
+    people = {pid: {loc: p.name(loc) for loc in locales} for pid, p in reg.people.items()}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for loc in locales:
+        if advisor is not None:
+            sg = _signers(policy, params, advisor, loc)
+            out[loc] = [("advisor", sg.advisor_label(loc))] + (
+                [("supervisor", sg.supervisor_label(loc))] if sg.supervisor_id else [])
+        else:
+            out[loc] = [("supervisor", _signers(policy, params, pid, loc).advisor_label(loc))
+                        for pid, p in sorted(reg.people.items()) if p.role == "supervisor"]
+    return people, out
 
 
 def _handoff_key(create: bool) -> bytes:
@@ -688,7 +741,7 @@ def _fmt_cell(value: Any, kind: str, locale: str, currency: str | None = None) -
 # table name → [(source column, label key, kind)]; "name" is the client's name
 _COLUMNS: dict[str, list[tuple[str, str, str]]] = {
     "clients": [
-        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("advisor", "field_advisor", "text"),
+        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("advisor", "field_advisor", "person"),
         ("tier", "col_tier", "tier"), ("risk_class", "col_risk_class", "class"), ("aum", "col_aum", "money"),
         ("kyc_expiry", "col_kyc_expiry", "date"), ("last_contact", "col_last_contact", "date"),
         ("next_review", "col_next_review", "date"),
@@ -716,7 +769,7 @@ _COLUMNS: dict[str, list[tuple[str, str, str]]] = {
     "exceptions": [
         ("name", "col_client", "text"), ("client", "field_client_id", "text"), ("kind", "col_type", "exception"),
         ("product", "col_code", "text"), ("grade", "col_grade", "grade"), ("ceiling", "field_ceiling", "grade"),
-        ("amount", "col_amount", "money"), ("reason", "col_reason", "text"), ("approved_by", "col_approved_by", "text"),
+        ("amount", "col_amount", "money"), ("reason", "col_reason", "text"), ("approved_by", "col_approved_by", "person"),
     ],
     "complaints": [
         ("name", "col_client", "text"), ("client", "field_client_id", "text"), ("opened", "col_received", "date"),
@@ -738,7 +791,7 @@ _COLUMNS: dict[str, list[tuple[str, str, str]]] = {
         ("withdrawals", "col_withdrawals", "money"), ("income", "col_income", "money"), ("fees", "col_fees", "money"),
     ],
     "advisor_aum": [
-        ("advisor", "field_advisor", "text"), ("currency", "col_currency", "text"),
+        ("advisor", "field_advisor", "person"), ("currency", "col_currency", "text"),
         ("clients", "col_book_clients", "int"), ("opening", "col_book_opening_implied", "money"),
         ("net_new_money", "col_book_net_new_money", "money"), ("closing", "col_closing_value", "money"),
         ("growth", "book_aum_growth", "pct"),
@@ -777,6 +830,8 @@ def _table(report: BookReport, name: str, locale: str = "en", limit: int | None 
                 cells.append(report.class_name(v, locale))
             elif kind == "kyc_status":
                 cells.append(_lbl({"expired": "term_expired", "due": "term_due_soon"}.get(v, "term_valid"), locale))
+            elif kind == "person":
+                cells.append(_fmt_cell(None, "text", locale) if not isinstance(v, str) else report.person(v, locale))
             elif kind == "exception":
                 cells.append(_lbl(f"book_exception_{v}", locale))
             elif kind == "grade":
@@ -806,7 +861,7 @@ def _tier_class_table(report: BookReport, locale: str) -> pd.DataFrame:
 
 def _measures_table(report: BookReport, locale: str) -> pd.DataFrame:
     m = report.advisor_measures
-    out: dict[str, list[str]] = {_lbl("field_advisor", locale): list(m["advisor"]),
+    out: dict[str, list[str]] = {_lbl("field_advisor", locale): [report.person(x, locale) for x in m["advisor"]],
                                  _lbl("col_book_clients", locale): [_fmt_cell(v, "int", locale) for v in m["clients"]]}
     out[_lbl("book_new_accounts", locale)] = [_fmt_cell(v, "int", locale) for v in m["new_accounts"]]
     out[_lbl("book_reviews_due", locale)] = [_fmt_cell(v, "int", locale) for v in m["reviews_due"]]
@@ -822,7 +877,7 @@ def _acceptance_table(report: BookReport, locale: str) -> pd.DataFrame:
     from .i18n import fmt_pct, t
 
     a = report.acceptance
-    out: dict[str, list[str]] = {_lbl("field_advisor", locale): list(a["advisor"])}
+    out: dict[str, list[str]] = {_lbl("field_advisor", locale): [report.person(x, locale) for x in a["advisor"]]}
     for col, key in (("proposals", "col_proposals_made"), ("accepted", "col_accepted"), ("declined", "col_declined"),
                      ("pending", "col_pending")):
         out[t(f"lifecycle.{key}", locale)] = [_fmt_cell(v, "int", locale) for v in a[col]]

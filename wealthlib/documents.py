@@ -508,6 +508,10 @@ def build_proposal(
                          parameters, views_bytes)
     keys = _doc.section_list("proposal", ctx.policy)  # the firm's list, checked before any work
     b = _Builder(ctx, c, profile, alloc, loc, int(seed), int(n_paths), objective, ov)
+    from .advisors import display_names, signers
+
+    b.signers = signers(ctx.policy, params, c.advisor, loc)  # names and registration numbers, never the ids
+    b.people = display_names(ctx.policy, params, loc)
     b.prepare()
     effective_ov = profile.override
     override_info = None if effective_ov is None else {

@@ -268,6 +268,7 @@ class Review:
     suitability_checks: Any = None       # every proposed buy: code, amount, grade, suitable, reason
     fx: Any = None                       # documents.CurrencyNotes: what the review says about currencies
     fx_share: dict | None = None         # analytics.currency_risk of the current holdings (None: no FX in them)
+    signers: Any = None                  # advisors.Signers: who signs (names and registration numbers)
 
     # ---- labels ---------------------------------------------------------------------------------------
     def _t(self, key: str, **fmt: Any) -> str:
@@ -302,7 +303,7 @@ class Review:
         rows = [
             (self._t("field_client"), c.name),
             (self._t("field_client_id"), c.id),
-            (self._t("field_advisor"), c.advisor),
+            (self._t("field_advisor"), self.signers.advisor_name() if self.signers is not None else c.advisor),
             (self._t("field_period"), f"{fmt_date(self.start + pd.Timedelta(days=1), self.locale)} – "
                                       f"{fmt_date(self.end, self.locale)}"),
             (self._t("field_accounts"), ", ".join(self._name(k) for k in self.weights.index if self.weights[k] > 0)
@@ -526,6 +527,20 @@ class Review:
         return [self._t("review_not_statement"), *general_disclosures(self.locale, jur),
                 complaint_channel(self.locale, jur, firm=self.ctx.policy.firm)]
 
+    def signature_html(self) -> str:
+        """The advisor's and the supervisor's signature lines, by name and registration numbers (never an id)."""
+        from .disclosures import acknowledgement
+
+        if self.signers is None:
+            return ""
+        labels = acknowledgement(self.locale, self.ctx.policy.jurisdiction)["signature_labels"]
+        line = "_" * 24
+        rows = [(labels["advisor"], self.signers.advisor_label(self.locale)),
+                (labels["supervisor"], self.signers.supervisor_label(self.locale))]
+        return '<table class="wl-signature"><tbody>' + "".join(
+            f'<tr><th>{_html.escape(a)}</th><td><span class="wl-signer">{_html.escape(who)}</span><br>{line}</td>'
+            f'<th>{_html.escape(labels["date"])}</th><td>{line}</td></tr>' for a, who in rows) + "</tbody></table>"
+
     def method_notes(self) -> list[str]:
         fx = [] if self.fx is None else [self.fx.note, *(f"{k}: {v}" for k, v in self.fx.assumptions)]
         return [self._t("review_method_valuation"), self._t("review_method_benchmark"),
@@ -571,7 +586,7 @@ class Review:
             return (h("review_meeting") + html_table(self.meetings_table()) + h3("review_action_items")
                     + html_table(self.actions_table()))
         if key == "disclosures":
-            return h("review_disclosures") + html_list(self.disclosures())
+            return h("review_disclosures") + html_list(self.disclosures()) + self.signature_html()
         if key == "method":
             return h3("review_method") + html_list(self.method_notes())
         raise KeyError(f"unknown section {key!r}; use one of {', '.join(self.SECTIONS)}")
@@ -807,18 +822,22 @@ def build_review(
     meetings = pd.DataFrame([{"date": c.date, "channel": c.channel, "note": c.note} for c in client.contact_log
                              if start.date() < c.date <= end.date()], columns=["date", "channel", "note"])
     due = fmt_date((end + pd.Timedelta(days=30)).date(), locale)
+    from .advisors import signers as _signers
+
+    signed_by = _signers(ctx.policy, params, client.advisor, locale)  # names and registration numbers
+    owner = signed_by.advisor_name()
     actions = []
     if kyc["expired"] or kyc["due_soon"]:
-        actions.append({"item": t("documents.review_action_kyc", locale), "owner": client.advisor, "due": due})
+        actions.append({"item": t("documents.review_action_kyc", locale), "owner": owner, "due": due})
     if len(rebalance):
-        actions.append({"item": t("documents.review_action_rebalance", locale), "owner": client.advisor, "due": due})
+        actions.append({"item": t("documents.review_action_rebalance", locale), "owner": owner, "due": due})
     if chosen.revisit:
-        actions.append({"item": t("lifecycle.review_action_revisit", locale), "owner": client.advisor, "due": due})
+        actions.append({"item": t("lifecycle.review_action_revisit", locale), "owner": owner, "due": due})
     if len(goals) and not goals["on_track"].all():
-        actions.append({"item": t("documents.review_action_goals", locale), "owner": client.advisor, "due": due})
+        actions.append({"item": t("documents.review_action_goals", locale), "owner": owner, "due": due})
     for comp in client.complaints:
         if comp.is_open:
-            actions.append({"item": t("documents.review_action_complaint", locale), "owner": client.advisor,
+            actions.append({"item": t("documents.review_action_complaint", locale), "owner": owner,
                             "due": fmt_date(comp.opened + pd.Timedelta(days=30), locale)})
     for d, kind, code, amount in val.implied:
         if amount > 1e-6:
@@ -826,7 +845,9 @@ def build_review(
                            amount=fmt_money(amount, client.base_currency, locale)))
 
     client_path = Path(client.source) if client.source and Path(client.source).is_file() else None
-    paths = [p for p in (client_path, params / "policy.yaml", params / "products.yaml") if p is not None]
+    registry = params / ctx.policy.advisors.registry if getattr(ctx.policy, "advisors", None) else None
+    paths = [p for p in (client_path, params / "policy.yaml", params / "products.yaml", registry)
+             if p is not None and p.is_file()]  # the registry prints in the signature block
     agreed = "" if decision is None else f"{decision.proposal_hash}@{decision.decided_on}"
     h = inputs_hash(*paths, extra=f"{quarter}|{locale}|{agreed}")
     return Review(
@@ -839,6 +860,7 @@ def build_review(
         target_info=chosen, suitability_checks=rb.checks,
         fx=currency_notes(ctx, [*prod_w.index, *target.index], locale),
         fx_share=currency_share(ctx, prod_w / prod_w.sum()) if len(prod_w) and prod_w.sum() > 0 else None,
+        signers=signed_by,
     )
 
 

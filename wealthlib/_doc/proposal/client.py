@@ -15,7 +15,7 @@ class Cover(Section):
 
     def compute(self, inp: Any) -> dict[str, Any]:
         c = inp.c
-        return {"client": c.name, "client_id": c.id, "advisor": c.advisor, "firm": inp.policy.firm or "—",
+        return {"client": c.name, "client_id": c.id, "advisor": inp.signers.advisor_name(), "firm": inp.policy.firm or "—",
                 "date": inp.ctx.as_of.isoformat(), "data_end": inp.ctx.returns.index[-1].date().isoformat(),
                 "data_vintage": inp.ctx.data_vintage, "currency": inp.cur}
 
@@ -52,7 +52,7 @@ class Kyc(Section):
             "override": None if ov is None else {
                 "class_name": pol.risk_class(ov.risk_class).name(loc),
                 "assessed_name": pol.risk_class(pr.computed_class).name(loc),
-                "reason": ov.reason, "by": ov.by, "date": ov.date.isoformat()},
+                "reason": ov.reason, "by": inp.people.get(ov.by, ov.by), "date": ov.date.isoformat()},
         }
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:

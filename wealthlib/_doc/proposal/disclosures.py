@@ -71,17 +71,25 @@ class Acknowledgement(Section):
         above = any(inp.shelf.get(k).grade > inp.profile.ceiling for k in inp.w.index)
         a = acknowledgement(inp.loc, inp.jur, exception=above, foreign_currency=foreign)
         return {"title": a["title"], "intro": a["intro"], "statements": list(a["statements"]),
-                "signature_labels": dict(a["signature_labels"]), "advisor": inp.c.advisor}
+                "signature_labels": dict(a["signature_labels"]),
+                "advisor": inp.signers.advisor_label(inp.loc), "supervisor": inp.signers.supervisor_label(inp.loc)}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
         labels = d["signature_labels"]
         out = h3(d["title"]) + p(d["intro"]) + "<ol>" + "".join(
             f"<li>{escape(s)}</li>" for s in d["statements"]) + "</ol>"
-        line = "_" * 24
-        sig = [(labels["client"], line, labels["seal"], line),
-               (labels["advisor"], f"{d['advisor']}  {line}", labels["date"], line),
-               (labels["supervisor"], line, labels["date"], line)]
-        out += '<table class="wl-signature"><tbody>' + "".join(
-            f"<tr><th>{escape(a)}</th><td>{escape(b)}</td><th>{escape(c)}</th><td>{escape(e)}</td></tr>"
-            for a, b, c, e in sig) + "</tbody></table>"
-        return out
+        return out + signature_table(labels, [("client", ""), ("advisor", d["advisor"]),
+                                              ("supervisor", d["supervisor"])], seal=True)
+
+
+def signature_table(labels: dict[str, str], rows: list[tuple[str, str]], seal: bool = False) -> str:
+    """Signature lines: each row a role's label, the signer (the firm's people by name and registration
+    numbers, never an id; the client's line blank) over a line, and a date (the client's row: the seal)."""
+    line = "_" * 24
+    out = []
+    for i, (role, who) in enumerate(rows):
+        right = labels["seal"] if seal and i == 0 else labels["date"]
+        signer = f'<span class="wl-signer">{escape(who)}</span><br>' if who else ""
+        out.append(f"<tr><th>{escape(labels[role])}</th><td>{signer}{line}</td><th>{escape(right)}</th>"
+                   f"<td>{line}</td></tr>")
+    return '<table class="wl-signature"><tbody>' + "".join(out) + "</tbody></table>"

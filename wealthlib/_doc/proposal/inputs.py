@@ -28,6 +28,10 @@ class ProposalInputs:
         self.amount = self.value if self.value > 0 else (first if first > 0 else float(client.assets.financial))
         self.projection_horizon = None
         self.audit: dict[str, Any] = {}
+        from ...advisors import Signers
+
+        self.signers = Signers(None, None, client.advisor)  # build_proposal sets the registry's (names, numbers)
+        self.people: dict[str, str] = {}                     # registry id → name in the locale
 
     # the labels' shortcuts, for the texts built here
     def L(self, key: str, **fmt: Any) -> str:
@@ -109,7 +113,7 @@ class ProposalInputs:
         """The standard cover letter (safe HTML), printed when the advisor wrote none."""
         lb = self.labels
         return p(lb.L("letter_default", client=self.c.name, date=lb.date(self.ctx.as_of),
-                      class_name=self.class_name, advisor=self.c.advisor))
+                      class_name=self.class_name, advisor=self.signers.advisor_name()))
 
     def default_rationale(self) -> str:
         """The standard rationale (safe HTML), printed when the advisor wrote none."""
