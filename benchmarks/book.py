@@ -2,7 +2,8 @@
 
 The book is generated into a temporary params folder: the firm's inputs as shipped (``policy.yaml``,
 ``products.yaml``, views, certificates), a book file ``books.yaml`` saying whose client is whose, and N client
-files copied round-robin from the fictional samples under ``params/clients/`` with the id changed
+files copied round-robin from the fictional samples under ``params/clients/`` (or another firm's folder,
+``--params DIR``) with the id changed
 (``lin-00042``), the given name varied (so no two clients share a name) and the advisor spread over N / 400
 advisors (``adv-00`` …; a bank branch's advisor keeps a few hundred clients). Everything else in a file —
 holdings, transactions, KYC answers, contacts, complaints — is the sample's, so the checks and the book's rules
@@ -24,12 +25,13 @@ wall-clock time. The machine is shared by several engineers (2 vCPU, load often 
 command costs, wall time what one waited that moment. The targets (≤ 30 s each at 10,000; cost per client flat
 from 1,000 to 10,000) are read on CPU time.
 
-    .venv/bin/python benchmarks/book.py [--sizes 1000,10000] [--keep DIR]
+    .venv/bin/python benchmarks/book.py [--sizes 1000,10000] [--params DIR] [--keep DIR]
 
 Per size one line per command; then ``flat=``: the per-client cost at the largest size over the smallest, for
 each command (1.0 = flat; below 1 the fixed start-up is being spread). The last line is
 ``per_client_ms=<the largest of the four per-client CPU costs at the largest size> total_s=<the four CPU times
-at the largest size, summed>``.
+at the largest size, summed> max_wall_s=<the longest wall time of the four at the largest size>
+load1=<the one-minute load average at the end>``.
 """
 
 from __future__ import annotations
@@ -64,12 +66,13 @@ def _name(original: str, i: int) -> str:
     return f"{_EN_FIRST[i % len(_EN_FIRST)]} {surname} {i}"
 
 
-def generate(dest: Path, n: int) -> Path:
-    """A params folder at ``dest`` with ``n`` client files made from the samples (see the module docstring)."""
+def generate(dest: Path, n: int, source: Path = ROOT / "params") -> Path:
+    """A params folder at ``dest`` with ``n`` client files made from the samples of the params folder ``source``
+    (see the module docstring)."""
     # the firm's other inputs as shipped (policy, shelf, views, certificates); clients and the book file are made
-    shutil.copytree(ROOT / "params", dest, ignore=lambda d, names: [x for x in names if x in ("clients", "books.yaml")])
+    shutil.copytree(source, dest, ignore=lambda d, names: [x for x in names if x in ("clients", "books.yaml")])
     (dest / "clients").mkdir()
-    samples = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "params" / "clients").glob("*.yaml"))]
+    samples = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((source / "clients").glob("*.yaml"))]
     advisors = max(2, n // CLIENTS_PER_ADVISOR)
     books: dict[str, list[str]] = {}
     for i in range(n):
@@ -81,7 +84,7 @@ def generate(dest: Path, n: int) -> Path:
         text = re.sub(r"^name: (.*)$", lambda m: f"name: {_name(m.group(1).strip(), i)}", text, count=1, flags=re.M)
         text = re.sub(r"^advisor: .*$", f"advisor: {advisor}", text, count=1, flags=re.M)
         (dest / "clients" / f"{cid}.yaml").write_text(text, encoding="utf-8")
-    if (ROOT / "params" / "books.yaml").exists():  # the firm's book file (wealthlib.guard.access): whose client is whose
+    if (source / "books.yaml").exists():  # the firm's book file (wealthlib.guard.access): whose client is whose
         (dest / "books.yaml").write_text("".join(f"{a}: [{', '.join(ids)}]\n" for a, ids in sorted(books.items())),
                                          encoding="utf-8")
     return dest
@@ -134,6 +137,8 @@ def _check(name: str, out: str, n: int, folder: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated book sizes (default 1000,10000)")
+    ap.add_argument("--params", type=Path, default=ROOT / "params",
+                    help="the firm's params folder whose inputs and sample clients the book is made from (default: params/)")
     ap.add_argument("--keep", type=Path, default=None, help="generate into this folder and keep it")
     args = ap.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
@@ -144,7 +149,7 @@ def main() -> None:
             folder = base / f"book-{n}"
             if folder.exists():
                 shutil.rmtree(folder)
-            params = generate(folder / "params", n)
+            params = generate(folder / "params", n, args.params.resolve())
             results[n] = {}
             for name, cmd in _commands(params, folder / "out").items():
                 cpu, wall, out = _run(cmd, cwd=folder)
@@ -159,7 +164,9 @@ def main() -> None:
               + f"  (per-client cpu at {hi} / at {lo})")
     per_client = max(cpu / hi * 1e3 for cpu, _ in results[hi].values())
     total = sum(cpu for cpu, _ in results[hi].values())
-    print(f"per_client_ms={per_client:.2f} total_s={total:.1f}")
+    max_wall = max(wall for _, wall in results[hi].values())
+    load = os.getloadavg()[0]
+    print(f"per_client_ms={per_client:.2f} total_s={total:.1f} max_wall_s={max_wall:.1f} load1={load:.1f}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ cores :func:`propose` does them side by side, with three processes and this hand
    start the document (client id and name, locale, title, disclaimer, audit line, default advisor text).
    Then it computes the rest, writes ``proposal.json`` atomically and sends ``("done", None)``. On any failure
    it writes the one-line message to ``proposal.json.failed`` and sends ``("error", message)``.
-3. **Parent**, meanwhile, imports and warms the export stack, then waits for the child's first message. Anything
+3. **Parent**, meanwhile, imports and warms the export stack (step by step, stopping early once the child's first
+   message is waiting: a failed check then costs only the check), then waits for that message. Anything
    but ``"checked"`` (an error, or the pipe closing because the child died) stops the command with that one
    line: no kernel has started and nothing is written. After ``"checked"`` a watcher thread waits for the
    second message; if the child fails or dies without writing ``proposal.json.failed``, the watcher writes it,
@@ -149,15 +150,31 @@ def load_proposal(path: str | Path, timeout: float = 300.0) -> Proposal:
     return Proposal.from_json(path.read_text(encoding="utf-8"))
 
 
-def _warm_export_stack() -> None:
-    """Import papermill, nbconvert and WeasyPrint and compile our export template (about a second)."""
+def _warm_steps():
+    """Import papermill, nbconvert and WeasyPrint and compile our export template (a few seconds of CPU), one
+    step per ``next()``, so that the caller can stop between steps."""
     import nbformat
+
+    yield
     import papermill  # noqa: F401
+
+    yield
     import weasyprint  # noqa: F401
 
+    yield
     from .render import to_html
 
     to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("…")]), lang="en", title="")
+
+
+def _warm_export_stack(stop=None) -> bool:
+    """Warm the export stack step by step; before each step ``stop()`` (if given) may say to stop. True when
+    the whole stack is warm. ``wealth propose`` stops as soon as the child has reported (a failed check costs
+    the check, not the export stack's imports); the render finishes whatever is left."""
+    for _ in _warm_steps():
+        if stop is not None and stop():
+            return False
+    return True
 
 
 def _child(client: str, kwargs: dict, prebuilt: str, conn) -> None:
@@ -211,15 +228,23 @@ def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], 
         proc.start()
         sender.close()
         try:
-            _warm_export_stack()
-            if "pdf" in formats:  # the firm's signing key now: a wrong password stops before any kernel starts
+            # the child's first message may come before the stack is warm: a failed check stops the warming
+            _warm_export_stack(stop=lambda: receiver.poll(0))
+
+            def check_key() -> None:  # the firm's signing key: a wrong password stops before any kernel starts
                 from .documents import _find_params
                 from .guard.signing import _policy_and_key
 
                 _policy_and_key(_find_params(params))
+
+            key_checked = "pdf" in formats and not receiver.poll(0)
+            if key_checked:  # while the child is still checking
+                check_key()
             kind, header = _receive(receiver, proc)
             if kind != "checked":
                 raise WealthError(header)
+            if "pdf" in formats and not key_checked:
+                check_key()
             outcome: dict[str, Any] = {}
 
             def watch() -> None:

@@ -404,7 +404,6 @@ def build_proposal(
     from .disclosures import DISCLOSURES_VERSION
 
     params = _find_params(Path(params))
-    ctx = load_context(params, as_of)
     if isinstance(client, Client):
         c = client
         client_bytes = c.model_dump_json().encode("utf-8")
@@ -421,6 +420,7 @@ def build_proposal(
 
     for problem in client_chart_problems(c, loc)[:1]:  # before any work: the goal projection could not print it
         raise problem
+    ctx = load_context(params, as_of)  # after the client's checks: a missing or broken file costs no market
     wi_source, reason_source = "what-if", "proposal"
     if choices is not None:
         from .errors import display_path

@@ -108,11 +108,28 @@ def _first_of_month_to_end(idx: pd.Index) -> pd.DatetimeIndex:
 YIELD_SOURCE = "arch.data.default.load (Moody's seasoned corporate bond yields)"
 
 
+def _arch_csv(package: str, name: str) -> pd.DataFrame:
+    """``arch.data.<package>.load()`` without importing ``arch`` (its estimators take seconds to import, and a
+    process that needs only the yields, such as a batch's planning, would pay for them): the same file read
+    the same way (``arch.data.utility.load_file``)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("arch")  # finds the installed package without running its __init__
+    if spec is None or not spec.submodule_search_locations:
+        from arch.data import default  # noqa: F401 - let the import fail with its own message
+
+    data = pd.read_csv(Path(list(spec.submodule_search_locations)[0], "data", package, name))
+    if "Date" in data:
+        data.Date = pd.to_datetime(data.Date)
+        data = data.set_index("Date")
+    for col in data:
+        data[col] = pd.to_numeric(data[col], errors="coerce")
+    return data
+
+
 def demo_yields() -> pd.DataFrame:
     """Moody's seasoned Aaa and Baa yields as decimals a year, each month's average dated at the month's end."""
-    from arch.data import default
-
-    d = default.load()
+    d = _arch_csv("default", "default.csv.gz")
     d.index = _first_of_month_to_end(d.index)
     out = d[["AAA", "BAA"]].astype(float) / 100.0
     out.index.freq = None

@@ -60,6 +60,9 @@ def _parser_error(exc: BaseException) -> str | None:
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Console-script entry point: people get one clear line, never a traceback."""
+    from .common import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # every command: nbformat is imported by batch and book planning too
     if not os.environ.get("WEALTH_DEBUG"):
         import warnings
 

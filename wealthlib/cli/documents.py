@@ -46,7 +46,8 @@ def propose(
     """
     skip_slow_optional_imports()
     formats = parse_formats(fmt)
-    kwargs = dict(params=state.params, as_of=parse_as_of(as_of), locale=parse_locale(lang), objective=objective,
+    locale = parse_locale(lang)  # the cheap checks first: the default as-of date reads the market
+    kwargs = dict(params=state.params, as_of=parse_as_of(as_of), locale=locale, objective=objective,
                   seed=seed, views=views)
     if advisor is not None:
         kwargs["viewer"] = _viewer(advisor)
