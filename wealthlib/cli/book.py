@@ -51,6 +51,9 @@ def report(
     when = parse_as_of(as_of)
     lang = parse_locale(lang)
     formats = parse_formats(fmt)
+    from ..render import prepare_out_dir
+
+    prepare_out_dir(out_dir, create=False)  # before the book is read: an unwritable folder costs nothing
     params = state.params
     # the client files are read once here; each report is built here and handed to its kernel (write_book_report).
     # An advisor's (or a supervisor's) run reads only the files of their book (wealthlib.guard.access).

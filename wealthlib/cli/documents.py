@@ -47,6 +47,9 @@ def propose(
     skip_slow_optional_imports()
     formats = parse_formats(fmt)
     locale = parse_locale(lang)  # the cheap checks first: the default as-of date reads the market
+    from ..render import prepare_out_dir
+
+    prepare_out_dir(out_dir, create=False)  # before the build: an unwritable folder costs no proposal
     kwargs = dict(params=state.params, as_of=parse_as_of(as_of), locale=locale, objective=objective,
                   seed=seed, views=views)
     if advisor is not None:
