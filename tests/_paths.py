@@ -15,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params"
 #: The sample clients' ids, in file-name order.
 SAMPLES = sorted(p.stem for p in (PARAMS / "clients").glob("*.yaml"))
+#: The second sample firm, a mainland bank sub-branch, shipped beside the Taiwanese securities firm (a folder of
+#: params holding its own policy.yaml is a firm of its own), and its sample clients (liu, wang, zhang).
+BANK = PARAMS / "cn-bank"
+BANK_SAMPLES = sorted(p.stem for p in (BANK / "clients").glob("*.yaml"))
 #: The installed ``wealth`` console script of the interpreter running the tests (the venv's, not one on PATH).
 WEALTH = str(Path(sys.executable).with_name("wealth"))
 

@@ -74,7 +74,7 @@ def test_batch_isolates_failures_writes_manifest_and_resumes(book, tmp_path):
     for cid in SAMPLES:
         assert f'href="{cid}.pdf"' in index and f'href="{cid}.html"' in index
     # client data never in the manifest reasons/logs: no client names
-    names = ["王建国", "Morgan"]
+    names = ["林志明", "Daniel Morgan"]
     assert not any(n in (out / "manifest.json").read_text(encoding="utf-8") for n in names)
     _no_orphans(t0)
     # only multiprocessing's resource tracker may outlive the pool (it lives as long as this process)
@@ -95,17 +95,17 @@ def test_batch_isolates_failures_writes_manifest_and_resumes(book, tmp_path):
     shutil.copy(PARAMS / "clients" / "lee.yaml", book / "clients" / "broken.yaml")
     text = (book / "clients" / "broken.yaml").read_text(encoding="utf-8").replace("id: lee", "id: broken")
     (book / "clients" / "broken.yaml").write_text(text, encoding="utf-8")
-    with (book / "clients" / "wang.yaml").open("a", encoding="utf-8") as fh:
+    with (book / "clients" / "morgan.yaml").open("a", encoding="utf-8") as fh:
         fh.write("\n# reviewed\n")
     m3 = run_batch("review", quarter="2018Q3", params=book, out=out, workers=2, progress=seen.append)
-    assert sorted(r["client"] for r in seen) == ["broken", "wang"]
-    assert m3.entries["broken"]["status"] == "ok" and m3.entries["wang"]["status"] == "ok"
+    assert sorted(r["client"] for r in seen) == ["broken", "morgan"]
+    assert m3.entries["broken"]["status"] == "ok" and m3.entries["morgan"]["status"] == "ok"
     assert m3.counts()["unchanged"] == len(SAMPLES) - 1
     # deleting an output makes its client run again
-    (out / "zhang.pdf").unlink()
+    (out / "chen.pdf").unlink()
     seen.clear()
-    run_batch("review", quarter="2018Q3", params=book, out=out, workers=1, clients="z*", progress=seen.append)
-    assert [r["client"] for r in seen] == ["zhang"] and (out / "zhang.pdf").is_file()
+    run_batch("review", quarter="2018Q3", params=book, out=out, workers=1, clients="c*", progress=seen.append)
+    assert [r["client"] for r in seen] == ["chen"] and (out / "chen.pdf").is_file()
     _no_orphans(t0)
 
 
@@ -117,9 +117,9 @@ def test_notebook_failure_and_cell_timeout_are_per_client(book, tmp_path, monkey
     p.metadata["tags"] = ["parameters"]
     nb.cells = [p, nbformat.v4.new_code_cell(
         "import time, pathlib\nstem = pathlib.Path(client).stem\n"
-        "if stem == 'wang':\n    time.sleep(60)\n"
+        "if stem == 'morgan':\n    time.sleep(60)\n"
         "if stem == 'lee':\n    raise ValueError(f'boom: {open(client, encoding=\"utf-8\").read()[:80]}')\n"
-        "if stem == 'zhang':\n    from wealthlib.errors import InputError\n"
+        "if stem == 'chen':\n    from wealthlib.errors import InputError\n"
         "    raise InputError(client, 'holdings.X.amount', \"must be ≥ 0, got '張秘密'\")\n"
         "print('ok', stem)")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -127,17 +127,17 @@ def test_notebook_failure_and_cell_timeout_are_per_client(book, tmp_path, monkey
     nbformat.write(nb, tpl)
     monkeypatch.setitem(batch.TEMPLATES, "review", tpl)
     t0 = time.time()
-    m = run_batch("review", params=book, out=tmp_path / "out", clients="[lwz]*", workers=2, cell_timeout=3,
+    m = run_batch("review", params=book, out=tmp_path / "out", clients="[clm]*", workers=2, cell_timeout=3,
                   formats=("html",))
-    assert m.entries["wang"]["status"] == "failed"
-    assert m.entries["wang"]["reason"].endswith("slow.ipynb: cell 2 exceeded 3 s"), m.entries["wang"]["reason"]
+    assert m.entries["morgan"]["status"] == "failed"
+    assert m.entries["morgan"]["reason"].endswith("slow.ipynb: cell 2 exceeded 3 s"), m.entries["morgan"]["reason"]
     assert m.entries["lee"]["status"] == "failed"
     # a foreign exception's message may quote client data: the manifest names its kind only
     assert m.entries["lee"]["reason"].endswith("cell 2: ValueError (message not logged: it may quote client data)")
     assert "boom" not in m.entries["lee"]["reason"]
     # our own errors keep file, field and problem, without the value
-    assert m.entries["zhang"]["status"] == "failed"
-    assert m.entries["zhang"]["reason"].endswith("cell 2: InputError: " + f"{book / 'clients' / 'zhang.yaml'}: "
+    assert m.entries["chen"]["status"] == "failed"
+    assert m.entries["chen"]["reason"].endswith("cell 2: InputError: " + f"{book / 'clients' / 'chen.yaml'}: "
                                                   "holdings.X.amount: must be ≥ 0")
     manifest_text = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
     assert "張秘密" not in manifest_text and "boom" not in manifest_text

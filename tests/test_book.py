@@ -19,7 +19,7 @@ import yaml
 
 from wealthlib.book import BookError, build_book
 
-from _paths import PARAMS, ROOT, SAMPLES, WEALTH
+from _paths import BANK, PARAMS, ROOT, SAMPLES, WEALTH
 AS_OF = date(2018, 12, 31)
 
 
@@ -96,13 +96,13 @@ def test_aum_by_tier_per_currency_matches_hand_sum(raw, book):
     assert got.loc[("priority", "TWD"), "aum"] == pytest.approx(
         (16_305.24 + 39_132.58 + 26_088.39 + 52.5 * 994.62) * PER_USD["TWD"], abs=0.05)
     assert got.loc[("private", "USD"), "aum"] == 120_000 + 3000 * 100.5 + 900_000 + 650_000 + 420_000 + 90_000
-    assert got.loc[("mass", "CNY"), "aum"] == 0  # zhang sold out in 2018
+    assert ("mass", "CNY") not in got.index  # the mainland clients are the bank's (params/cn-bank)
 
 
 def test_aum_is_never_added_across_currencies(book):
     s = book.summary()
-    assert set(s["aum"]) == {"TWD", "CNY", "USD"}
-    assert list(book.aum_change["currency"]) == ["CNY", "TWD", "USD"]
+    assert set(s["aum"]) == {"TWD", "USD"}
+    assert list(book.aum_change["currency"]) == ["TWD", "USD"]
 
 
 def test_total_aum_in_the_policys_reporting_currency(book):
@@ -174,11 +174,11 @@ def test_reviews_due_use_conversation_channels(raw, book):
         reviews = [x["date"] for x in c["contact_log"] if x["channel"] in channels and x["date"] <= AS_OF]
         if not reviews or _plus_months(max(reviews), 3) < AS_OF:
             expected.add(c["id"])
-    assert expected == {"huang", "lee", "morgan", "wang"}  # morgan's and wang's latest contacts are email/wechat
+    assert expected == {"huang", "lee", "morgan"}  # morgan's latest contact is an email
     assert set(book.reviews_due["id"]) == expected
     m = book.advisor_measures.set_index("advisor")
     assert m.loc["adv-chen", "reviews_on_time"] == pytest.approx(2 / 3)
-    assert m.loc["adv-wang", "reviews_on_time"] == pytest.approx(2 / 5)
+    assert m.loc["adv-wang", "reviews_on_time"] == 0  # lee and morgan
 
 
 # ------------------------------------------------------------------------------------------ complaints
@@ -188,10 +188,19 @@ def test_open_complaints_with_age(raw, book):
         for comp in c.get("complaints") or []:
             if comp.get("closed") is None:
                 expected[c["id"]] = (AS_OF - comp["opened"]).days
-    assert expected == {"liu": 21}
-    got = dict(zip(book.complaints["client"], book.complaints["age_days"]))
-    assert got == expected
-    assert not book.complaints["overdue"].any()  # 21 days < 30
+    assert expected == {}  # the Taiwanese firm's clients have none open at the end of 2018
+    assert book.complaints.empty
+
+
+def test_the_bank_flags_complaints_older_than_15_days():
+    """The bank's policy (complaints.answer_days: 15, 《银行业保险业消费投诉处理管理办法》 Art 18): liu's complaint of
+    2018-12-10 is 21 days old on 2018-12-31, past its answer date 2018-12-25; the Taiwanese firm's 30 days would
+    not flag it."""
+    b = build_book(params=BANK, as_of=AS_OF)
+    c = b.complaints.set_index("client")
+    assert c.loc["liu", "age_days"] == 21 and bool(c.loc["liu", "overdue"])
+    assert c.loc["liu", "answer_due"] == date(2018, 12, 25)
+    assert b.summary()["complaints_overdue"] == 1
 
 
 def test_taiwan_flags_complaints_older_than_30_days(tmp_path):
@@ -206,8 +215,8 @@ def test_taiwan_flags_complaints_older_than_30_days(tmp_path):
     assert c.loc["late statement", "answer_due"] == date(2018, 12, 20)
     assert c.loc["app login", "age_days"] == 16 and not bool(c.loc["app login", "overdue"])
     assert b.summary()["complaints_overdue"] == 1
-    # closed before the as-of date: not open; opened after it: not yet there
-    assert "liu" not in set(build_book(params=params, as_of="2018-12-01").complaints["client"])
+    # opened after the as-of date: not yet there
+    assert "app login" not in set(build_book(params=params, as_of="2018-12-01", advisor="adv-chen").complaints["summary"])
 
 
 # ------------------------------------------------------------------------------------------ suitability
@@ -216,8 +225,7 @@ def test_suitability_exceptions(book):
     holdings = set(zip(ex.loc[ex["kind"] == "holding_above_ceiling", "client"], ex.loc[ex["kind"] == "holding_above_ceiling", "product"]))
     # chen: capped to moderate (RR3) as elderly, holds RR4/RR5 equity; lee and lin: moderate with the S&P 500 (RR4)
     assert holdings == {("chen", "US-TSM"), ("chen", "NASDAQ"), ("lee", "SP500"), ("lin", "SP500")}
-    ov = ex[ex["kind"] == "override_above_computed"]
-    assert list(ov["client"]) == ["liu"] and list(ov["approved_by"]) == ["sup-zhao"]
+    assert ex[ex["kind"] == "override_above_computed"].empty  # the one override (liu's) left with the clients' move
 
 
 def test_tier_by_class_counts(raw, book):
@@ -225,8 +233,8 @@ def test_tier_by_class_counts(raw, book):
     assert tc.loc["total", "total"] == len(raw)
     for tier in ("mass", "priority", "private"):
         assert tc.loc[tier, "total"] == sum(1 for c in raw if c["tier"] == tier)
-    assert tc.loc["private", "aggressive"] == 2  # liu (override) and morgan
-    assert tc.loc["mass", "conservative"] == 2  # huang and zhang
+    assert tc.loc["private", "aggressive"] == 1  # morgan
+    assert tc.loc["mass", "conservative"] == 1  # huang
 
 
 # ------------------------------------------------------------------------------------------ isolation
@@ -294,7 +302,7 @@ def test_as_of_cuts_the_book():
     later = [p for p in b.problems if "kyc.date: no KYC assessment is dated on or before" in p]
     assert {n for n in ("chen", "lin", "morgan") if any(f"{n}.yaml" in p for p in later)} == {"chen", "lin", "morgan"}
     assert "huang" in set(b.clients["id"]) and not any("huang.yaml" in p for p in later)
-    assert len(b.clients) + len(later) == 7
+    assert len(b.clients) + len(later) == 4  # the Taiwanese firm's five sample clients less lee
 
 
 def test_localized_tables_have_labels(book):
@@ -377,11 +385,15 @@ def test_default_report_renders_whole_book_and_each_advisor_in_isolation(raw, tm
         html = (tmp_path / f"book-{adv}-2018-12-31.html").read_text(encoding="utf-8")
         for c in raw:
             assert (c["name"] in html) == (c["advisor"] == adv), (adv, c["id"])
-        for label in ("Mass", "Priority", "Private"):
-            assert label in html
+        for label in {c["tier"].capitalize() for c in raw if c["advisor"] == adv}:  # the tiers of their clients
+            assert label in html, (adv, label)
 
 
 # ------------------------------------------------------------------------------------------ a bank's book
+#: Copies of each sample client that make a book of more than 100 clients (21 × 5 = 105).
+COPIES = 100 // len(SAMPLES) + 1
+
+
 def _big_book(tmp_path: Path, copies: int) -> Path:
     """A params folder with ``copies`` copies of every sample client (ids ``<id>-<k>``), everything else as is."""
     params = tmp_path / "params"
@@ -397,8 +409,8 @@ def _big_book(tmp_path: Path, copies: int) -> Path:
 
 
 def test_whole_book_lists_print_their_first_rows_and_the_count(tmp_path, raw):
-    params = _big_book(tmp_path, 14)
-    n = 14 * len(SAMPLES)  # every sample client 14 times
+    params = _big_book(tmp_path, COPIES)
+    n = COPIES * len(SAMPLES)  # every sample client COPIES times
     assert n > 100  # more than a whole-book list prints
     whole = build_book(params=params, as_of=AS_OF)
     assert whole.rows("clients") == n and len(whole.clients) == n  # the tables themselves keep every row
@@ -407,16 +419,16 @@ def test_whole_book_lists_print_their_first_rows_and_the_count(tmp_path, raw):
     assert len(roster) == 100
     assert list(roster["Client number"]) == list(whole.clients["id"][:100])  # the first rows, in the roster's order
     assert len(whole.table("clients", "en")) == n
-    n_chen = 14 * sum(c["advisor"] == "adv-chen" for c in raw)
+    n_chen = COPIES * sum(c["advisor"] == "adv-chen" for c in raw)
     adv = build_book(params=params, as_of=AS_OF, advisor="adv-chen")
     assert adv.list_limit is None and adv.rows("clients") == n_chen and "lists" not in adv.methods
 
 
 @pytest.mark.slow
-def test_rendered_whole_book_of_112_clients_shows_100_roster_rows_and_says_so(tmp_path):
+def test_rendered_whole_book_of_105_clients_shows_100_roster_rows_and_says_so(tmp_path):
     import re
 
-    params = _big_book(tmp_path, 14)
+    params = _big_book(tmp_path, COPIES)
     proc = subprocess.run(
         [WEALTH, "--params", str(params), "book", "report", "--advisor", "all",
          "--out", str(tmp_path / "out"), "--format", "html"],
@@ -427,7 +439,7 @@ def test_rendered_whole_book_of_112_clients_shows_100_roster_rows_and_says_so(tm
     roster = html[html.index("Client roster"):]
     roster = roster[: roster.index("</table>")]
     assert len(re.findall(r"<tr[ >]", roster[roster.index("<tbody"):])) == 100
-    n = 14 * len(SAMPLES)
+    n = COPIES * len(SAMPLES)
     assert f"The first 100 of {n} are shown; each advisor&#x27;s report lists all of theirs." in html or \
         f"The first 100 of {n} are shown; each advisor's report lists all of theirs." in html
 

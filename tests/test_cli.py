@@ -127,7 +127,7 @@ def test_allocate_json_is_suitable_and_fully_invested():
 
 def test_allocate_explains_an_infeasible_client(params_copy: Path, tmp_path: Path):
     clients = params_copy / "clients"
-    text = (clients / "zhang.yaml").read_text(encoding="utf-8")
+    text = (clients / "lin.yaml").read_text(encoding="utf-8")
     import yaml
 
     data = yaml.safe_load(text)
@@ -136,9 +136,9 @@ def test_allocate_explains_an_infeasible_client(params_copy: Path, tmp_path: Pat
     (clients / "nobonds.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     proc = run("--params", str(params_copy), "allocate", "nobonds", cwd=tmp_path)
     assert proc.returncode == 1
-    # 保守型 may hold at most 40% cash and nothing above RR2; with bonds excluded nothing can fill the rest
+    # 穩健型 (lin) may hold at most 40% cash and needs 50% bonds; with bonds excluded nothing can fill the rest
     assert "No allocation satisfies every constraint" in proc.stderr
-    assert "class 保守型" in proc.stderr and "the client excludes the asset class bond" in proc.stderr
+    assert "class 穩健型" in proc.stderr and "the client excludes the asset class bond" in proc.stderr
 
 
 def test_validate_catches_bands_the_shelf_cannot_meet(params_copy: Path, tmp_path: Path):
@@ -174,7 +174,7 @@ def test_propose_bad_options_are_one_line_and_write_nothing(tmp_path):
 def test_propose_infeasible_client_is_explained_and_writes_nothing(params_copy: Path, tmp_path: Path):
     import yaml
 
-    data = yaml.safe_load((params_copy / "clients" / "zhang.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((params_copy / "clients" / "lin.yaml").read_text(encoding="utf-8"))
     data.update(id="nobonds", restrictions={"excluded_products": [], "excluded_classes": ["bond"]})
     (params_copy / "clients" / "nobonds.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     proc = run("--params", str(params_copy), "propose", "nobonds", "--out", str(tmp_path / "out"), cwd=tmp_path)
@@ -202,10 +202,10 @@ def test_render_missing_notebook_is_one_clear_line(tmp_path: Path):
 
 
 def test_allocate_with_the_house_views_reports_them():
-    proc = run("allocate", "wang", "--views", "views/house.yaml", "--json")
+    proc = run("allocate", "morgan", "--views", "views/house.yaml", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["estimator"].endswith("+views")
-    proc = run("allocate", "wang", "--views", "views/nope.yaml")
+    proc = run("allocate", "morgan", "--views", "views/nope.yaml")
     assert proc.returncode == 1 and "params/views/nope.yaml: file not found" in proc.stderr
 
 

@@ -11,12 +11,12 @@ import yaml
 from wealthlib.clients import Client, check_product_codes, load_client, load_clients
 from wealthlib.errors import InputError, InputErrors
 
-from _paths import ROOT
+from _paths import BANK, ROOT
 CLIENTS = ROOT / "params" / "clients"
 BAD = ROOT / "tests" / "data" / "clients_bad"
 AS_OF = date(2018, 12, 31)
 SHELF = {"USD-MMF", "CORP-AAA5", "CORP-AAA10", "CORP-BAA10", "US-TSM", "SP500", "NASDAQ", "OIL-WTI"}
-SAMPLE_IDS = {"chen", "huang", "lee", "lin", "liu", "morgan", "wang", "zhang"}
+SAMPLE_IDS = {"chen", "huang", "lee", "lin", "morgan"}  # the Taiwanese firm's; the bank's are in params/cn-bank
 
 
 @pytest.fixture(scope="module")
@@ -46,17 +46,34 @@ def test_source_is_not_dumped(samples):
 
 
 def test_samples_cover_locales_and_special_cases(samples):
-    assert {c.locale for c in samples.values()} == {"en", "zh-TW", "zh-CN"}
-    assert [c.id for c in samples.values() if not c.holdings] == ["zhang"]
+    assert {c.locale for c in samples.values()} == {"en", "zh-TW"}
+    assert [c.id for c in samples.values() if not c.holdings] == []
     assert [c.id for c in samples.values() if c.is_elderly(AS_OF)] == ["chen"]
     assert [c.id for c in samples.values() if c.flags.professional_investor] == ["morgan"]
     assert [c.id for c in samples.values() if c.kyc.date < date(2017, 12, 31)] == ["huang"]
-    overridden = [c for c in samples.values() if c.kyc.override is not None]
-    assert [c.id for c in overridden] == ["liu"] and overridden[0].kyc.override.reason.strip()
+    assert [c.id for c in samples.values() if c.kyc.override is not None] == []
     complaints = [k for c in samples.values() for k in c.complaints]
-    assert len(complaints) == 2 and sum(k.is_open for k in complaints) == 1
+    assert len(complaints) == 1 and sum(k.is_open for k in complaints) == 0
     assert {c.advisor for c in samples.values()} == {"adv-chen", "adv-wang"}
-    assert {c.base_currency for c in samples.values()} == {"TWD", "CNY", "USD"}
+    assert {c.base_currency for c in samples.values()} == {"TWD", "USD"}
+
+
+def test_the_banks_samples_are_mainland_clients_of_the_bank():
+    """liu, wang and zhang moved to the bank (params/cn-bank): zh-CN, renminbi, the bank's questionnaire, shelf
+    and 理财经理; no override (the bank changes no class upward); zhang sold out; liu's complaint is open."""
+    import yaml as _yaml
+
+    clients, errors = load_clients(BANK / "clients")
+    assert errors == [] and {c.id for c in clients} == {"liu", "wang", "zhang"}
+    shelf = {p["code"] for p in _yaml.safe_load((BANK / "products.yaml").read_text(encoding="utf-8"))["products"]}
+    for c in clients:
+        assert (c.locale, c.base_currency, c.kyc.questionnaire) == ("zh-CN", "CNY", "cn_bank_risk"), c.id
+        assert c.kyc.override is None and c.advisor in {"adv-li", "adv-zhou"}, c.id
+        assert check_product_codes(c, shelf, {"cash", "bond", "equity", "alternative"}) == [], c.id
+        assert not (CLIENTS / f"{c.id}.yaml").exists(), c.id  # moved, not copied
+    by_id = {c.id: c for c in clients}
+    assert by_id["zhang"].portfolio_value() == 0.0
+    assert [k.is_open for k in by_id["liu"].complaints] == [True]
 
 
 def test_zh_clients_have_chinese_names(samples):
@@ -98,7 +115,6 @@ def test_holding_values_amount_or_units_times_price(samples):
                                     "SP500": 52.5 * 994.62}
     assert lin.portfolio_value() == pytest.approx(16305.24 + 39132.58 + 26088.39 + 52.5 * 994.62)
     assert lin.holdings_currency is None
-    assert samples["zhang"].portfolio_value() == 0.0
 
 
 # --- bad input: exact messages ------------------------------------------------------------------------------

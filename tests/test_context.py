@@ -45,7 +45,7 @@ def test_a_certain_view_is_met_exactly_and_leaves_risk_alone(ctx, tmp_path):
 
 
 def test_a_bearish_view_lowers_that_product_in_the_allocation(ctx, tmp_path):
-    client = load_client("wang", PARAMS / "clients")
+    client = load_client("morgan", PARAMS / "clients")
     _, base = advise(ctx, client)
     assert base.weights["NASDAQ"] > 0.05
     path = _views(tmp_path, "views:\n  - assets: {NASDAQ: 1.0, USD-MMF: -1.0}\n    expected_return: -0.05\n    confidence: 0.9\n")

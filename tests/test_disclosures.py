@@ -32,7 +32,8 @@ def test_taiwan_sentence_exact_in_zh_tw():
 
 
 def test_taiwan_sentence_rendered_in_other_locales():
-    assert "投资一定有风险，基金投资有赚有赔，申购前应详阅公开说明书" in general_disclosures("zh-CN")[0]
+    # in mainland terms: the prospectus is a 招募说明书 (wealthlib/data/terms/mainland.yaml)
+    assert "投资一定有风险，基金投资有赚有赔，申购前应仔细阅读招募说明书" in general_disclosures("zh-CN")[0]
     en = general_disclosures("en")[0]
     assert "risk" in en and "prospectus" in en
 
@@ -251,7 +252,9 @@ def test_complaint_channel_filled(locale, jurisdiction):
 @pytest.mark.parametrize("jurisdiction", ["TW", "CN"])
 def test_acknowledgement_shape(locale, jurisdiction):
     ack = acknowledgement(locale, jurisdiction)
-    assert set(ack) == {"title", "intro", "statements", "signature_labels", "version"}
+    assert set(ack) == {"title", "intro", "statements", "hand_copy", "signature_labels", "version"}
+    # the sentence the client copies by hand (抄录) is the mainland's; Taiwan's forms have none
+    assert (ack["hand_copy"] is None) == (jurisdiction == "TW")
     assert ack["title"] and ack["intro"] and len(ack["statements"]) >= 4
     assert set(ack["signature_labels"]) == {"client", "advisor", "supervisor", "date", "seal"}
     assert all(v.strip() for v in ack["signature_labels"].values())

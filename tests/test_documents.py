@@ -6,6 +6,7 @@ No kernel here (fast): ``build_proposal`` runs in this process on the bundled ma
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from html import escape
 
 import nbformat
@@ -18,12 +19,12 @@ from wealthlib.context import KycExpired
 from wealthlib.errors import InputError
 from wealthlib.i18n import LOCALES, t
 
-from _paths import PARAMS, ROOT, SAMPLES
+from _paths import BANK, BANK_SAMPLES, PARAMS, ROOT, SAMPLES
 AS_OF = "2018-12-31"
 
 
-def _yaml(client: str) -> dict:
-    return yaml.safe_load((PARAMS / "clients" / f"{client}.yaml").read_text(encoding="utf-8"))
+def _yaml(client: str, params: Path = PARAMS) -> dict:
+    return yaml.safe_load((params / "clients" / f"{client}.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +119,8 @@ def test_suitability_section_lists_each_product_grade_against_the_ceiling(lin):
 
 
 def test_every_heading_in_order_in_every_locale():
-    for client, locale in (("lee", "en"), ("lin", "zh-TW"), ("wang", "zh-CN")):
-        p = D.build_proposal(client, params=PARAMS, as_of=AS_OF)
+    for client, locale, firm in (("lee", "en", PARAMS), ("lin", "zh-TW", PARAMS), ("wang", "zh-CN", BANK)):
+        p = D.build_proposal(client, params=firm, as_of=AS_OF)
         assert p.locale == locale
         html = p.html()
         positions = [html.index(f">{escape(p.heading(k))}<") for k, _ in D.SECTIONS]
@@ -225,7 +226,7 @@ def test_expired_kyc_is_refused_with_a_clear_message():
 
 
 def test_infeasible_allocation_names_the_conflict(params_copy):
-    data = _yaml("zhang")
+    data = _yaml("lin")  # 穩健型: at least 50% bonds, at most 40% cash
     data.update(id="nobonds", restrictions={"excluded_products": [], "excluded_classes": ["bond"]})
     (params_copy / "clients" / "nobonds.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(AllocationInfeasible, match="the client excludes the asset class bond"):
@@ -316,9 +317,9 @@ def labels_the_proposals_use() -> set[str]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(D, "t", recording_t)
-        for cid in SAMPLES:
+        for cid, firm in [*((c, PARAMS) for c in SAMPLES), *((c, BANK) for c in BANK_SAMPLES)]:
             try:
-                D.build_proposal(cid, params=PARAMS, as_of=AS_OF).html()
+                D.build_proposal(cid, params=firm, as_of=AS_OF).html()
             except KycExpired:
                 continue  # a sample kept to show the refusal: it gets no proposal to print
     return used
@@ -339,9 +340,9 @@ def _has_text(key: str, locale: str) -> bool:
 
 
 def test_client_without_holdings_gets_a_first_investment_of_financial_assets_less_liquidity_need():
-    y = _yaml("zhang")
+    y = _yaml("zhang", BANK)  # a client of the bank
     assert y["holdings"] == {}
-    p = D.build_proposal("zhang", params=PARAMS, as_of=AS_OF)
+    p = D.build_proposal("zhang", params=BANK, as_of=AS_OF)
     amount = y["assets"]["financial"] - y["liquidity_need"]
     assert p.portfolio_value == 0 and p.amount == pytest.approx(amount)
     assert sum(p.trade_amounts.values()) == pytest.approx(amount)

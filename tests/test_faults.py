@@ -27,7 +27,7 @@ from wealthlib.batch import BatchError, run_batch
 
 pytestmark = pytest.mark.slow  # real kernels
 
-BOOK = ("lee", "lin", "liu")
+BOOK = ("lee", "lin", "morgan")
 WAIT_S = 900  # upper bound on any wait for an event (a loaded shared machine); never reached unless broken
 
 
@@ -119,13 +119,13 @@ def test_a_worker_killed_twice_on_one_client_fails_that_client_only(book, hook, 
     m = b.result()
     assert m.entries["lin"]["status"] == "failed"
     assert m.entries["lin"]["reason"] == "worker died twice: SIGKILL"
-    assert {c: m.entries[c]["status"] for c in ("lee", "liu")} == {"lee": "ok", "liu": "ok"}
+    assert {c: m.entries[c]["status"] for c in ("lee", "morgan")} == {"lee": "ok", "morgan": "ok"}
     nothing_left(out, before)
     # a re-run completes it and re-renders nothing else
     seen = []
     m2 = run_batch("review", quarter="2018Q3", formats=("html",), params=book, out=out, workers=1, progress=seen.append)
     assert [r["client"] for r in seen] == ["lin"]
-    assert {c: e["status"] for c, e in m2.entries.items()} == {"lee": "unchanged", "lin": "ok", "liu": "unchanged"}, m2.entries["lin"]["reason"]
+    assert {c: e["status"] for c, e in m2.entries.items()} == {"lee": "unchanged", "lin": "ok", "morgan": "unchanged"}, m2.entries["lin"]["reason"]
     nothing_left(out, before)
 
 
@@ -168,7 +168,7 @@ def test_a_kernel_stuck_in_c_past_its_timeout_is_killed_within_the_grace(book, h
     m = b.result()
     assert m.entries["lin"]["status"] == "failed"
     assert m.entries["lin"]["reason"].endswith("stuck.ipynb: cell 2 exceeded 2 s"), m.entries["lin"]["reason"]
-    assert m.entries["liu"]["status"] == "ok"  # the same worker went on with the next client
+    assert m.entries["morgan"]["status"] == "ok"  # the same worker went on with the next client
 
 
 def test_two_batches_into_one_folder_the_second_is_refused_and_nothing_is_lost(book, hook, tmp_path):
@@ -187,8 +187,8 @@ def test_two_batches_into_one_folder_the_second_is_refused_and_nothing_is_lost(b
     assert first.result().entries["lee"]["status"] == "ok"
     # once the first is done the folder is free; a subset run merges into the manifest and the index
     m = run_batch("review", quarter="2018Q3", formats=("html",), params=book, out=out, clients="li*")
-    assert {c: e["status"] for c, e in m.entries.items()} == {"lee": "ok", "lin": "ok", "liu": "ok"}
-    assert m.counts() == {"ok": 2, "failed": 0, "unchanged": 0, "skipped": 0}  # this run: lin and liu
+    assert {c: e["status"] for c, e in m.entries.items()} == {"lee": "ok", "lin": "ok", "morgan": "ok"}
+    assert m.counts() == {"ok": 2, "failed": 0, "unchanged": 0, "skipped": 0}  # this run: lin and morgan
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(e["client"] for e in data["clients"]) == list(BOOK)
     index = (out / "index.html").read_text(encoding="utf-8")

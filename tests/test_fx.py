@@ -286,9 +286,10 @@ def test_demo_pdfs_show_fx_modeled_on_real_rates_in_every_base_currency(tmp_path
 
     import yaml
 
-    from _paths import PARAMS, WEALTH
+    from _paths import BANK, PARAMS, WEALTH
 
-    bases = {yaml.safe_load(p.read_text(encoding="utf-8"))["base_currency"] for p in (PARAMS / "clients").glob("*.yaml")}
+    bases = {yaml.safe_load(p.read_text(encoding="utf-8"))["base_currency"]
+             for folder in (PARAMS, BANK) for p in (folder / "clients").glob("*.yaml")}
     assert bases == {"TWD", "CNY", "USD"}
     wealth = WEALTH
     expect = {
@@ -297,7 +298,8 @@ def test_demo_pdfs_show_fx_modeled_on_real_rates_in_every_base_currency(tmp_path
         "morgan": ("no exchange-rate risk", "deflated by US core CPI"),
     }
     for cid, needles in expect.items():
-        proc = subprocess.run([str(wealth), "propose", cid, "--out", str(tmp_path), "--format", "pdf"],
+        firm = BANK if cid == "wang" else PARAMS  # wang is a client of the bank
+        proc = subprocess.run([str(wealth), "--params", str(firm), "propose", cid, "--out", str(tmp_path), "--format", "pdf"],
                               capture_output=True, text=True, timeout=300, cwd=PARAMS.parent)
         assert proc.returncode == 0, proc.stderr
         text = subprocess.run(["pdftotext", str(tmp_path / f"{cid}.pdf"), "-"], capture_output=True, text=True).stdout

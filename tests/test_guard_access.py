@@ -66,8 +66,8 @@ def test_an_advisor_sees_only_their_book_and_a_supervisor_their_branch(params: P
     assert sup.clients == frozenset(books["adv-chen"] + books["adv-wang"]) and sup.role == "supervisor"
     with pytest.raises(AccessDenied, match="neither an advisor"):
         viewer_for(policy, params, "adv-nobody")
-    with pytest.raises(AccessDenied, match="advisor adv-chen may not see client 'wang': not in advisor adv-chen's book"):
-        chen.check("wang")
+    with pytest.raises(AccessDenied, match="advisor adv-chen may not see client 'lee': not in advisor adv-chen's book"):
+        chen.check("lee")
 
 
 def test_proposal_for_another_advisors_client_is_refused_without_opening_it(params: Path):
@@ -75,8 +75,8 @@ def test_proposal_for_another_advisors_client_is_refused_without_opening_it(para
 
     other = _lock_out(params, "adv-wang")
     viewer = viewer_for(load_policy(params / "policy.yaml"), params, "adv-chen")
-    with _Recording() as opened, pytest.raises(AccessDenied, match="may not see client 'wang'"):
-        build_proposal("wang", params=params, viewer=viewer, n_paths=50)
+    with _Recording() as opened, pytest.raises(AccessDenied, match="may not see client 'lee'"):
+        build_proposal("lee", params=params, viewer=viewer, n_paths=50)
     assert not {str(f) for f in other} & {str(Path(p).resolve()) for p in opened}
     with _Recording() as opened:
         proposal = build_proposal("lin", params=params, viewer=viewer, n_paths=50)

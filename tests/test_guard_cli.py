@@ -83,8 +83,8 @@ def test_archive_list_shows_what_was_given_when(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert "lin" in proc.stdout and "proposal" in proc.stdout and "2018-12-31" in proc.stdout
     assert "sha256:efefefefefef" in proc.stdout
-    proc = run("--params", str(params), "archive", "list", "wang", cwd=tmp_path)
-    assert "nothing archived for wang yet" in proc.stdout
+    proc = run("--params", str(params), "archive", "list", "lee", cwd=tmp_path)
+    assert "nothing archived for lee yet" in proc.stdout
 
 
 def test_render_refuses_a_modified_draft_and_an_advisor_another_advisors_client(tmp_path: Path, params_copy: Path):
@@ -101,14 +101,14 @@ def test_render_refuses_a_modified_draft_and_an_advisor_another_advisors_client(
     assert proc.returncode == 1
     assert f"cell {n} ('sections-closing'), a code cell, was changed" in proc.stderr
     assert "--allow-modified" in proc.stderr and proc.stderr.strip().count("\n") == 0
-    proc = run("--params", str(params), "draft", "wang", "--advisor", "adv-chen", "--dir", str(tmp_path / "d"),
+    proc = run("--params", str(params), "draft", "lee", "--advisor", "adv-chen", "--dir", str(tmp_path / "d"),
                cwd=tmp_path)
     assert proc.returncode == 1
-    assert proc.stderr.strip() == ("error: advisor adv-chen may not see client 'wang': not in advisor adv-chen's "
+    assert proc.stderr.strip() == ("error: advisor adv-chen may not see client 'lee': not in advisor adv-chen's "
                                    "book (guard.access.books)")
-    proc = run("--params", str(params), "propose", "wang", "--advisor", "adv-chen", "--out", str(tmp_path / "o"),
+    proc = run("--params", str(params), "propose", "lee", "--advisor", "adv-chen", "--out", str(tmp_path / "o"),
                cwd=tmp_path)
-    assert proc.returncode == 1 and "may not see client 'wang'" in proc.stderr
+    assert proc.returncode == 1 and "may not see client 'lee'" in proc.stderr
     assert not (tmp_path / "o").exists()
 
 

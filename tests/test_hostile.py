@@ -112,9 +112,9 @@ def test_review_may_show_a_kyc_made_after_the_quarter_end():
     from wealthlib.context import advise, load_context
     from wealthlib.errors import InputError
 
-    c = load_client("zhang", ROOT / "params" / "clients")
+    c = load_client("zhang", ROOT / "params" / "cn-bank" / "clients")  # a client of the bank
     assert c.kyc.date > date(2018, 9, 30)
-    ctx = load_context(ROOT / "params", "2018-09-30")
+    ctx = load_context(ROOT / "params" / "cn-bank", "2018-09-30")
     prof, _ = advise(ctx, c, require_valid_kyc=False, kyc_after_as_of=True)
     assert prof.kyc_date == c.kyc.date
     with pytest.raises(InputError, match="kyc.date: is after the as-of date 2018-09-30") as err:
@@ -433,11 +433,12 @@ def test_book_summary_says_which_files_it_left_out(params_copy: Path, tmp_path: 
 
 def test_client_text_is_not_rich_markup(params_copy: Path, tmp_path: Path):
     # was: "error: unexpected MarkupError: closing tag '[/red]' …", exit 2 ("[link=…]" became a terminal link)
-    liu = params_copy / "clients" / "liu.yaml"
-    lines = liu.read_text(encoding="utf-8").splitlines()
-    lines = ['    reason: "[/red] asked [link=http://evil]x[/link]"' if ln.startswith("    reason: ") else ln for ln in lines]
-    liu.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = run("--params", str(params_copy), "profile", "liu", cwd=tmp_path)
+    lin = params_copy / "clients" / "lin.yaml"
+    text = lin.read_text(encoding="utf-8").replace("kyc:\n", "kyc:\n  override:\n    risk_class: aggressive\n"
+                                                   '    reason: "[/red] asked [link=http://evil]x[/link]"\n'
+                                                   "    by: sup-wu\n    date: 2018-09-07\n", 1)
+    lin.write_text(text, encoding="utf-8")
+    proc = run("--params", str(params_copy), "profile", "lin", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "[/red] asked [link=http://evil]x[/link]" in proc.stdout
 

@@ -126,9 +126,12 @@ def test_a_regular_install_runs_the_demo_from_another_folder(tmp_path):
     proc = subprocess.run([venv / "bin" / "wealth", "demo", "--out", "out"], cwd=elsewhere, env=env, **run)
     assert proc.returncode == 0, proc.stderr
     out = elsewhere / "out"
-    for cid in ("chen", "lee", "lin", "liu", "morgan", "wang", "zhang"):
+    for cid in ("chen", "lee", "lin", "morgan"):
         assert (out / f"{cid}.pdf").read_bytes().startswith(b"%PDF"), cid
         assert (out / f"{cid}.html").is_file(), cid
+    for cid in ("liu", "wang", "zhang"):  # the bank's clients, in its own folder of the reports
+        assert (out / "cn-bank" / f"{cid}.pdf").read_bytes().startswith(b"%PDF"), cid
+    assert 'href="cn-bank/index.html"' in (out / "index.html").read_text(encoding="utf-8")
     assert "林志明" in (out / "lin.html").read_text(encoding="utf-8")  # the name in params/clients/lin.yaml
     assert not (out / "huang.html").exists() and "huang" in proc.stdout and "skipped" in proc.stdout
     assert 'href="lin.pdf"' in (out / "index.html").read_text(encoding="utf-8")

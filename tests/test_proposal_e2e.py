@@ -29,6 +29,8 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="po
 pytestmark = [pytest.mark.slow, needs_poppler]
 
 CLIENTS = {"lee": "en", "morgan": "en", "lin": "zh-TW", "wang": "zh-CN"}
+#: The params folder of each client's firm: wang is a client of the mainland bank (params/cn-bank).
+FIRM = {"wang": ROOT / "params" / "cn-bank"}
 HOSTILE = "<script>alert(1)</script>"
 
 
@@ -46,7 +48,7 @@ def rendered(tmp_path_factory) -> dict[str, dict[str, Path]]:
     out = tmp_path_factory.mktemp("proposals")
     docs = {}
     for client in CLIENTS:
-        proc = run("propose", client, "--out", str(out))
+        proc = run("--params", str(FIRM.get(client, ROOT / "params")), "propose", client, "--out", str(out))
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.split()
         assert lines == [str(out / f"{client}.html"), str(out / f"{client}.pdf")]
@@ -57,7 +59,8 @@ def rendered(tmp_path_factory) -> dict[str, dict[str, Path]]:
 @pytest.mark.parametrize("client", list(CLIENTS))
 def test_pdf_carries_name_headings_grades_and_ceiling(rendered, client):
     locale = CLIENTS[client]
-    data = yaml.safe_load((ROOT / "params" / "clients" / f"{client}.yaml").read_text(encoding="utf-8"))
+    firm = FIRM.get(client, ROOT / "params")
+    data = yaml.safe_load((firm / "clients" / f"{client}.yaml").read_text(encoding="utf-8"))
     text = pdf_text(rendered[client]["pdf"])
     flat = squash(text)
     assert squash(data["name"]) in flat
@@ -66,7 +69,7 @@ def test_pdf_carries_name_headings_grades_and_ceiling(rendered, client):
     # each proposed product's grade, and the ceiling, from the suitability table
     from wealthlib.documents import build_proposal
 
-    p = build_proposal(client, params=ROOT / "params", as_of="2018-12-31")
+    p = build_proposal(client, params=firm, as_of="2018-12-31")
     assert p.grades
     for code, grade in p.grades.items():
         assert re.search(rf"{re.escape(code)}\s+{grade}\b", text) or f"{code}){grade}" in flat or \

@@ -16,12 +16,18 @@ from wealthlib.context import load_context
 from wealthlib.products import check_suitability
 from wealthlib.review import CASH, band, build_review, parse_quarter
 
-from _paths import ROOT, PARAMS, SAMPLES
+from _paths import BANK, BANK_SAMPLES, ROOT, PARAMS, SAMPLES
 
 
 @pytest.fixture(scope="module")
 def reviews():
     return {cid: build_review(cid, params=PARAMS, quarter="2018Q3") for cid in SAMPLES}
+
+
+@pytest.fixture(scope="module")
+def bank_reviews():
+    """The bank's sample clients' reviews, on the bank's params (params/cn-bank)."""
+    return {cid: build_review(cid, params=BANK, quarter="2018Q3") for cid in BANK_SAMPLES}
 
 
 def test_parse_quarter():
@@ -141,14 +147,14 @@ def test_sample_clients_reconcile_without_implied_flows(reviews):
     assert any("lin" in n or "2017" in n for n in reviews["lin"].notes)
 
 
-def test_real_flows_in_the_quarter(reviews):
+def test_real_flows_in_the_quarter(reviews, bank_reviews):
     flows = {cid: (r.performance["quarter"].contributions, r.performance["quarter"].withdrawals)
-             for cid, r in reviews.items()}
+             for cid, r in {**reviews, **bank_reviews}.items()}
     assert sum(1 for c, w in flows.values() if c or w) >= 6
 
 
-def test_benchmark_is_the_target_mix(reviews):
-    r = reviews["wang"]
+def test_benchmark_is_the_target_mix(bank_reviews):
+    r = bank_reviews["wang"]
     rets = r.ctx.returns[r.target.index]
     monthly = rets.loc["2018-07-31":"2018-09-30"] @ r.target
     assert r.benchmark["quarter"] == pytest.approx(float(np.prod(1 + monthly) - 1), abs=1e-12)
@@ -195,15 +201,15 @@ def test_a_buy_failing_suitability_is_refused(monkeypatch):
         return [products.Violation(code, 5, 1) for code in positions]
 
     monkeypatch.setattr(products, "check_suitability", nothing_fits)
-    r = build_review("wang", params=PARAMS, quarter="2018Q3", locale="en")
+    r = build_review("wang", params=BANK, quarter="2018Q3", locale="en")
     assert (r.rebalance["action"] == "sell").all()
     assert any("refused by the suitability check" in n for n in r.notes)
 
 
 def test_expired_kyc_is_flagged_not_blocking():
-    client = load_client("wang", PARAMS / "clients")
+    client = load_client("wang", BANK / "clients")
     old = client.model_copy(update={"kyc": client.kyc.model_copy(update={"date": date(2016, 1, 5)})})
-    r = build_review(old, params=PARAMS, quarter="2018Q3", locale="en")
+    r = build_review(old, params=BANK, quarter="2018Q3", locale="en")
     assert r.kyc["expired"] is True
     assert "Expired" in r.kyc_status().to_string()
     assert any("KYC" in a["item"] for a in r.actions)
@@ -268,7 +274,7 @@ def test_drift_bands_come_from_the_policy(tmp_path, reviews):
         fewer += int(d["outside"].sum() < default.drift["outside"].sum())
         assert any("±10 percentage points" in n and "targets of 5% or less" in n for n in wide.method_notes())
     assert fewer >= 1  # the sample book has positions between 3 and 10 points off target
-    assert any("±3 percentage points" in n for n in build_review("wang", params=PARAMS, quarter="2018Q3",
+    assert any("±3 percentage points" in n for n in build_review("wang", params=BANK, quarter="2018Q3",
                                                                   locale="en").method_notes())
 
 

@@ -24,8 +24,9 @@ from wealthlib.risk import (
     score_grable_lytton,
 )
 
-from _paths import ROOT
+from _paths import BANK, ROOT
 CLIENTS = ROOT / "params" / "clients"
+BANK_CLIENTS = BANK / "clients"
 AS_OF = date(2018, 12, 31)
 
 
@@ -185,7 +186,7 @@ def test_unknown_questionnaire(lin, policy):
     with pytest.raises(InputError) as exc:
         profile_client(c, policy, AS_OF)
     assert exc.value.field == "kyc.questionnaire"
-    assert exc.value.problem == "is not a shipped questionnaire (firm_kyc, grable_lytton)"  # 'nope' not echoed
+    assert exc.value.problem == "is not a shipped questionnaire (cn_bank_risk, firm_kyc, grable_lytton)"  # 'nope' not echoed
 
 
 def test_unknown_questionnaire_is_refused_when_the_file_is_read(lin):
@@ -195,7 +196,7 @@ def test_unknown_questionnaire_is_refused_when_the_file_is_read(lin):
     with pytest.raises(InputError) as exc:
         parse_client(data, "params/clients/lin.yaml")
     assert str(exc.value) == ("params/clients/lin.yaml: kyc.questionnaire: is not a shipped questionnaire "
-                              "(firm_kyc, grable_lytton)")
+                              "(cn_bank_risk, firm_kyc, grable_lytton)")
 
 
 # --- classes ----------------------------------------------------------------------------------------------
@@ -242,23 +243,27 @@ EXPECTED_TW3 = {
     #         tolerance, capacity, tol class,      cap class,      computed,       final
     "lin":    (10, 12, "moderate",     "moderate",     "moderate",     "moderate"),
     "chen":   (17, 15, "aggressive",   "aggressive",   "aggressive",   "moderate"),     # elderly cap
-    "wang":   (16, 14, "aggressive",   "aggressive",   "aggressive",   "aggressive"),
-    "zhang":  (2, 12,  "conservative", "moderate",     "conservative", "conservative"),
     "morgan": (19, 15, "aggressive",   "aggressive",   "aggressive",   "aggressive"),
     "huang":  (4, 12,  "conservative", "moderate",     "conservative", "conservative"),
-    "liu":    (16, 9,  "aggressive",   "moderate",     "moderate",     "aggressive"),   # override
     "lee":    (11, 13, "moderate",     "aggressive",   "moderate",     "moderate"),
 }
 EXPECTED_FLAGS = {
-    "lin": [], "chen": ["elderly_cap"], "wang": [], "zhang": [], "morgan": [], "huang": ["kyc_expired"],
-    "liu": ["override_above_computed"], "lee": ["no_experience_aggressive"],
+    "lin": [], "chen": ["elderly_cap"], "morgan": [], "huang": ["kyc_expired"], "lee": ["no_experience_aggressive"],
 }
 # cn5 (C2 from 0.25, C3 0.45, C4 0.65, C5 0.82): tolerance C2 >= 6, C3 >= 10, C4 >= 14, C5 >= 18 of 21;
 # capacity C2 >= 5, C3 >= 9, C4 >= 12, C5 >= 15 of 18.
 EXPECTED_CN5 = {
-    "lin": ("C3", "C4", "C3"), "chen": ("C4", "C5", "C3"), "wang": ("C4", "C4", "C4"),
-    "zhang": ("C1", "C4", "C1"), "morgan": ("C5", "C5", "C5"), "huang": ("C1", "C4", "C1"),
-    "lee": ("C3", "C4", "C3"),
+    "lin": ("C3", "C4", "C3"), "chen": ("C4", "C5", "C3"), "morgan": ("C5", "C5", "C5"),
+    "huang": ("C1", "C4", "C1"), "lee": ("C3", "C4", "C3"),
+}
+# The bank's clients on the bank's own policy (params/cn-bank: cn5 with the same cut-offs, no elderly cap, no
+# override), by hand from each file's header: liu 16/21 = 0.76 → C4, 9/18 = 0.50 → C3; wang 16/21 C4, 14/18 =
+# 0.78 → C4; zhang 2/21 = 0.10 → C1, 12/18 = 0.67 → C4.
+EXPECTED_BANK = {
+    #         tolerance, capacity, tol class, cap class, final, ceiling, zh-CN name
+    "liu":   (16, 9, "C4", "C3", "C3", 3, "C3 平衡型"),
+    "wang":  (16, 14, "C4", "C4", "C4", 4, "C4 成长型"),
+    "zhang": (2, 12, "C1", "C4", "C1", 1, "C1 保守型"),
 }
 
 
@@ -281,6 +286,74 @@ def test_cn5_ladder(policy):
         assert (p.ladder, p.tolerance_class, p.capacity_class, p.final_class) == ("cn5", tol, cap, final), cid
         assert p.ceiling == {"C1": 1, "C2": 2, "C3": 3, "C4": 4, "C5": 5}[final]
     assert profile_client(load_client(CLIENTS / "lin.yaml"), cn5, AS_OF).class_name(cn5, "zh-CN") == "C3 平衡型"
+
+
+def test_bank_clients_on_the_banks_policy():
+    bank = load_policy(BANK / "policy.yaml")
+    clients, errors = load_clients(BANK_CLIENTS)
+    assert errors == [] and {c.id for c in clients} == set(EXPECTED_BANK)
+    for c in clients:
+        p = profile_client(c, bank, AS_OF)
+        got = (p.scores["tolerance"], p.scores["capacity"], p.tolerance_class, p.capacity_class, p.final_class,
+               p.ceiling, p.class_name(bank, "zh-CN"))
+        assert got == EXPECTED_BANK[c.id], c.id
+        assert p.questionnaire == "cn_bank_risk" and p.flag_codes == [] and p.override is None
+    names = [rc.name("zh-CN") for rc in bank.active.classes]
+    assert names == ["C1 保守型", "C2 稳健型", "C3 平衡型", "C4 成长型", "C5 进取型"]
+    assert [bank.ceiling(c) for c in bank.active.codes] == [1, 2, 3, 4, 5]  # C1→R1 … C5→R1–R5
+
+
+def _with_override(client, risk_class, by="sup-sun"):
+    ov = Override(risk_class=risk_class, reason="客户要求", by=by, date=date(2018, 9, 7))
+    return client.model_copy(update={"kyc": client.kyc.model_copy(update={"override": ov})})
+
+
+def test_bank_refuses_an_upward_override_naming_the_client_file():
+    """NFRA 2025 Art 12–13: no upward change of a class by staff. One message naming the client file and field,
+    no value quoted; a downward change stays allowed; the Taiwanese firm still records an upward override."""
+    bank = load_policy(BANK / "policy.yaml")
+    liu = load_client(BANK_CLIENTS / "liu.yaml")  # assessed C3
+    with pytest.raises(InputError) as exc:
+        profile_client(_with_override(liu, "C4"), bank, AS_OF)
+    msg = str(exc.value)
+    assert msg.startswith(f"{liu.source}: kyc.override.risk_class: names a class above the assessed one;")
+    assert "kyc.upward_override: false" in msg and "C4" not in msg and "\n" not in msg
+    assert profile_client(_with_override(liu, "C2"), bank, AS_OF).final_class == "C2"
+    tw = load_policy(ROOT / "params" / "policy.yaml")
+    lin = load_client(CLIENTS / "lin.yaml")
+    assert profile_client(_with_override(lin, "aggressive", "sup-wu"), tw, AS_OF).final_class == "aggressive"
+
+
+def _with_history(client, dates):
+    from wealthlib.clients import KycAssessment
+
+    hist = [KycAssessment(questionnaire=client.kyc.questionnaire, answers=dict(client.kyc.answers), date=d)
+            for d in dates]
+    return client.model_copy(update={"kyc": client.kyc.model_copy(update={"history": hist})})
+
+
+def test_bank_limits_assessments_to_2_a_day_and_8_in_12_months():
+    """NFRA 2025 Art 29, as policy data (kyc.max_assessments_per_day: 2, kyc.max_assessments_12m: 8), on the
+    assessments the client file records (zhang: kyc of 2018-11-20 and her history)."""
+    bank = load_policy(BANK / "policy.yaml")
+    zhang = load_client(BANK_CLIENTS / "zhang.yaml")
+    ok = _with_history(zhang, [date(2018, 11, 20), date(2017, 5, 8)])  # two on 2018-11-20: allowed
+    assert profile_client(ok, bank, AS_OF).final_class == "C1"
+    three = _with_history(zhang, [date(2018, 11, 20), date(2018, 11, 20)])
+    with pytest.raises(InputError, match=r"zhang\.yaml: kyc\.history: records more than 2 assessments on one day"):
+        profile_client(three, bank, AS_OF)
+    # 8 within 12 months (2018-01-05 … 2018-11-20 with the current one) pass; a 9th inside the window does not
+    eight = [date(2018, m, 5) for m in range(1, 8)]
+    assert profile_client(_with_history(zhang, eight), bank, AS_OF).final_class == "C1"
+    with pytest.raises(InputError, match=r"zhang\.yaml: kyc\.history: records more than 8 assessments in 12 months"):
+        profile_client(_with_history(zhang, eight + [date(2018, 8, 5)]), bank, AS_OF)
+    # nine in all, but never more than 8 in any 12 months (eight in 2016, the current one in 2018): allowed;
+    # the Taiwanese firm sets no limit
+    spread = [date(2016, m, 1) for m in range(1, 9)]
+    assert profile_client(_with_history(zhang, spread), bank, AS_OF).final_class == "C1"
+    tw = load_policy(ROOT / "params" / "policy.yaml")
+    lin = load_client(CLIENTS / "lin.yaml")
+    assert profile_client(_with_history(lin, [lin.kyc.date] * 3), tw, AS_OF).final_class == "moderate"
 
 
 def test_class_name(policy, lin):
@@ -313,21 +386,21 @@ def test_elderly_cap_never_raises(policy, lin):
     assert p.final_class == "conservative" and "elderly_cap" not in p.flag_codes
 
 
-def test_override_up_recorded_and_flagged(policy):
-    liu = load_client(CLIENTS / "liu.yaml")
-    p = profile_client(liu, policy, AS_OF)
+def test_override_up_recorded_and_flagged(policy, lin):
+    c = _with_override(lin, "aggressive", "sup-wu")
+    p = profile_client(c, policy, AS_OF)
     assert (p.computed_class, p.final_class, p.ceiling) == ("moderate", "aggressive", 5)
-    assert p.override == liu.kyc.override and p.override.by == "sup-zhao"
+    assert p.override == c.kyc.override and p.override.by == "sup-wu"
     flag = p.flags[0]
     assert flag.code == "override_above_computed"
-    assert flag.message["en"].startswith("Override to Aggressive, above the assessed Moderate, by sup-zhao on 2018-09-07.")
-    assert liu.kyc.override.reason in flag.message["zh-CN"]
+    assert flag.message["en"].startswith("Override to Aggressive, above the assessed Moderate, by sup-wu on 2018-09-07.")
+    assert c.kyc.override.reason in flag.message["zh-CN"]
 
 
 def test_override_down(policy):
-    wang = load_client(CLIENTS / "wang.yaml")
+    morgan = load_client(CLIENTS / "morgan.yaml")
     ov = Override(risk_class="moderate", reason="client asked for less risk", by="adv-wang", date=date(2018, 12, 1))
-    c = wang.model_copy(update={"kyc": wang.kyc.model_copy(update={"override": ov})})
+    c = morgan.model_copy(update={"kyc": morgan.kyc.model_copy(update={"override": ov})})
     p = profile_client(c, policy, AS_OF)
     assert (p.computed_class, p.final_class) == ("aggressive", "moderate")
     assert p.flag_codes == ["override"] and p.override == ov
@@ -342,12 +415,11 @@ def test_override_applies_after_elderly_cap(policy):
     assert p.flag_codes == ["elderly_cap", "override_above_computed"]
 
 
-def test_override_to_unknown_class(policy):
-    liu = load_client(CLIENTS / "liu.yaml")
+def test_override_to_unknown_class(policy, lin):
     with pytest.raises(InputError) as exc:
-        profile_client(liu, policy.with_ladder("cn5"), AS_OF)
+        profile_client(_with_override(lin, "aggressive", "sup-wu"), policy.with_ladder("cn5"), AS_OF)
     assert str(exc.value).endswith(
-        "liu.yaml: kyc.override.risk_class: is not a class of ladder cn5 (C1, C2, C3, C4, C5)"
+        "lin.yaml: kyc.override.risk_class: is not a class of ladder cn5 (C1, C2, C3, C4, C5)"
     )
 
 

@@ -31,8 +31,8 @@ Rules (each a keyword of :func:`build_book` or a constant below, stated in the r
 * **Suitability exceptions**: every holding in a product graded above the client's ceiling
   (:func:`wealthlib.products.check_suitability`), and every override above the assessed class.
 * **Complaints**: open at ``as_of`` (opened on or before it, not closed by it), with their age in days. Under
-  a jurisdiction with an answer deadline (:data:`COMPLAINT_ANSWER_DAYS`; Taiwan 30 days) the answer due
-  date is shown and a complaint older than the deadline is flagged.
+  a policy with an answer deadline (``complaints.answer_days`` in policy.yaml: the Taiwanese firm 30 days, the
+  mainland bank 15) the answer due date is shown and a complaint older than the deadline is flagged.
 * **Client satisfaction** is not recorded in the client files: shown as not available.
 * **Lists in the whole book**: each list of clients (:data:`CLIENT_LISTS`) prints at most its first
   :data:`WHOLE_BOOK_ROWS` (100) rows, in its order, and the number of rows it has; an advisor's report lists all
@@ -52,7 +52,6 @@ import pandas as pd
 from .errors import InputError, WealthError
 
 __all__ = [
-    "COMPLAINT_ANSWER_DAYS",
     "KYC_DUE_DAYS",
     "REVIEW_CHANNELS",
     "CLIENT_LISTS",
@@ -67,8 +66,6 @@ __all__ = [
 
 #: Contact channels that count as a review conversation.
 REVIEW_CHANNELS: frozenset[str] = frozenset({"branch", "visit", "video", "phone", "meeting"})
-#: Days a firm has to answer a complaint, by jurisdiction (Taiwan: 30 days).
-COMPLAINT_ANSWER_DAYS: dict[str, int] = {"TW": 30}
 #: A KYC assessment expiring within this many days is "due".
 KYC_DUE_DAYS = 60
 #: The whole book's client lists (new accounts, KYC due, reviews due, not contacted, exceptions, complaints, the
@@ -351,7 +348,7 @@ def build_book(
     shelf = load_shelf(params / "products.yaml", policy)
     everyone, failures = loaded if loaded is not None else load_book_clients(params)
     period_start = date(when.year, 1, 1)
-    answer_days = COMPLAINT_ANSWER_DAYS.get(policy.jurisdiction)
+    answer_days = policy.complaints.answer_days
 
     def earliest(c) -> date:
         dates = [tx.date for tx in c.transactions]
@@ -526,7 +523,7 @@ def build_book(
         "contact": f"No contact of any kind for more than {contact_days} days (or never).",
         "exceptions": "Holdings graded above the client's ceiling (suitability check), and overrides above the assessed class.",
         "complaints": (
-            f"Open at the as-of date; age in days. {policy.jurisdiction}: answer within {answer_days} days, older ones flagged."
+            f"Open at the as-of date; age in days. Answer within {answer_days} days (policy), older ones flagged."
             if answer_days is not None else "Open at the as-of date; age in days."
         ),
         "satisfaction": "Not recorded in the client files.",

@@ -36,10 +36,9 @@ __all__ = [
 ]
 
 _FILES = ("general", "products", "suitability", "complaints", "acknowledgement", "conduct")
-JURISDICTIONS: tuple[str, ...] = ("TW", "CN")
 # Print order of the product risks (a type lists the ones that apply to it).
-_RISK_ORDER = ("market", "fx", "interest_rate", "credit", "high_yield", "liquidity", "concentration", "commodity",
-               "not_deposit")
+_RISK_ORDER = ("market", "fx", "overseas", "interest_rate", "credit", "high_yield", "liquidity", "concentration",
+               "commodity", "not_deposit")
 
 
 def _source(name: str) -> str:
@@ -80,6 +79,8 @@ def _data() -> dict[str, dict[str, Any]]:
 
 
 DISCLOSURES_VERSION: str = str(_data()["general"]["version"])
+#: The jurisdictions the texts are written for: those of general.yaml (a policy's ``jurisdiction`` must be one).
+JURISDICTIONS = tuple(_data()["general"]["jurisdictions"])
 PRODUCT_TYPES: tuple[str, ...] = tuple(_data()["products"]["types"])
 
 
@@ -141,13 +142,18 @@ def product_disclosures(
     base_currency: str | None = None,
     *,
     jurisdiction: str = "TW",
+    product: Any = None,
+    signed_on: Any = None,
 ) -> list[str]:
     """The risk disclosures of one product: its grade, the risks that apply, and its maximum loss.
 
-    Lines, in order: the grade and what it means; market, FX (only when ``currency`` and ``base_currency`` are
-    both given and differ), interest rate, credit, liquidity, concentration, commodity risks as they apply to
-    ``product_type``; the maximum-loss statement last ("you may lose all the money invested" for single
-    stocks).
+    Lines, in order: the words the jurisdiction requires on the ``product``'s category (its ``category``, e.g.
+    a mainland bank's wealth product or a fund; ``products.yaml`` of the disclosures); the grade and what it
+    means, and the issuer's grade where the product records a different one (the higher is used); market, FX
+    (only when ``currency`` and ``base_currency`` are both given and differ), interest rate, credit, liquidity,
+    concentration, commodity risks as they apply to ``product_type``, and the product's ``extra_risks``; its
+    cooling-off period with the dates when it has one (from ``signed_on``, the document's date); the
+    maximum-loss statement last ("you may lose all the money invested" for single stocks).
     """
     check_locale(locale)
     _check_jurisdiction(jurisdiction)
@@ -159,10 +165,20 @@ def product_disclosures(
         _check_currency(base_currency)
     data = _data()["products"]
 
-    lines = [_text(data["grade_line"], locale, grade=grade_label(grade, jurisdiction),
-                   low=grade_label(1, jurisdiction), high=grade_label(5, jurisdiction),
-                   meaning=_text(data["grade_meaning"][grade], locale))]
-    applies = set(spec["risks"])
+    category = getattr(product, "category", None)
+    words = data["categories"].get(jurisdiction, {}).get(category) if category else None
+    lines = [_text(words, locale)] if words else []
+    lines.append(_text(data["grade_line"], locale, grade=grade_label(grade, jurisdiction),
+                       low=grade_label(1, jurisdiction), high=grade_label(5, jurisdiction),
+                       meaning=_text(data["grade_meaning"][grade], locale)))
+    issuer = getattr(product, "issuer_grade", None)
+    if issuer is not None and issuer != grade:
+        lines.append(_text(data["issuer_grade"], locale, issuer=grade_label(issuer, jurisdiction),
+                           grade=grade_label(grade, jurisdiction)))
+    applies = set(spec["risks"]) | set(getattr(product, "extra_risks", None) or ())
+    unknown = sorted(applies - set(data["risks"]) - {"fx", "high_yield"})
+    if unknown:
+        raise ValueError(f"unknown risk {unknown[0]!r}; known risks: {', '.join(data['risks'])}")
     if currency is not None and base_currency is not None and currency != base_currency:
         applies.add("fx")
     if "credit" in applies and grade >= int(spec.get("high_yield_from_grade", 99)):
@@ -173,6 +189,16 @@ def product_disclosures(
             if risk == "fx":
                 fmt = {"currency": currency_name(currency, locale), "base": currency_name(base_currency, locale)}
             lines.append(_text(data["risks"][risk], locale, **fmt))
+    hours = getattr(product, "cooling_off_hours", None)
+    if hours:
+        from datetime import datetime, timedelta
+
+        from .i18n import fmt_date
+
+        start = datetime.combine(signed_on, datetime.min.time()) if signed_on is not None else None
+        lines.append(_text(data["cooling_off"], locale, hours=hours,
+                           date=fmt_date(signed_on, locale) if start else "—",
+                           end=fmt_date((start + timedelta(hours=hours)).date(), locale) if start else "—"))
     lines.append(_text(data["max_loss"][spec["max_loss"][grade - 1]], locale))
     return lines
 
@@ -247,7 +273,8 @@ def acknowledgement(
     exception: bool = False,
     foreign_currency: bool = True,
 ) -> dict[str, Any]:
-    """The 風險預告書 / 確認書 block: ``{"title", "intro", "statements", "signature_labels", "version"}``.
+    """The 風險預告書 / 確認書 block: ``{"title", "intro", "statements", "hand_copy", "signature_labels",
+    "version"}`` (``hand_copy``: ``{"instruction", "sentence"}`` the client copies by hand, or ``None``).
 
     ``statements`` are what the client confirms by signing; the exception statement is included only when the
     proposal carries a suitability exception, the FX statement only when it holds a foreign-currency product.
@@ -264,10 +291,13 @@ def acknowledgement(
             raise InputError(_source("acknowledgement"), "statements.when", f"unknown condition {when!r}")
         if when is None or conditions[when]:
             statements.append(_text(item, locale))
+    hand = data.get("hand_copy")
     return {
         "title": _text(data["title"], locale),
         "intro": _text(data["intro"], locale),
         "statements": statements,
+        # the sentence the client copies by hand (抄录), where the jurisdiction's forms have one, else None
+        "hand_copy": {k: _text(v, locale) for k, v in hand.items()} if hand else None,
         "signature_labels": {k: _text(v, locale) for k, v in data["signature_labels"].items()},
         "version": DISCLOSURES_VERSION,
     }

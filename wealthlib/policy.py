@@ -130,8 +130,21 @@ class Ladder(_Strict):
 
 
 class KycRules(_Strict):
+    """KYC rules: validity, the elderly age, whether staff may override a class upward, and how often a client
+    may be assessed (``kyc:`` in the policy file).
+
+    ``upward_override: false`` (a mainland bank: no "client insists" exception and no upward change of a class
+    by staff for bank wealth products) refuses a client file whose override names a class above the assessed
+    one, naming the file. ``max_assessments_per_day`` / ``max_assessments_12m`` (the mainland: 2 and 8) bound
+    the assessments the client file records (``kyc`` and ``kyc.history``): more on one day, or in any 12
+    months, is refused naming the file.
+    """
+
     validity_months: int = Field(default=12, ge=1, le=60)
     elderly_age: int = Field(default=65, ge=50, le=100)
+    upward_override: bool = True
+    max_assessments_per_day: int | None = Field(default=None, ge=1, le=100)
+    max_assessments_12m: int | None = Field(default=None, ge=1, le=1000)
 
 
 class EstimatorChoice(_Strict):
@@ -230,11 +243,23 @@ class WhatIfRules(_Strict):
         return v
 
 
+class ComplaintRules(_Strict):
+    """How long the firm has to answer a complaint (``complaints:`` in the policy file): ``answer_days`` (Taiwan
+    30; the mainland 15), ``complex_answer_days`` for a complex case (the mainland 30), and ``review_days``
+    within which a higher office reviews a decision the client contests (the mainland 30). ``None`` = no such
+    deadline. The book report flags complaints open longer than ``answer_days``."""
+
+    answer_days: int | None = Field(default=None, ge=1, le=365)
+    complex_answer_days: int | None = Field(default=None, ge=1, le=365)
+    review_days: int | None = Field(default=None, ge=1, le=365)
+
+
 class Policy(_Strict):
     """A firm's policy file."""
 
     version: str
-    firm: str = ""
+    firm: str | dict[Locale, str] = ""  # the firm's name, or its name per locale (documents print the client's)
+    firm_contact: str | dict[Locale, str] = ""  # where clients complain (printed in the complaint channel)
     jurisdiction: str = "TW"
     ladder: str
     questionnaire: str = "firm_kyc"
@@ -252,6 +277,7 @@ class Policy(_Strict):
     fees: FeeRules = FeeRules()  # the firm's own fees (wealthlib.fees)
     # each document kind's section list, replacing the package's (wealthlib/data/documents/sections.yaml)
     documents: dict[str, list[str]] = Field(default_factory=dict)
+    complaints: ComplaintRules = ComplaintRules()  # answer deadlines (wealthlib.book)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @field_validator("asset_classes")
@@ -286,6 +312,37 @@ class Policy(_Strict):
                 if code not in self.ladders[lname].codes:
                     raise ValueError(f"grable_lytton_map.{lname}.{band}: {code!r} is not a class of that ladder")
         return self
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _known_jurisdiction(cls, v: str) -> str:
+        from .disclosures import JURISDICTIONS
+
+        if v not in JURISDICTIONS:
+            raise ValueError(f"no disclosure texts for jurisdiction {v!r}; wealthlib/data/disclosures has "
+                             f"{', '.join(JURISDICTIONS)}")
+        return v
+
+    @field_validator("firm", "firm_contact")
+    @classmethod
+    def _firm_names(cls, v: str | dict[str, str]) -> str | dict[str, str]:
+        if isinstance(v, dict):
+            missing = [loc for loc in LOCALES if not (v.get(loc) or "").strip()]
+            if missing:
+                raise ValueError(f"the firm's name is needed in every locale; missing {', '.join(missing)}")
+        return v
+
+    def firm_name(self, locale: str = "en") -> str:
+        """The firm's name as documents in ``locale`` print it ("" when the policy names none)."""
+        if isinstance(self.firm, dict):
+            return self.firm.get(locale) or self.firm.get("en", "")  # type: ignore[call-overload]
+        return self.firm
+
+    def firm_contact_in(self, locale: str = "en") -> str:
+        """How clients reach the firm to complain, in ``locale`` ("" when the policy gives none)."""
+        if isinstance(self.firm_contact, dict):
+            return self.firm_contact.get(locale) or self.firm_contact.get("en", "")  # type: ignore[call-overload]
+        return self.firm_contact
 
     @property
     def active(self) -> Ladder:

@@ -64,6 +64,20 @@ class Product(BaseModel):
                                      description="market yield series its expected return is anchored to")
     domicile: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO country of the issuer")
     distribution: Distribution | None = None
+    category: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,31}$", description=(
+        "what the product is under the jurisdiction's rules (e.g. a mainland bank's `wealth` product or a `fund`): "
+        "selects the category's required words in wealthlib/data/disclosures/products.yaml"))
+    extra_risks: list[str] = Field(default_factory=list, description="risk keys printed besides its type's")
+    issuer_grade: int | None = Field(default=None, ge=1, le=5, description=(
+        "the issuer's grade where it differs from the firm's; `grade` must be the higher of the two (孰高)"))
+    cooling_off_hours: int | None = Field(default=None, ge=1, le=24 * 30, description=(
+        "cooling-off period after the client signs, in hours (full refund on request)"))
+
+    @model_validator(mode="after")
+    def _higher_grade_used(self) -> "Product":
+        if self.issuer_grade is not None and self.issuer_grade > self.grade:
+            raise ValueError("grade must be the higher of the firm's and the issuer's grade (issuer_grade is higher)")
+        return self
 
     @model_validator(mode="after")
     def _share_within_fee(self) -> "Product":

@@ -525,7 +525,8 @@ class Review:
 
         jur = self.ctx.policy.jurisdiction
         return [self._t("review_not_statement"), *general_disclosures(self.locale, jur),
-                complaint_channel(self.locale, jur, firm=self.ctx.policy.firm)]
+                complaint_channel(self.locale, jur, firm=self.ctx.policy.firm_name(self.locale),
+                                  contact=self.ctx.policy.firm_contact_in(self.locale) or None)]
 
     def signature_html(self) -> str:
         """The advisor's and the supervisor's signature lines, by name and registration numbers (never an id)."""

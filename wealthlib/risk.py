@@ -340,9 +340,31 @@ def check_kyc_date(client: Client, as_of: date) -> None:
                          "an assessment made later cannot profile the client on that date")
 
 
+def check_assessment_counts(client: Client, policy: "Policy") -> None:
+    """The assessments the client file records (``kyc`` and ``kyc.history``) within the policy's limits: at most
+    ``kyc.max_assessments_per_day`` on one date and ``kyc.max_assessments_12m`` in any 12 months; else an
+    :class:`InputError` naming the client file and ``kyc.history`` (no date quoted: it is client data)."""
+    rules = policy.kyc
+    if rules.max_assessments_per_day is None and rules.max_assessments_12m is None:
+        return
+    dates = sorted([client.kyc.date, *(k.date for k in client.kyc.history)])
+    source = client.source or client.id
+    if rules.max_assessments_per_day is not None:
+        if any(dates.count(d) > rules.max_assessments_per_day for d in set(dates)):
+            raise InputError(source, "kyc.history", f"records more than {rules.max_assessments_per_day} "
+                             "assessments on one day (policy kyc.max_assessments_per_day)")
+    if rules.max_assessments_12m is not None:
+        for i, start in enumerate(dates):
+            end = kyc_expiry(start, 12)  # the 12 months from this assessment, the day of its anniversary excluded
+            if sum(1 for d in dates[i:] if d < end) > rules.max_assessments_12m:
+                raise InputError(source, "kyc.history", f"records more than {rules.max_assessments_12m} "
+                                 "assessments in 12 months (policy kyc.max_assessments_12m)")
+
+
 def profile_client(client: Client, policy: "Policy", as_of: date) -> RiskProfile:
     """Score the client's KYC answers and apply the policy: classes, caps, override, flags, expiry."""
     source = client.source or client.id
+    check_assessment_counts(client, policy)
     ladder = policy.active
     try:
         q = load_questionnaire(client.kyc.questionnaire)
@@ -414,6 +436,11 @@ def profile_client(client: Client, policy: "Policy", as_of: date) -> RiskProfile
     ov = client.kyc.override
     if ov is not None:
         policy.check_class(ov.risk_class, source, "kyc.override.risk_class")
+        if not policy.kyc.upward_override and ladder.rank(ov.risk_class) > ladder.rank(assessed):
+            raise InputError(source, "kyc.override.risk_class",
+                             f"names a class above the assessed one; {policy.source or 'the policy'} "
+                             "(kyc.upward_override: false) allows no upward change of a client's class by staff "
+                             "— the client is reassessed instead")
         code = "override_above_computed" if ladder.rank(ov.risk_class) > ladder.rank(assessed) else "override"
         flags.append(_flag(code, policy, ("override", "assessed"), override=ov.risk_class, assessed=assessed,
                            by=ov.by, date=ov.date.isoformat(), reason=ov.reason))

@@ -24,7 +24,8 @@ def _collect(paths: list[Path], params: Path) -> list[Path]:
     for p in paths:
         if p.is_dir():
             # not is_file(): a FIFO, a device or a socket (or a link to one) is listed too, and refused by its loader
-            found = sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and not x.is_dir())
+            found = sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and not x.is_dir()
+                           and firm_folder(x, p).resolve() == p.resolve())  # not another firm's files
             # a folder named on the command line with nothing to check is a mistake, not "ok: 0 files"
             files += found or [p]
         else:
@@ -32,12 +33,53 @@ def _collect(paths: list[Path], params: Path) -> list[Path]:
     return files
 
 
+def firm_folder(path: Path, params: Path) -> Path:
+    """The firm a file under ``params`` belongs to: the nearest folder from the file up to ``params`` that holds
+    its own ``policy.yaml`` (a params folder may ship other firms in sub-folders, e.g. ``params/cn-bank``);
+    ``params`` itself for anything else."""
+    try:
+        rel = path.resolve().relative_to(params.resolve())
+    except ValueError:
+        return params
+    here = path if path.is_dir() else path.parent
+    for _ in range(len(rel.parts)):
+        if here.resolve() == params.resolve():
+            break
+        if (here / "policy.yaml").is_file():
+            return here
+        here = here.parent
+    return params
+
+
+def nested_firms(params: Path) -> list[Path]:
+    """Sub-folders of ``params`` that are firms of their own (they hold a ``policy.yaml``), outermost first."""
+    found = sorted(p.parent for p in params.rglob("policy.yaml") if p.parent.resolve() != params.resolve())
+    return [f for f in found if firm_folder(f.parent, params).resolve() == params.resolve()]
+
+
 def validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError], int]:
-    """All problems in the given files (default: everything under ``params``) and how many files were read."""
+    """All problems in the given files (default: everything under ``params``) and how many files were read.
+
+    Each file is checked against its own firm (:func:`firm_folder`): a sub-folder holding its own policy.yaml
+    is another firm, with its own policy, shelf, market and clients, never read as the outer firm's files."""
     from .clients import reading_once
 
+    groups: dict[Path, list[Path]] = {}
+    if not paths:
+        groups[params] = []
+        for firm in nested_firms(params):
+            groups[firm] = []
+    else:
+        for p in paths:
+            groups.setdefault(firm_folder(p, params), []).append(p)
+    problems: list[WealthError] = []
+    count = 0
     with reading_once():  # a client file is read once, also when the book file's check asks for it again
-        return _validate_params(params, paths)
+        for firm, given in groups.items():
+            found, n = _validate_params(firm, given)
+            problems += found
+            count += n
+    return problems, count
 
 
 def _validate_params(params: Path, paths: list[Path]) -> tuple[list[WealthError], int]:

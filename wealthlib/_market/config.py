@@ -22,6 +22,8 @@
     price_limits:                  # daily price limits per calendar, from a date
       XTAI: [{from: 2015-06-01, limit: 0.10, source: "TWSE"}]
     tolerances: {missing_sessions: 0, off_session: refuse, max_gap_bdays: 5, price_limit_slack: 0.005}
+    converted:                     # a series re-expressed in another currency with the market's FX rates
+      SP500_CNY: {series: SP500, currency: CNY, name: "S&P 500 in renminbi"}
     as_of: 2018-12-31              # optional default as-of date; else the shelf data's last complete month-end
 
 Parsed files are cached by content: in process, and on disk under ``$WEALTHLIB_CACHE/market/file-<key>`` (the
@@ -133,6 +135,19 @@ class TolerancesSpec(_Strict):
     price_limit_slack: float = Field(default=0.005, ge=0, le=0.5)
 
 
+class ConvertedSpec(_Strict):
+    """A series of the market re-expressed in ``currency``: each period's return ``(1 + r)(1 + r_fx) − 1``, with
+    ``r_fx`` the return of ``SRC/currency`` from the market's FX rates over the same period (monthly: month-end
+    levels; daily: the rate known at each of the series' own observation dates). What a fund that holds the
+    series' assets and is priced in ``currency`` (a QDII fund's renminbi share class) earns before its fees. Its
+    kind is the source series' kind (a modeled series stays modeled); its source names the FX source."""
+
+    series: str = Field(min_length=1)
+    currency: str = Field(pattern=CCY)
+    name: str | None = None
+    note: str | None = None
+
+
 class MarketFile(_Strict):
     version: str | int | float
     sources: list[FileSource | DemoSource] = Field(min_length=1)
@@ -141,6 +156,7 @@ class MarketFile(_Strict):
     calendars: dict[str, CalendarSpec] = Field(default_factory=dict)
     price_limits: dict[str, list[LimitSpec]] = Field(default_factory=dict)
     tolerances: TolerancesSpec = Field(default_factory=TolerancesSpec)
+    converted: dict[str, ConvertedSpec] = Field(default_factory=dict)
     as_of: date | None = None
 
     @field_validator("version")
@@ -536,8 +552,48 @@ def configured_market(params: str | Path) -> Market:
     if problems:
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
     market = merge(cfg, parts, load_fx(cfg))
+    if cfg.model.converted:
+        market = convert_series(cfg, market)
     _MARKETS[cfg.digest] = market
     return market.copy()
+
+
+def convert_series(cfg: MarketConfig, market: Market) -> Market:
+    """The market with the market file's ``converted`` series added (:class:`ConvertedSpec`); a converted id
+    that is already a series, a source series the market lacks, or an FX pair it cannot make is an
+    :class:`InputError` naming the market file and the field."""
+    from .core import FxPairMissing
+
+    monthly, daily, info = market.monthly.copy(), None if market.daily is None else market.daily.copy(), dict(market.info)
+    for sid, spec in cfg.model.converted.items():
+        field = f"converted.{sid}"
+        if sid in info:
+            raise InputError(cfg.source, field, f"{sid!r} is already a series of this market; pick another id")
+        src = info.get(spec.series)
+        if src is None or spec.series not in monthly.columns:
+            raise InputError(cfg.source, f"{field}.series", f"no series {spec.series!r} in this market")
+        pair = f"{src.currency}/{spec.currency}"
+        try:
+            r_fx = market.fx_returns(src.currency, spec.currency, "monthly")
+        except FxPairMissing:
+            raise InputError(cfg.source, f"{field}.currency", f"the market has no FX rates for {pair}") from None
+        monthly[sid] = (1.0 + monthly[spec.series]) * (1.0 + r_fx) - 1.0
+        if daily is not None and spec.series in daily.columns:
+            obs = daily[spec.series].dropna()
+            level = (1.0 + obs).cumprod() * market.fx_levels_on(src.currency, spec.currency, obs.index).to_numpy()
+            daily[sid] = level.pct_change(fill_method=None).reindex(daily.index)
+        col = daily[sid] if daily is not None and sid in daily.columns else monthly[sid]
+        valid = col.dropna()
+        if valid.empty:
+            raise InputError(cfg.source, field, f"{spec.series} and the {pair} rates have no period in common")
+        fx_src = market.fx_info.get(pair) or market.fx_info.get(f"{spec.currency}/{src.currency}")
+        fx_name = fx_src.source if fx_src is not None else f"{pair} rates of this market"
+        info[sid] = dataclasses.replace(
+            src, id=sid, name=spec.name or f"{src.name} in {spec.currency}", currency=spec.currency,
+            source=f"{src.source}, converted to {spec.currency} with {fx_name}",
+            start=valid.index[0].date(), end=valid.index[-1].date(), note=spec.note or src.note)
+    return Market(monthly, daily, market.inflation, info, market.vintage, market.fx, market.fx_info,
+                  market.yields, market.yield_info)
 
 
 def merge(cfg: MarketConfig, parts: list[tuple[str, Market]],

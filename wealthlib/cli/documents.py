@@ -121,7 +121,55 @@ def demo(
     as_of: Optional[str] = typer.Option(None, "--as-of", help=f"Data as-of date (YYYY-MM-DD); {AS_OF_DEFAULT_HELP}."),
     fmt: str = format_option("html, pdf"),
 ) -> None:
-    """The main job on the bundled data: every sample client's proposal (HTML + PDF) and reports/index.html."""
+    """The main job on the bundled data: every sample client's proposal (HTML + PDF) and reports/index.html.
+
+    The params folder's firm writes into ``--out``; every other firm it ships (a sub-folder holding its own
+    policy.yaml, e.g. ``params/cn-bank``) into ``--out/<that folder>/``, with its own index linked from the
+    first."""
+    from ..render import prepare_out_dir
+    from ..validation import nested_firms
+
+    skip_slow_optional_imports()
+    formats = parse_formats(fmt)
+    prepare_out_dir(out_dir)  # one message now, not the same failure once per client
+    firms = [(state.params, out_dir)]
+    for firm in nested_firms(state.params):
+        firms.append((firm, out_dir / firm.relative_to(state.params)))
+    failed = False
+    for i, (params, target) in enumerate(firms):
+        if i:
+            prepare_out_dir(target)
+        when = parse_as_of(as_of) if as_of is not None else _default_as_of(params)
+        failed |= _demo_firm(params, target, when, formats)
+    if len(firms) > 1:
+        _link_firms(out_dir, [(str(f.relative_to(state.params)), t) for f, t in firms[1:]])
+    if failed:
+        raise typer.Exit(1)
+
+
+def _default_as_of(params: Path):
+    from ..context import default_as_of
+
+    return default_as_of(params)
+
+
+def _link_firms(out_dir: Path, others: list[tuple[str, Path]]) -> None:
+    """Add to ``out_dir/index.html`` a link to each other firm's index."""
+    import html as _html
+
+    from ..render import write_atomic
+
+    index = out_dir / "index.html"
+    page = index.read_text(encoding="utf-8")
+    links = "".join(f'<li><a href="{_html.escape(name, quote=True)}/index.html">{_html.escape(name)}</a></li>'
+                    for name, _ in others)
+    page = page.replace("</body>", f"<h2>Other firms</h2><ul>{links}</ul></body>", 1)
+    write_atomic(index, page)
+
+
+def _demo_firm(params: Path, out_dir: Path, when, formats) -> bool:
+    """One firm's demo: every client's proposal into ``out_dir``, its index table and index.html / index.json;
+    whether any client failed."""
     import html as _html
     import multiprocessing as mp
     import time
@@ -131,17 +179,13 @@ def demo(
     from ..clients import load_clients
     from ..context import KycExpired
     from ..documents import Proposal
-    from ..render import prepare_out_dir, write_atomic
+    from ..render import write_atomic
 
-    skip_slow_optional_imports()
-    formats = parse_formats(fmt)
-    when = parse_as_of(as_of)
-    prepare_out_dir(out_dir)  # one message now, not the same failure once per client
-    clients, failures = load_clients(state.params / "clients")
+    clients, failures = load_clients(params / "clients")
     rows: list[dict[str, Any]] = []
     for f in failures:
         rows.append({"client": getattr(f, "source", str(f)), "status": "failed", "detail": for_log(f), "files": {}})
-    kwargs = dict(params=state.params, as_of=when)
+    kwargs = dict(params=params, as_of=when)
     # One forked worker builds every proposal in turn (market and estimates once: it keeps its context cache)
     # while this process renders the ones already built: the two halves use the machine's two cores.
     with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
@@ -153,7 +197,7 @@ def demo(
                 if status != "ok":
                     raise payload
                 proposal = Proposal.from_json(payload)
-                written = render_proposal(proposal, c.id, state.params, out_dir, formats, None, 20181231)
+                written = render_proposal(proposal, c.id, params, out_dir, formats, None, 20181231)
             except WealthError as exc:
                 state_ = "skipped" if isinstance(exc, KycExpired) else "failed"
                 rows.append({"client": c.id, "status": state_, "detail": for_log(exc), "files": {}})
@@ -180,5 +224,4 @@ def demo(
     index = write_atomic(out_dir / "index.html", page)
     write_atomic(out_dir / "index.json", json.dumps(rows, ensure_ascii=False, indent=2))
     out.print(f"wrote {index}", markup=False)
-    if any(r["status"] == "failed" for r in rows):
-        raise typer.Exit(1)
+    return any(r["status"] == "failed" for r in rows)

@@ -15,7 +15,7 @@ class Cover(Section):
 
     def compute(self, inp: Any) -> dict[str, Any]:
         c = inp.c
-        return {"client": c.name, "client_id": c.id, "advisor": inp.signers.advisor_name(), "firm": inp.policy.firm or "—",
+        return {"client": c.name, "client_id": c.id, "advisor": inp.signers.advisor_name(), "firm": inp.policy.firm_name(inp.loc) or "—",
                 "date": inp.ctx.as_of.isoformat(), "data_end": inp.ctx.returns.index[-1].date().isoformat(),
                 "data_vintage": inp.ctx.data_vintage, "currency": inp.cur}
 

@@ -22,7 +22,7 @@ class ProductDisclosures(Section):
             pr = inp.shelf.get(code)
             out.append({"code": code, "name": pr.name(inp.loc), "grade": pr.grade,
                         "risks": product_disclosures(pr.type, pr.grade, inp.loc, pr.currency, inp.cur,
-                                                     jurisdiction=inp.jur),
+                                                     jurisdiction=inp.jur, product=pr, signed_on=inp.ctx.as_of),
                         "note": pr.note_in(inp.loc) if pr.note else ""})
         return {"products": out}
 
@@ -54,7 +54,8 @@ class Complaints(Section):
     def compute(self, inp: Any) -> dict[str, Any]:
         from ...disclosures import complaint_channel
 
-        return {"channel": complaint_channel(inp.loc, inp.jur, firm=inp.policy.firm or None)}
+        return {"channel": complaint_channel(inp.loc, inp.jur, firm=inp.policy.firm_name(inp.loc) or None,
+                                             contact=inp.policy.firm_contact_in(inp.loc) or None)}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
         return p(d["channel"])
@@ -72,12 +73,16 @@ class Acknowledgement(Section):
         a = acknowledgement(inp.loc, inp.jur, exception=above, foreign_currency=foreign)
         return {"title": a["title"], "intro": a["intro"], "statements": list(a["statements"]),
                 "signature_labels": dict(a["signature_labels"]),
-                "advisor": inp.signers.advisor_label(inp.loc), "supervisor": inp.signers.supervisor_label(inp.loc)}
+                "advisor": inp.signers.advisor_label(inp.loc), "supervisor": inp.signers.supervisor_label(inp.loc),
+                "hand_copy": a["hand_copy"]}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
         labels = d["signature_labels"]
         out = h3(d["title"]) + p(d["intro"]) + "<ol>" + "".join(
             f"<li>{escape(s)}</li>" for s in d["statements"]) + "</ol>"
+        if d.get("hand_copy"):  # the sentence the client copies by hand (抄录), and the space to copy it into
+            out += p(d["hand_copy"]["instruction"]) + p(d["hand_copy"]["sentence"], "wl-handcopy") \
+                + p("_" * 60, "wl-handcopy-space")
         return out + signature_table(labels, [("client", ""), ("advisor", d["advisor"]),
                                               ("supervisor", d["supervisor"])], seal=True)
 

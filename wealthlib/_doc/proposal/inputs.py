@@ -18,7 +18,7 @@ class ProposalInputs:
         self.ctx, self.c, self.profile, self.alloc = ctx, client, profile, alloc
         self.loc, self.seed, self.n_paths, self.objective, self.ov = locale, seed, n_paths, objective, override
         self.policy, self.shelf = ctx.policy, ctx.shelf
-        self.jur = self.policy.jurisdiction if self.policy.jurisdiction in ("TW", "CN") else "TW"
+        self.jur = self.policy.jurisdiction  # one the disclosure texts have (checked when the policy is loaded)
         self.cur = client.base_currency
         self.labels = Labels(locale, self.cur, self.jur)
         self.value = float(client.portfolio_value())
