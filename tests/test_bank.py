@@ -248,3 +248,23 @@ def test_every_zh_cn_document_uses_mainland_terms(zh_cn_documents):
     assert len(pairs) >= 20 and all(p["taiwan"] != p["mainland"] for p in pairs)
     found = {name: [p["taiwan"] for p in pairs if p["taiwan"] in text] for name, text in zh_cn_documents.items()}
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_sales_recording_and_second_review_print_as_the_client_file_records_them(bank_proposals):
+    """policy sales_care (双录 of every sale; a second person's review at 65+ or for R4+ buys): wang buys an R4
+    fund, recorded and reviewed by the supervisor (孙慧 in the bank's registry, never the id); liu's recording is
+    pending (and no purchase before it); zhang (R1 only, 28) needs no review."""
+    import yaml as _yaml
+
+    reg = _yaml.safe_load((BANK / "advisors.yaml").read_text(encoding="utf-8"))
+    text = {c: squash(text_of(p.section_html("sales_care"))) for c, p in bank_proposals.items()}
+    assert "已于2018年12月28日完成" in text["wang"]
+    assert f"已由{reg['people']['sup-sun']['names']['zh-CN']}于2018年12月28日复核" in text["wang"]
+    assert "sup-sun" not in text["wang"] and "风险等级R4及以上" in text["wang"]
+    assert "待完成" in text["liu"] and "上述各项完成前，不办理购买。" in text["liu"]
+    assert "本建议无须复核" in text["zhang"]
+    # the Taiwanese firm's policy sets no such steps, and its proposal says so
+    from wealthlib.documents import build_proposal
+
+    lin = build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=50)
+    assert "本公司政策未規定銷售錄音錄影或第二人覆核。" in lin.section_html("sales_care")

@@ -62,7 +62,7 @@ def test_unknown_section_in_a_firms_list_names_the_file_and_the_key(params_copy)
 
 
 @pytest.mark.parametrize("sections, field, problem", [
-    ([*DEFAULT, "cover"], "documents.proposal[19]", "section 'cover' is listed twice"),
+    ([*DEFAULT, "cover"], f"documents.proposal[{len(DEFAULT)}]", "section 'cover' is listed twice"),
     (DEFAULT[:-1], "documents.proposal", "section 'audit' may not be left out"),
     ([{"cover_letter": "rationale", "rationale": "cover_letter"}.get(k, k) for k in DEFAULT],
      "documents.proposal", "the advisor's sections must keep the template's order"),

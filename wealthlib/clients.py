@@ -261,6 +261,17 @@ class Kyc(KycAssessment):
     history: list[KycAssessment] = Field(default_factory=list)
 
 
+class SaleRecords(_Strict):
+    """What the client file records of the extra steps of the sale a proposal leads to (the policy's
+    ``sales_care``): the audio-video recording (双录) done or pending and its date, and the second person who
+    reviewed it (a person id of the advisor registry) and when."""
+
+    dual_recording: Literal["done", "pending"] = "pending"
+    recorded_on: date | None = None
+    second_review_by: str | None = Field(default=None, min_length=1)
+    second_review_on: date | None = None
+
+
 class Contact(_Strict):
     date: date
     channel: str
@@ -310,6 +321,7 @@ class Client(_Strict):
     professional: Professional | None = None
     foreign_securities: ForeignSecurities | None = None
     exceptions: list[SuitabilityException] = Field(default_factory=list)
+    sale: SaleRecords | None = None  # this sale's extra steps as recorded (a mainland bank: 双录, second review)
     kyc: Kyc
     tier: str
     advisor: str

@@ -243,6 +243,18 @@ class WhatIfRules(_Strict):
         return v
 
 
+class SalesCareRules(_Strict):
+    """The extra steps of a sale (``sales_care:`` in the policy file; a mainland bank: 双录 of every branch sale
+    of wealth products, 银监办发〔2017〕110号, and special care for clients aged 65+ buying high-risk products,
+    NFRA 2025 Art 18): ``dual_recording`` prints the recording's status from the client file (``sale``); a
+    second person's review is required when the client is ``second_review_age`` or older, or buys a product
+    graded ``second_review_grade`` or higher, and its status printed. Nothing set = no such section content."""
+
+    dual_recording: bool = False
+    second_review_age: int | None = Field(default=None, ge=18, le=120)
+    second_review_grade: int | None = Field(default=None, ge=1, le=5)
+
+
 class ComplaintRules(_Strict):
     """How long the firm has to answer a complaint (``complaints:`` in the policy file): ``answer_days`` (Taiwan
     30; the mainland 15), ``complex_answer_days`` for a complex case (the mainland 30), and ``review_days``
@@ -278,6 +290,7 @@ class Policy(_Strict):
     # each document kind's section list, replacing the package's (wealthlib/data/documents/sections.yaml)
     documents: dict[str, list[str]] = Field(default_factory=dict)
     complaints: ComplaintRules = ComplaintRules()  # answer deadlines (wealthlib.book)
+    sales_care: SalesCareRules = SalesCareRules()  # 双录 and second review of a sale (wealthlib._doc.proposal.care)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
     @field_validator("asset_classes")
