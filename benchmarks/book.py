@@ -5,7 +5,8 @@ The book is generated into a temporary params folder: the firm's inputs as shipp
 files copied round-robin from the fictional samples under ``params/clients/`` (or another firm's folder,
 ``--params DIR``) with the id changed
 (``lin-00042``), the given name varied (so no two clients share a name) and the advisor spread over N / 400
-advisors (``adv-00`` …; a bank branch's advisor keeps a few hundred clients). Everything else in a file —
+advisors (``adv-00`` …; a bank branch's advisor keeps a few hundred clients), each added to the firm's advisor
+registry (``advisors.yaml``) as a copy of one of its advisors with the name and registration numbers varied. Everything else in a file —
 holdings, transactions, KYC answers, contacts, complaints — is the sample's, so the checks and the book's rules
 see real, valid client files.
 
@@ -84,10 +85,35 @@ def generate(dest: Path, n: int, source: Path = ROOT / "params") -> Path:
         text = re.sub(r"^name: (.*)$", lambda m: f"name: {_name(m.group(1).strip(), i)}", text, count=1, flags=re.M)
         text = re.sub(r"^advisor: .*$", f"advisor: {advisor}", text, count=1, flags=re.M)
         (dest / "clients" / f"{cid}.yaml").write_text(text, encoding="utf-8")
+    _register(dest / "advisors.yaml", sorted(books))
     if (source / "books.yaml").exists():  # the firm's book file (wealthlib.guard.access): whose client is whose
         (dest / "books.yaml").write_text("".join(f"{a}: [{', '.join(ids)}]\n" for a, ids in sorted(books.items())),
                                          encoding="utf-8")
     return dest
+
+
+def _register(registry: Path, advisors: list[str]) -> None:
+    """The firm's advisor registry (``advisors.yaml``, when it has one) with the generated advisors added: each a
+    copy of one of its advisors (round-robin) under the new id, its names and registration numbers varied by the
+    index (fictional, as the samples' are), so that every client's advisor is a registered, licensed person."""
+    if not registry.is_file():
+        return
+    import yaml
+
+    data = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    people = data.get("people") or {}
+    models = [(pid, p) for pid, p in people.items() if p.get("role") == "advisor"]
+    if not models:
+        return
+    for i, aid in enumerate(advisors):
+        _, model = models[i % len(models)]
+        person = yaml.safe_load(yaml.safe_dump(model, allow_unicode=True))  # a deep copy
+        person["names"] = {loc: f"{name} {i}" for loc, name in (person.get("names") or {}).items()}
+        for lic in person.get("licences") or []:
+            lic["number"] = f"{lic['number']}-{i:02d}"
+        people[aid] = person
+    data["people"] = people
+    registry.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 _PLAN = ("import sys; from wealthlib.batch import plan; "
