@@ -116,7 +116,10 @@ def _register(registry: Path, advisors: list[str]) -> None:
     registry.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-_PLAN = ("import sys; from wealthlib.batch import plan; "
+# as `wealth batch review` runs it: its entry point first keeps jsonschema from compiling an unused grammar
+# (wealthlib.cli.common.skip_slow_optional_imports), then plans
+_PLAN = ("import sys; from wealthlib.cli.common import skip_slow_optional_imports; skip_slow_optional_imports(); "
+         "from wealthlib.batch import plan; "
          "jobs, failed = plan('review', params=sys.argv[1], out=sys.argv[2], quarter='2018Q3'); "
          "print(len(jobs), len(failed))")
 
