@@ -268,3 +268,15 @@ def test_the_sales_recording_and_second_review_print_as_the_client_file_records_
 
     lin = build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=50)
     assert "本公司政策未規定銷售錄音錄影或第二人覆核。" in lin.section_html("sales_care")
+
+
+def test_the_past_performance_sentence_stands_beside_the_historical_figures(bank_proposals):
+    """The CBA guideline's sentence by the backtest and the stress windows (history replayed), not only in the
+    general disclosures; the Taiwanese firm prints its own sentence there."""
+    for cid, p in bank_proposals.items():
+        for key in ("backtest", "stress"):
+            assert PAST_PERFORMANCE in squash(text_of(p.section_html(key))), (cid, key)
+    from wealthlib.documents import build_proposal
+
+    lin = build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=50)
+    assert "過去績效不代表未來績效之保證" in lin.section_html("backtest")

@@ -31,6 +31,7 @@ __all__ = [
     "conduct_texts",
     "general_disclosures",
     "grade_label",
+    "past_performance",
     "product_disclosures",
     "suitability_statement",
 ]
@@ -132,6 +133,17 @@ def general_disclosures(locale: str, jurisdiction: str = "TW") -> list[str]:
     check_locale(locale)
     _check_jurisdiction(jurisdiction)
     return [_text(item, locale) for item in _data()["general"]["jurisdictions"][jurisdiction]]
+
+
+def past_performance(locale: str, jurisdiction: str = "TW") -> str:
+    """The jurisdiction's past-performance sentence (general.yaml, id ``past_performance``), printed beside every
+    historical figure (the mainland: 中国银行业协会《理财产品过往业绩展示行为准则》, 2023); "" where none."""
+    check_locale(locale)
+    _check_jurisdiction(jurisdiction)
+    for item in _data()["general"]["jurisdictions"][jurisdiction]:
+        if item.get("id") == "past_performance":
+            return _text(item, locale)
+    return ""
 
 
 def product_disclosures(

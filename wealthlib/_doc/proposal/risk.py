@@ -70,8 +70,11 @@ class Backtest(Section):
     def compute(self, inp: Any) -> dict[str, Any]:
         from ...charts import cumulative_growth, drawdown
 
+        from ...disclosures import past_performance
+
         cmp = inp.cmp
-        return {"metrics": {k: dict(m) for k, m in inp.bt.items()}, "start": cmp.start.date().isoformat(),
+        return {"past": past_performance(inp.loc, inp.jur),
+                "metrics": {k: dict(m) for k, m in inp.bt.items()}, "start": cmp.start.date().isoformat(),
                 "end": cmp.end.date().isoformat(), "initial": inp.bt_initial, "benchmark": inp.bench_words(),
                 "charts": {"growth": chart_png(cumulative_growth(cmp.values, locale=inp.loc)),
                            "drawdown": chart_png(drawdown(cmp.values, locale=inp.loc))}}
@@ -89,6 +92,8 @@ class Backtest(Section):
                      rule=lb.L(f"rebalance_{REBALANCE}"), initial=lb.money(d["initial"])), "wl-note")
         out += table(header, rows)
         out += p(lb.L("bt_benchmark", benchmark=d["benchmark"]))
+        if d.get("past"):  # the past-performance sentence beside the historical figures
+            out += p(d["past"], "wl-note")
         out += img(d["charts"]["growth"], lb.L("proposal_backtest"))
         out += img(d["charts"]["drawdown"], lb.L("metric_max_drawdown"))
         return out
@@ -101,11 +106,14 @@ class Stress(Section):
     def compute(self, inp: Any) -> dict[str, Any]:
         from ...charts import stress_bars
 
+        from ...disclosures import past_performance
+
         rows = [{**r, "start": r["start"].isoformat(), "end": r["end"].isoformat()} for r in inp.stress]
         charts = {}
         if len(inp.stress_frame):
             charts["stress"] = chart_png(stress_bars(inp.stress_frame, locale=inp.loc, currency=inp.cur))
-        return {"rows": rows, "has_current": inp.w0 is not None, "value": inp.stress_value,
+        return {"past": past_performance(inp.loc, inp.jur),
+                "rows": rows, "has_current": inp.w0 is not None, "value": inp.stress_value,
                 "fx_modeled": list(inp.fx.modeled), "not_modeled": inp.fx.not_modeled, "charts": charts}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
@@ -128,6 +136,8 @@ class Stress(Section):
             header += [f"{lb.L('term_current')} {lb.L('col_loss_pct')}", f"{lb.L('term_current')} {lb.L('col_loss_amount')}"]
         out = table(header, rows)
         out += p(lb.L("stress_note", value=lb.money(d["value"])))
+        if d.get("past"):  # historical windows: the past-performance sentence beside them
+            out += p(d["past"], "wl-note")
         if d["fx_modeled"]:
             out += p(lb.L("stress_fx_note", currency=lb.cur, pairs=", ".join(d["fx_modeled"])))
         if d["not_modeled"]:
