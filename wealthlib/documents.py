@@ -487,6 +487,7 @@ def build_proposal(
 
     profile, alloc = _advise(c)
     held_all = c.holding_values()  # every holding, those kept under a recorded exception included
+    client_all = c
     kept = kept_under_exception(c, ctx.shelf, profile.ceiling, ctx.as_of)
     if kept:  # positions above the ceiling an exception keeps stay outside the proposal's allocation
         c = without_holdings(c, kept)
@@ -512,6 +513,7 @@ def build_proposal(
 
     b.signers = signers(ctx.policy, params, c.advisor, loc)  # names and registration numbers, never the ids
     b.people = display_names(ctx.policy, params, loc)
+    b.held_all, b.kept, b.client_all = dict(held_all), dict(kept), client_all
     b.prepare()
     effective_ov = profile.override
     override_info = None if effective_ov is None else {

@@ -83,8 +83,11 @@ class Suitability(Section):
 
         rows = [(code, inp.pname(code), inp.shelf.get(code).grade) for code in inp.w.index]
         text = suitability_statement(rows, inp.profile.ceiling, inp.class_name, inp.loc, jurisdiction=inp.jur)
+        from .conduct import decisions, elderly
+
         return {"products": [{"code": c, "name": n, "grade": g} for c, n, g in rows],
-                "ceiling": int(inp.profile.ceiling), "statement": text.split("\n")}
+                "ceiling": int(inp.profile.ceiling), "statement": text.split("\n"),
+                "decisions": decisions(inp), "elderly": elderly(inp)}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
         ceiling, lines = d["ceiling"], d["statement"]
@@ -94,7 +97,8 @@ class Suitability(Section):
                              lb.L("term_within_ceiling") if r["grade"] <= ceiling else lb.L("term_above_ceiling")]
                             for r in d["products"]])
         out = p(lines[0]) + table_html + ul(lines[1:])
-        out += h3(lb.L("proposal_exception"))
-        above = [r["code"] for r in d["products"] if r["grade"] > ceiling]
-        out += p(lb.L("book_none")) if not above else ul(above)
-        return out
+        from .conduct import render_decisions, render_elderly
+
+        out += h3(lb.L("proposal_exception"))  # every holding above the ceiling: sold, or kept under an exception
+        out += render_decisions(d.get("decisions") or [], lb)
+        return out + render_elderly(d.get("elderly"), lb)

@@ -53,6 +53,7 @@ class Kyc(Section):
                 "class_name": pol.risk_class(ov.risk_class).name(loc),
                 "assessed_name": pol.risk_class(pr.computed_class).name(loc),
                 "reason": ov.reason, "by": inp.people.get(ov.by, ov.by), "date": ov.date.isoformat()},
+            "investor_status": _investor_status(inp),
         }
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
@@ -72,7 +73,15 @@ class Kyc(Section):
                        (lb.L("field_date"), lb.date(ov["date"]))])
         else:
             out += p(lb.L("book_none"))
-        return out
+        from .conduct import render_investor_status
+
+        return out + render_investor_status(d.get("investor_status"), lb)
+
+
+def _investor_status(inp: Any):
+    from .conduct import investor_status
+
+    return investor_status(inp)
 
 
 @register("proposal")

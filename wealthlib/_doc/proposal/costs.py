@@ -17,6 +17,9 @@ class Costs(Section):
         f = dict(inp.fee)
         f["rows"] = [{**r, "name": inp.pname(r["code"])} for r in f["rows"]]
         f["expected_return"] = float(f["expected_return"])
+        from .conduct import advisory, distribution
+
+        f["advisory"], f["distribution"] = advisory(inp), distribution(inp)
         return f
 
     def render(self, f: dict[str, Any], lb: Labels) -> str:
@@ -27,10 +30,16 @@ class Costs(Section):
                      lb.L("col_fee_amount")], rows)
         out += p(lb.L("cost_trading", traded=lb.money(f["traded"]), rate=lb.pct(f["trading_cost_rate"], 2),
                       cost=lb.money(f["trading_cost"])))
+        from .conduct import render_advisory, render_cumulative, render_distribution
+
+        adv = f.get("advisory")
+        out += render_advisory(adv, lb)  # the firm's fee per product and in total
         out += h3(lb.L("proposal_cost_effect"))
+        if adv:  # the effect of every cost: product and advisory fees, one-off costs
+            return out + render_cumulative(adv, lb) + render_distribution(f.get("distribution"), lb)
         out += table([lb.L("col_year"), lb.L("cost_value_without"), lb.L("cost_value_with"),
                       lb.L("cost_reduction"), lb.L("col_cumulative")],
                      [[str(r["year"]), lb.money(r["gross"]), lb.money(r["net"]), lb.money(r["reduction"]),
                        lb.pct(r["reduction_pct"], 2)] for r in f["cumulative"]])
         out += p(lb.L("cost_effect_note", r=lb.pct(f["expected_return"], 2), fee=lb.pct(f["total_rate"], 2)))
-        return out
+        return out + render_distribution(f.get("distribution"), lb)

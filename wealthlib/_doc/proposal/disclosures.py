@@ -24,10 +24,14 @@ class ProductDisclosures(Section):
                         "risks": product_disclosures(pr.type, pr.grade, inp.loc, pr.currency, inp.cur,
                                                      jurisdiction=inp.jur, product=pr, signed_on=inp.ctx.as_of),
                         "note": pr.note_in(inp.loc) if pr.note else ""})
-        return {"products": out}
+        from .conduct import fund_warning
+
+        return {"products": out, "fund_warning": fund_warning(inp)}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
-        out = ""
+        from .conduct import render_fund_warning
+
+        out = render_fund_warning(d.get("fund_warning"), lb)
         for r in d["products"]:
             out += f"<h3>{escape(r['name'])} ({escape(r['code'])}) · {escape(lb.grade(r['grade']))}</h3>"
             out += ul(r["risks"])
@@ -54,11 +58,14 @@ class Complaints(Section):
     def compute(self, inp: Any) -> dict[str, Any]:
         from ...disclosures import complaint_channel
 
+        from .conduct import complaint_note
+
         return {"channel": complaint_channel(inp.loc, inp.jur, firm=inp.policy.firm_name(inp.loc) or None,
-                                             contact=inp.policy.firm_contact_in(inp.loc) or None)}
+                                             contact=inp.policy.firm_contact_in(inp.loc) or None),
+                "professional": complaint_note(inp)}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
-        return p(d["channel"])
+        return p(d["channel"]) + (p(d["professional"]) if d.get("professional") else "")
 
 
 @register("proposal")

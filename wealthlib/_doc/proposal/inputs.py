@@ -32,6 +32,9 @@ class ProposalInputs:
 
         self.signers = Signers(None, None, client.advisor)  # build_proposal sets the registry's (names, numbers)
         self.people: dict[str, str] = {}                     # registry id → name in the locale
+        self.held_all: dict[str, float] = {}   # every holding (base currency), those kept under an exception too
+        self.kept: dict[str, float] = {}       # holdings above the ceiling an exception keeps outside the proposal
+        self.client_all = None                 # the client before those were set aside (their exceptions)
 
     # the labels' shortcuts, for the texts built here
     def L(self, key: str, **fmt: Any) -> str:
