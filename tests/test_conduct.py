@@ -145,3 +145,55 @@ def test_book_names_the_approver_of_a_holding_kept_above_the_ceiling(params_copy
     assert not isinstance(ex.loc[("chen", "US-TSM"), "approved_by"], str)  # above the ceiling, no exception
     before = build_book(params=params_copy, as_of="2018-10-31").exceptions.set_index(["client", "product"])
     assert not isinstance(before.loc[("chen", "NASDAQ"), "approved_by"], str)  # granted after that date
+
+
+def _propose(params, cid, out):
+    import subprocess
+
+    from _paths import WEALTH
+
+    return subprocess.run([WEALTH, "--params", str(params), "propose", cid, "--out", str(out)],
+                          capture_output=True, text=True, cwd=params.parent)
+
+
+def _edit(path, change):
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(raw)
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+
+
+def test_wealth_propose_refuses_a_non_professional_aged_71_offered_a_foreign_product(params_copy, tmp_path):
+    _edit(params_copy / "clients" / "chen.yaml", lambda raw: raw.update(birth_date=date(1947, 6, 1)))  # 71
+    out = tmp_path / "out"
+    proc = _propose(params_copy, "chen", out)
+    assert proc.returncode == 1
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "chen.yaml: birth_date: foreign securities (" in lines[0]  # every demo product is US-domiciled
+    assert "may not be recommended to a non-professional investor without: age 70 or under" in lines[0]
+    assert "1947" not in lines[0] and "71" not in lines[0]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_foreign_product_paying_the_firm_above_the_cap_is_not_proposed_to_a_non_professional(params_copy, tmp_path):
+    shelf = params_copy / "products.yaml"
+    raw = yaml.safe_load(shelf.read_text(encoding="utf-8"))
+    i = next(i for i, p in enumerate(raw["products"]) if p["code"] == "CORP-BAA10")
+    raw["products"][i]["distribution"]["sales_bonus"] = 0.004  # 0.20% share + 0.40% bonus = 0.60% > 0.50%
+    shelf.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = _propose(params_copy, "lee", out)  # lee's allocation holds CORP-BAA10 at its 50% cap
+    assert proc.returncode == 1
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert f"products.yaml: products.{i}.distribution: CORP-BAA10 pays the firm 0.60% a year, above the 0.50% " \
+           "cap on a foreign product for a non-professional investor" in lines[0]
+    assert lines[0].endswith("lee.yaml")
+    assert not out.exists() or not any(out.iterdir())
+    # a professional investor may be offered it (the cap protects non-professionals only)
+    policy = load_policy(params_copy / "policy.yaml")
+    check_conduct(policy, load_shelf(shelf, policy), load_client("morgan", PARAMS / "clients"),
+                  {"CORP-BAA10": 1.0}, ON)
+    with pytest.raises(ConductRefused, match="CORP-BAA10 pays the firm 0.60%"):
+        check_conduct(policy, load_shelf(shelf, policy), load_client("lin", PARAMS / "clients"),
+                      {"CORP-BAA10": 0.5, "USD-MMF": 0.5}, ON)

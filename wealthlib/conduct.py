@@ -17,6 +17,9 @@ Which rules apply, and their thresholds, are the policy's; the code knows only k
   ``education_levels``), and no major-illness card (``flags.major_illness_card``). A failing or unrecorded
   gate refuses the proposal with one message naming the client file and every gate that fails (never the
   client's values);
+* **distribution fees** (``conduct.distribution_fees``): a foreign product whose annualized rate received by
+  the firm (:func:`received_rate`) is above ``foreign_annual_cap_non_professional`` is never proposed to a
+  non-professional investor (refused naming the product; ``wealth validate`` lists it too);
 * **suitability exceptions** (:func:`ceiling_decisions`): every holding graded above the client's ceiling
   with its decision — sold in this proposal, or kept under an exception the client file records
   (``exceptions``: product, approver, date, reason).
@@ -35,7 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .errors import InputError
 
 __all__ = ["ConductRules", "ConductRefused", "Decision", "ElderlySteps", "ceiling_decisions", "check_client_file",
-           "check_conduct", "check_shelf", "elderly_steps", "foreign_products", "kept_under_exception", "trades_past_year",
+           "check_conduct", "check_shelf", "elderly_steps", "foreign_products", "kept_under_exception", "received_rate",
+           "trades_past_year",
            "without_holdings"]
 
 
@@ -139,7 +143,11 @@ def _gate_failures(g: ForeignGates, client: Any, policy: Any, shelf: Any, as_of:
 
 
 def check_conduct(policy: Any, shelf: Any, client: Any, weights: Mapping[str, float], as_of: date) -> None:
-    """Refuse (:class:`ConductRefused`) a proposal of ``weights`` the conduct rules forbid for ``client``."""
+    """Refuse (:class:`ConductRefused`) a proposal of ``weights`` the conduct rules forbid for ``client``: a
+    professional investor's acknowledgement not recorded; a foreign product paying the firm more than the
+    non-professional cap (the message names the shelf's product and the client file); a foreign-securities gate
+    failing (the message names the client file and every failing gate). Rules the policy lacks do not apply, so
+    the call is the same for every firm."""
     r = _rules(policy)
     src = client.source or client.id
     pro = bool(client.flags.professional_investor)
@@ -152,6 +160,16 @@ def check_conduct(policy: Any, shelf: Any, client: Any, weights: Mapping[str, fl
     g = r.foreign_securities
     held = [c for c, w in weights.items() if w > 1e-9]
     foreign = foreign_products(policy, shelf, held)
+    cap = _cap(r)
+    if not pro and cap is not None:
+        over = [(i, p) for i, p in enumerate(shelf) if p.code in foreign and received_rate(p) > cap + 1e-12]
+        if over:
+            i, p = over[0]
+            raise ConductRefused(shelf.source or "products.yaml", f"products.{i}.distribution",
+                                 f"{p.code} pays the firm {received_rate(p):.2%} a year, above the {cap:.2%} "
+                                 "cap on a foreign product for a non-professional investor "
+                                 "(conduct.distribution_fees.foreign_annual_cap_non_professional); it may not be "
+                                 f"proposed to {src}")
     if g is None or not foreign or (pro and not g.applies_to_professional):
         return
     fails = _gate_failures(g, client, policy, shelf, as_of)
@@ -219,20 +237,29 @@ def ceiling_decisions(client: Any, shelf: Any, ceiling: int, current: Mapping[st
     return out
 
 
+def received_rate(product: Any) -> float:
+    """The annualized rate the firm receives from the issuer of ``product``: the yearly share of its fee plus the
+    one-off sales bonus counted in the first year (0 without distribution terms; :mod:`wealthlib.fees`)."""
+    d = getattr(product, "distribution", None)
+    return 0.0 if d is None else float(d.management_fee_share + d.sales_bonus)
+
+
+def _cap(r: ConductRules) -> float | None:
+    return r.distribution_fees.foreign_annual_cap_non_professional if r.distribution_fees else None
+
+
 def check_shelf(policy: Any, shelf: Any) -> list[InputError]:
     """``wealth validate`` of the shelf against the conduct rules: every product has a domicile where
     foreign-securities gates apply; no foreign product pays the firm more than the non-professional cap."""
     r = _rules(policy)
     out = []
-    cap = r.distribution_fees.foreign_annual_cap_non_professional if r.distribution_fees else None
+    cap = _cap(r)
     for i, p in enumerate(shelf):
         if r.foreign_securities is not None and p.domicile is None:
             out.append(InputError(shelf.source, f"products.{i}.domicile", "is required: the policy's "
                                   "conduct.foreign_securities needs each product's issuer country"))
-        d = p.distribution
-        if cap is not None and d is not None and p.domicile != (r.foreign_securities.home if r.foreign_securities
-                                                                  else None) \
-                and d.management_fee_share + d.sales_bonus > cap + 1e-12:
+        if cap is not None and p.domicile != (r.foreign_securities.home if r.foreign_securities else None) \
+                and received_rate(p) > cap + 1e-12:
             out.append(InputError(shelf.source, f"products.{i}.distribution", f"the firm would receive more than "
                                   f"{cap:.2%} a year (conduct.distribution_fees.foreign_annual_cap_non_professional)"
                                   "; it could be sold to professional investors only"))

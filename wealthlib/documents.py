@@ -477,7 +477,7 @@ def build_proposal(
     check_what_if(ctx, c, ov, risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned,
                   source=wi_source)
     from .advisors import check_signer
-    from .conduct import kept_under_exception, without_holdings
+    from .conduct import check_conduct, kept_under_exception, without_holdings
 
     signer = check_signer(ctx.policy, params, c.advisor, ctx.as_of)  # a licensed advisor signs, or no proposal
 
@@ -492,6 +492,9 @@ def build_proposal(
     if kept:  # positions above the ceiling an exception keeps stay outside the proposal's allocation
         c = without_holdings(c, kept)
         profile, alloc = _advise(c)
+    # the firm's client-protection rules (policy `conduct:`; none when the firm has no such block): a gate that
+    # fails, a missing acknowledgement or a foreign product paying the firm above the cap refuses the proposal
+    check_conduct(ctx.policy, ctx.shelf, c, {str(k): float(v) for k, v in alloc.weights.items()}, ctx.as_of)
     parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,
                   "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(exclude),
                   "seed": int(seed), "n_paths": int(n_paths), "views": str(views) if views else None}
