@@ -174,9 +174,9 @@ def advisory(inp: Any) -> dict[str, Any] | None:
     (:func:`wealthlib.fees.fee_schedule`); ``None`` when the policy has no ``fees.advisory``."""
     from ...fees import fee_schedule
 
-    rules = getattr(inp.policy, "fees", None)
-    if rules is None or rules.advisory is None:
-        return None
+    rules, tx = getattr(inp.policy, "fees", None), _texts(inp)
+    if rules is None or rules.advisory is None or not tx.get("advisory"):
+        return None  # no advisory fee, or no texts to print it with in this jurisdiction
     years = [row["year"] for row in inp.fee["cumulative"]] or [1]
     s = fee_schedule(inp.shelf, inp.policy, inp.c.tier, inp.amount, {str(k): float(v) for k, v in inp.w.items()},
                      inp.trades, float(inp.alloc.expected_return), years)
@@ -184,7 +184,6 @@ def advisory(inp: Any) -> dict[str, Any] | None:
               "product_fee": x.product_fee, "advisory_rate": s.advisory_rate, "advisory_fee": x.amount * s.advisory_rate,
               "all_in_rate": x.product_rate + s.advisory_rate,
               "all_in_fee": x.product_fee + x.amount * s.advisory_rate} for x in s.lines]
-    tx = _texts(inp)
     return {"lines": lines, "advisory_rate": s.advisory_rate, "advisory_fee": s.advisory_fee,
             "product_fee": s.product_fee, "product_rate": s.product_rate, "annual_rate": s.annual_rate,
             "annual_fee": s.annual_fee, "subscription_fee": s.subscription_fee, "trading_cost": s.trading_cost,
