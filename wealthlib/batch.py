@@ -277,7 +277,8 @@ def plan(
                 parameters = {"client": str(f), "quarter": quarter, "params": str(params), "locale": ""}
             else:
                 meta = _proposal_meta(client, params, as_of, h, policy)
-                parameters = {"client": str(f), "as_of": as_of, "params": str(params), "locale": client.locale}
+                parameters = {"client": str(f), "as_of": as_of, "params": str(params), "locale": client.locale,
+                              "choices": None}  # the same inputs as `wealth propose`, so the same audit hash
         except WealthError as err:
             failed.append({"client": cid, "input_hash": h, "status": "failed", "reason": _one_line(err),
                            "outputs": {}, "timings": {}})
@@ -385,7 +386,9 @@ def _proposal_meta(client: Any, params: Path, as_of: str, input_hash: str, polic
         policy = load_policy(params / "policy.yaml")
     loc = client.locale
     title = f"{t('documents.proposal_title', loc)} — {client.name}" if _has_label("proposal_title") else client.name
-    audit = (f"{t('documents.audit_inputs_hash', loc)}: {input_hash} · {t('documents.audit_as_of', loc)}: {as_of} · "
+    # the footer a proposal prints is the audit line its kernel built (wealthlib._batch.worker._kernel_audit);
+    # this planned one (no inputs hash: the batch's resume key is not one) is kept for the manifest's records
+    audit = (f"{t('documents.audit_as_of', loc)}: {as_of} · "
              f"{t('documents.audit_policy_version', loc)}: {policy.version} · wealthlib {__version__}")
     return {"lang": loc, "title": title, "footer": general_disclosures(loc, policy.jurisdiction)[0], "audit": audit}
 

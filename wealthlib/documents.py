@@ -368,6 +368,7 @@ def build_proposal(
     volatility_cap: float | None = None,
     pinned: Mapping[str, float] | None = None,
     choices: Any = None,
+    audit_out: str | Path | None = None,
 ) -> Proposal:
     """Build one client's proposal: profile, allocation, analytics, disclosures and every section's HTML.
 
@@ -391,6 +392,10 @@ def build_proposal(
     ``viewer`` (a :class:`wealthlib.guard.access.Viewer`, ``--advisor ID``): a client outside the viewer's
     book is refused before its file is opened; the file read must name an advisor the viewer may see.
 
+    ``audit_out`` (set by ``wealth batch`` in its kernels) is a file to leave the audit record and its footer line
+    in (:func:`wealthlib._doc.audit.save`), so the batch prints and seals the record this proposal prints; the
+    audit then names the installed template, as ``wealth propose`` does.
+
     ``risk_aversion``, ``volatility_cap`` (of ``max_return``) and ``pinned`` (``{code: weight}``) are the
     what-ifs of :class:`wealthlib.allocate.ClientProblem`; ``choices`` a file the draft's what-if panel saved
     (:mod:`wealthlib.studio`, a path or a :class:`~wealthlib.studio.Choices`): its values replace
@@ -404,6 +409,10 @@ def build_proposal(
     from .disclosures import DISCLOSURES_VERSION
 
     params = _find_params(Path(params))
+    if audit_out is not None and template is None:  # a batch runs the installed template
+        from .guard.draft import installed_template_record
+
+        template = installed_template_record("proposal.ipynb")
     if isinstance(client, Client):
         c = client
         client_bytes = c.model_dump_json().encode("utf-8")
@@ -558,6 +567,8 @@ def build_proposal(
     proposal.assumptions = b.assumptions()
     built = _doc.build_sections("proposal", keys, b, b.labels, source=ctx.policy.source or _doc.SECTIONS_FILE)
     proposal.sections = {s.key: Section(s.key, s.heading, s.html, s.data) for s in built}
+    if audit_out is not None:
+        _doc.audit.save(audit_out, proposal.audit, proposal.audit_line)
     return proposal
 
 

@@ -10,6 +10,7 @@ Per client: papermill executes the template on a fresh kernel (forked, or a norm
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import resource
@@ -229,6 +230,37 @@ def _tree_memory() -> int:
         return 0
 
 
+@contextlib.contextmanager
+def _kernel_audit(job: dict[str, Any]):
+    """``(parameters, read_audit)`` for one job's kernel. A proposal's kernel builds the proposal and leaves the
+    audit record it prints in a private file (template parameter ``audit_out``): ``read_audit()`` gives that
+    record, with the batch's resume key beside it under its own name, and its footer line — the document's one
+    audit value on every page and in the seal. Other kinds keep the record the batch planned (their input hash
+    is the one they print)."""
+    if job.get("kind") != "propose":
+        def planned():
+            return ({**job.get("audit_record", {}), "audit_line": job["audit"], "input_hash": job["input_hash"],
+                     "inputs_hash": job["input_hash"], "as_of": job.get("as_of")}, job["audit"])
+
+        yield job["parameters"], planned
+        return
+    from wealthlib._doc import audit as audit_value
+    from wealthlib._tmp import private_tempdir
+    from wealthlib.errors import WealthError
+
+    with private_tempdir("wealth-audit-") as tmp:
+        path = Path(tmp) / "audit.json"
+
+        def read():
+            found = audit_value.load(path)
+            if found is None:
+                raise WealthError("the proposal's kernel left no audit record")
+            record, line = found
+            return {**record, "audit_line": line, "resume_key": job["input_hash"]}, line
+
+        yield {**job["parameters"], "audit_out": str(path)}, read
+
+
 def render_job(job: dict[str, Any]) -> dict[str, Any]:
     """Render one client; never raises for a client's problem: returns ``status`` ok/failed and a reason."""
     from wealthlib import render
@@ -262,8 +294,10 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
         t1 = time.perf_counter()
         if sampler:
             sampler.start()
-        nb = render.execute(job["template"], job["parameters"], kernel_name=kernel, timeout=job.get("cell_timeout"),
-                            on_cell=on_cell if os.environ.get(faults.ENV) else None)
+        with _kernel_audit(job) as (parameters, read_audit):
+            nb = render.execute(job["template"], parameters, kernel_name=kernel, timeout=job.get("cell_timeout"),
+                                on_cell=on_cell if os.environ.get(faults.ENV) else None)
+            audit, audit_line = read_audit()
         t2 = time.perf_counter()
         stem = render.check_stem(job["stem"])
         pdf_finish = archive = None
@@ -273,12 +307,10 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
             pdf_finish, archive = seal_and_archive(
                 kind=job.get("kind", "document"), client_id=job["client"], client_file=Path(job["parameters"]["client"]),
                 params=Path(job["params"]), parameters={k: v for k, v in job["parameters"].items() if k != "client"},
-                audit={**job.get("audit_record", {}), "audit_line": job["audit"], "input_hash": job["input_hash"],
-                       "inputs_hash": job["input_hash"], "as_of": job.get("as_of")},
-                template=Path(job["template"]).name)
+                audit=audit, template=Path(job["template"]).name)
         defer = bool(job.get("defer_commit"))  # a Dask task: the batch's main process renames them into place
         written = render.export(nb, job["out_dir"], stem, tuple(job["formats"]), lang=job["lang"], title=job["title"],
-                                footer=job["footer"], audit=job["audit"], pdf_finish=pdf_finish, defer=defer)
+                                footer=job["footer"], audit=audit_line, pdf_finish=pdf_finish, defer=defer)
         if archive is not None:
             archive(written["pdf"])
         t3 = time.perf_counter()

@@ -1,8 +1,14 @@
-"""A document's audit record as it prints: one line for the running footer of every page, and the whole
-record (label/value rows) on the audit page."""
+"""A document's audit record — one value, built once per document — as it prints: one line for the running
+footer of every page (the inputs hash cut to 16 hex digits: the reference), and the whole record (label/value
+rows) on the audit page. The same record is sealed into the signed PDF, whichever command made it
+(``wealth propose``, ``wealth render``, ``wealth batch propose``: the batch's kernel leaves it in a file,
+:func:`save`, that the batch's worker reads, :func:`load`, for the footer and the seal). A batch's own resume
+key is another value (``resume_key``), never printed as the inputs hash."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Mapping
 
 from ..i18n import t
@@ -11,7 +17,7 @@ from ..i18n import t
 def audit_line(a: Mapping[str, Any], locale: str, override: bool) -> str:
     """The footer line: inputs hash (short), policy, questionnaire, disclosures and software versions, and —
     when there is one — the override; a draft rendered with a modified template says so first."""
-    parts = [f"{t('documents.audit_inputs_hash', locale)} sha256:{a['inputs_hash'][:16]}",
+    parts = [f"{t('documents.audit_inputs_hash', locale)} {reference(a)}",
              f"{t('documents.audit_policy_version', locale)} {a['policy_version']}",
              f"{t('documents.audit_questionnaire_version', locale)} {a['questionnaire_version']}",
              f"{t('documents.audit_disclosures_version', locale)} {a['disclosures_version']}",
@@ -42,3 +48,24 @@ def audit_rows(a: Mapping[str, Any], labels: Any) -> list[tuple[str, str]]:
     if a.get("modified_template"):
         rows.append((L("audit_modified_template"), a["modified_template"]))
     return rows
+
+
+def reference(a: Mapping[str, Any]) -> str:
+    """The short form of the record printed in every page's footer: ``sha256:`` and 16 hex digits."""
+    return f"sha256:{a['inputs_hash'][:16]}"
+
+
+def save(path: str | Path, audit: Mapping[str, Any], line: str) -> Path:
+    """Write the record and its footer line where the process that started the kernel reads them (atomic)."""
+    from ..render import write_atomic
+
+    return write_atomic(Path(path), json.dumps({"audit": dict(audit), "audit_line": line}, ensure_ascii=False))
+
+
+def load(path: str | Path) -> tuple[dict[str, Any], str] | None:
+    """``(record, footer line)`` saved by :func:`save`, or None when the kernel left none."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return dict(data["audit"]), str(data["audit_line"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

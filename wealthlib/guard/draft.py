@@ -48,7 +48,7 @@ TEMPLATES = TEMPLATES_DIR
 
 #: Parameters the machinery sets itself (``wealth propose`` hands the kernel a proposal it built); a draft may
 #: not set them.
-INTERNAL_PARAMETERS = frozenset({"prebuilt"})
+INTERNAL_PARAMETERS = frozenset({"prebuilt", "audit_out"})
 
 #: Where a draft records its template (notebook metadata).
 METADATA_KEY = "wealthlib"
