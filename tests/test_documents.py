@@ -272,7 +272,8 @@ def test_template_has_the_parameters_and_advisor_cells_and_no_outputs():
     params = D.read_parameters(nb)
     assert params == {"client": "lin", "as_of": None, "locale": None, "params": "params", "objective": None,
                       "override_class": None, "override_reason": None, "override_by": None, "exclude": [],
-                      "views": None, "choices": "choices.json", "seed": 20181231, "prebuilt": None}
+                      "views": None, "choices": "choices.json", "seed": 20181231, "prebuilt": None,
+                      "audit_out": None}
     advisor = [c for c in nb.cells if "advisor-text" in c.metadata.get("tags", [])]
     assert [c.metadata["advisor_section"] for c in advisor] == ["cover_letter", "rationale"]
     assert all(c.cell_type == "markdown" for c in advisor)
