@@ -112,3 +112,22 @@ def test_elderly_client_gets_a_reason_per_product_and_the_review_step(chen):
         assert any(f"({code})" in x for x in el["reasons"])
     assert el["review_codes"] == []  # nothing graded RR4 or above is bought (ceiling RR3)
     assert TEXTS["elderly"]["review_none"]["zh-TW"] in text(chen.section_html("suitability"))
+
+
+def test_a_holding_kept_under_a_recorded_exception_names_its_approver(params_copy):
+    from datetime import date
+
+    from wealthlib.documents import build_proposal
+
+    path = params_copy / "clients" / "chen.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["exceptions"] = [{"product": "NASDAQ", "approved_by": "sup-wu", "date": date(2018, 11, 5),
+                          "reason": "客戶聲明自行承擔風險並保留部位"}]
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    p = build_proposal("chen", params=params_copy, as_of="2018-12-31", n_paths=200)
+    assert "NASDAQ" not in p.weights  # kept outside the allocation
+    decided = {r[1]: r for r in rows(p.section_html("suitability")) if len(r) == 6 and r[1] != "代號"}
+    assert decided["US-TSM"][5].startswith("本建議書中全數賣出")
+    kept = decided["NASDAQ"][5]
+    assert kept.startswith("依例外處理保留於本建議配置之外") and "核准人 吳建宏" in kept  # advisors.yaml: sup-wu
+    assert "2018年11月5日" in kept and "客戶聲明自行承擔風險並保留部位" in kept and "sup-wu" not in kept
