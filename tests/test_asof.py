@@ -41,7 +41,7 @@ def two_books(tmp_path_factory):
     for name in ("plain", "later"):
         p = base / name
         (p / "clients").mkdir(parents=True)
-        for f in ("policy.yaml", "products.yaml", "market.yaml"):
+        for f in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
             shutil.copy(PARAMS / f, p)
         raw = yaml.safe_load((PARAMS / "clients" / "lin.yaml").read_text(encoding="utf-8"))
         raw["contact_log"] = [c for c in raw.get("contact_log", []) if c["date"] <= date(2018, 9, 30)]

@@ -154,7 +154,7 @@ PREFIXES = ("proposal_", "review_", "book_", "draft_", "field_", "household_", "
             # the relationship report's client tiers
             "tier_",
             # currencies: FX notes, currency risk, each currency's CPI name
-            "fx_")
+            "fx_", "care_")
 
 # Traditional → Simplified pairs whose two forms are never interchangeable: a zh-TW text must not contain the
 # simplified form and a zh-CN text must not contain the traditional one.

@@ -61,7 +61,15 @@ class SalesCare(Section):
             out += p(lb.L("care_why_elderly", age=d["review_age"]))
         if d["high_risk"]:
             out += p(lb.L("care_why_grade", grade=lb.grade(d["review_grade"]),
-                          products=lb.L("care_sep").join(d["high_risk"])))
+                          products=_listed(lb, d["high_risk"])))
         if (d["recording"] and not d["recorded"]) or (d["review_needed"] and not d["reviewed"]):
             out += p(lb.L("care_no_sale_before"))
         return out
+
+
+def _listed(lb: Labels, items: list[str]) -> str:
+    """``a, b, c`` in the locale's way of listing (``care_list`` joins two at a time)."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = lb.L("care_list", a=text, b=item)
+    return text
