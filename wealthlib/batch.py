@@ -825,6 +825,7 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[s
         finally:
             client.cancel(list(futures))
             _remove_attempt_marks(jobs, run)
+            _remove_uncommitted(jobs)
 
 
 def _commit_pending(res: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -842,6 +843,16 @@ def _commit_pending(res: dict[str, Any], out: Path) -> dict[str, Any]:
             (out / name).unlink(missing_ok=True)
         return {**res, "status": "failed", "reason": str(exc), "outputs": {}}
     return res
+
+
+def _remove_uncommitted(jobs: list[dict[str, Any]]) -> None:
+    """Temporaries no result of this run named: a task the scheduler ran again (its first result was lost with a
+    worker after this process had committed it) or one whose result never came back. A task still running
+    remotely may yet write one; the next run removes it (:func:`wealthlib.render.export`)."""
+    from .render import _remove_stale_temporaries
+
+    for job in jobs:
+        _remove_stale_temporaries(Path(job["out_dir"]), job["stem"], job["formats"])
 
 
 def _remove_attempt_marks(jobs: list[dict[str, Any]], run: str) -> None:
