@@ -10,32 +10,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
 
 import psutil
 import pytest
 
 from _paths import sample_book
-from test_faults import Batch, wait_for
-from wealthlib._batch import faults
+from test_faults import Batch, hook, wait_for  # noqa: F401  (hook: the fault folder and a private TMPDIR)
 from wealthlib.batch import run_batch
 
 pytestmark = pytest.mark.slow  # a cluster, real kernels
 
 BOOK = ("chen", "lee", "lin", "morgan")
-
-
-@pytest.fixture()
-def hook(tmp_path, monkeypatch):
-    """The fault hook's folder, and a private temporary folder, in the environment the workers will inherit."""
-    d = tmp_path / "hook"
-    d.mkdir()
-    monkeypatch.setenv(faults.ENV, str(d))
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return d
 
 
 @pytest.fixture()
