@@ -243,13 +243,17 @@ def main() -> None:
     ap.add_argument("--no-preview", action="store_true", help="skip the changes made while a preview renders")
     args = ap.parse_args()
     folders = [p.resolve() for p in (args.params or _firms(PARAMS))]
-
-    from wealthlib.documents import write_draft
-
     load_start = os.getloadavg()
     print(f"load average at start: {load_start[0]:.1f} {load_start[1]:.1f} {load_start[2]:.1f} on "
           f"{os.cpu_count()} cores; preview renders at nice +{PREVIEW_NICE}")
-    work = Path(tempfile.mkdtemp(prefix="studio-bench-"))
+    with tempfile.TemporaryDirectory(prefix="studio-bench-") as tmp:  # the drafts go when the run ends
+        _run(args, folders, Path(tmp), load_start)
+
+
+def _run(args: argparse.Namespace, folders: list[Path], work: Path, load_start: tuple[float, ...]) -> None:
+    """Open a panel per sample client, make the changes, print the measurements (drafts under ``work``)."""
+    from wealthlib.documents import write_draft
+
     rng = random.Random(20181231)
     run = Run()
     precompiles: list[float] = []
