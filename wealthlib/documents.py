@@ -566,6 +566,9 @@ def build_proposal(
     proposal.advisor_text = {k: str(v) for k, v in (advisor_text or {}).items() if k in ADVISOR_SECTIONS}
     proposal.assumptions = b.assumptions()
     built = _doc.build_sections("proposal", keys, b, b.labels, source=ctx.policy.source or _doc.SECTIONS_FILE)
+    from ._doc.proposal import identities
+
+    identities.check(b, {s.key: s.data for s in built})  # a table that does not add up: no document
     proposal.sections = {s.key: Section(s.key, s.heading, s.html, s.data) for s in built}
     if audit_out is not None:
         _doc.audit.save(audit_out, proposal.audit, proposal.audit_line)

@@ -10,39 +10,48 @@ from ..html import chart_png, h3, img, none_or, p, table, ul
 from ..registry import register
 
 
+def tables(inp: Any) -> dict[str, Any]:
+    """The allocation's three tables as plain data: by asset class, by product (weights, and values: the
+    current value is what the client holds, the proposed one weight × amount) and the trades (the
+    allocation's trade amounts; a position off the shelf is sold whole)."""
+    import pandas as pd
+
+    shelf, cost = inp.shelf, inp.policy.allocation.transaction_cost
+    classes = shelf.asset_classes()
+    w, w0 = inp.w, inp.w0 if inp.w0 is not None else pd.Series(dtype=float)
+    held = inp.c.holding_values()
+    by_p = w.groupby(classes.reindex(w.index)).sum()
+    by_c = w0.groupby(classes.reindex(w0.index)).sum() if len(w0) else pd.Series(dtype=float)
+    by_class = []
+    for a in inp.policy.asset_classes:
+        pw, cw = float(by_p.get(a, 0.0)), float(by_c.get(a, 0.0))
+        if pw or cw:
+            by_class.append({"asset_class": a, "current": cw, "proposed": pw})
+    products = []
+    for code in dict.fromkeys([*w.index, *w0.index]):
+        pr = shelf.get(code)
+        pw, cw = float(w.get(code, 0.0)), float(w0.get(code, 0.0))
+        products.append({"code": code, "name": pr.name(inp.loc), "asset_class": pr.asset_class, "grade": pr.grade,
+                         "current": cw, "proposed": pw, "current_value": float(held.get(code, 0.0)) if cw else 0.0,
+                         "proposed_value": pw * inp.amount})
+    trades = [{"code": code, "name": inp.pname(code), "amount": amt, "cost": abs(amt) * cost}
+              for code, amt in inp.trades.items()]
+    trades += [{"code": code, "name": code, "amount": -v, "cost": v * cost}  # off the shelf: sold
+               for code, v in held.items() if code not in shelf and v > 0]
+    return {"by_class": by_class, "products": products, "trades": trades}
+
+
 @register("proposal")
 class Allocation(Section):
     key, heading = "allocation", "proposal_allocation"
 
     def compute(self, inp: Any) -> dict[str, Any]:
-        import pandas as pd
-
         from ...charts import allocation as chart
 
-        shelf, cost = inp.shelf, inp.policy.allocation.transaction_cost
-        classes = shelf.asset_classes()
-        w, w0 = inp.w, inp.w0 if inp.w0 is not None else pd.Series(dtype=float)
-        by_p = w.groupby(classes.reindex(w.index)).sum()
-        by_c = w0.groupby(classes.reindex(w0.index)).sum() if len(w0) else pd.Series(dtype=float)
-        by_class = []
-        for a in inp.policy.asset_classes:
-            pw, cw = float(by_p.get(a, 0.0)), float(by_c.get(a, 0.0))
-            if pw or cw:
-                by_class.append({"asset_class": a, "current": cw, "proposed": pw})
-        codes = list(dict.fromkeys([*w.index, *w0.index]))
-        products = []
-        for code in codes:
-            pr = shelf.get(code)
-            pw, cw = float(w.get(code, 0.0)), float(w0.get(code, 0.0))
-            products.append({"code": code, "name": pr.name(inp.loc), "asset_class": pr.asset_class, "grade": pr.grade,
-                             "current": cw, "proposed": pw, "current_value": cw * inp.value,
-                             "proposed_value": pw * inp.amount})
-        trades = [{"code": code, "name": inp.pname(code), "amount": amt, "cost": abs(amt) * cost}
-                  for code, amt in inp.trades.items()]
-        trades += [{"code": code, "name": code, "amount": -v, "cost": v * cost}  # off the shelf: sold
-                   for code, v in inp.c.holding_values().items() if code not in shelf and v > 0]
-        fig = chart(inp.w0, w, locale=inp.loc, names={k: inp.pname(k) for k in codes})
-        return {"by_class": by_class, "products": products, "trades": trades, "fx_note": inp.fx.note,
+        d = tables(inp)
+        codes = [r["code"] for r in d["products"]]
+        fig = chart(inp.w0, inp.w, locale=inp.loc, names={k: inp.pname(k) for k in codes})
+        return {**d, "fx_note": inp.fx.note,
                 "first_investment": None if inp.value > 0 else {
                     "amount": inp.amount, "financial": inp.c.assets.financial, "need": inp.c.liquidity_need},
                 "charts": {"allocation": chart_png(fig)}}

@@ -109,10 +109,11 @@ def stress(inp: Any) -> list[dict[str, Any]]:
     for i, r in prop.iterrows():
         row = {"scenario": r["scenario"], "name": r["name"], "start": r["start"].date(), "end": r["end"].date(),
                "covered": bool(r["covered"]), "return": float(r["return"]), "pnl": float(r["pnl"]),
-               "missing": list(r["missing"])}
+               "value_counted": float(r["value_counted"]), "missing": list(r["missing"])}
         if cur is not None:
             row.update(current_return=float(cur.loc[i, "return"]), current_pnl=float(cur.loc[i, "pnl"]),
-                       current_covered=bool(cur.loc[i, "covered"]))
+                       current_covered=bool(cur.loc[i, "covered"]),
+                       current_value_counted=float(cur.loc[i, "value_counted"]))
         rows.append(row)
     inp.stress_frame = prop
     return rows

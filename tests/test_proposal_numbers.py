@@ -1,0 +1,126 @@
+"""The proposal's numbers reconcile, enforced when it is built (issue 12 item 3): for every sample client of
+both firms in every locale the printed allocation tables add up — read back from the HTML: each product's
+trade = proposed value − current value, the weights of each table sum to 100% — and a number broken on
+purpose stops the build with a message naming the client file, the table and both sides."""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+import pytest
+
+from wealthlib._analytics.identities import IdentityError
+from wealthlib.documents import build_proposal
+
+from _paths import BANK, BANK_SAMPLES, PARAMS, SAMPLES
+
+AS_OF = "2018-12-31"
+LOCALES = ("en", "zh-TW", "zh-CN")
+#: huang's KYC expired before the as-of date: no proposal is made for her
+CLIENTS = [(PARAMS, c) for c in SAMPLES if c != "huang"] + [(BANK, c) for c in BANK_SAMPLES]
+
+
+def _cells(tr: str) -> list[str]:
+    return [re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", c))).strip()
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, flags=re.S)]
+
+
+def _tables(h: str) -> list[list[list[str]]]:
+    return [[_cells(tr) for tr in re.findall(r"<tr>(.*?)</tr>", t, flags=re.S)]
+            for t in re.findall(r"<table.*?</table>", h, flags=re.S)]
+
+
+def _num(s: str) -> float:
+    """A printed amount or percentage as a number (NT$1,234 → 1234; -¥5 → -5; 12.5% → 12.5)."""
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", s)
+    assert m, s
+    return (-1 if "-" in s[:m.start()] or "−" in s[:m.start()] else 1) * float(m.group().replace(",", ""))
+
+
+@pytest.mark.parametrize("firm,client", CLIENTS, ids=[c for _, c in CLIENTS])
+def test_printed_allocation_tables_add_up_in_every_locale(firm, client):
+    for loc in LOCALES:
+        p = build_proposal(client, params=firm, as_of=AS_OF, locale=loc, n_paths=200)  # checked while built
+        by_class, by_product, *trades = _tables(p.section_html("allocation"))
+        for col in (1, 2):  # current, proposed: each printed weight rounded to 0.1%
+            shown = [_num(r[col]) for r in by_class[1:]]
+            if col == 2 or p.current_weights:
+                assert sum(shown) == pytest.approx(100.0, abs=0.05 * len(shown) + 1e-9), (loc, col)
+        sell = {"en": "Sell", "zh-TW": "賣出", "zh-CN": "卖出"}
+        traded = {r[1]: _num(r[3]) * (-1 if r[2] == sell[loc] or r[2].lower() == "sell" else 1)
+                  for r in (trades[0][1:] if trades else [])}
+        for r in by_product[1:]:
+            code, current, proposed = r[1], _num(r[6]), _num(r[7])
+            want = proposed - current
+            got = traded.get(code, 0.0)
+            # printed to the unit: three roundings of half a unit, and no trade listed under half a unit
+            assert got == pytest.approx(want, abs=2.0), (loc, code, got, want)
+
+
+def test_a_kept_holding_leaves_the_tables_reconciled(params_copy):
+    import yaml
+    from datetime import date
+
+    path = params_copy / "clients" / "chen.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["exceptions"] = [{"product": "NASDAQ", "approved_by": "sup-wu", "date": date(2018, 11, 5),
+                          "reason": "客戶聲明自行承擔風險並保留部位"}]
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    p = build_proposal("chen", params=params_copy, as_of=AS_OF, n_paths=200)  # the identities pass
+    products = {r["code"]: r for r in p.sections["allocation"].data["products"]}
+    assert "NASDAQ" not in products and sum(r["current"] for r in products.values()) == pytest.approx(1.0)
+
+
+def _broken_trade(monkeypatch):
+    from wealthlib._doc.proposal import allocation
+
+    real = allocation.tables
+
+    def tables(inp):
+        d = real(inp)
+        d["products"][0] = {**d["products"][0], "proposed_value": d["products"][0]["proposed_value"] + 1000.0}
+        return d
+
+    monkeypatch.setattr(allocation, "tables", tables)
+
+
+def _broken_fee(monkeypatch):
+    from wealthlib._doc.proposal import numbers
+
+    real = numbers.fees
+
+    def fees(inp):
+        f = real(inp)
+        f["rows"][0] = {**f["rows"][0], "amount": f["rows"][0]["amount"] * 1.01}
+        return f
+
+    monkeypatch.setattr(numbers, "fees", fees)
+
+
+def _broken_stress(monkeypatch):
+    from wealthlib._doc.proposal import numbers
+
+    real = numbers.stress
+
+    def stress(inp):
+        rows = real(inp)
+        rows[-1] = {**rows[-1], "current_pnl": rows[-1]["current_pnl"] * 2 + 1.0}
+        return rows
+
+    monkeypatch.setattr(numbers, "stress", stress)
+
+
+@pytest.mark.parametrize("breaks,table,sides", [
+    (_broken_trade, "trades", r"[A-Z0-9-]+: trade ≠ target value − current value"),
+    (_broken_fee, "fees", r"[A-Z0-9-]+: fee ≠ rate × amount invested"),
+    (_broken_stress, r"stress scenarios \(current\)", r"\w+: loss ≠ return × value counted"),
+])
+def test_a_number_broken_on_purpose_stops_the_build_naming_client_table_and_sides(monkeypatch, breaks, table,
+                                                                                   sides):
+    breaks(monkeypatch)
+    with pytest.raises(IdentityError) as exc:
+        build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=200)
+    msg = str(exc.value)
+    assert re.match(rf"\S*params/clients/lin\.yaml: {table}: {sides} \(apart by", msg), msg
+    assert not re.search(r"\d{5,}|\d,\d{3}", msg)  # no amount of the client's, only how far apart
