@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 
 import pytest
 import yaml
 
-from _paths import PARAMS, WEALTH
+from _cli import run_in_process
+from _paths import PARAMS
 from wealthlib.advisors import UnlicensedAdvisor, check_licences, load_registry, signature
 from wealthlib.policy import load_policy
 
@@ -74,8 +74,7 @@ def test_wealth_propose_by_an_unlicensed_advisor_is_one_line_and_writes_nothing(
     _expire_wealth_mgmt(raw)
     (params_copy / "advisors.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
-    proc = subprocess.run([WEALTH, "--params", str(params_copy), "propose", "lee", "--out", str(out)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = run_in_process("--params", str(params_copy), "propose", "lee", "--out", str(out), cwd=tmp_path)
     assert proc.returncode == 1
     lines = [x for x in proc.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "Traceback" not in proc.stderr
@@ -88,8 +87,7 @@ def test_validate_names_unknown_licence_types_and_advisors_missing_from_the_regi
     raw["people"]["adv-chen"]["licences"][0]["type"] = "insurance"
     del raw["people"]["adv-wang"]
     (params_copy / "advisors.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    proc = subprocess.run([WEALTH, "--params", str(params_copy), "validate"], capture_output=True, text=True,
-                          cwd=params_copy.parent)
+    proc = run_in_process("--params", str(params_copy), "validate", cwd=params_copy.parent)
     assert proc.returncode == 1
     text = proc.stdout + proc.stderr
     assert "people.adv-chen.licences[0].type: not a licence type of the policy" in text

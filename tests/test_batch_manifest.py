@@ -29,19 +29,14 @@ def book(tmp_path):
     return params
 
 
-def _batch(params: Path, out: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run([str(WEALTH), "batch", "review", "--quarter", "2018Q3", "--params", str(params),
-                           "--out", str(out), "--format", "html", "--workers", "1", "--no-progress"],
-                          cwd=cwd, capture_output=True, text=True, timeout=900, env={**os.environ, **env})
-
-
 @pytest.mark.parametrize("blocked", ["manifest.json", "manifest.csv", "index.html"])
 def test_a_folder_whose_record_cannot_be_written_renders_nobody(book, tmp_path, blocked):
+    from _cli import run_in_process
+
     out = tmp_path / "out"
     (out / blocked).mkdir(parents=True)  # a folder where the record should be: no write can succeed
-    r = _batch(book, out, tmp_path)
+    r = run_in_process("batch", "review", "--quarter", "2018Q3", "--params", str(book), "--out", str(out),
+                       "--format", "html", "--workers", "1", "--no-progress", cwd=tmp_path)  # refused up front
     assert r.returncode == 2, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and blocked in lines[0] and "cannot write" in lines[0], r.stderr

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-WEALTH = Path(sys.executable).parent / "wealth"
+from _cli import Ran, run_in_process
+from _paths import ROOT
 
 
-def _batch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(WEALTH), "batch", *args, "--params", str(ROOT / "params"), "--no-progress"], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+def _batch(*args: str, cwd: Path) -> Ran:
+    """``wealth batch ARGS`` in-process (``_cli``; ``test_cli_entry_point`` runs one batch refusal as a process)."""
+    return run_in_process("batch", *args, "--params", str(ROOT / "params"), "--no-progress", cwd=cwd)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "abc", ""])

@@ -1,23 +1,19 @@
-"""The ``wealth`` command, run as users run it: the installed console script in a subprocess."""
+"""The ``wealth`` command's behaviour: exit codes, one-line messages, JSON output.
+
+Run in-process through the same entry point as the console script (``_cli.run_in_process``: typer's
+``CliRunner``, a fresh working directory and environment per invocation); ``test_cli_entry_point.py`` checks
+that the installed console script, in a process of its own, prints the same.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from _paths import ROOT, WEALTH, yaml_files
-
-
-def run(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("WEALTH_DEBUG", None)
-    proc = subprocess.run([WEALTH, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=300)
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
-    return proc
+from _cli import run_in_process as run
+from _paths import ROOT, yaml_files
 
 
 def test_validate_shipped_params_is_clean():

@@ -116,17 +116,14 @@ def test_every_holding_above_the_ceiling_has_its_decision():
 
 
 def test_validate_names_a_foreign_product_paying_the_firm_above_the_cap(params_copy):
-    import subprocess
-
-    from _paths import WEALTH
+    from _cli import run_in_process
 
     raw = yaml.safe_load((params_copy / "products.yaml").read_text(encoding="utf-8"))
     wti = next(i for i, p in enumerate(raw["products"]) if p["code"] == "OIL-WTI")
     raw["products"][wti]["distribution"]["sales_bonus"] = 0.003  # 0.30% + 0.30% share > the 0.50% cap
     del raw["products"][0]["domicile"]
     (params_copy / "products.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    proc = subprocess.run([WEALTH, "--params", str(params_copy), "validate"], capture_output=True, text=True,
-                          cwd=params_copy.parent)
+    proc = run_in_process("--params", str(params_copy), "validate", cwd=params_copy.parent)
     text = proc.stdout + proc.stderr
     assert proc.returncode == 1
     assert f"products.{wti}.distribution: the firm would receive more than 0.50% a year" in text
@@ -148,12 +145,9 @@ def test_book_names_the_approver_of_a_holding_kept_above_the_ceiling(params_copy
 
 
 def _propose(params, cid, out):
-    import subprocess
+    from _cli import run_in_process
 
-    from _paths import WEALTH
-
-    return subprocess.run([WEALTH, "--params", str(params), "propose", cid, "--out", str(out)],
-                          capture_output=True, text=True, cwd=params.parent)
+    return run_in_process("--params", str(params), "propose", cid, "--out", str(out), cwd=params.parent)
 
 
 def _edit(path, change):

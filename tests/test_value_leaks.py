@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from _cli import run_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
 WEALTH = Path(sys.executable).parent / "wealth"
@@ -107,7 +109,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_every_broken_field_is_named_without_its_value(book):
-    v = subprocess.run([str(WEALTH), "--params", str(book), "validate"], capture_output=True, text=True, timeout=300)
+    v = run_in_process("--params", str(book), "validate")
     assert v.returncode == 1
     out = v.stdout + v.stderr
     assert "Traceback" not in out
