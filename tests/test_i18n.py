@@ -150,7 +150,7 @@ PREFIXES = ("proposal_", "review_", "book_", "draft_", "field_", "household_", "
             "col_", "term_", "asset_", "type_", "audit_",
             # proposal sentences, grouped by the section that prints them
             "goal_", "asm_", "objective_", "hh_", "cost_", "rationale_", "proj_", "expected_", "bt_", "ovr_",
-            "alloc_", "stress_", "rebalance_", "letter_",
+            "alloc_", "stress_", "rebalance_", "letter_", "credit_", "follow_up_",
             # the relationship report's client tiers
             "tier_",
             # currencies: FX notes, currency risk, each currency's CPI name

@@ -33,7 +33,10 @@ Rules (each a keyword of :func:`build_book` or a constant below, stated in the r
 * **Complaints**: open at ``as_of`` (opened on or before it, not closed by it), with their age in days. Under
   a policy with an answer deadline (``complaints.answer_days`` in policy.yaml: the Taiwanese firm 30 days, the
   mainland bank 15) the answer due date is shown and a complaint older than the deadline is flagged.
-* **Client satisfaction** is not recorded in the client files: shown as not available.
+* **Client satisfaction**: the share of the period's follow-up visits (回访, ``contact_log`` entries of kind
+  ``follow_up``) rated ``follow_up.satisfied_from`` or above, where the policy plans visits; otherwise not
+  available. Product sales (buys) and, where the firm introduces loans (policy ``credit``), the loans introduced
+  (``kind: loan_introduced``) are summed per advisor and currency.
 * **Lists in the whole book**: each list of clients (:data:`CLIENT_LISTS`) prints at most its first
   :data:`WHOLE_BOOK_ROWS` (100) rows, in its order, and the number of rows it has; an advisor's report lists all
   of theirs. The tables of :class:`BookReport` always hold every row.
@@ -183,6 +186,8 @@ class BookReport:
     aum_reporting: dict[str, Any] | None = None  # total, per-currency rates and amounts in reporting_currency
     people: dict[str, dict[str, str]] = field(default_factory=dict)  # registry id → locale → name
     signers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # locale → [(role, name and numbers)]
+    satisfaction_rule: tuple[int, int] | None = None  # (satisfied_from, scale) of the policy's follow_up visits
+    loans_measured: bool = False  # the firm introduces loans (policy credit): the measures show them
 
     # -------------------------------------------------------------------------------------------- summary
     @property
@@ -403,10 +408,11 @@ def build_book(
                 continue
             n_open += 1
             age = (when - comp.opened).days
-            due = comp.opened + timedelta(days=answer_days) if answer_days is not None else None
+            days = _answer_days(policy, comp)
+            due = comp.opened + timedelta(days=days) if days is not None else None
             complaints.append(dict(
                 client=c.id, name=c.name, opened=comp.opened, age_days=age, answer_due=due,
-                overdue=bool(answer_days is not None and age > answer_days), summary=comp.summary,
+                overdue=bool(days is not None and age > days), summary=comp.summary,
             ))
         known = {code: v for code, v in positions.items() if code in shelf}
         recorded = {e.product: e for e in c.exceptions if e.date <= when}  # the client file's decisions to keep
@@ -438,13 +444,14 @@ def build_book(
             fees=float(sums["fee"]), net_new_money=float(nnm), opening=0.0 if new else float(aum - nnm),
             last_contact=last_contact, days_since_contact=(when - last_contact).days if last_contact else None,
             last_review=last_review, next_review=next_review, review_due=review_due, open_complaints=n_open,
+            **_duties(c, policy, period_start, when),
         ))
 
     client_cols = [
         "id", "name", "advisor", "tier", "currency", "aum", "risk_class", "computed_class", "ceiling", "kyc_date",
         "kyc_expiry", "days_to_kyc_expiry", "kyc_status", "first_transaction", "new_account", "deposits",
         "withdrawals", "income", "fees", "net_new_money", "opening", "last_contact", "days_since_contact",
-        "last_review", "next_review", "review_due", "open_complaints",
+        "last_review", "next_review", "review_due", "open_complaints", *DUTY_COLUMNS,
     ]
     df = pd.DataFrame(rows, columns=client_cols)
     if len(df):
@@ -526,7 +533,11 @@ def build_book(
             f"Open at the as-of date; age in days. Answer within {answer_days} days (policy), older ones flagged."
             if answer_days is not None else "Open at the as-of date; age in days."
         ),
-        "satisfaction": "Not recorded in the client files.",
+        "satisfaction": ("Share of the follow-up visits in the period (contact log, kind follow_up) the client rated "
+                         f"{policy.follow_up.satisfied_from} or above on the policy's 1–{policy.follow_up.satisfaction_scale} scale."
+                         if policy.follow_up is not None else "Not recorded in the client files."),
+        "sales": "Buys in the period (transactions), in each client's base currency.",
+        "loans": "Loans introduced to the bank's credit process in the period (contact log, kind loan_introduced).",
     }
     if advisor is None:
         methods["lists"] = (f"Each list of clients shows at most its first {WHOLE_BOOK_ROWS} rows and says how many "
@@ -549,6 +560,8 @@ def build_book(
         reviews_due=reviews_due.reset_index(drop=True), not_contacted=not_contacted.reset_index(drop=True),
         exceptions=exc_df, complaints=comp_df, advisor_measures=measures, acceptance=accept_df, advisor_aum=advisor_aum,
         methods=methods,
+        satisfaction_rule=(policy.follow_up.satisfied_from, policy.follow_up.satisfaction_scale)
+        if policy.follow_up is not None else None, loans_measured=policy.credit is not None,
         problems=problems, unreadable_files=len(failures) + len(profile_errors),
     )
 
@@ -687,9 +700,40 @@ def _aum_change(df: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
     return g[cols]
 
 
+#: What each client row counts of the advisor's duties in the period (:func:`_duties`).
+DUTY_COLUMNS = ("follow_ups", "rated_visits", "satisfied_visits", "sales", "loans_introduced")
+
+
+def _answer_days(policy: Any, comp: Any) -> int | None:
+    """The days the firm has to answer ``comp``: the policy's ``complex_answer_days`` for a complex case where it
+    sets them (the mainland 30), else ``answer_days`` (the mainland 15, Taiwan 30)."""
+    rules = policy.complaints
+    if comp.complex and rules.complex_answer_days is not None:
+        return rules.complex_answer_days
+    return rules.answer_days
+
+
+def _duties(c: Any, policy: Any, start: date, when: date) -> dict[str, Any]:
+    """A client's share of the seed's advisor measures in the period ``start``–``when``: follow-up visits (回访)
+    recorded, those rated and those rated ``follow_up.satisfied_from`` or above; product sales (buys, base
+    currency); loans introduced to the bank's credit process (their amounts, base currency)."""
+    log = [x for x in c.contact_log if start <= x.date <= when]
+    visits = [x for x in log if x.kind == "follow_up"]
+    rated = [x.satisfaction for x in visits if x.satisfaction is not None]
+    cut = policy.follow_up.satisfied_from if policy.follow_up is not None else None
+    return {"follow_ups": len(visits), "rated_visits": len(rated),
+            "satisfied_visits": sum(1 for r in rated if cut is not None and r >= cut),
+            "sales": float(sum(t.amount for t in c.transactions if t.type == "buy" and start <= t.date <= when)),
+            "loans_introduced": float(sum(x.amount for x in log if x.kind == "loan_introduced"))}
+
+
 def _advisor_measures(df: pd.DataFrame) -> pd.DataFrame:
+    """Per advisor: clients, AUM and its growth per currency, new accounts, reviews due and on time, follow-up
+    visits, satisfaction (share of rated visits rated satisfied; None without a rated visit), sales and loans
+    introduced per currency."""
     if not len(df):
-        return pd.DataFrame(columns=["advisor", "clients", "new_accounts", "reviews_due", "reviews_on_time", "satisfaction"])
+        return pd.DataFrame(columns=["advisor", "clients", "new_accounts", "reviews_due", "reviews_on_time",
+                                     "follow_ups", "satisfaction"])
     out = []
     currencies = sorted(df["currency"].unique())
     for adv, part in df.groupby("advisor", sort=True):
@@ -702,7 +746,13 @@ def _advisor_measures(df: pd.DataFrame) -> pd.DataFrame:
         row["new_accounts"] = int(part["new_account"].sum())
         row["reviews_due"] = int(part["review_due"].sum())
         row["reviews_on_time"] = float((~part["review_due"]).mean())
-        row["satisfaction"] = None
+        for ccy in currencies:
+            p = part[part["currency"] == ccy]
+            row[f"sales_{ccy}"] = float(p["sales"].sum()) if len(p) else float("nan")
+            row[f"loans_{ccy}"] = float(p["loans_introduced"].sum()) if len(p) else float("nan")
+        row["follow_ups"] = int(part["follow_ups"].sum())
+        rated = int(part["rated_visits"].sum())
+        row["satisfaction"] = float(part["satisfied_visits"].sum()) / rated if rated else None
         out.append(row)
     return pd.DataFrame(out)
 
@@ -865,7 +915,20 @@ def _measures_table(report: BookReport, locale: str) -> pd.DataFrame:
     from .i18n import fmt_pct
 
     out[_lbl("book_reviews_on_time", locale)] = [fmt_pct(v, locale, 0) for v in m["reviews_on_time"]]
-    out[_lbl("book_satisfaction", locale)] = [_lbl("term_not_available", locale) for _ in m["satisfaction"]]
+    rule = report.satisfaction_rule
+    if rule is None:
+        out[_lbl("book_satisfaction", locale)] = [_lbl("term_not_available", locale) for _ in m["satisfaction"]]
+    else:
+        out[_lbl("book_follow_ups", locale)] = [_fmt_cell(v, "int", locale) for v in m["follow_ups"]]
+        out[_lbl("book_satisfied", locale, **{"from": rule[0], "scale": rule[1]})] = [
+            _lbl("term_not_available", locale) if v is None or v != v else fmt_pct(v, locale, 0)
+            for v in m["satisfaction"]]
+    for ccy in report.currencies:
+        label = f"{_lbl('book_wealth_sales', locale)} ({ccy})" if len(report.currencies) > 1 else _lbl("book_wealth_sales", locale)
+        out[label] = [_fmt_cell(v, "money", locale, ccy) for v in m[f"sales_{ccy}"]]
+        if report.loans_measured:
+            label = _lbl("book_loans_introduced", locale) + (f" ({ccy})" if len(report.currencies) > 1 else "")
+            out[label] = [_fmt_cell(v, "money", locale, ccy) for v in m[f"loans_{ccy}"]]
     return pd.DataFrame(out)
 
 

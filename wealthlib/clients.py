@@ -37,7 +37,7 @@ from ._yaml import as_error, load_yaml, pydantic_errors, shown_path
 from .errors import InputError, InputErrors, WealthError, display_path
 
 __all__ = [
-    "Assets", "Client", "Complaint", "Contact", "Debts", "Flags", "ForeignSecurities", "Goal", "Holding", "Income",
+    "Assets", "Client", "Complaint", "Contact", "Credit", "Debts", "Flags", "ForeignSecurities", "Goal", "Holding", "Income",
     "Kyc", "Override", "Professional", "Restrictions", "SuitabilityException", "Transaction", "DEFAULT_CLIENTS_DIR", "ID_PATTERN",
     "EARLIEST_BIRTH", "check_product_codes", "duplicate_ids", "impossible_dates", "load_client", "load_clients",
     "parse_client", "reading_once",
@@ -272,16 +272,42 @@ class SaleRecords(_Strict):
     second_review_on: date | None = None
 
 
+class Credit(_Strict):
+    """What the bank's credit file records for the advisor preparing a loan application (a proposal's
+    ``credit`` section): the client's existing loan repayments per month, and the property pledged — its
+    appraised value and the loans secured on it (base currency)."""
+
+    monthly_repayments: float = Field(ge=0, le=MAX_AMOUNT)
+    property_value: float = Field(ge=0, le=MAX_AMOUNT)  # 0: no property pledged (no loan-to-value)
+    property_loans: float = Field(ge=0, le=MAX_AMOUNT)
+
+
 class Contact(_Strict):
+    """One entry of the contact log. ``kind`` marks a follow-up visit after a sale (回访; ``satisfaction`` the
+    client's rating on the policy's scale, ``follow_up.satisfaction_scale``) and a loan the advisor introduced
+    to the bank's credit process (``amount``, base currency); a plain contact has neither."""
+
     date: date
     channel: str
     note: str
+    kind: Literal["contact", "follow_up", "loan_introduced"] = "contact"
+    satisfaction: int | None = Field(default=None, ge=1, le=10)
+    amount: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> "Contact":
+        if self.satisfaction is not None and self.kind != "follow_up":
+            raise ValueError("satisfaction is recorded on a follow-up visit only (kind: follow_up)")
+        if (self.amount is not None) != (self.kind == "loan_introduced"):
+            raise ValueError("a loan introduced (kind: loan_introduced) records its amount, and only it does")
+        return self
 
 
 class Complaint(_Strict):
     opened: date
     closed: date | None = None
     summary: str
+    complex: bool = False  # a complex case: the policy's complaints.complex_answer_days apply where it sets them
 
     @model_validator(mode="after")
     def _closed_after_opened(self) -> "Complaint":
@@ -321,6 +347,7 @@ class Client(_Strict):
     professional: Professional | None = None
     foreign_securities: ForeignSecurities | None = None
     exceptions: list[SuitabilityException] = Field(default_factory=list)
+    credit: Credit | None = None  # debt capacity for a loan application (a bank's proposal, section credit)
     sale: SaleRecords | None = None  # this sale's extra steps as recorded (a mainland bank: 双录, second review)
     kyc: Kyc
     tier: str

@@ -255,6 +255,37 @@ class SalesCareRules(_Strict):
     second_review_grade: int | None = Field(default=None, ge=1, le=5)
 
 
+class CreditRules(_Strict):
+    """Credit support (``credit:`` in the policy file; a bank's proposal section ``credit``): the ceiling on the
+    client's monthly loan repayments as a share of monthly income (``debt_service_ceiling``); the room for a
+    new loan's repayment is the ceiling times monthly income less the existing repayments."""
+
+    debt_service_ceiling: float = Field(gt=0, le=1)
+
+
+class FollowUpVisit(_Strict):
+    days_after_sale: int = Field(ge=0, le=365)
+    by: dict[Locale, str]            # who visits, in each locale's words
+    channel: dict[Locale, str]       # how (a call, a branch meeting), in each locale's words
+
+
+class FollowUpRules(_Strict):
+    """The follow-up visits after a sale (``follow_up:`` in the policy file; a bank's 回访): each visit's days
+    after the sale, by whom and how, printed in the proposal (section ``follow_up``); the client's rating of a
+    visit on ``satisfaction_scale``, a visit rated ``satisfied_from`` or above counting as satisfied in the
+    book report's advisor measures."""
+
+    visits: list[FollowUpVisit] = Field(min_length=1)
+    satisfaction_scale: int = Field(default=5, ge=2, le=10)
+    satisfied_from: int = Field(default=4, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _within_scale(self) -> "FollowUpRules":
+        if self.satisfied_from > self.satisfaction_scale:
+            raise ValueError("satisfied_from must be on the satisfaction scale (≤ satisfaction_scale)")
+        return self
+
+
 class ComplaintRules(_Strict):
     """How long the firm has to answer a complaint (``complaints:`` in the policy file): ``answer_days`` (Taiwan
     30; the mainland 15), ``complex_answer_days`` for a complex case (the mainland 30), and ``review_days``
@@ -290,6 +321,8 @@ class Policy(_Strict):
     # each document kind's section list, replacing the package's (wealthlib/data/documents/sections.yaml)
     documents: dict[str, list[str]] = Field(default_factory=dict)
     complaints: ComplaintRules = ComplaintRules()  # answer deadlines (wealthlib.book)
+    follow_up: FollowUpRules | None = None  # 回访 after a sale (wealthlib._doc.proposal.visits, wealthlib.book)
+    credit: CreditRules | None = None  # debt-service ceiling of the credit-support section (wealthlib._doc.proposal.credit)
     sales_care: SalesCareRules = SalesCareRules()  # 双录 and second review of a sale (wealthlib._doc.proposal.care)
     source: str = Field(default="", exclude=True, description="where it was loaded from")
 
