@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from test_cli import ROOT, run  # the installed console script, no traceback allowed
+from _cli import run_subprocess as run  # the installed console script, no traceback allowed
+from _paths import ROOT
 
 from wealthlib.book import build_book
 from wealthlib.records import open_store

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_cli import run
+from _cli import run_subprocess as run  # the installed console script, no traceback allowed
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")]

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from test_cli import ROOT, run  # the installed console script, no traceback allowed
+from _cli import run_in_process as run, run_subprocess  # the end-to-end (slow) tests run the installed script
+from _paths import ROOT
 
 from wealthlib.guard.archive import archive_document
 from wealthlib.guard.certs import make_self_signed, write_pem, write_pkcs12
@@ -116,15 +117,15 @@ def test_render_refuses_a_modified_draft_and_an_advisor_another_advisors_client(
 def test_propose_is_signed_archived_and_rebuilds(tmp_path: Path):
     params = tmp_path / "params"
     shutil.copytree(ROOT / "params", params)
-    proc = run("--params", str(params), "propose", "lin", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    proc = run_subprocess("--params", str(params), "propose", "lin", "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     pdf = tmp_path / "o" / "lin.pdf"
-    proc = run("--params", str(params), "verify", str(pdf), "--rebuild", cwd=tmp_path)
+    proc = run_subprocess("--params", str(params), "verify", str(pdf), "--rebuild", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DEMO ONLY" in proc.stdout and "rebuild: matches" in proc.stdout
     archived = list((tmp_path / "archive" / "lin").glob("*.pdf"))
     assert [p.read_bytes() for p in archived] == [pdf.read_bytes()]
-    proc = run("--params", str(params), "archive", "list", "lin", cwd=tmp_path)
+    proc = run_subprocess("--params", str(params), "archive", "list", "lin", cwd=tmp_path)
     assert archived[0].name in proc.stdout.replace("\n", "") or archived[0].name[:20] in proc.stdout
 
 
@@ -135,11 +136,11 @@ def test_a_batch_review_pdf_carries_the_vintage_and_versions(tmp_path: Path):
 
     params = tmp_path / "params"
     shutil.copytree(ROOT / "params", params)
-    proc = run("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
+    proc = run_subprocess("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
                "--format", "html,pdf", "--out", str(tmp_path / "o"), "--workers", "1", "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     pdf = tmp_path / "o" / "lin.pdf"
-    proc = run("--params", str(params), "verify", str(pdf), cwd=tmp_path)
+    proc = run_subprocess("--params", str(params), "verify", str(pdf), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     read = lambda name: yaml.safe_load((params / name).read_text(encoding="utf-8"))  # noqa: E731
@@ -160,9 +161,9 @@ def test_a_batch_review_pdf_carries_the_vintage_and_versions(tmp_path: Path):
 def test_an_untouched_batch_review_rebuilds_to_a_match(tmp_path: Path):
     params = tmp_path / "params"
     shutil.copytree(ROOT / "params", params)
-    proc = run("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
+    proc = run_subprocess("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
                "--format", "pdf", "--out", str(tmp_path / "o"), "--workers", "1", "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = run("--params", str(params), "verify", str(tmp_path / "o" / "lin.pdf"), "--rebuild", cwd=tmp_path)
+    proc = run_subprocess("--params", str(params), "verify", str(tmp_path / "o" / "lin.pdf"), "--rebuild", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "rebuild: matches" in proc.stdout, proc.stdout

@@ -568,8 +568,15 @@ def _wealth(*args: str, cwd: Path, env_cache: Path | None = None) -> subprocess.
     return subprocess.run([WEALTH, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
 
 
+def _wealth_here(*args: str, cwd: Path, env_cache: Path | None = None):
+    """``_wealth`` in this process (``_cli.run_in_process``), for the tests that start no kernel."""
+    from _cli import run_in_process
+
+    return run_in_process(*args, cwd=cwd, env=None if env_cache is None else {"WEALTHLIB_CACHE": str(env_cache)})
+
+
 def test_market_info_lists_the_configured_series(firm):
-    proc = _wealth("--params", str(firm), "market", "info", "--json", cwd=firm.parent)
+    proc = _wealth_here("--params", str(firm), "market", "info", "--json", cwd=firm.parent)
     assert proc.returncode == 0, proc.stderr
     rows = {r["series"]: r for r in json.loads(proc.stdout)}
     assert set(shelf_codes_series(firm).values()) <= set(rows)
@@ -584,20 +591,20 @@ def test_market_info_lists_the_configured_series(firm):
 
 def test_market_check_names_every_defect_and_passes_a_good_file(tmp_path, private_cache):
     params = _tw_params(tmp_path, patch=False, drop="2016-02-16", jump="2016-03-01")
-    proc = _wealth("--params", ".", "market", "check", "tw.csv", cwd=params)  # market.yaml names it: its settings
+    proc = _wealth_here("--params", ".", "market", "check", "tw.csv", cwd=params)  # market.yaml names it: its settings
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 4 and lines[-1] == "3 problem(s) in tw.csv"
     assert all(ln.startswith("tw.csv: TW50: ") for ln in lines[:3])
     assert "2016-01-30" in lines[0] and "2016-02-16" in lines[1] and "2016-03-01" in lines[2]
     good = _tw_params(tmp_path / "good")
-    proc = _wealth("--params", str(good), "market", "check", str(good / "tw.csv"), cwd=tmp_path)
+    proc = _wealth_here("--params", str(good), "market", "check", str(good / "tw.csv"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("1 series (daily; calendar XTAI), 2016-01-05 … 2016-03-31")
     # a file not yet configured: its settings as options
     other = tmp_path / "other.csv"
     shutil.copy(good / "tw.csv", other)
-    proc = _wealth("--params", str(tmp_path / "nowhere"), "market", "check", str(other), "--calendar", "XNYS",
+    proc = _wealth_here("--params", str(tmp_path / "nowhere"), "market", "check", str(other), "--calendar", "XNYS",
                    "--currency", "TWD", cwd=tmp_path)
     assert proc.returncode == 1 and "no XNYS session" in proc.stderr and "2016-01-30" in proc.stderr
 
@@ -654,7 +661,7 @@ def test_a_bad_market_file_stops_propose_with_one_line_and_writes_nothing(firm, 
     _remove_a_day = _remove_a_day[_remove_a_day["date"] != "2010-06-15"]  # a Tuesday NYSE traded
     _remove_a_day.to_csv(params / "data" / "us_prices.csv", index=False)
     out = tmp_path / "docs"
-    proc = _wealth("--params", "params", "propose", "lin", "--out", str(out), cwd=tmp_path, env_cache=tmp_path / "c")
+    proc = _wealth_here("--params", "params", "propose", "lin", "--out", str(out), cwd=tmp_path, env_cache=tmp_path / "c")
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, lines

@@ -23,7 +23,7 @@ from wealthlib.documents import proposal_headings, set_parameters
 from wealthlib.i18n import t
 
 from _paths import ROOT
-from test_cli import run  # the installed console script, no traceback allowed
+from _cli import run_subprocess as run  # the installed console script, no traceback allowed
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 pytestmark = [pytest.mark.slow, needs_poppler]

@@ -124,7 +124,7 @@ def test_the_default_parts_cover_the_list_once(params_copy):
 def test_wealth_propose_prints_the_firms_list(params_copy, tmp_path):
     """The printed document (``wealth propose``: template, kernel, nbconvert) follows the firm's list: the
     backtest and the cover letter left out, the costs before the allocation."""
-    from test_cli import run
+    from _cli import run_subprocess as run
 
     order = [k for k in DEFAULT if k not in ("backtest", "cover_letter", "costs")]
     order.insert(order.index("allocation"), "costs")
