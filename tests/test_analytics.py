@@ -185,6 +185,7 @@ def test_metrics_annual_rf_float_equals_its_monthly_series(market):
     assert A.metrics(r, rf=0.02)["sharpe"] == pytest.approx(A.metrics(r, rf=monthly)["sharpe"])
 
 
+@pytest.mark.slow  # a fresh process importing quantstats
 def test_quantstats_leaves_matplotlib_rcparams_alone():
     code = r"""
 import json, copy, matplotlib

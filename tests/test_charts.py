@@ -90,6 +90,7 @@ def test_every_chart_renders_without_missing_glyphs_in_the_right_face(locale):
     assert after == before, "a chart changed matplotlib's global rcParams"
 
 
+@pytest.mark.slow  # writes PDFs with embedded CJK faces
 def test_zh_tw_title_uses_the_tc_face_and_zh_cn_the_sc_face():
     tw = C.projection_fan(_inputs()[2], "zh-TW")
     cn = C.projection_fan(_inputs()[2], "zh-CN")
@@ -123,6 +124,7 @@ def test_no_pyplot_figures_are_created():
         assert sys.modules["matplotlib.pyplot"].get_fignums() == []
 
 
+@pytest.mark.slow  # a fresh process importing quantstats
 def test_quantstats_import_does_not_change_our_style():
     # in a fresh process, so quantstats is really imported between the two renders
     code = """
@@ -140,6 +142,7 @@ print(before == C.to_svg(C.allocation(w, w, "zh-TW")))
     assert out.stdout.strip().splitlines()[-1] == "True"
 
 
+@pytest.mark.slow  # writes PDFs with embedded CJK faces
 def test_rendering_is_deterministic():
     w = pd.Series({"EQ": 0.5, "CASH": 0.5})
     assert C.to_svg(C.allocation(w, w, "en")) == C.to_svg(C.allocation(w, w, "en"))

@@ -78,6 +78,7 @@ def _document(extra: str = "") -> str:
                      audit="輸入資料雜湊值: ae55fe06 · 基準日: 2018-09-30 · 系統版本: wealthlib 0.1.0")
 
 
+@pytest.mark.slow  # writes PDFs / cuts a CJK face (fast tier: README)
 @needs_poppler
 @needs_fc
 def test_pdf_prints_common_and_rare_characters_in_embedded_cid_fonts(fresh_cache, tmp_path):
@@ -97,6 +98,7 @@ def test_pdf_prints_common_and_rare_characters_in_embedded_cid_fonts(fresh_cache
     assert len(made) == 2 and all(n.startswith("noto-sans-cjk-tc-") and n.endswith(".otf") for n in made), made
 
 
+@pytest.mark.slow  # writes PDFs / cuts a CJK face (fast tier: README)
 @needs_poppler
 @needs_fc
 def test_without_rare_characters_the_full_face_is_not_embedded(fresh_cache, tmp_path):
@@ -104,6 +106,7 @@ def test_without_rare_characters_the_full_face_is_not_embedded(fresh_cache, tmp_
     assert "Noto-Sans-CJK-TC" not in names and "Noto-Sans-Mono-CJK-TC" not in names, names
 
 
+@pytest.mark.slow  # writes PDFs / cuts a CJK face (fast tier: README)
 @needs_poppler
 @needs_fc
 def test_same_pages_and_text_as_weasyprint_with_its_own_fonts(fresh_cache, tmp_path):
@@ -117,6 +120,7 @@ def test_same_pages_and_text_as_weasyprint_with_its_own_fonts(fresh_cache, tmp_p
     assert _text(ours) == _text(plain)
 
 
+@pytest.mark.slow  # writes PDFs / cuts a CJK face (fast tier: README)
 @needs_poppler
 def test_without_the_cut_faces_the_full_faces_print(fresh_cache, tmp_path, monkeypatch):
     monkeypatch.setattr(PF, "_font_file", lambda family, style: None)  # as on a machine without fontconfig's tools
@@ -128,6 +132,7 @@ def test_without_the_cut_faces_the_full_faces_print(fresh_cache, tmp_path, monke
     assert not fresh_cache.exists()
 
 
+@pytest.mark.slow  # writes PDFs / cuts a CJK face (fast tier: README)
 @needs_fc
 def test_cut_face_is_reused_not_remade(fresh_cache):
     first = PF.common_face("TC", 400)
