@@ -102,37 +102,43 @@ if _C_LOADER is not None:
             return None if node is None else self._build(node)
 
         def _build(self, node):
-            tag = node.tag
             kind = type(node)
-            if kind is yaml.ScalarNode:
+            tag = node.tag
+            if kind is _SCALAR:
                 if tag == _STR:
                     return node.value
                 direct = _SCALARS.get(tag)
                 return direct(self, node) if direct is not None else self.construct_object(node, deep=True)
-            if kind is yaml.SequenceNode and tag == _SEQ:
-                return [self._build(item) for item in node.value]
-            if kind is yaml.MappingNode and tag == _MAP and not any(k.tag == _MERGE for k, _ in node.value):
+            build = self._build
+            if kind is _SEQUENCE and tag == _SEQ:
+                return [build(item) for item in node.value]
+            if kind is _MAPPING and tag == _MAP:
                 out: dict = {}
-                lines: dict = {}
                 for key_node, value_node in node.value:
-                    key = self._build(key_node)
-                    try:
-                        hash(key)
-                    except TypeError:
-                        raise yaml.constructor.ConstructorError(
-                            "while constructing a mapping", node.start_mark, "found unhashable key",
-                            key_node.start_mark) from None
+                    if type(key_node) is _SCALAR and key_node.tag == _STR:  # nearly every key: plain text
+                        key = key_node.value
+                    elif key_node.tag == _MERGE:  # "<<": PyYAML's generic path merges
+                        return self.construct_object(node, deep=True)
+                    else:
+                        key = build(key_node)
+                        try:
+                            hash(key)
+                        except TypeError:
+                            raise yaml.constructor.ConstructorError(
+                                "while constructing a mapping", node.start_mark, "found unhashable key",
+                                key_node.start_mark) from None
                     if key in out:
+                        first = next(k for k, _ in node.value if k is not key_node and build(k) == key)
                         raise yaml.constructor.ConstructorError(
                             "while constructing a mapping", node.start_mark,
-                            f"duplicate key {key!r} (first on line {lines[key] + 1})", key_node.start_mark,
+                            f"duplicate key {key!r} (first on line {first.start_mark.line + 1})", key_node.start_mark,
                         )
-                    lines[key] = key_node.start_mark.line
-                    out[key] = self._build(value_node)
+                    out[key] = build(value_node)
                 return out
             return self.construct_object(node, deep=True)
 
     _STR, _SEQ, _MAP, _MERGE = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "merge"))
+    _SCALAR, _SEQUENCE, _MAPPING = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
     #: scalar constructors that return their value (not a generator): safe to call directly
     _SCALARS = {f"tag:yaml.org,2002:{t}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{t}"]
                 for t in ("null", "bool", "int", "float", "timestamp", "binary")}

@@ -122,11 +122,23 @@ def _coverage(family: str) -> frozenset[int]:
     return _charmaps[family]
 
 
+#: :func:`undrawable`'s answers by (text, font families): a book's clients share many goal names, and each is
+#: checked by ``wealth validate``, the batch plan and every proposal
+_undrawable: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+
+
 def undrawable(text: str, locale: str) -> list[int]:
     """Positions (0-based) of the characters of ``text`` that none of the locale's chart fonts can draw."""
-    families = style(locale)["font.family"]
-    covered = [_coverage(f) for f in families]
-    return [i for i, ch in enumerate(str(text)) if not ch.isspace() and not any(ord(ch) in c for c in covered)]
+    families = tuple(style(locale)["font.family"])
+    key = (str(text), families)
+    hit = _undrawable.get(key)
+    if hit is None:
+        covered = [_coverage(f) for f in families]
+        hit = tuple(i for i, ch in enumerate(key[0]) if not ch.isspace() and not any(ord(ch) in c for c in covered))
+        if len(_undrawable) >= 20_000:
+            _undrawable.clear()
+        _undrawable[key] = hit
+    return list(hit)
 
 
 def check_drawable(texts, locale: str, source: str) -> list[WealthError]:

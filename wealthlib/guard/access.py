@@ -109,8 +109,8 @@ def check_books_file(path: Path, params: str | Path) -> list[WealthError]:
             if not file.is_file():
                 problems.append(InputError(shown, str(advisor), f"client {cid}: no file {display_path(file)}"))
                 continue
-            try:
-                client = load_client(file)
+            try:  # as `wealth validate` reads the clients folder's files (once: clients.reading_once)
+                client = load_client(file, Path(params) / "clients")
             except WealthError:
                 continue  # the client file's own problems are listed when it is checked
             if client.advisor != advisor:
