@@ -126,6 +126,7 @@ def test_the_banks_words_come_from_the_data_files_not_the_code():
     policy = yaml.safe_load((BANK / "policy.yaml").read_text(encoding="utf-8"))
     assert policy["jurisdiction"] == "CN" and policy["ladder"] == "cn5"
     assert policy["kyc"] == {"validity_months": 12, "elderly_age": 65, "upward_override": False,
+                             "reassess_on_reported_change": True,
                              "max_assessments_per_day": 2, "max_assessments_12m": 8}
     assert policy["complaints"] == {"answer_days": 15, "complex_answer_days": 30, "review_days": 30}
 

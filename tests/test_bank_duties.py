@@ -124,3 +124,89 @@ def test_satisfaction_on_a_plain_contact_is_refused_naming_the_field():
         Contact.model_validate({"date": "2018-01-02", "channel": "phone", "note": "x", "satisfaction": 4})
     with pytest.raises(ValueError, match="records its amount"):
         Contact.model_validate({"date": "2018-01-02", "channel": "phone", "note": "x", "kind": "loan_introduced"})
+
+
+# ------------------------------------------------------------------ above the grade: the CSRC's written warning
+def _bank_with(tmp_path, cid, **changes):
+    bank = tmp_path / "cn-bank"
+    if not bank.exists():
+        shutil.copytree(BANK, bank)
+    path = bank / "clients" / f"{cid}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return bank
+
+
+def _exception(product, **more):
+    return {"product": product, "approved_by": "sup-sun", "date": "2018-12-20", "reason": "客户坚持持有", **more}
+
+
+def test_a_fund_above_the_grade_is_kept_only_with_the_written_special_warning_printed(tmp_path):
+    """wang (C4 成长型, up to R4) holds the oil fund (R5). 《证券期货投资者适当性管理办法》 Art 19: he may keep it at
+    his insistence after a written special warning — printed with its date — and not without one."""
+    from wealthlib.documents import build_proposal
+    from wealthlib.errors import InputError
+
+    bank = _bank_with(tmp_path, "wang", exceptions=[_exception("QDII-OIL-CNY", special_warning="2018-12-20")])
+    text = build_proposal("wang", params=bank, as_of=AS_OF, n_paths=200).section_html("suitability")
+    assert "特别风险警示：本基金风险等级 R5 高于与您风险承受能力相匹配的上限（R4）" in text
+    assert "您已于 2018年12月20日 签署书面特别风险警示书" in text
+    bank = _bank_with(tmp_path, "wang", exceptions=[_exception("QDII-OIL-CNY")])
+    with pytest.raises(InputError) as e:
+        build_proposal("wang", params=bank, as_of=AS_OF, n_paths=200)
+    assert "wang.yaml: exceptions[0].special_warning:" in str(e.value)
+
+
+def test_never_for_the_lowest_class_and_never_a_bank_wealth_product(tmp_path):
+    """zhang is C1 (R1 only): a fund above her grade is refused even with the warning signed; a bank wealth
+    product above the grade is refused for anyone (金融机构产品适当性管理办法 Art 12)."""
+    from wealthlib.documents import build_proposal
+    from wealthlib.errors import InputError
+
+    holdings = {"WM-USD-CASH": {"amount": 20000}, "QDII-BOND-CNY": {"amount": 10000}, "WM-USD-CREDIT": {"amount": 5000}}
+    bank = _bank_with(tmp_path, "zhang", holdings=holdings,
+                      exceptions=[_exception("QDII-BOND-CNY", special_warning="2018-12-20")])
+    with pytest.raises(InputError, match=r"zhang.yaml: exceptions\[0\]: .*lowest class"):
+        build_proposal("zhang", params=bank, as_of=AS_OF, n_paths=200)
+    bank = _bank_with(tmp_path, "zhang", holdings=holdings,
+                      exceptions=[_exception("WM-USD-CREDIT", special_warning="2018-12-20")])
+    with pytest.raises(InputError, match=r"zhang.yaml: exceptions\[0\]: WM-USD-CREDIT .*only products of fund"):
+        build_proposal("zhang", params=bank, as_of=AS_OF, n_paths=200)
+
+
+# ------------------------------------------------------------------ reassessment, the elderly second review
+def test_a_change_reported_after_the_assessment_refuses_a_new_proposal_at_the_bank(tmp_path):
+    """NFRA 2025 Art 29 (policy kyc.reassess_on_reported_change): liu's assessment is of 2018-09-05; a change
+    reported on 2018-11-01 refuses the proposal naming the file and field; one reported before the assessment
+    does not."""
+    from wealthlib.context import KycExpired
+    from wealthlib.documents import build_proposal
+
+    kyc = yaml.safe_load((BANK / "clients" / "liu.yaml").read_text(encoding="utf-8"))["kyc"]
+    bank = _bank_with(tmp_path, "liu", kyc={**kyc, "reported_change": "2018-11-01"})
+    with pytest.raises(KycExpired, match=r"liu.yaml: kyc.reported_change: .*reassess the client"):
+        build_proposal("liu", params=bank, as_of=AS_OF, n_paths=200)
+    bank = _bank_with(tmp_path, "liu", kyc={**kyc, "reported_change": "2018-08-01"})
+    assert build_proposal("liu", params=bank, as_of=AS_OF, n_paths=200).client_id == "liu"
+
+
+def test_the_taiwanese_elderly_second_review_prints_as_the_client_file_records_it(tmp_path):
+    """chen (68) buys the Baa bond (RR3); with the policy's elderly review from RR3 (conduct.elderly.review_grade:
+    3 in a copy) the review is pending until the client file records it (sale.second_review_by / _on), then
+    printed with the reviewer's name and date."""
+    from wealthlib.documents import build_proposal
+
+    params = tmp_path / "params"
+    shutil.copytree(PARAMS, params, ignore=shutil.ignore_patterns("cn-bank"))
+    pol = params / "policy.yaml"
+    pol.write_text(pol.read_text(encoding="utf-8").replace("    review_grade: 4", "    review_grade: 3"),
+                   encoding="utf-8")
+    body = build_proposal("chen", params=params, as_of=AS_OF, n_paths=200).section_html("suitability")
+    assert "經第二人覆核之申購" in body and "覆核待完成：覆核完成前，不辦理申購。" in body
+    path = params / "clients" / "chen.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["sale"] = {"second_review_by": "sup-wu", "second_review_on": "2018-12-28"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    body = build_proposal("chen", params=params, as_of=AS_OF, n_paths=200).section_html("suitability")
+    assert "已由 吳建宏 於 2018年12月28日 覆核" in body and "覆核待完成" not in body

@@ -210,6 +210,9 @@ class SuitabilityException(_Strict):
     approved_by: str = Field(min_length=1)
     date: date
     reason: str = Field(min_length=1)
+    # the day the client signed the written special warning (特别风险警示) where the policy's
+    # conduct.above_grade asks for one (a fund under the CSRC rules)
+    special_warning: date | None = None
 
 
 class Override(_Strict):
@@ -259,6 +262,9 @@ class Kyc(KycAssessment):
     (:func:`wealthlib._analytics.asof.client_as_of` takes the one in force at the document's date)."""
 
     history: list[KycAssessment] = Field(default_factory=list)
+    # the day the client reported a change of circumstances (income, family, goals); after the assessment it
+    # asks for a new one where the policy says so (kyc.reassess_on_reported_change)
+    reported_change: date | None = None
 
 
 class SaleRecords(_Strict):

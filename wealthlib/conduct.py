@@ -20,6 +20,9 @@ Which rules apply, and their thresholds, are the policy's; the code knows only k
 * **distribution fees** (``conduct.distribution_fees``): a foreign product whose annualized rate received by
   the firm (:func:`received_rate`) is above ``foreign_annual_cap_non_professional`` is never proposed to a
   non-professional investor (refused naming the product; ``wealth validate`` lists it too);
+* **above the client's grade at their insistence** (``conduct.above_grade``, :func:`check_exceptions`): which
+  product categories a recorded exception may keep, never for the classes listed, and only after a written
+  special warning the client signed (the mainland's funds under the CSRC rules);
 * **suitability exceptions** (:func:`ceiling_decisions`): every holding graded above the client's ceiling
   with its decision — sold in this proposal, or kept under an exception the client file records
   (``exceptions``: product, approver, date, reason).
@@ -37,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import InputError
 
-__all__ = ["ConductRules", "ConductRefused", "Decision", "ElderlySteps", "ceiling_decisions", "check_client_file",
+__all__ = ["AboveGradeRules", "ConductRules", "ConductRefused", "Decision", "ElderlySteps", "ceiling_decisions", "check_client_file",
            "check_conduct", "check_shelf", "elderly_steps", "foreign_products", "kept_under_exception", "received_rate",
            "trades_past_year",
            "without_holdings"]
@@ -83,7 +86,20 @@ class DistributionRules(_Strict):
     foreign_annual_cap_non_professional: float | None = Field(default=None, gt=0, lt=0.1)
 
 
+class AboveGradeRules(_Strict):
+    """When a client may keep or buy a product above their grade at their own insistence (an exception in the
+    client file): only products of ``categories`` (the mainland: funds under the CSRC rules, 《证券期货投资者适当性
+    管理办法》 Art 19 — never bank wealth products), never a client of ``never_for_classes`` (the lowest class),
+    and, with ``written_warning``, only after the client signed a written special warning
+    (``exceptions[].special_warning``, on or before the as-of date), which the proposal prints."""
+
+    categories: list[str] = Field(default_factory=list)
+    written_warning: bool = True
+    never_for_classes: list[str] = Field(default_factory=list)
+
+
 class ConductRules(_Strict):
+    above_grade: AboveGradeRules | None = None
     professional_investor: ProfessionalRules | None = None
     high_net_worth_status: bool = False
     elderly: ElderlyRules | None = None
@@ -282,6 +298,34 @@ def kept_under_exception(client: Any, shelf: Any, ceiling: int, as_of: date) -> 
     recorded = {e.product for e in client.exceptions if e.date <= as_of}
     return {code: float(v) for code, v in client.holding_values().items()
             if code in recorded and v > 0 and code in shelf and shelf.get(code).grade > ceiling}
+
+
+def check_exceptions(policy: Any, shelf: Any, client: Any, risk_class: str, kept: Mapping[str, float],
+                     as_of: date) -> None:
+    """Refuse (:class:`ConductRefused`, naming the client file and the exception) a holding ``kept`` above the
+    client's grade that the policy's ``conduct.above_grade`` does not allow: a product of another category, a
+    client of a class that may never insist, or no written special warning signed on or before ``as_of``. A
+    policy without the block keeps every recorded exception (as before)."""
+    r = _rules(policy).above_grade
+    if r is None:
+        return
+    src = client.source or client.id
+    for i, ex in enumerate(client.exceptions):
+        if ex.product not in kept:
+            continue
+        cat = getattr(shelf.get(ex.product), "category", None)
+        if cat not in r.categories:
+            raise ConductRefused(src, f"exceptions[{i}]", f"{ex.product} may not be kept or sold above the client's "
+                                 "grade at the client's insistence: only products of "
+                                 f"{', '.join(r.categories) or 'no category'} may (conduct.above_grade.categories)")
+        if risk_class in r.never_for_classes:
+            raise ConductRefused(src, f"exceptions[{i}]", f"{ex.product} may not be kept above the grade of a client "
+                                 "of the lowest class, whatever the client insists (conduct.above_grade."
+                                 "never_for_classes)")
+        if r.written_warning and (ex.special_warning is None or ex.special_warning > as_of):
+            raise ConductRefused(src, f"exceptions[{i}].special_warning", f"{ex.product} is above the client's grade: "
+                                 "the written special warning the client signed is not recorded on or before "
+                                 f"{as_of.isoformat()}")
 
 
 def without_holdings(client: Any, codes) -> Any:

@@ -433,6 +433,13 @@ def advise(
     if not kyc_after_as_of:
         check_kyc_date(client, ctx.as_of)
     profile = profile_client(client, ctx.policy, ctx.as_of)
+    change = client.kyc.reported_change
+    if require_valid_kyc and ctx.policy.kyc.reassess_on_reported_change and change is not None \
+            and profile.kyc_date < change <= ctx.as_of:
+        raise KycExpired(
+            f"{client.source}: kyc.reported_change: the client reported a change of circumstances on {change}, "
+            f"after the KYC assessment of {profile.kyc_date}; reassess the client before a new proposal"
+        )
     if require_valid_kyc and profile.kyc_expired:
         raise KycExpired(
             f"{client.source}: kyc.date: the KYC assessment of {profile.kyc_date} expired on {profile.kyc_expiry}; "

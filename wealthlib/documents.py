@@ -486,7 +486,7 @@ def build_proposal(
     check_what_if(ctx, c, ov, risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned,
                   source=wi_source)
     from .advisors import check_signer
-    from .conduct import check_conduct, kept_under_exception, without_holdings
+    from .conduct import check_conduct, check_exceptions, kept_under_exception, without_holdings
 
     signer = check_signer(ctx.policy, params, c.advisor, ctx.as_of)  # a licensed advisor signs, or no proposal
 
@@ -498,6 +498,7 @@ def build_proposal(
     held_all = c.holding_values()  # every holding, those kept under a recorded exception included
     client_all = c
     kept = kept_under_exception(c, ctx.shelf, profile.ceiling, ctx.as_of)
+    check_exceptions(ctx.policy, ctx.shelf, c, profile.final_class, kept, ctx.as_of)  # policy conduct.above_grade
     if kept:  # positions above the ceiling an exception keeps stay outside the proposal's allocation
         c = without_holdings(c, kept)
         profile, alloc = _advise(c)

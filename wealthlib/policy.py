@@ -137,12 +137,16 @@ class KycRules(_Strict):
     by staff for bank wealth products) refuses a client file whose override names a class above the assessed
     one, naming the file. ``max_assessments_per_day`` / ``max_assessments_12m`` (the mainland: 2 and 8) bound
     the assessments the client file records (``kyc`` and ``kyc.history``): more on one day, or in any 12
-    months, is refused naming the file.
+    months, is refused naming the file. ``reassess_on_reported_change`` refuses a new proposal while the client
+    file records a change of circumstances reported after the assessment (``kyc.reported_change``).
     """
 
     validity_months: int = Field(default=12, ge=1, le=60)
     elderly_age: int = Field(default=65, ge=50, le=100)
     upward_override: bool = True
+    # a change the client reported after the assessment (client file kyc.reported_change) needs a new assessment
+    # before a new proposal (the mainland: NFRA 2025 Art 29, redone when the client reports a change)
+    reassess_on_reported_change: bool = False
     max_assessments_per_day: int | None = Field(default=None, ge=1, le=100)
     max_assessments_12m: int | None = Field(default=None, ge=1, le=1000)
 

@@ -122,6 +122,10 @@ def decisions(inp: Any) -> list[dict[str, Any]]:
             key = "sold" if d.decision == "sold" else "kept"
             row["text"] = _t(ex[key], inp.loc, amount=inp.labels.money(d.held), approver=row["approver"] or "",
                              date=inp.labels.date(row["date"]) if row["date"] else "", reason=row["reason"] or "")
+            warned = next((e.special_warning for e in src.exceptions if e.product == d.code), None)
+            if d.decision == "kept_exception" and warned is not None and "special_warning" in ex:
+                row["text"] += " " + _t(ex["special_warning"], inp.loc, grade=inp.labels.grade(d.grade),
+                                        ceiling=inp.labels.grade(d.ceiling), date=inp.labels.date(warned))
         out.append(row)
     return out
 
@@ -157,9 +161,26 @@ def elderly(inp: Any) -> dict[str, Any] | None:
                           ceiling=lb.grade(inp.profile.ceiling), weight=lb.pct(float(inp.w[code]))))
     review = (_t(et["review"], loc, products=", ".join(f"{inp.pname(c)} ({c})" for c in steps.review))
               + " " + inp.signers.supervisor_label(loc)) if steps.review else _t(et["review_none"], loc)
+    reviewed = _second_review(inp) if steps.review else None
+    if steps.review:  # the client file's record of the review (sale.second_review_by / _on), else pending
+        review += " " + (lb.L("care_reviewed", who=reviewed[0], date=lb.date(reviewed[1])) if reviewed
+                         else lb.L("care_review_pending"))
     return {"heading": _t(tx["headings"]["elderly"], loc),
             "intro": _t(et["intro"], loc, age=inp.policy.kyc.elderly_age, grade=grade),
-            "reasons": reasons, "review": review.strip(), "review_codes": list(steps.review)}
+            "reasons": reasons, "review": review.strip(), "review_codes": list(steps.review),
+            "reviewed": reviewed is not None}
+
+
+def _second_review(inp: Any) -> tuple[str, str] | None:
+    """(reviewer's name, ISO date) of the second person's review the client file records on or before the
+    as-of date (``sale.second_review_by`` / ``second_review_on``), else None."""
+    rec = inp.c.sale
+    if rec is None or not rec.second_review_by or rec.second_review_on is None or rec.second_review_on > inp.ctx.as_of:
+        return None
+    from ...advisors import display_names
+
+    who = display_names(inp.policy, inp.ctx.params, inp.loc).get(rec.second_review_by, rec.second_review_by)
+    return who, rec.second_review_on.isoformat()
 
 
 def render_elderly(d: dict[str, Any] | None, lb: Labels) -> str:
