@@ -184,8 +184,8 @@ def test_override_is_recorded_in_the_document_and_the_audit():
                           "by": "sup-wu", "date": AS_OF}
     # who made it, by name (advisors.yaml: sup-wu is 吳建宏), never the id
     assert reason in p.section_html("kyc") and "吳建宏" in p.section_html("kyc") and "sup-wu" not in p.section_html("kyc")
-    assert reason in p.audit["overrides"] and "sup-wu" in p.audit["overrides"]
-    assert "sup-wu" in p.audit_line and reason in p.section_html("audit")
+    assert reason in p.audit["overrides"] and "吳建宏" in p.audit["overrides"] and "積極型" in p.audit["overrides"]
+    assert "吳建宏" in p.audit_line and "sup-wu" not in p.audit_line and reason in p.section_html("audit")
     # who made it defaults to the client's advisor
     q = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, override=("aggressive", reason, None))
     assert q.override["by"] == "adv-chen"
@@ -210,8 +210,9 @@ def test_exclusion_what_if_is_stated():
 
 def test_views_what_if_changes_the_assumptions_and_the_audit_hash(lin):
     p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/house.yaml")
-    assert "shrunk_mean+ledoit_wolf+yield+views" in p.section_html("assumptions")
-    assert "+views" not in lin.section_html("assumptions")
+    views = t("documents.asm_method_views", "zh-TW")  # the method in words, the views as its last part
+    assert views in p.section_html("assumptions") and "shrunk_mean" not in p.section_html("assumptions")
+    assert views not in lin.section_html("assumptions")
     assert p.audit["inputs_hash"] != lin.audit["inputs_hash"]
     with pytest.raises(InputError, match="file not found"):
         D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/missing.yaml")

@@ -1,7 +1,10 @@
 """The proposal's numbers reconcile, enforced when it is built (issue 12 item 3): for every sample client of
 both firms in every locale the printed allocation tables add up — read back from the HTML: each product's
 trade = proposed value − current value, the weights of each table sum to 100% — and a number broken on
-purpose stops the build with a message naming the client file, the table and both sides."""
+purpose stops the build with a message naming the client file, the table and both sides.
+
+The same documents print no internal code (issue 12 item 7): no advisor or supervisor id of either firm's
+registry, no estimator or objective name, no channel or class code — names and words instead."""
 
 from __future__ import annotations
 
@@ -38,10 +41,32 @@ def _num(s: str) -> float:
     return (-1 if "-" in s[:m.start()] or "−" in s[:m.start()] else 1) * float(m.group().replace(",", ""))
 
 
+def _people(firm) -> set[str]:
+    import yaml
+
+    return set(yaml.safe_load((firm / "advisors.yaml").read_text(encoding="utf-8"))["people"])
+
+
+#: internal codes no client reads: estimator and objective names, and (outside English words) channel and class codes
+CODES = re.compile(r"adv-|sup-|ledoit|shrunk_|black_litterman|\+yield|\+views|mean_variance|max_sharpe|max_return|"
+                   r"min_cvar|min_variance|risk_parity")
+ZH_CODES = re.compile(r"\b(visit|phone|branch|email|conservative|moderate|balanced|growth|aggressive)\b")
+
+
+def _no_codes(p, firm, loc):
+    text = " ".join([p.audit_line, *(_html.unescape(re.sub(r"<img[^>]*>|<[^>]+>", " ", p.section_html(k)))
+                                     for k in p.sections)])
+    assert not CODES.findall(text), (loc, sorted(set(CODES.findall(text))))
+    assert not [i for i in _people(firm) if i in text], loc
+    if loc != "en":
+        assert not ZH_CODES.findall(text), (loc, ZH_CODES.findall(text))
+
+
 @pytest.mark.parametrize("firm,client", CLIENTS, ids=[c for _, c in CLIENTS])
 def test_printed_allocation_tables_add_up_in_every_locale(firm, client):
     for loc in LOCALES:
         p = build_proposal(client, params=firm, as_of=AS_OF, locale=loc, n_paths=200)  # checked while built
+        _no_codes(p, firm, loc)
         by_class, by_product, *trades = _tables(p.section_html("allocation"))
         for col in (1, 2):  # current, proposed: each printed weight rounded to 0.1%
             shown = [_num(r[col]) for r in by_class[1:]]
@@ -56,6 +81,21 @@ def test_printed_allocation_tables_add_up_in_every_locale(firm, client):
             got = traded.get(code, 0.0)
             # printed to the unit: three roundings of half a unit, and no trade listed under half a unit
             assert got == pytest.approx(want, abs=2.0), (loc, code, got, want)
+
+
+@pytest.mark.parametrize("loc", LOCALES)
+def test_an_override_and_the_method_print_as_names_and_words(loc):
+    from wealthlib.i18n import t
+
+    p = build_proposal("lin", params=PARAMS, as_of=AS_OF, locale=loc, n_paths=200,
+                       override=("aggressive", "Client signed a declaration", "sup-wu"))
+    _no_codes(p, PARAMS, loc)
+    names = {"en": "Wu Chien-hung", "zh-TW": "吳建宏", "zh-CN": "吴建宏"}
+    assert names[loc] in p.section_html("audit") and names[loc] in p.audit_line
+    asm = _html.unescape(re.sub(r"<[^>]+>", " ", p.section_html("assumptions")))
+    for part in ("shrunk_mean", "ledoit_wolf", "yield"):  # the policy's estimator: shrunk_mean+ledoit_wolf+yield
+        assert t(f"documents.asm_method_{part}", loc) in asm
+    assert t("documents.objective_mean_variance", loc) in asm
 
 
 def test_a_kept_holding_leaves_the_tables_reconciled(params_copy):

@@ -543,8 +543,9 @@ def build_proposal(
         "software_version": __version__,
         "as_of": ctx.as_of.isoformat(),
         "seed": str(seed),
-        "overrides": "—" if effective_ov is None else
-        f"{effective_ov.risk_class} ({effective_ov.by}, {effective_ov.date.isoformat()}): {effective_ov.reason}",
+        "overrides": "—" if effective_ov is None else  # as printed: the class's and the author's names
+        f"{override_info['class_name']} ({b.people.get(effective_ov.by, effective_ov.by)}, "
+        f"{effective_ov.date.isoformat()}): {effective_ov.reason}",
     }
     # what `wealth accept` records as the client's agreed target (wealthlib.records): not printed
     audit["target_weights"] = {str(k): round(float(v), 8) for k, v in alloc.weights.items() if float(v) > 1e-6}

@@ -1,7 +1,9 @@
 """The proposal's section units (:mod:`wealthlib._doc`), one module per group; importing this package
 registers them. Its inputs and numbers: :mod:`.inputs`, :mod:`.numbers`."""
 
-from . import allocation, care, client, costs, credit, disclosures, record, risk, visits  # noqa: F401  (registers the units)
+# importing the unit modules registers their units
+from . import (allocation, care, client, costs, credit, disclosures, downside, record, risk,  # noqa: F401
+               summary, visits)
 from .inputs import ProposalInputs
 
 __all__ = ["ProposalInputs"]

@@ -87,10 +87,13 @@ class ProposalInputs:
         return " + ".join(f"{self.labels.pct(w, 0)} {self.pname(k)} ({k})" for k, w in self.bench.items())
 
     def objective_name(self, objective: str) -> str:
-        try:
-            return f"{self.L(f'objective_{objective}')} ({objective})"
-        except KeyError:
-            return objective
+        """The objective in words (the catalog's ``objective_<name>``), never its code."""
+        return self.labels.maybe(f"objective_{objective}", objective.replace("_", " "))
+
+    def method_words(self, method: str) -> str:
+        """The estimator's method (``shrunk_mean+ledoit_wolf+yield``) in words, one phrase per part."""
+        sep = "; " if self.loc == "en" else "；"
+        return sep.join(self.labels.maybe(f"asm_method_{part}", part.replace("_", " ")) for part in method.split("+"))
 
     def assumptions(self) -> list[tuple[str, str]]:
         est = self.ctx.estimates
@@ -98,7 +101,7 @@ class ProposalInputs:
         rules = self.policy.allocation
         lb = self.labels
         return [
-            (lb.L("field_estimator"), lb.L("asm_estimator", method=est.method, start=str(win[0])[:7],
+            (lb.L("field_estimator"), lb.L("asm_estimator", method=self.method_words(est.method), start=str(win[0])[:7],
                                            end=str(win[1])[:7], periods=est.notes.get("periods", "—"))),
             (lb.L("field_objective"), self.objective_name(self.objective or rules.objective)),
             (lb.L("field_inflation"), self.fx.inflation_row),

@@ -1,5 +1,5 @@
-"""The proposal's risk and return sections: expected return and volatility, backtest, stress scenarios,
-goal projection."""
+"""The proposal's risk and return sections: expected return and volatility (with the worst periods beside
+the range), backtest, goal projection; the stress scenarios are :mod:`.downside`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from ..base import Labels, Section
 from ..html import chart_png, img, none_or, p, table
 from ..registry import register
+from .downside import worst_html
 from .numbers import REBALANCE
 
 
@@ -38,13 +39,18 @@ def _fx_share_html(d: dict[str, Any], lb: Labels) -> str:
     return out
 
 
+def expected_range(e: dict[str, float]) -> tuple[float, float]:
+    """The proposed portfolio's yearly return range: expected return ± two volatilities."""
+    return e["proposed_return"] - 2 * e["proposed_volatility"], e["proposed_return"] + 2 * e["proposed_volatility"]
+
+
 @register("proposal")
 class Expected(Section):
     key, heading = "expected", "proposal_expected"
 
     def compute(self, inp: Any) -> dict[str, Any]:
-        return {"expected": dict(inp.exp), "amount": inp.amount, "method": inp.ctx.estimates.method,
-                "fx_share": _fx_share(inp)}
+        return {"expected": dict(inp.exp), "amount": inp.amount, "method": inp.method_words(inp.ctx.estimates.method),
+                "fx_share": _fx_share(inp), "worst": dict(inp.worst)}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
         e = d["expected"]
@@ -54,11 +60,11 @@ class Expected(Section):
                          lb.pct(e["current_volatility"], 2)])
         rows.append([lb.L("term_benchmark"), lb.pct(e["benchmark_return"], 2), lb.pct(e["benchmark_volatility"], 2)])
         out = table([lb.L("col_portfolio"), lb.L("metric_expected_return"), lb.L("metric_volatility")], rows)
-        lo = e["proposed_return"] - 2 * e["proposed_volatility"]
-        hi = e["proposed_return"] + 2 * e["proposed_volatility"]
+        lo, hi = expected_range(e)
         out += p(lb.L("expected_range", low=lb.pct(lo), high=lb.pct(hi)))
         if lo < 0 and d["amount"] > 0:
             out += p(lb.L("expected_bad_year", loss=lb.money(-lo * d["amount"])))
+        out += worst_html(d.get("worst") or {}, lb)  # beside the range: what the portfolios did at their worst
         out += p(lb.L("expected_estimator", method=d["method"]))
         return out + _fx_share_html(d["fx_share"], lb)
 
@@ -96,54 +102,6 @@ class Backtest(Section):
             out += p(d["past"], "wl-note")
         out += img(d["charts"]["growth"], lb.L("proposal_backtest"))
         out += img(d["charts"]["drawdown"], lb.L("metric_max_drawdown"))
-        return out
-
-
-@register("proposal")
-class Stress(Section):
-    key, heading = "stress", "proposal_stress"
-
-    def compute(self, inp: Any) -> dict[str, Any]:
-        from ...charts import stress_bars
-
-        from ...disclosures import past_performance
-
-        rows = [{**r, "start": r["start"].isoformat(), "end": r["end"].isoformat()} for r in inp.stress]
-        charts = {}
-        if len(inp.stress_frame):
-            charts["stress"] = chart_png(stress_bars(inp.stress_frame, locale=inp.loc, currency=inp.cur))
-        return {"past": past_performance(inp.loc, inp.jur),
-                "rows": rows, "has_current": inp.w0 is not None, "value": inp.stress_value,
-                "fx_modeled": list(inp.fx.modeled), "not_modeled": inp.fx.not_modeled, "charts": charts}
-
-    def render(self, d: dict[str, Any], lb: Labels) -> str:
-        rows, has_cur = [], d["has_current"]
-        for r in d["rows"]:
-            period = f"{r['start'][:7]} – {r['end'][:7]}"
-            if not r["covered"]:
-                row = [r["name"], period, lb.L("term_not_available"), "—"]
-                if has_cur:
-                    row += ["—", "—"]
-            else:
-                row = [r["name"], period, lb.pct(r["return"]), lb.money_c(r["pnl"])]
-                if has_cur:
-                    row += [lb.pct(r["current_return"]) if r["current_covered"] else "—",
-                            lb.money_c(r["current_pnl"]) if r["current_covered"] else "—"]
-            rows.append(row)
-        header = [lb.L("col_scenario"), lb.L("col_scenario_period"),
-                  f"{lb.L('term_proposed')} {lb.L('col_loss_pct')}", f"{lb.L('term_proposed')} {lb.L('col_loss_amount')}"]
-        if has_cur:
-            header += [f"{lb.L('term_current')} {lb.L('col_loss_pct')}", f"{lb.L('term_current')} {lb.L('col_loss_amount')}"]
-        out = table(header, rows)
-        out += p(lb.L("stress_note", value=lb.money(d["value"])))
-        if d.get("past"):  # historical windows: the past-performance sentence beside them
-            out += p(d["past"], "wl-note")
-        if d["fx_modeled"]:
-            out += p(lb.L("stress_fx_note", currency=lb.cur, pairs=", ".join(d["fx_modeled"])))
-        if d["not_modeled"]:
-            out += p(d["not_modeled"], "wl-note")
-        if "stress" in d["charts"]:
-            out += img(d["charts"]["stress"], lb.L("proposal_stress"))
         return out
 
 
