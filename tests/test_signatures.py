@@ -110,3 +110,34 @@ def test_book_report_is_signed_and_lists_advisors_by_name():
         assert shown <= {"陳雅婷", "王大明"} and shown, shown
     measures = whole.table("advisor_measures", "en")
     assert set(measures["Advisor"]) == {"Chen Ya-ting", "Wang Da-ming"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(__import__("shutil").which("pdftotext") is None, reason="poppler-utils not installed")
+@pytest.mark.parametrize("firm, cid", [("tw", "lin"), ("bank", "wang")])
+def test_the_printed_pdf_signs_with_the_advisors_and_supervisors_names_and_numbers(firm, cid, tmp_path):
+    """One client per firm, printed as a user prints it (``wealth propose --format pdf``) and read back with
+    pdftotext: the PDF's text carries the advisor's and the supervisor's names in the client's locale and every
+    registration number the registry records for them (the numbers print in the signature blocks only; the
+    blocks' layout is checked on the HTML above), and never their ids."""
+    import subprocess
+
+    from _cli import run_subprocess as run
+    from _paths import BANK
+
+    folder = BANK if firm == "bank" else PARAMS
+    registry = yaml.safe_load((folder / "advisors.yaml").read_text(encoding="utf-8"))
+    client = yaml.safe_load((folder / "clients" / f"{cid}.yaml").read_text(encoding="utf-8"))
+    advisor = registry["people"][client["advisor"]]
+    supervisor_id = advisor["supervisor"]
+    proc = run("--params", str(folder), "propose", cid, "--format", "pdf", "--out", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / f"{cid}.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = "".join(text.split())
+    for pid in (client["advisor"], supervisor_id):
+        person = registry["people"][pid]
+        assert "".join(person["names"][client["locale"]].split()) in flat, (cid, pid)
+        for lic in person["licences"]:
+            assert lic["number"] in flat, (cid, pid, lic["type"])
+        assert pid not in flat, (cid, pid)
