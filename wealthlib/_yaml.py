@@ -85,17 +85,18 @@ if _C_LOADER is not None:
         #: registered on the safe loader, so the tag depends on nothing else)
         _tags: dict = {}
 
-        def resolve(self, kind, value, implicit):  # type: ignore[override]
-            if kind is not yaml.ScalarNode:
-                return super().resolve(kind, value, implicit)
-            key = (value, implicit)
-            tag = self._tags.get(key)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._tags) >= 50_000:
-                    self._tags.clear()
-                self._tags[key] = tag
-            return tag
+        def resolve(self, kind, value, implicit, _scalar=yaml.ScalarNode):  # type: ignore[override]
+            # called from C for every node: the cache hit is the first thing tried, with local names only
+            if kind is _scalar:
+                key = (value, implicit)
+                tag = self._tags.get(key)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(self._tags) >= 50_000:
+                        self._tags.clear()
+                    self._tags[key] = tag
+                return tag
+            return super().resolve(kind, value, implicit)
 
         def get_single_data(self):  # type: ignore[override]
             node = self.get_single_node()

@@ -17,6 +17,10 @@ from typing import Any
 
 import yaml
 
+#: PyYAML's safe loader, libyaml's C parser when present (the package's own label and text files: same result
+#: as ``yaml.safe_load``, several times faster; every command reads them)
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LOCALES: tuple[str, ...] = ("en", "zh-TW", "zh-CN")
 
 
@@ -30,7 +34,7 @@ def check_locale(locale: str) -> str:
 def catalog(domain: str) -> dict[str, dict[str, str]]:
     """The label catalog of one domain (a file shipped in the package)."""
     ref = resources.files("wealthlib") / "data" / "i18n" / f"{domain}.yaml"
-    data: Any = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    data: Any = yaml.load(ref.read_text(encoding="utf-8"), Loader=_SAFE)  # noqa: S506
     return data or {}
 
 
