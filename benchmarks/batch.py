@@ -36,6 +36,16 @@ today's export now over the one before issue 14 (HTML + PDF both, CPU seconds), 
 (wall). Before it: the peak memory per worker (PSS of the worker + its warm template + the running kernel,
 sampled every 0.5 s in a separate untimed pass over the first 10 clients; reading PSS costs CPU, so it is kept
 out of the timed runs).
+
+Measured 2026-12-02 19:12-19:43 UTC, ``--n 16 --ref-n 8``, on the shared 2-vCPU machine while other engineers' work
+held its load average at 5-12 (each way's load is in the JSON line). CPU seconds for the 16 reviews (wall in
+brackets): (a) cli 246.0 (491.7), (b) api pool 134.3 (198.4), (c) ours 106.8 (431.4), (d) floor 46.8 (219.3);
+(e) today's export 1.59 s of CPU a review before, 1.34 s now (HTML 0.10 s in both; PDF step alone 0.84 of before)
+-> ``speedup_vs_cli=2.30 speedup_vs_api_pool=1.26 ratio_to_floor=0.44 pdf_ratio_to_before=0.85
+clients_per_min=2.2`` (wall: 1.14, 0.46, 0.51). No target is met (>= 8x cli, >= 3x pool, >= 0.9 floor, PDF <= 0.5).
+Ours paid the heaviest load of the run (load ~10 while it ran, first); its 106.8 CPU seconds include each worker's
+warm template starting (imports, market context), which 16 clients do not spread far. Peak memory per worker
+563 MB.
 """
 
 from __future__ import annotations
