@@ -139,16 +139,16 @@ def _broken_fee(monkeypatch):
 
 
 def _broken_stress(monkeypatch):
-    from wealthlib._doc.proposal import numbers
+    from wealthlib._doc.proposal import downside
 
-    real = numbers.stress
+    real = downside.stress
 
     def stress(inp):
         rows = real(inp)
         rows[-1] = {**rows[-1], "current_pnl": rows[-1]["current_pnl"] * 2 + 1.0}
         return rows
 
-    monkeypatch.setattr(numbers, "stress", stress)
+    monkeypatch.setattr(downside, "stress", stress)
 
 
 @pytest.mark.parametrize("breaks,table,sides", [

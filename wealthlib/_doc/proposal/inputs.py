@@ -7,7 +7,7 @@ from typing import Any
 
 from ..base import Labels
 from ..html import p
-from . import numbers
+from . import downside, numbers
 
 
 class ProposalInputs:
@@ -72,7 +72,7 @@ class ProposalInputs:
         self.hh, self.ratios = numbers.household(self)
         self.exp = numbers.expected(self)
         self.cmp, self.bt = numbers.backtest(self)
-        self.stress = numbers.stress(self)
+        self.stress = downside.stress(self)
         self.proj, self.goal_rows = numbers.projection(self)
         self.fee = numbers.fees(self)
         return self

@@ -1,6 +1,6 @@
 """The proposal's numbers, computed once per proposal from its inputs (:class:`ProposalInputs`) with
-:mod:`wealthlib.analytics`: benchmark, household ratios, expected return and volatility, backtest, stress
-scenarios, goal projection, fees. The sections only read them."""
+:mod:`wealthlib.analytics`: benchmark, household ratios, expected return and volatility, backtest, goal
+projection, fees (the stress rows and worst periods: :func:`.downside.stress`). The sections only read them."""
 
 from __future__ import annotations
 
@@ -94,53 +94,6 @@ def backtest(inp: Any):
             "final_value": float(v.iloc[-1]),
         }
     return cmp, out
-
-
-def _stress_row(r: Any) -> dict[str, Any]:
-    start, end = (None if x is None or x != x else x.date() for x in (r["start"], r["end"]))
-    return {"scenario": r["scenario"], "name": r["name"], "start": start, "end": end, "shock": start is None,
-            "covered": bool(r["covered"]), "return": float(r["return"]), "pnl": float(r["pnl"]),
-            "value_counted": float(r["value_counted"]), "counted": float(r["counted"]),
-            "missing": list(r["missing"]), "fallback_used": list(r["fallback_used"])}
-
-
-def _worst(d: Any) -> dict[str, Any]:
-    """A :class:`~wealthlib.analytics.Downside` as plain data (months as ``YYYY-MM``)."""
-    def ym(x):
-        return None if x is None else f"{x:%Y-%m}"
-
-    return {"start": ym(d.start), "end": ym(d.end), "months": int(d.months), "limited_by": list(d.limited_by),
-            "worst_year": float(d.worst_year), "worst_year_label": d.worst_year_label,
-            "worst_12m": float(d.worst_12m), "worst_12m_start": ym(d.worst_12m_start),
-            "worst_12m_end": ym(d.worst_12m_end)}
-
-
-def stress(inp: Any) -> list[dict[str, Any]]:
-    """The proposed and the current portfolio, each on its own available history (:func:`downside_panel`):
-    the historical windows (a product without data named, the rest counted; a window before an exchange
-    rate's data replayed in the products' own currencies), then the rate and currency shocks; every row on
-    the same value. Also sets ``inp.worst`` (worst calendar year and 12 months of each) and ``inp.stress_frame``."""
-    import pandas as pd
-
-    from ..._analytics.downside import downside_panel
-
-    value = inp.amount if inp.amount > 0 else 1_000_000.0
-    inp.stress_value = value
-    base, local = inp.ctx.history()
-    ports = {"proposed": inp.w, **({"current": inp.w0} if inp.w0 is not None else {})}
-    shelf = inp.shelf
-    panel = downside_panel(base, local, ports, value=value, fees=shelf.fees(), durations=shelf.durations(),
-                           currencies=shelf.currencies().to_dict(), base_currency=inp.cur, locale=inp.loc)
-    inp.worst = {k: _worst(v["downside"]) for k, v in panel.items()}
-    frames = {k: pd.concat([v["stress"], v["shocks"]], ignore_index=True) for k, v in panel.items()}
-    rows = [_stress_row(r) for _, r in frames["proposed"].iterrows()]
-    if "current" in frames:
-        for row, (_, r) in zip(rows, frames["current"].iterrows()):
-            cur = _stress_row(r)
-            row.update({f"current_{k}": cur[k] for k in ("return", "pnl", "value_counted", "counted", "covered",
-                                                         "missing", "fallback_used")})
-    inp.stress_frame = frames["proposed"].assign(covered=frames["proposed"]["return"].notna())
-    return rows
 
 
 def projection(inp: Any):
