@@ -24,8 +24,8 @@ temporary params folder from the sample clients by changing ids, planned once by
 Time is counted two ways for each of (a)-(d): wall seconds, and CPU seconds (user + system) of everything the way
 ran — this process and every child process it waited for (kernels, Chromium, pool and batch workers: each reaps
 its own children, so their time reaches ``os.times()``'s children fields). The machine is shared (2 vCPU, other
-engineers' work on it): CPU seconds are much less disturbed by that load than wall seconds, so the ratios of the
-last line are CPU ratios; the line before it gives the same ratios in wall time, and the load average is printed.
+engineers' work on it): CPU seconds are less disturbed by that load than wall seconds (not immune: a busy machine
+slows each instruction too), so the ratios of the last line are CPU ratios; the line before it gives the same ratios in wall time, and the load average is printed.
 
     .venv/bin/python benchmarks/batch.py [--n 16] [--ref-n 8] [--workers 2]
                                          [--skip-cli] [--skip-pool] [--skip-memory] [--formats html,pdf]
@@ -43,9 +43,8 @@ brackets): (a) cli 246.0 (491.7), (b) api pool 134.3 (198.4), (c) ours 106.8 (43
 (e) today's export 1.59 s of CPU a review before, 1.34 s now (HTML 0.10 s in both; PDF step alone 0.84 of before)
 -> ``speedup_vs_cli=2.30 speedup_vs_api_pool=1.26 ratio_to_floor=0.44 pdf_ratio_to_before=0.85
 clients_per_min=2.2`` (wall: 1.14, 0.46, 0.51). No target is met (>= 8x cli, >= 3x pool, >= 0.9 floor, PDF <= 0.5).
-Ours paid the heaviest load of the run (load ~10 while it ran, first); its 106.8 CPU seconds include each worker's
-warm template starting (imports, market context), which 16 clients do not spread far. Peak memory per worker
-563 MB.
+Ours' 106.8 CPU seconds include each worker's warm template starting up (imports, market context; not measured
+apart here). Peak memory per worker 563 MB.
 """
 
 from __future__ import annotations
