@@ -229,30 +229,13 @@ def ours(params: Path, out: Path, workers: int, formats: tuple[str, ...], client
 
 
 def _floor_notebook(review):
-    """The same outputs the template displays, built in this process (no kernel)."""
+    """The same output the template displays (every section, charts included), built in this process (no kernel)."""
     import nbformat
 
-    from wealthlib import charts
-
-    def html(text):
-        return nbformat.v4.new_output("display_data", data={"text/html": text})
-
-    def png(fig):
-        import base64
-
-        return nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(
-            charts.to_png(fig, dpi=110)).decode()})
-
-    outs = [html(review.section_html(k)) for k in ("scope", "market_recap", "kyc", "performance", "returns")]
-    outs.append(png(review.growth_figure()))
-    outs += [html(review.section_html(k)) for k in ("attribution", "risk", "drift")]
-    outs.append(png(review.allocation_figure()))
-    outs += [html(review.section_html(k)) for k in ("rebalancing", "goals", "meeting", "disclosures", "method")]
     nb = nbformat.v4.new_notebook()
-    for o in outs:
-        cell = nbformat.v4.new_code_cell("")
-        cell.outputs = [o]
-        nb.cells.append(cell)
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": review.html()})]
+    nb.cells.append(cell)
     return nb
 
 

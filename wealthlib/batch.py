@@ -273,7 +273,7 @@ def plan(
             for problem in client_chart_problems(client, client.locale)[:1]:  # as validate and build_proposal do
                 raise problem
             if kind == "review":
-                meta = document_meta(client, params, quarter, input_hash=h, policy=policy)
+                meta = document_meta(client, params, quarter, policy=policy)
                 parameters = {"client": str(f), "quarter": quarter, "params": str(params), "locale": ""}
             else:
                 meta = _proposal_meta(client, params, as_of, h, policy)

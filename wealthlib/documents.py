@@ -43,7 +43,6 @@ today's money (the projection is in real terms, deflated by the bundled US CPI s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -158,14 +157,9 @@ def _override(value: Any, default_by: str, on: date):
 def inputs_hash(client_bytes: bytes, policy_bytes: bytes, shelf_bytes: bytes, parameters: Mapping[str, Any],
                 views_bytes: bytes = b"") -> str:
     """sha256 over the client file, the policy file, the shelf file, the run's parameters (canonical JSON) and,
-    when the advisor used one, the views file."""
-    h = hashlib.sha256()
-    parts = [client_bytes, policy_bytes, shelf_bytes,
-             json.dumps(dict(parameters), sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")]
-    for part in parts + ([views_bytes] if views_bytes else []):
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    return h.hexdigest()
+    when the advisor used one, the views file (:func:`wealthlib._doc.audit.digest`)."""
+    parts = [client_bytes, policy_bytes, shelf_bytes, _doc.audit.canonical(parameters)]
+    return _doc.audit.digest(*parts, *([views_bytes] if views_bytes else []))
 
 
 def _read_bytes(path: str | Path | None) -> bytes:
@@ -403,10 +397,8 @@ def build_proposal(
     against the policy's ``what_if`` limits (:func:`wealthlib.studio.check_what_if`) before anything is
     computed, and print in the audit record.
     """
-    from . import __version__
     from .clients import Client, load_client
     from .context import advise, load_context
-    from .disclosures import DISCLOSURES_VERSION
 
     params = _find_params(Path(params))
     if audit_out is not None and template is None:  # a batch runs the installed template
@@ -533,24 +525,12 @@ def build_proposal(
         "class": effective_ov.risk_class, "class_name": ctx.policy.risk_class(effective_ov.risk_class).name(loc),
         "assessed": profile.computed_class, "reason": effective_ov.reason, "by": effective_ov.by,
         "date": effective_ov.date.isoformat()}
-    audit = {
-        "inputs_hash": digest,
-        "data_vintage": ctx.data_vintage,
-        "policy_version": ctx.policy.version,
-        "shelf_version": ctx.shelf.version,
-        "questionnaire_version": f"{profile.questionnaire} {profile.questionnaire_version}",
-        "disclosures_version": DISCLOSURES_VERSION,
-        "software_version": __version__,
-        "as_of": ctx.as_of.isoformat(),
-        "seed": str(seed),
-        "overrides": "—" if effective_ov is None else  # as printed: the class's and the author's names
-        f"{override_info['class_name']} ({b.people.get(effective_ov.by, effective_ov.by)}, "
-        f"{effective_ov.date.isoformat()}): {effective_ov.reason}",
-    }
+    overrides = None if effective_ov is None else _doc.audit.override_text(  # as printed: class and author names
+        effective_ov, override_info["class_name"], b.people.get(effective_ov.by, effective_ov.by))
+    audit = _doc.audit.record(digest, ctx, profile, as_of=ctx.as_of, seed=seed, template=template, overrides=overrides)
     # what `wealth accept` records as the client's agreed target (wealthlib.records): not printed
     audit["target_weights"] = {str(k): round(float(v), 8) for k, v in alloc.weights.items() if float(v) > 1e-6}
     audit["risk_class"] = profile.final_class
-    audit.update({k: str(v) for k, v in (template or {}).items() if k in ("template", "modified_template")})
     if what_if:
         audit["what_if"] = "; ".join(what_if)
     defaults = {k: v for k, v in (("cover_letter", b.default_letter()), ("rationale", b.default_rationale()))

@@ -1,7 +1,10 @@
 """The quarterly review of one client (DOMAIN.md §5): the object ``templates/quarterly_review.ipynb`` displays.
 
-``build_review(client, quarter="2018Q3")`` computes everything; the template only calls it and displays the
-tables and charts it returns (thin cells). Every item of §5, in order:
+``build_review(client, quarter="2018Q3")`` computes the numbers and the review's audit record; its sections are
+units of :mod:`wealthlib._doc.review` (each computes plain data from the review and renders it), listed as data
+(``review:`` in ``wealthlib/data/documents/sections.yaml``, replaced for a firm by ``documents.review`` in its
+``policy.yaml``); the template only builds the review and displays :meth:`Review.show`. The package's list,
+every item of §5 in order, then the audit record:
 
 cover and scope · market recap per asset class of the shelf · KYC status (an expired KYC is *flagged*, it does
 not block a review) · performance since the last review (opening value, contributions, withdrawals, income,
@@ -9,7 +12,7 @@ fees, market gain, closing value) · time-weighted **and** money-weighted return
 quarter, year to date and since inception, against the benchmark · attribution by asset class and holding ·
 risk (realized volatility, drawdown, concentration, stress on current holdings) · drift against the target with
 bands · rebalancing trades with costs and the suitability check re-run on every buy · goal progress · meeting
-notes and action items · disclosures.
+notes and action items · disclosures · how the figures are computed · audit record.
 
 How the account is valued (:func:`valuation`, stated in every document)
 -----------------------------------------------------------------------
@@ -48,8 +51,6 @@ it is returned (:mod:`wealthlib._analytics.identities`).
 
 from __future__ import annotations
 
-import hashlib
-import html as _html
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -59,9 +60,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._html import frame_table, ul
 from .errors import InputError, WealthError
-from .i18n import check_locale, fmt_date, fmt_money, fmt_number, fmt_pct, t
+from .i18n import check_locale, fmt_date, fmt_money, fmt_pct, t
 from .policy import DriftBands
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,7 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CASH", "Review", "ReviewError",
-    "band", "build_review", "parse_quarter", "valuation", "inputs_hash",
+    "band", "build_review", "parse_quarter", "valuation",
 ]
 
 #: The pseudo-code of uninvested cash in position tables.
@@ -101,18 +101,6 @@ def band(target: float, rules: DriftBands | None = None) -> float:
     """Half-width of the drift band around ``target`` (a weight) under the policy's ``review.drift_bands``
     (default: DOMAIN.md §5 practice, ±3 points or ±½ of the weight for targets of 3% or less)."""
     return (rules or DriftBands()).half_width(target)
-
-
-def inputs_hash(*paths: str | Path, extra: str = "") -> str:
-    """SHA-256 (first 16 hex digits) over the bytes of ``paths`` and ``extra``: what a document was made from."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(Path(p).name.encode())
-        h.update(b"\0")
-        h.update(Path(p).read_bytes())
-        h.update(b"\0")
-    h.update(extra.encode())
-    return h.hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------------------------- valuation
@@ -237,7 +225,8 @@ def valuation(client: "Client", returns: pd.DataFrame, as_of: pd.Timestamp | dat
 
 @dataclass
 class Review:
-    """Everything the quarterly review shows; tables are localized DataFrames of display strings."""
+    """Everything the quarterly review shows: its numbers (computed by :func:`build_review`), and its sections,
+    units of :mod:`wealthlib._doc.review` that compute plain data from these numbers and render it."""
 
     client: "Client"
     quarter: str
@@ -263,361 +252,82 @@ class Review:
     actions: list[dict[str, str]]
     kyc: dict[str, Any]
     notes: list[str] = field(default_factory=list)
-    inputs_hash: str = ""
     target_info: Any = None              # _analytics.target.Target: agreed or engine, and why to revisit it
     suitability_checks: Any = None       # every proposed buy: code, amount, grade, suitable, reason
     fx: Any = None                       # documents.CurrencyNotes: what the review says about currencies
     fx_share: dict | None = None         # analytics.currency_risk of the current holdings (None: no FX in them)
     signers: Any = None                  # advisors.Signers: who signs (names and registration numbers)
 
-    # ---- labels ---------------------------------------------------------------------------------------
-    def _t(self, key: str, **fmt: Any) -> str:
-        return t(f"documents.{key}", self.locale, **fmt)
+    keys: tuple[str, ...] = ()            # the section list (the firm's policy `documents.review`, else the package's)
+    audit: dict[str, Any] = field(default_factory=dict)  # the audit record (wealthlib._doc.audit): one value
+    _built: dict[str, Any] | None = field(default=None, repr=False)
 
-    def _money(self, x: float) -> str:
-        return fmt_money(x, self.client.base_currency, self.locale)
+    @property
+    def labels(self):
+        """The review's words and number formats (:class:`wealthlib._doc.Labels`)."""
+        from ._doc import Labels
 
-    def _pct(self, x: float, signed: bool = False) -> str:
-        return fmt_pct(x, self.locale, 2, signed=signed)
-
-    def _name(self, code: str) -> str:
-        if code == CASH:
-            return self._t("review_uninvested_cash")
-        return self.ctx.shelf.get(code).name(self.locale)
-
-    def _class(self, code: str) -> str:
-        cls = "cash" if code == CASH else self.ctx.shelf.get(code).asset_class
-        return self._t(f"asset_{cls}")
+        return Labels(self.locale, self.client.base_currency, self.ctx.policy.jurisdiction)
 
     @property
     def title(self) -> str:
-        return f"{self._t('review_title')} {self.quarter} — {self.client.name}"
+        return f"{self.labels.L('review_title')} {self.quarter} — {self.client.name}"
 
     @property
     def closing_value(self) -> float:
         return float(self.performance["quarter"].closing_value)
 
-    # ---- the sections, each a small DataFrame ready to display --------------------------------------
-    def scope(self) -> pd.DataFrame:
-        c = self.client
-        rows = [
-            (self._t("field_client"), c.name),
-            (self._t("field_client_id"), c.id),
-            (self._t("field_advisor"), self.signers.advisor_name() if self.signers is not None else c.advisor),
-            (self._t("field_period"), f"{fmt_date(self.start + pd.Timedelta(days=1), self.locale)} – "
-                                      f"{fmt_date(self.end, self.locale)}"),
-            (self._t("field_accounts"), ", ".join(self._name(k) for k in self.weights.index if self.weights[k] > 0)
-             or "—"),
-            (self._t("field_base_currency"), c.base_currency),
-            (self._t("field_as_of"), fmt_date(self.end, self.locale)),
-            (self._t("col_closing_value"), self._money(self.closing_value)),
-        ]
-        return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
-
-    def _in_portfolio(self) -> set[str]:
+    def in_portfolio(self) -> set[str]:
         """Codes the client holds or is targeted to hold: the rows worth a client's reading."""
         return {c for c, w in self.weights.items() if w > 0} | {c for c, w in self.target.items() if w > 0}
 
-    def market_recap(self) -> pd.DataFrame:
-        """The quarter of each product the client holds or is targeted to hold (the shelf by asset class is
-        :meth:`market_by_class`)."""
-        m = self.market[self.market["code"].isin(self._in_portfolio())]
-        out = pd.DataFrame({
-            self._t("col_asset_class"): [self._t(f"asset_{a}") for a in m["asset_class"]],
-            self._t("col_product"): [self._name(c) for c in m["code"]],
-            self._t("period_quarter"): [self._pct(x, True) for x in m["quarter"]],
-            self._t("period_ytd"): [self._pct(x, True) for x in m["ytd"]],
-        })
-        return out
+    # ---- the sections: units of wealthlib._doc.review, in the order of the section list -----------------
+    @property
+    def sections(self) -> dict[str, Any]:
+        """Each section of the list as built (:class:`wealthlib._doc.Built`: heading, plain data, body HTML),
+        computed once, on first use."""
+        if self._built is None:
+            from . import _doc
 
-    def market_by_class(self) -> pd.DataFrame:
-        g = self.market.groupby("asset_class", sort=False)[["quarter", "ytd"]].mean()
-        return pd.DataFrame({
-            self._t("col_asset_class"): [self._t(f"asset_{a}") for a in g.index],
-            self._t("period_quarter"): [self._pct(x, True) for x in g["quarter"]],
-            self._t("period_ytd"): [self._pct(x, True) for x in g["ytd"]],
-        })
+            source = self.ctx.policy.source or _doc.SECTIONS_FILE
+            built = _doc.build_sections("review", self.keys, self, self.labels, source=source)
+            self._built = {s.key: s for s in built}
+        return self._built
 
-    def kyc_status(self) -> pd.DataFrame:
-        k = self.kyc
-        status = self._t("term_expired") if k["expired"] else (self._t("term_due_soon") if k["due_soon"]
-                                                               else self._t("term_valid"))
-        rows = [
-            (self._t("field_risk_class"), k["class_name"]),
-            (self._t("field_kyc_date"), fmt_date(k["date"], self.locale)),
-            (self._t("col_kyc_expiry"), fmt_date(k["expiry"], self.locale)),
-            (self._t("col_status"), ("⚠ " if k["expired"] else "") + status),
-        ]
-        if k["class_changed"]:
-            rows.append((self._t("col_change"), self._t("review_class_changed", old=k["previous_class_name"],
-                                                          new=k["class_name"])))
-        for flag in k["flags"]:
-            rows.append((self._t("field_flags"), flag))
-        return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
-
-    def performance_table(self) -> pd.DataFrame:
-        p = self.performance["quarter"]
-        rows = [
-            ("col_opening_value", p.opening_value), ("col_contributions", p.contributions),
-            ("col_withdrawals", p.withdrawals), ("col_income", p.income), ("col_fees", p.fees),
-            ("col_market_gain", p.market_gain), ("col_closing_value", p.closing_value),
-        ]
-        return pd.DataFrame([(self._t(k), self._money(v)) for k, v in rows],
-                            columns=[self._t("col_item"), self._t("col_amount")])
-
-    def returns_table(self) -> pd.DataFrame:
-        cols = {"quarter": "period_quarter", "ytd": "period_ytd", "inception": "period_since_inception"}
-        data = {self._t("col_item"): [t("analytics.twr", self.locale), t("analytics.mwr", self.locale),
-                                      f"{self._t('col_benchmark')} ({t('analytics.twr', self.locale)})",
-                                      self._t("review_excess_twr")]}
-        for key, label in cols.items():
-            p = self.performance[key]
-            b = self.benchmark[key]
-            data[self._t(label)] = [self._pct(p.twr, True), self._pct(p.mwr, True), self._pct(b, True),
-                                    self._pct(p.twr - b, True)]
-        return pd.DataFrame(data)
-
-    def attribution_by_holding(self) -> pd.DataFrame:
-        a = self.attribution
-        return pd.DataFrame({
-            self._t("col_product"): [self._name(c) if c != "FEES" else self._t("col_fees") for c in a["code"]],
-            self._t("col_asset_class"): [self._class(c) if c != "FEES" else "—" for c in a["code"]],
-            self._t("col_opening_value"): [self._money(x) for x in a["opening"]],
-            self._t("col_closing_value"): [self._money(x) for x in a["closing"]],
-            self._t("col_market_gain"): [self._money(x) for x in a["gain"]],
-            self._t("col_income"): [self._money(x) for x in a["income"]],
-            self._t("col_fees"): [self._money(x) for x in a["fees"]],
-            self._t("col_contribution"): [self._pct(x, True) for x in a["contribution"]],
-        })
-
-    def attribution_by_class(self) -> pd.DataFrame:
-        a = self.attribution.copy()
-        a["cls"] = [self._class(c) if c != "FEES" else self._t("col_fees") for c in a["code"]]
-        g = a.groupby("cls", sort=False)[["gain", "income", "fees", "contribution"]].sum()
-        return pd.DataFrame({
-            self._t("col_asset_class"): list(g.index),
-            self._t("col_market_gain"): [self._money(x) for x in g["gain"]],
-            self._t("col_income"): [self._money(x) for x in g["income"]],
-            self._t("col_fees"): [self._money(x) for x in g["fees"]],
-            self._t("col_contribution"): [self._pct(x, True) for x in g["contribution"]],
-        })
-
-    def risk_table(self) -> pd.DataFrame:
-        r = self.risk
-        rows = [
-            (self._t("metric_realized_volatility"), self._pct(r["volatility"])),
-            (self._t("metric_max_drawdown"), self._pct(r["max_drawdown"])),
-            (self._t("review_largest_position"), f"{r['largest_name']}: {self._pct(r['largest_weight'])}"),
-            (self._t("review_concentration_hhi"), fmt_number(r["hhi"], self.locale, 3)),
-        ]
-        sh = self.fx_share
-        if sh is not None:
-            rows.append((self._t("review_fx_share", currency=self.client.base_currency),
-                         self._t("review_fx_share_value", share=self._pct(sh["currency_share"]),
-                                 vol_base=self._pct(sh["volatility_base"]), vol_local=self._pct(sh["volatility_local"]),
-                                 start=f"{sh['start']:%Y-%m}", end=f"{sh['end']:%Y-%m}")))
-        return pd.DataFrame(rows, columns=[self._t("col_item"), ""])
-
-    def risk_notes(self) -> list[str]:
-        """What the risk section says about currencies: converted at the market's rates, or not modeled."""
-        if self.fx is None:
-            return []
-        out = [self.fx.note] if self.fx.note else []
-        if self.fx.modeled:
-            out.append(self._t("stress_fx_note", currency=self.client.base_currency, pairs=", ".join(self.fx.modeled)))
-        return out
-
-    def stress_table(self) -> pd.DataFrame:
-        s = self.stress
-        return pd.DataFrame({
-            self._t("col_scenario"): list(s["name"]),
-            self._t("col_loss_pct"): [self._pct(x, True) for x in s["return"]],
-            self._t("col_loss_amount"): [self._money(x) for x in s["pnl"]],
-        })
-
-    def drift_table(self) -> pd.DataFrame:
-        """Drift of every position held or targeted (a product neither held nor targeted cannot drift)."""
-        d = self.drift[self.drift["code"].isin(self._in_portfolio())]
-        yes, no = self._t("term_yes"), self._t("term_no")
-        return pd.DataFrame({
-            self._t("col_product"): [self._name(c) for c in d["code"]],
-            self._t("col_current_weight"): [self._pct(x) for x in d["current"]],
-            self._t("col_target_weight"): [self._pct(x) for x in d["target"]],
-            self._t("col_drift"): [self._pct(x, True) for x in d["drift"]],
-            self._t("col_band"): ["—" if c == CASH else f"{self._pct(lo)} – {self._pct(hi)}"
-                                  for c, lo, hi in zip(d["code"], d["low"], d["high"])],
-            self._t("col_outside_band"): [("⚠ " + yes) if o else no for o in d["outside"]],
-        })
-
-    def rebalance_table(self) -> pd.DataFrame:
-        r = self.rebalance
-        if r.empty:
-            outside = bool((self.drift["outside"] & (self.drift["code"] != CASH)).any())
-            why = ("lifecycle.review_no_trades_empty" if self.closing_value <= 0 else
-                   "lifecycle.review_no_trades_refused" if outside else "documents.review_no_rebalancing")
-            return pd.DataFrame({self._t("col_item"): [t(why, self.locale)]})
-        act = {"buy": self._t("term_buy"), "sell": self._t("term_sell")}
-        return pd.DataFrame({
-            self._t("col_product"): [self._name(c) for c in r["code"]],
-            self._t("col_action"): [act[a] for a in r["action"]],
-            self._t("col_amount"): [self._money(abs(x)) for x in r["amount"]],
-            self._t("col_cost"): [self._money(x) for x in r["cost"]],
-        })
-
-    def suitability_table(self) -> pd.DataFrame:
-        r = self.suitability_checks  # every proposed buy, refused ones included
-        if r is None or r.empty:
-            return pd.DataFrame({self._t("col_item"): [self._t("review_no_buys")]})
-        from .disclosures import grade_label
-
-        jur = self.ctx.policy.jurisdiction
-        return pd.DataFrame({
-            self._t("col_product"): [self._name(c) for c in r["code"]],
-            self._t("col_grade"): [grade_label(int(g), jur) if g else "—" for g in r["grade"]],
-            self._t("col_ceiling"): [grade_label(int(self.profile.ceiling), jur)] * len(r),
-            self._t("col_suitable"): [self._t("term_within_ceiling") if ok else "⚠ " + self._refusal(why)
-                                      for ok, why in zip(r["suitable"], r["reason"])],
-        })
-
-    def _refusal(self, reason: str) -> str:
-        """Why a proposed buy was refused, in words (wealthlib._analytics.rebalance reason codes)."""
-        if reason == "excluded":
-            return t("lifecycle.term_excluded_by_client", self.locale)
-        if reason == "not_on_shelf":
-            return t("lifecycle.term_not_on_shelf", self.locale)
-        return self._t("term_above_ceiling")
-
-    def goals_table(self) -> pd.DataFrame:
-        g = self.goals
-        if g.empty:
-            return pd.DataFrame({self._t("col_item"): [self._t("book_none")]})
-        yes, no = self._t("term_yes"), self._t("term_no")
-        return pd.DataFrame({
-            self._t("col_goal"): list(g["name"]),
-            self._t("col_target_amount"): [self._money(x) for x in g["target"]],
-            self._t("col_target_year"): [str(y) for y in g["year"]],
-            self._t("review_funded"): [self._pct(x) for x in g["funded"]],
-            self._t("review_required_return"): [self._pct(x) for x in g["required"]],
-            self._t("review_on_track"): [yes if ok else "⚠ " + no for ok in g["on_track"]],
-        })
-
-    def meetings_table(self) -> pd.DataFrame:
-        m = self.meetings
-        if m.empty:
-            return pd.DataFrame({self._t("col_item"): [self._t("review_no_contact")]})
-        return pd.DataFrame({
-            self._t("field_date"): [fmt_date(d, self.locale) for d in m["date"]],
-            self._t("review_channel"): list(m["channel"]),
-            self._t("review_note"): list(m["note"]),
-        })
-
-    def actions_table(self) -> pd.DataFrame:
-        if not self.actions:
-            return pd.DataFrame({self._t("col_item"): [self._t("book_none")]})
-        return pd.DataFrame({
-            self._t("col_item"): [a["item"] for a in self.actions],
-            self._t("col_owner"): [a["owner"] for a in self.actions],
-            self._t("col_due"): [a["due"] for a in self.actions],
-        })
-
-    def disclosures(self) -> list[str]:
-        from .disclosures import complaint_channel, general_disclosures
-
-        jur = self.ctx.policy.jurisdiction
-        return [self._t("review_not_statement"), *general_disclosures(self.locale, jur),
-                complaint_channel(self.locale, jur, firm=self.ctx.policy.firm_name(self.locale),
-                                  contact=self.ctx.policy.firm_contact_in(self.locale) or None)]
-
-    def signature_html(self) -> str:
-        """The advisor's and the supervisor's signature lines, by name and registration numbers (never an id)."""
-        from .disclosures import acknowledgement
-
-        if self.signers is None:
-            return ""
-        labels = acknowledgement(self.locale, self.ctx.policy.jurisdiction)["signature_labels"]
-        line = "_" * 24
-        rows = [(labels["advisor"], self.signers.advisor_label(self.locale)),
-                (labels["supervisor"], self.signers.supervisor_label(self.locale))]
-        return '<table class="wl-signature"><tbody>' + "".join(
-            f'<tr><th>{_html.escape(a)}</th><td><span class="wl-signer">{_html.escape(who)}</span><br>{line}</td>'
-            f'<th>{_html.escape(labels["date"])}</th><td>{line}</td></tr>' for a, who in rows) + "</tbody></table>"
-
-    def method_notes(self) -> list[str]:
-        fx = [] if self.fx is None else [self.fx.note, *(f"{k}: {v}" for k, v in self.fx.assumptions)]
-        return [self._t("review_method_valuation"), self._t("review_method_benchmark"),
-                self._method_bands(), *[x for x in fx if x], *self.notes]
-
-    def _method_bands(self) -> str:
-        b = self.ctx.policy.review.drift_bands
-        return t("lifecycle.review_method_trading", self.locale, absolute=f"{b.absolute * 100:g}", small=f"{b.small_weight * 100:g}%",
-                       relative=f"{b.relative * 100:g}%")
-
-    # ---- HTML of each section, in the order of DOMAIN.md §5 (what the template cells display) ----------
-    SECTIONS = ("scope", "market_recap", "kyc", "performance", "returns", "attribution", "risk", "drift",
-                "rebalancing", "goals", "meeting", "disclosures", "method")
+    @property
+    def SECTIONS(self) -> tuple[str, ...]:
+        """The keys of the sections this review prints, in order."""
+        return tuple(self.keys)
 
     def section_html(self, key: str) -> str:
-        """One section as HTML: a heading and escaped tables/lists (client text is never markup)."""
-        h = lambda k: f"<h2>{_html.escape(self._t(k))}</h2>"  # noqa: E731
-        h3 = lambda k: f"<h3>{_html.escape(self._t(k))}</h3>"  # noqa: E731
-        if key == "scope":
-            return f"<h1>{_html.escape(self.title)}</h1>" + h("review_scope") + html_table(self.scope())
-        if key == "market_recap":
-            return h("review_market_recap") + html_table(self.market_by_class()) + html_table(self.market_recap())
-        if key == "kyc":
-            return h("review_client_changes") + html_table(self.kyc_status())
-        if key == "performance":
-            return h("review_performance") + html_table(self.performance_table())
-        if key == "returns":
-            return h("review_returns") + html_table(self.returns_table())
-        if key == "attribution":
-            return (h("review_attribution") + html_table(self.attribution_by_class())
-                    + html_table(self.attribution_by_holding()))
-        if key == "risk":
-            return (h("review_risk") + html_table(self.risk_table()) + html_list(self.risk_notes())
-                    + h3("proposal_stress") + html_table(self.stress_table()))
-        if key == "drift":
-            return h("review_drift") + html_table(self.drift_table())
-        if key == "rebalancing":
-            return (h("review_rebalancing") + html_table(self.rebalance_table()) + h3("review_suitability_check")
-                    + html_table(self.suitability_table()))
-        if key == "goals":
-            return h("review_goals") + html_table(self.goals_table())
-        if key == "meeting":
-            return (h("review_meeting") + html_table(self.meetings_table()) + h3("review_action_items")
-                    + html_table(self.actions_table()))
-        if key == "disclosures":
-            return h("review_disclosures") + html_list(self.disclosures()) + self.signature_html()
-        if key == "method":
-            return h3("review_method") + html_list(self.method_notes())
-        raise KeyError(f"unknown section {key!r}; use one of {', '.join(self.SECTIONS)}")
+        """One section as safe HTML, its heading first (the document's title before the first section)."""
+        from . import _doc
+        from ._html import escape
 
-    # ---- charts (matplotlib Figures from wealthlib.charts) ----------------------------------------------
-    def growth_figure(self):
-        from . import charts
+        units = _doc.units("review")
+        if key not in self.keys:
+            if key in units:  # a section the firm's list leaves out prints nothing
+                return ""
+            raise KeyError(f"unknown section {key!r}; use one of {', '.join(self.keys)}")
+        s, tag = self.sections[key], f"h{getattr(units[key], 'level', 2)}"
+        title = f"<h1>{escape(self.title)}</h1>" if key == self.keys[0] else ""
+        return f"{title}<{tag}>{escape(s.heading)}</{tag}>{s.html}"
 
-        p = self.performance["inception"]
-        sub = p.subperiods.dropna(subset=["return"])
-        idx = (1.0 + sub.set_index("date")["return"]).cumprod()
-        idx = idx[idx.index.isin(pd.date_range(idx.index.min(), self.end, freq="ME"))]
-        bench = self._benchmark_index().reindex(idx.index)
-        frame = pd.DataFrame({"current": idx / idx.iloc[0], "benchmark": bench / bench.iloc[0]}) if len(idx) else \
-            pd.DataFrame({"current": [1.0], "benchmark": [1.0]}, index=[self.end])
-        return charts.cumulative_growth(frame, self.locale, title=self._t("review_returns"))
+    def html(self) -> str:
+        """The whole document body: every section of the list, in order."""
+        return "".join(self.section_html(k) for k in self.keys)
 
-    def allocation_figure(self):
-        from . import charts
+    def show(self):
+        """IPython ``HTML`` of the whole document, for the template's one display cell."""
+        from IPython.display import HTML
 
-        keep = self._in_portfolio()
-        codes = [c for c in self.weights.index.union(self.target.index) if c in keep]
-        names = {c: self._name(c) for c in codes}
-        tgt = self.target.reindex(codes, fill_value=0.0)
-        cur = self.weights.reindex(tgt.index, fill_value=0.0)
-        return charts.allocation(cur, tgt, self.locale, names=names, title=self._t("review_drift"))
+        return HTML(self.html())
 
-    def _benchmark_index(self) -> pd.Series:
-        r = self.ctx.returns[self.target.index] @ self.target
-        return (1.0 + r).cumprod()
+    def method_notes(self) -> list[str]:
+        """What the method section says (valuation, benchmark, bands, currencies, the review's notes)."""
+        from ._doc.review.record import method_notes
+
+        return method_notes(self)
 
     # ---- document-level text -----------------------------------------------------------------------------
     @property
@@ -627,30 +337,20 @@ class Review:
         return general_disclosures(self.locale, self.ctx.policy.jurisdiction)[0]
 
     @property
-    def audit(self) -> str:
-        from . import __version__
+    def audit_line(self) -> str:
+        """One line for the running footer of every printed page: the audit record in short."""
+        from ._doc.audit import audit_line
 
-        parts = [
-            f"{self._t('audit_inputs_hash')}: {self.inputs_hash}",
-            f"{self._t('audit_as_of')}: {self.end.date()}",
-            f"{self._t('audit_data_vintage')}: {self.ctx.data_vintage}",
-            f"{self._t('audit_policy_version')}: {self.ctx.policy.version}",
-            f"{self._t('audit_questionnaire_version')}: {self.profile.questionnaire_version}",
-            f"{self._t('audit_software_version')}: wealthlib {__version__}",
-        ]
-        return " · ".join(parts)
-
-
-html_table = frame_table
-html_list = ul
-
+        return audit_line(self.audit, self.locale, self.audit.get("overrides", "—") != "—")
 
 # --------------------------------------------------------------------------------------------- building
 
 
 def document_meta(client: "Client", params: str | Path, quarter: str, locale: str | None = None,
-                  input_hash: str = "", policy: Any = None) -> dict[str, str]:
-    """Title, footer and audit line of a client's review without computing it (cheap: no market, no kernel).
+                  policy: Any = None) -> dict[str, str]:
+    """Title, footer and a planned audit line of a client's review without computing it (cheap: no market, no
+    kernel). The footer a review prints is its own audit line (:attr:`Review.audit_line`, left by the kernel
+    through ``audit_out``); this planned one names no inputs hash (the batch's resume key is not one).
 
     ``policy``: the params folder's policy already loaded (a batch plans thousands of clients on one policy)."""
     from . import __version__
@@ -662,10 +362,8 @@ def document_meta(client: "Client", params: str | Path, quarter: str, locale: st
         policy = load_policy(Path(params) / "policy.yaml")
     _, end = parse_quarter(quarter)
     tt = lambda k: t(f"documents.{k}", locale)  # noqa: E731
-    audit = " · ".join([
-        f"{tt('audit_inputs_hash')}: {input_hash}", f"{tt('audit_as_of')}: {end.date()}",
-        f"{tt('audit_policy_version')}: {policy.version}", f"{tt('audit_software_version')}: wealthlib {__version__}",
-    ])
+    audit = " · ".join([f"{tt('audit_as_of')}: {end.date()}", f"{tt('audit_policy_version')}: {policy.version}",
+                        f"{tt('audit_software_version')}: wealthlib {__version__}"])
     return {"lang": locale, "title": f"{tt('review_title')} {quarter} — {client.name}",
             "footer": general_disclosures(locale, policy.jurisdiction)[0], "audit": audit}
 
@@ -682,13 +380,21 @@ def build_review(
     quarter: str = "2018Q3",
     locale: str | None = None,
     decisions: "list | None" = None,
+    audit_out: str | Path | None = None,
+    template: "dict | None" = None,
 ) -> Review:
     """Compute the quarterly review of ``client`` (an id under ``params/clients``, a path, or a Client).
 
     The client file is taken as it stood at the quarter end (:func:`wealthlib._analytics.asof.client_as_of`);
     the target is the client's agreed target (``decisions``: the records store's, read from the params folder's
     store when None; :mod:`wealthlib._analytics.target`); every table's identities are checked before the
-    review is returned (:mod:`wealthlib._analytics.identities`)."""
+    review is returned (:mod:`wealthlib._analytics.identities`).
+
+    The review's one audit value (:mod:`wealthlib._doc.audit`) is built here: printed short in every page's
+    footer (:attr:`Review.audit_line`) and whole on its audit page. ``audit_out`` (set by ``wealth review`` and
+    ``wealth batch review`` in their kernels) is a file to leave that record and its footer line in, so the
+    command prints and seals the record the review prints; the record then names the installed template
+    (``template``: a template record of :mod:`wealthlib.guard.draft`, given explicitly)."""
     from ._analytics.asof import NoKycInForce, client_as_of
     from ._analytics.attribution import attribution as attribute
     from ._analytics.identities import check_review_numbers
@@ -702,6 +408,10 @@ def build_review(
 
     params = Path(params)
     start, end = parse_quarter(quarter)
+    if audit_out is not None and template is None:  # a command's kernel runs the installed template
+        from .guard.draft import installed_template_record
+
+        template = installed_template_record("quarterly_review.ipynb")
     if not isinstance(client, Client):
         client = load_client(client, params / "clients")
     as_filed = client
@@ -709,6 +419,9 @@ def build_review(
     locale = check_locale(locale or client.locale)
     src = client.source or client.id
     ctx = load_context(params, end.date())
+    from . import _doc
+
+    keys = _doc.section_list("review", ctx.policy)  # the firm's list, checked before any work
     from .guard.wording import check_texts, client_texts
 
     check_texts(client_texts(as_filed), ctx.policy, src)  # forbidden claims anywhere in the file as filed
@@ -845,24 +558,47 @@ def build_review(
             notes.append(t(f"documents.review_implied_{kind}", locale, date=fmt_date(d, locale),
                            amount=fmt_money(amount, client.base_currency, locale)))
 
-    client_path = Path(client.source) if client.source and Path(client.source).is_file() else None
-    registry = params / ctx.policy.advisors.registry if getattr(ctx.policy, "advisors", None) else None
-    paths = [p for p in (client_path, params / "policy.yaml", params / "products.yaml", registry)
-             if p is not None and p.is_file()]  # the registry prints in the signature block
-    agreed = "" if decision is None else f"{decision.proposal_hash}@{decision.decided_on}"
-    h = inputs_hash(*paths, extra=f"{quarter}|{locale}|{agreed}")
-    return Review(
+    audit = _audit_record(as_filed, params, ctx, profile, quarter, locale, decision, end, template)
+    review = Review(
         client=client, quarter=quarter, locale=locale, ctx=ctx, profile=profile, allocation=allocation,
         start=start, end=end, valuation=val, performance=perf, benchmark=bench, weights=weights, target=target,
         drift=drift, rebalance=rebalance, attribution=attribution, market=market, risk={
             **risk, "largest_name": (t("documents.review_uninvested_cash", locale) if largest == CASH
                                      else ctx.shelf.get(largest).name(locale))},
-        stress=st, goals=goals, meetings=meetings, actions=actions, kyc=kyc, notes=notes, inputs_hash=h,
+        stress=st, goals=goals, meetings=meetings, actions=actions, kyc=kyc, notes=notes,
         target_info=chosen, suitability_checks=rb.checks,
         fx=currency_notes(ctx, [*prod_w.index, *target.index], locale),
         fx_share=currency_share(ctx, prod_w / prod_w.sum()) if len(prod_w) and prod_w.sum() > 0 else None,
-        signers=signed_by,
+        signers=signed_by, keys=keys, audit=audit,
     )
+    if audit_out is not None:
+        from ._doc.audit import save
+
+        save(audit_out, review.audit, review.audit_line)
+    return review
+
+
+def _audit_record(client: "Client", params: Path, ctx: "Context", profile: Any, quarter: str, locale: str,
+                  decision: Any, end: pd.Timestamp, template: "dict | None") -> dict[str, Any]:
+    """The review's audit record (:func:`wealthlib._doc.audit.record`): its inputs hash is over the client file as
+    filed, the policy, the shelf, the run's parameters (client, quarter, locale, the agreed target in force) and
+    the advisor registry (its names print in the signature block)."""
+    from ._doc import audit
+
+    src = Path(client.source) if client.source and Path(client.source).is_file() else None
+    registry = params / ctx.policy.advisors.registry if getattr(ctx.policy, "advisors", None) else None
+    read = lambda p: p.read_bytes() if p is not None and p.is_file() else b""  # noqa: E731
+    parameters = {"client": client.id, "quarter": quarter, "locale": locale,
+                  "agreed": None if decision is None else f"{decision.proposal_hash}@{decision.decided_on}"}
+    h = audit.digest(read(src) if src else client.model_dump_json().encode("utf-8"), read(params / "policy.yaml"),
+                     read(params / "products.yaml"), audit.canonical(parameters), read(registry))
+    ov = profile.override
+    if ov is not None:  # as printed: the class's and the author's names
+        from .advisors import display_names
+
+        by = display_names(ctx.policy, params, locale).get(ov.by, ov.by)
+        ov = audit.override_text(ov, ctx.policy.risk_class(ov.risk_class).name(locale), by)
+    return audit.record(h, ctx, profile, as_of=end.date(), template=template, overrides=ov)
 
 
 def _agreed_decision(params: Path, client_id: str, end: pd.Timestamp, decisions: "list | None"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import resource
@@ -230,14 +231,39 @@ def _tree_memory() -> int:
         return 0
 
 
+def _takes_audit_out(template: str) -> bool:
+    """Whether the template's parameters cell defines ``audit_out`` (read once per template file version)."""
+    p = Path(template)
+    try:
+        st = p.stat()
+    except OSError:
+        return False
+    return _declares_audit_out(str(p), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _declares_audit_out(path: str, _mtime: int, _size: int) -> bool:
+    import re
+
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return False
+    for cell in cells:
+        if "parameters" in (cell.get("metadata", {}).get("tags") or []):
+            src = cell.get("source", "")
+            return re.search(r"^audit_out\s*=", "".join(src) if isinstance(src, list) else src, re.M) is not None
+    return False
+
+
 @contextlib.contextmanager
 def _kernel_audit(job: dict[str, Any]):
-    """``(parameters, read_audit)`` for one job's kernel. A proposal's kernel builds the proposal and leaves the
-    audit record it prints in a private file (template parameter ``audit_out``): ``read_audit()`` gives that
-    record, with the batch's resume key beside it under its own name, and its footer line — the document's one
-    audit value on every page and in the seal. Other kinds keep the record the batch planned (their input hash
-    is the one they print)."""
-    if job.get("kind") != "propose":
+    """``(parameters, read_audit)`` for one job's kernel. A proposal's or a review's kernel builds the document
+    and leaves the audit record it prints in a private file (template parameter ``audit_out``): ``read_audit()``
+    gives that record, with the batch's resume key beside it under its own name, and its footer line — the
+    document's one audit value on every page and in the seal. Other kinds, and a template whose parameters
+    cell has no ``audit_out`` (a test's stand-in), keep the record the batch planned."""
+    if job.get("kind") not in ("propose", "review") or not _takes_audit_out(job["template"]):
         def planned():
             return ({**job.get("audit_record", {}), "audit_line": job["audit"], "input_hash": job["input_hash"],
                      "inputs_hash": job["input_hash"], "as_of": job.get("as_of")}, job["audit"])
@@ -254,7 +280,7 @@ def _kernel_audit(job: dict[str, Any]):
         def read():
             found = audit_value.load(path)
             if found is None:
-                raise WealthError("the proposal's kernel left no audit record")
+                raise WealthError("the document's kernel left no audit record")
             record, line = found
             return {**record, "audit_line": line, "resume_key": job["input_hash"]}, line
 

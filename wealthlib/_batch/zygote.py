@@ -127,7 +127,6 @@ def _warm_review(params: str, ctx, locales=None) -> None:
     enters the template)."""
     import pandas as pd
 
-    from wealthlib import charts
     from wealthlib.clients import parse_client
     from wealthlib.review import build_review
 
@@ -141,11 +140,7 @@ def _warm_review(params: str, ctx, locales=None) -> None:
                 + [{"date": f"{end.year - 1}-01-12", "type": "buy", "product": c, "amount": 90000} for c in codes])
     client = parse_client(data, "synthetic warm-up")
     for locale in locales or LOCALES:
-        review = build_review(client, params=params, quarter=quarter, locale=locale)
-        for key in review.SECTIONS:
-            review.section_html(key)
-        charts.to_png(review.growth_figure(), dpi=110)
-        charts.to_png(review.allocation_figure(), dpi=110)
+        build_review(client, params=params, quarter=quarter, locale=locale).html()  # every section, charts included
 
 
 def _why(err: BaseException) -> str:

@@ -1,17 +1,60 @@
-"""A document's audit record — one value, built once per document — as it prints: one line for the running
+"""A document's audit record — one value, built once per document (:func:`record`, over :func:`digest` of its
+inputs) — as it prints: one line for the running
 footer of every page (the inputs hash cut to 16 hex digits: the reference), and the whole record (label/value
 rows) on the audit page. The same record is sealed into the signed PDF, whichever command made it
-(``wealth propose``, ``wealth render``, ``wealth batch propose``: the batch's kernel leaves it in a file,
+(``wealth propose``, ``wealth render``, ``wealth review``, ``wealth batch``: the kernel leaves it in a file,
 :func:`save`, that the batch's worker reads, :func:`load`, for the footer and the seal). A batch's own resume
 key is another value (``resume_key``), never printed as the inputs hash."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..i18n import t
+
+
+def digest(*parts: bytes) -> str:
+    """sha256 (hex) over ``parts``, each preceded by its length (so no two different inputs run together)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def canonical(parameters: Mapping[str, Any]) -> bytes:
+    """A run's parameters as canonical JSON (sorted keys), the form :func:`digest` hashes."""
+    return json.dumps(dict(parameters), sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def override_text(ov: Any, class_name: str, by_name: str) -> str:
+    """A risk-class override as the audit record prints it: the class's and the author's names, date, reason."""
+    return f"{class_name} ({by_name}, {ov.date.isoformat()}): {ov.reason}"
+
+
+def record(inputs_hash: str, ctx: Any, profile: Any, *, as_of: Any, seed: Any = None,
+           template: Mapping[str, str] | None = None, overrides: str | None = None) -> dict[str, Any]:
+    """The audit record of one document: its inputs hash, the market data's vintage, the policy, shelf,
+    questionnaire, disclosures and software versions, the as-of date, the seed (a document with randomness),
+    the risk-class override in force (``overrides``: its :func:`override_text`; "—" when there is none) and —
+    for a document rendered from a template — the template's record (``template``, and ``modified_template``
+    for a draft rendered with changed code)."""
+    from .. import __version__
+    from ..disclosures import DISCLOSURES_VERSION
+
+    out = {"inputs_hash": inputs_hash, "data_vintage": ctx.data_vintage, "policy_version": ctx.policy.version,
+           "shelf_version": ctx.shelf.version,
+           "questionnaire_version": f"{profile.questionnaire} {profile.questionnaire_version}",
+           "disclosures_version": DISCLOSURES_VERSION, "software_version": __version__,
+           "as_of": as_of.isoformat() if hasattr(as_of, "isoformat") else str(as_of)}
+    if seed is not None:
+        out["seed"] = str(seed)
+    out["overrides"] = overrides or "—"
+    out.update({k: str(v) for k, v in (template or {}).items() if k in ("template", "modified_template")})
+    return out
 
 
 def audit_line(a: Mapping[str, Any], locale: str, override: bool) -> str:
@@ -39,7 +82,7 @@ def audit_rows(a: Mapping[str, Any], labels: Any) -> list[tuple[str, str]]:
             (L("audit_questionnaire_version"), a["questionnaire_version"]),
             (L("audit_disclosures_version"), a["disclosures_version"]),
             (L("audit_software_version"), f"wealthlib {a['software_version']}"),
-            (L("field_seed"), a["seed"]),
+            *([(L("field_seed"), a["seed"])] if "seed" in a else []),
             (L("audit_overrides"), a["overrides"])]
     if a.get("what_if"):
         rows.append((L("audit_what_if"), a["what_if"]))

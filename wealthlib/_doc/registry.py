@@ -26,6 +26,7 @@ SECTIONS_FILE = "wealthlib/data/documents/sections.yaml"
 #: The modules whose import registers a kind's units.
 UNIT_MODULES: dict[str, tuple[str, ...]] = {
     "proposal": ("wealthlib._doc.proposal",),
+    "review": ("wealthlib._doc.review",),
 }
 
 _UNITS: dict[str, dict[str, type[Section]]] = {}

@@ -10,7 +10,7 @@ One module per command group; none imports this package's ``__init__`` back, and
                         ``parse_locale``), ``format_option()``, ``CLIENT``, input loaders
 ``advice.py``           ``validate``, ``profile``, ``score grable-lytton``, ``allocate``
 ``market.py``           ``market info``
-``documents.py``        ``propose``, ``draft``, ``render``, ``demo`` (the propose handshake: :mod:`wealthlib._propose`)
+``documents.py``        ``propose``, ``review``, ``draft``, ``render``, ``demo`` (the propose handshake: :mod:`wealthlib._propose`)
 ``batch.py``            ``batch review``, ``batch propose``
 ``book.py``             ``book report``, ``book summary``
 ``records.py``          ``accept`` (a client's decision about a proposal: :mod:`wealthlib.records`)

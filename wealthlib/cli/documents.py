@@ -1,5 +1,5 @@
-"""``wealth propose``, ``draft``, ``render`` and ``demo``: one client's proposal, the advisor's draft loop, and
-every sample client's proposal.
+"""``wealth propose``, ``review``, ``draft``, ``render`` and ``demo``: one client's proposal or quarterly review,
+the advisor's draft loop, and every sample client's proposal.
 
 The propose handshake (a forked child builds the proposal while this process loads the export stack and the
 kernel starts) lives in :mod:`wealthlib._propose`; these commands parse options and print paths.
@@ -23,6 +23,7 @@ DRAFTS_DIR = Path("notebooks/drafts")
 
 def register(app: typer.Typer) -> None:
     app.command()(propose)
+    app.command("review")(review_cmd)
     app.command()(draft)
     app.command("render")(render_cmd)
     app.command()(demo)
@@ -58,6 +59,26 @@ def propose(
 
     written = run(client, kwargs, out_dir, formats, objective, seed)
     for path in written.values():
+        out.print(str(path), markup=False)
+
+
+def review_cmd(
+    client: str = CLIENT,
+    quarter: str = typer.Option("2018Q3", "--quarter", help="Quarter under review, e.g. 2018Q3."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="en | zh-TW | zh-CN (default: the client's language)."),
+    out_dir: Path = typer.Option(Path("reports"), "--out", help="Folder the documents are written to."),
+    fmt: str = format_option(),
+) -> None:
+    """Render one client's quarterly review (templates/quarterly_review.ipynb) to HTML and PDF; prints the paths."""
+    skip_slow_optional_imports()
+    formats = parse_formats(fmt)
+    locale = parse_locale(lang)
+    from ..render import prepare_out_dir
+
+    prepare_out_dir(out_dir, create=False)  # before the kernel: an unwritable folder costs no review
+    from .._review import render_review
+
+    for path in render_review(client, state.params, quarter, locale, out_dir, formats).values():
         out.print(str(path), markup=False)
 
 

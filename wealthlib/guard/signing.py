@@ -475,8 +475,9 @@ def _rebuild_review(m: Mapping[str, Any], params: Path, client: str, work: Path)
     audit = m.get("audit", {}) or {}
     client_file = params / "clients" / f"{client}.yaml"
     meta = document_meta(load_client(client_file, params / "clients"), params, str(values.get("quarter")),
-                         locale=values.get("locale") or None, input_hash=str(audit.get("input_hash", "")))
-    values.update(client=str(client_file), params=str(params))
+                         locale=values.get("locale") or None)
+    # the kernel leaves its audit record where it did when the review was made (it names the template)
+    values.update(client=str(client_file), params=str(params), audit_out=str(work / "audit.json"))
     nb = render.execute(template_path(Path(str(m.get("template") or "quarterly_review.ipynb")).name), values, cwd=work)
     written = render.export(nb, work / "out", client, ("pdf",), lang=meta["lang"], title=meta["title"],
                             footer=meta["footer"], audit=str(audit.get("audit_line", meta["audit"])))
