@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_cli import run
+from _cli import run_subprocess as run  # the installed console script, no traceback allowed
 
 pytestmark = pytest.mark.slow
 
