@@ -43,8 +43,9 @@ brackets): (a) cli 246.0 (491.7), (b) api pool 134.3 (198.4), (c) ours 106.8 (43
 (e) today's export 1.59 s of CPU a review before, 1.34 s now (HTML 0.10 s in both; PDF step alone 0.84 of before)
 -> ``speedup_vs_cli=2.30 speedup_vs_api_pool=1.26 ratio_to_floor=0.44 pdf_ratio_to_before=0.85
 clients_per_min=2.2`` (wall: 1.14, 0.46, 0.51). No target is met (>= 8x cli, >= 3x pool, >= 0.9 floor, PDF <= 0.5).
-Ours' 106.8 CPU seconds include each worker's warm template starting up (imports, market context; not measured
-apart here). Peak memory per worker 563 MB.
+Ours' 106.8 CPU seconds include both workers' start-up (imports, warm template, market context): apart, ours on 2
+and on 6 clients (19:49-19:53, load 7-8) took 44.1 and 54.4 CPU seconds, i.e. ~39 s of start-up and ~2.6 s a
+client, about the floor's 2.9 s — at 16 clients the start-up is over a third of ours. Peak memory per worker 563 MB.
 """
 
 from __future__ import annotations
