@@ -53,15 +53,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
+from ._analytics.valuation import CASH, Valuation, valuation
 from .errors import InputError, WealthError
-from .i18n import check_locale, fmt_date, fmt_money, fmt_pct, t
+from .i18n import check_locale, t
 from .policy import DriftBands
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,8 +72,6 @@ __all__ = [
     "band", "build_review", "parse_quarter", "valuation",
 ]
 
-#: The pseudo-code of uninvested cash in position tables.
-CASH = "CASH"
 
 _QUARTER_RE = re.compile(r"([0-9]{4})Q([1-4])")  # ASCII digits only; used with fullmatch
 
@@ -101,123 +98,6 @@ def band(target: float, rules: DriftBands | None = None) -> float:
     """Half-width of the drift band around ``target`` (a weight) under the policy's ``review.drift_bands``
     (default: DOMAIN.md §5 practice, ±3 points or ±½ of the weight for targets of 3% or less)."""
     return (rules or DriftBands()).half_width(target)
-
-
-# --------------------------------------------------------------------------------------------- valuation
-
-
-def _levels(returns: pd.DataFrame) -> pd.DataFrame:
-    idx = (1.0 + returns.fillna(0.0)).cumprod()
-    first = returns.index[0] - pd.offsets.MonthEnd(1)
-    base = pd.DataFrame([[1.0] * returns.shape[1]], index=[first], columns=returns.columns)
-    return pd.concat([base, idx])
-
-
-def _level_at(levels: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
-    """Product levels at any date: month-end values, geometric interpolation inside a month."""
-    me = when + pd.offsets.MonthEnd(0)
-    if me not in levels.index:
-        raise InputError("market", str(when.date()), "no product returns for this month (data end "
-                         f"{levels.index[-1].date()})")
-    if when == me:
-        return levels.loc[me]
-    prev = me - pd.offsets.MonthEnd(1)
-    if prev not in levels.index:
-        raise InputError("market", str(when.date()), "no product returns before this date")
-    frac = when.day / me.day
-    return levels.loc[prev] * (levels.loc[me] / levels.loc[prev]) ** frac
-
-
-@dataclass
-class Valuation:
-    """The account rolled over time (see the module docstring)."""
-
-    values: pd.Series            # account value after the day's flows, by valuation date
-    positions: pd.DataFrame      # value of each product (and CASH) after the day's flows
-    flows: pd.DataFrame          # date, amount (> 0), kind (contribution/withdrawal/income/fee), note
-    trades: pd.DataFrame         # date, product, buy (+) / sell (−) amount, income amount: per product
-    implied: list[tuple[pd.Timestamp, str, str, float]]  # (date, kind, product or CASH, amount)
-    opening_date: pd.Timestamp
-
-
-def valuation(client: "Client", returns: pd.DataFrame, as_of: pd.Timestamp | date | str) -> Valuation:
-    """Value the client's account at month ends and flow dates up to ``as_of`` (holdings = values at ``as_of``)."""
-    as_of = pd.Timestamp(as_of)
-    src = client.source or client.id
-    txs = [tx for tx in client.transactions if pd.Timestamp(tx.date) <= as_of]
-    holdings = client.holding_values()
-    codes = sorted(set(holdings) | {tx.product for tx in txs if tx.product and tx.type in ("buy", "sell")})
-    missing = [c for c in codes if c not in returns.columns]
-    if missing:
-        raise InputError(src, f"holdings.{missing[0]}", "no market returns for this product on the shelf")
-    levels = _levels(returns[codes] if codes else returns.iloc[:, :0])
-    if txs:
-        opening = pd.Timestamp(min(tx.date for tx in txs)) - pd.Timedelta(days=1)
-    else:
-        opening = pd.Timestamp(year=as_of.year - 1, month=12, day=31)
-    month_ends = pd.date_range(opening + pd.offsets.MonthEnd(0), as_of, freq="ME")
-    dates = sorted({opening, *month_ends, *(pd.Timestamp(tx.date) for tx in txs), as_of})
-    dates = [d for d in dates if opening <= d <= as_of]
-    lv = {d: _level_at(levels, d) for d in dates} if codes else {d: pd.Series(dtype=float) for d in dates}
-
-    net = {c: {d: 0.0 for d in dates} for c in codes}  # product buys (+) / sells (−) per date
-    for tx in txs:
-        if tx.type == "buy":
-            net[tx.product][pd.Timestamp(tx.date)] += tx.amount
-        elif tx.type == "sell":
-            net[tx.product][pd.Timestamp(tx.date)] -= tx.amount
-
-    implied: list[tuple[pd.Timestamp, str, str, float]] = []
-    pos = pd.DataFrame(0.0, index=pd.DatetimeIndex(dates), columns=[*codes, CASH])
-    for c in codes:  # backwards from the holding value at as_of
-        v = float(holdings.get(c, 0.0))
-        for k in range(len(dates) - 1, -1, -1):
-            d = dates[k]
-            pos.at[d, c] = v
-            before = v - net[c][d]
-            if abs(before) < 0.5:  # amounts are recorded to the cent: rounding, not a position
-                before = 0.0
-            if before < 0.0:
-                implied.append((d, "withdrawal", c, -before))
-                before = 0.0
-            before = max(before, 0.0)
-            if k > 0:
-                g = float(lv[d][c] / lv[dates[k - 1]][c])
-                v = before / g
-
-    cash = 0.0
-    flows = []
-    by_day: dict[pd.Timestamp, list] = {}
-    for tx in txs:
-        by_day.setdefault(pd.Timestamp(tx.date), []).append(tx)
-    for d in dates:
-        for tx in by_day.get(d, []):
-            kind = {"deposit": "contribution", "withdrawal": "withdrawal", "income": "income", "fee": "fee"}.get(tx.type)
-            if kind:
-                flows.append({"date": d, "amount": float(tx.amount), "kind": kind, "note": ""})
-            sign = {"deposit": 1, "sell": 1, "income": 1, "buy": -1, "fee": -1, "withdrawal": -1}[tx.type]
-            cash += sign * float(tx.amount)
-        if cash < -1e-9:
-            implied.append((d, "contribution", CASH, -cash))
-            cash = 0.0
-        pos.at[d, CASH] = cash
-    for d, kind, code, amount in implied:
-        if amount > 1e-9:
-            flows.append({"date": d, "amount": float(amount), "kind": kind, "note": f"implied:{code}"})
-    flows_df = pd.DataFrame(flows, columns=["date", "amount", "kind", "note"])
-    if len(flows_df):
-        flows_df = flows_df.sort_values("date", kind="stable").reset_index(drop=True)
-    trades = pd.DataFrame(
-        [{"date": pd.Timestamp(tx.date), "product": tx.product,
-          "net": tx.amount if tx.type == "buy" else -tx.amount if tx.type == "sell" else 0.0,
-          "income": tx.amount if tx.type == "income" else 0.0}
-         for tx in txs if tx.product],
-        columns=["date", "product", "net", "income"],
-    )
-    pos = pos.round(2)  # to the cent, as amounts are recorded
-    values = pos.sum(axis=1).round(2)
-    return Valuation(values=values, positions=pos, flows=flows_df, trades=trades, implied=implied,
-                     opening_date=opening)
 
 
 # --------------------------------------------------------------------------------------------- the review
@@ -368,11 +248,6 @@ def document_meta(client: "Client", params: str | Path, quarter: str, locale: st
             "footer": general_disclosures(locale, policy.jurisdiction)[0], "audit": audit}
 
 
-def _period_benchmark(levels: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
-    lv = _level_at(levels.to_frame("b"), start)["b"], _level_at(levels.to_frame("b"), end)["b"]
-    return float(lv[1] / lv[0] - 1.0)
-
-
 def build_review(
     client: "Client | str | Path",
     *,
@@ -400,10 +275,10 @@ def build_review(
     from ._analytics.identities import check_review_numbers
     from ._analytics.rebalance import drift_table, rebalance as rebalance_trades
     from ._analytics.target import choose_target
-    from .analytics import performance, stress
+    from ._analytics.quarter import current_stress, market_recap, performance_by_period, realized_risk
+    from ._doc.review.target import actions, implied_notes, target_notes, trade_notes
     from .clients import Client, check_product_codes, load_client
     from .context import advise, load_context
-    from .products import check_suitability
     from .risk import profile_client
 
     params = Path(params)
@@ -443,20 +318,8 @@ def build_review(
     target = chosen.weights
 
     val = valuation(client, ctx.returns, end)
-    flows = val.flows[["date", "amount", "kind"]].astype({"kind": object})
     ytd_start = pd.Timestamp(year=end.year - 1, month=12, day=31)
-    periods = {"quarter": start, "ytd": ytd_start, "inception": val.opening_date}
-    bench_levels = pd.concat([pd.Series([1.0], index=[ctx.returns.index[0] - pd.offsets.MonthEnd(1)]),
-                              (1.0 + ctx.returns[target.index] @ target).cumprod()])
-    perf, bench = {}, {}
-    for key, s in periods.items():
-        s_eff = s
-        if s < val.opening_date:
-            s_eff = s  # before inception: opening value 0 (performance() handles it) when nothing was held
-            if float(val.values.iloc[0]) > 0:
-                s_eff = val.opening_date
-        perf[key] = performance(val.values, flows, s_eff, end)
-        bench[key] = _period_benchmark(bench_levels, max(s_eff, val.opening_date), end)
+    perf, bench = performance_by_period(val, ctx.returns, target, {"quarter": start, "ytd": ytd_start}, end)
 
     closing = float(val.values[end])
     cur = val.positions.loc[end]
@@ -465,39 +328,10 @@ def build_review(
 
     attribution = attribute(val, perf["quarter"], start, end)
 
-    # --- market recap ---------------------------------------------------------------------------------------
-    lv = _levels(ctx.returns)
-    lq, ls, ly = lv.loc[end], lv.loc[start], lv.loc[ytd_start]
-    order = {c: i for i, c in enumerate(ctx.policy.asset_classes)}
-    market = pd.DataFrame([{"code": p.code, "asset_class": p.asset_class, "quarter": lq[p.code] / ls[p.code] - 1,
-                            "ytd": lq[p.code] / ly[p.code] - 1} for p in ctx.shelf])
-    market = market.sort_values("asset_class", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
-
-    # --- risk -----------------------------------------------------------------------------------------------
-    p_inc = perf["inception"]
-    sub = p_inc.subperiods.dropna(subset=["return"])
-    idx = (1.0 + sub.set_index("date")["return"]).cumprod()
-    month_idx = idx[idx.index.is_month_end]
-    monthly = month_idx.pct_change().dropna()
-    vol = float(monthly.std(ddof=1) * np.sqrt(12)) if len(monthly) > 1 else float("nan")
-    dd = float((idx / idx.cummax() - 1.0).min()) if len(idx) else float("nan")
+    market = market_recap(ctx, start, end, ytd_start)
+    risk = realized_risk(perf["inception"], weights)
     prod_w = weights.drop(CASH, errors="ignore")
-    largest = prod_w.idxmax() if len(prod_w) else CASH
-    risk = {"volatility": vol, "max_drawdown": dd, "largest_weight": float(weights.get(largest, 0.0)),
-            "hhi": float((weights ** 2).sum()), "largest_code": largest, "months": int(len(monthly))}
-    stress_w = prod_w.copy()
-    cash_w = float(weights.get(CASH, 0.0))
-    # uninvested cash is held in the base currency and earns nothing: no market or FX move (it is left out of
-    # the stressed products and its value kept whole)
-    stress_w = stress_w[stress_w > 0]
-    if len(stress_w):
-        invested = float(stress_w.sum())
-        stress_w = stress_w / invested
-        st = stress(ctx.returns, stress_w, value=closing * invested, locale=locale)
-        st["return"] = st["return"] * invested  # as a share of the whole account, cash included
-        st = st[st["covered"]].reset_index(drop=True)
-    else:
-        st = pd.DataFrame(columns=["name", "return", "pnl"])
+    st = current_stress(ctx, weights, closing, locale)
 
     # --- drift and rebalancing (wealthlib._analytics.rebalance) ------------------------------------------------
     drift = drift_table(weights, target, ctx.policy.review.drift_bands)
@@ -506,12 +340,8 @@ def build_review(
                           excluded=set(client.restrictions.excluded_products),
                           excluded_classes=set(client.restrictions.excluded_classes), cost_rate=cost_rate)
     rebalance = rb.trades
-    notes: list[str] = _target_notes(chosen, ctx, profile, locale)
-    refused = rb.checks[~rb.checks["suitable"]]
-    if len(refused):
-        notes.append(t("documents.review_buys_refused", locale, products=", ".join(refused["code"])))
-    if rb.scale < 1.0:
-        notes.append(t("lifecycle.review_buys_scaled", locale, share=fmt_pct(rb.scale, locale)))
+    notes = [*target_notes(chosen, ctx, profile, locale), *trade_notes(rb, locale),
+             *implied_notes(val.implied, client.base_currency, locale)]
     check_review_numbers(src, performance=perf, attribution=attribution, weights=weights, target=target,
                          drift=drift, trades=rebalance, closing=closing, cost_rate=cost_rate, stress=st)
 
@@ -535,37 +365,19 @@ def build_review(
     }
     meetings = pd.DataFrame([{"date": c.date, "channel": c.channel, "note": c.note} for c in client.contact_log
                              if start.date() < c.date <= end.date()], columns=["date", "channel", "note"])
-    due = fmt_date((end + pd.Timedelta(days=30)).date(), locale)
     from .advisors import signers as _signers
 
     signed_by = _signers(ctx.policy, params, client.advisor, locale)  # names and registration numbers
-    owner = signed_by.advisor_name()
-    actions = []
-    if kyc["expired"] or kyc["due_soon"]:
-        actions.append({"item": t("documents.review_action_kyc", locale), "owner": owner, "due": due})
-    if len(rebalance):
-        actions.append({"item": t("documents.review_action_rebalance", locale), "owner": owner, "due": due})
-    if chosen.revisit:
-        actions.append({"item": t("lifecycle.review_action_revisit", locale), "owner": owner, "due": due})
-    if len(goals) and not goals["on_track"].all():
-        actions.append({"item": t("documents.review_action_goals", locale), "owner": owner, "due": due})
-    for comp in client.complaints:
-        if comp.is_open:
-            actions.append({"item": t("documents.review_action_complaint", locale), "owner": owner,
-                            "due": fmt_date(comp.opened + pd.Timedelta(days=30), locale)})
-    for d, kind, code, amount in val.implied:
-        if amount > 1e-6:
-            notes.append(t(f"documents.review_implied_{kind}", locale, date=fmt_date(d, locale),
-                           amount=fmt_money(amount, client.base_currency, locale)))
-
+    acts = actions(kyc=kyc, trades=rebalance, chosen=chosen, goals=goals, complaints=client.complaints,
+                   owner=signed_by.advisor_name(), end=end, locale=locale)
     audit = _audit_record(as_filed, params, ctx, profile, quarter, locale, decision, end, template)
     review = Review(
         client=client, quarter=quarter, locale=locale, ctx=ctx, profile=profile, allocation=allocation,
         start=start, end=end, valuation=val, performance=perf, benchmark=bench, weights=weights, target=target,
         drift=drift, rebalance=rebalance, attribution=attribution, market=market, risk={
-            **risk, "largest_name": (t("documents.review_uninvested_cash", locale) if largest == CASH
-                                     else ctx.shelf.get(largest).name(locale))},
-        stress=st, goals=goals, meetings=meetings, actions=actions, kyc=kyc, notes=notes,
+            **risk, "largest_name": (t("documents.review_uninvested_cash", locale) if risk["largest_code"] == CASH
+                                     else ctx.shelf.get(risk["largest_code"]).name(locale))},
+        stress=st, goals=goals, meetings=meetings, actions=acts, kyc=kyc, notes=notes,
         target_info=chosen, suitability_checks=rb.checks,
         fx=currency_notes(ctx, [*prod_w.index, *target.index], locale),
         fx_share=currency_share(ctx, prod_w / prod_w.sum()) if len(prod_w) and prod_w.sum() > 0 else None,
@@ -620,20 +432,3 @@ def _expected_return(ctx: "Context", target: pd.Series, allocation: Any) -> floa
     if set(target.index) <= set(mu.index):
         return float(mu.reindex(target.index) @ target)
     return float(allocation.expected_return)
-
-
-def _target_notes(chosen: Any, ctx: "Context", profile: Any, locale: str) -> list[str]:
-    """What the review says about its target: agreed (when, which proposal) or the engine's, and any revisit."""
-    if chosen.decision is None:
-        return [t("lifecycle.review_target_engine", locale)]
-    d = chosen.decision
-    out = [t("lifecycle.review_target_agreed", locale, date=fmt_date(d.decided_on, locale), ref=d.proposal_hash[:12])]
-    if "class_changed" in chosen.revisit:
-        old = ctx.policy.risk_class(d.risk_class).name(locale) if d.risk_class in ctx.policy.active.codes else d.risk_class
-        out.append(t("lifecycle.review_revisit_class_changed", locale, old=old,
-                     new=profile.class_name(ctx.policy, locale)))
-    if "kyc_expired" in chosen.revisit:
-        out.append(t("lifecycle.review_revisit_kyc_expired", locale))
-    if "off_shelf" in chosen.revisit:
-        out.append(t("lifecycle.review_revisit_off_shelf", locale, products=", ".join(chosen.off_shelf)))
-    return out
