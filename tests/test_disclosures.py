@@ -293,7 +293,7 @@ def test_mismatched_versions_are_refused(monkeypatch):
 
     real = D._data.__wrapped__
     D._data.cache_clear()
-    orig_load = D.yaml.safe_load
+    orig_load = D._load
     calls = {"n": 0}
 
     def fake_load(text):
@@ -303,7 +303,7 @@ def test_mismatched_versions_are_refused(monkeypatch):
             doc["version"] = "other"
         return doc
 
-    monkeypatch.setattr(D.yaml, "safe_load", fake_load)
+    monkeypatch.setattr(D, "_load", fake_load)
     try:
         with pytest.raises(InputError, match="disagree on the version"):
             real()
