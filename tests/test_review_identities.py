@@ -235,3 +235,30 @@ def test_stress_loss_is_the_share_times_the_value(rendered, cid, loc):
     assert len(stress) > 1 or closing == 0, (cid, loc)  # an empty account has nothing to stress
     for row in stress[1:]:
         assert abs(money(row[ai]) - pct(row[pi]) * closing) <= 0.00005 * closing + 0.5, (cid, loc, row[0])
+
+
+def test_a_printed_table_that_does_not_add_up_stops_the_document(monkeypatch):
+    """Through the seam: the data a section renders is checked before any HTML is returned. chen's performance
+    table with 1.00 taken off the closing value it prints, and a stress loss 1.00 off, stop the document naming
+    the client file, the table and both sides, and no amount."""
+    from wealthlib._doc.review import performance, risk
+
+    real_perf, real_risk = performance.Performance.compute, risk.Risk.compute
+    monkeypatch.setattr(performance.Performance, "compute",
+                        lambda self, r: {**real_perf(self, r), "closing_value": real_perf(self, r)["closing_value"] - 1.0})
+    r = build_review("chen", params=PARAMS, quarter="2018Q3", locale="en")  # the numbers themselves reconcile
+    with pytest.raises(IdentityError) as exc:
+        r.html()
+    msg = str(exc.value)
+    assert "chen.yaml: performance: opening + contributions − withdrawals + income − fees + market gain ≠ closing" in msg
+    assert "85,8" not in msg and "84,0" not in msg
+    monkeypatch.setattr(performance.Performance, "compute", real_perf)
+
+    def off(self, r):
+        d = real_risk(self, r)
+        d["stress"][0]["pnl"] += 1.0
+        return d
+
+    monkeypatch.setattr(risk.Risk, "compute", off)
+    with pytest.raises(IdentityError, match=r"chen\.yaml: stress: .*: loss amount ≠ loss % × value"):
+        build_review("chen", params=PARAMS, quarter="2018Q3", locale="en").section_html("scope")

@@ -165,12 +165,16 @@ class Review:
     @property
     def sections(self) -> dict[str, Any]:
         """Each section of the list as built (:class:`wealthlib._doc.Built`: heading, plain data, body HTML),
-        computed once, on first use."""
+        computed once, on first use; the printed tables' identities are checked on that data before any is
+        returned (:mod:`wealthlib._doc.review.identities`)."""
         if self._built is None:
             from . import _doc
 
             source = self.ctx.policy.source or _doc.SECTIONS_FILE
             built = _doc.build_sections("review", self.keys, self, self.labels, source=source)
+            from ._doc.review.identities import check_printed
+
+            check_printed(self, {s.key: s.data for s in built})  # a printed table that does not add up: no document
             self._built = {s.key: s for s in built}
         return self._built
 
