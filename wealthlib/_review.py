@@ -27,9 +27,15 @@ def render_review(client: str, params: Path, quarter: str, locale: str | None, o
     from .resources import template_path
     from .review import document_meta, parse_quarter
 
-    parse_quarter(quarter)
+    from .context import check_params_as_of
+
+    end = parse_quarter(quarter)[1]
     params = Path(params)
     c = load_client(client, params / "clients")  # a missing or broken file: one line, no kernel
+    try:  # the market covers the quarter: one line, no kernel
+        check_params_as_of(params, str(end.date()))
+    except WealthError as err:
+        raise WealthError(f"quarter {quarter}: {err}") from None
     meta = document_meta(c, params, quarter, locale)
     stem = check_stem(c.id)
     parameters = {"client": client_param(client), "quarter": quarter, "params": str(params.resolve()),
