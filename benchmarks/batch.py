@@ -37,7 +37,7 @@ today's export now over the one before issue 14 (HTML + PDF both, CPU seconds), 
 sampled every 0.5 s in a separate untimed pass over the first 10 clients; reading PSS costs CPU, so it is kept
 out of the timed runs).
 
-Measured 2026-12-02 19:12-19:43 UTC, ``--n 16 --ref-n 8``, on the shared 2-vCPU machine while other engineers' work
+Measured 2026-12-02 19:12-19:43 UTC (before the review moved onto the section seam), ``--n 16 --ref-n 8``, on the shared 2-vCPU machine while other engineers' work
 held its load average at 5-12 (each way's load is in the JSON line). CPU seconds for the 16 reviews (wall in
 brackets): (a) cli 246.0 (491.7), (b) api pool 134.3 (198.4), (c) ours 106.8 (431.4), (d) floor 46.8 (219.3);
 (e) today's export 1.59 s of CPU a review before, 1.34 s now (HTML 0.10 s in both; PDF step alone 0.84 of before)
@@ -116,23 +116,28 @@ def plan_jobs(params: Path, ids: list[str], formats: tuple[str, ...]) -> list[di
     return [by_id[cid] for cid in ids]
 
 
-def _sealed_export(job: dict, nb, out: Path, formats: tuple[str, ...]) -> None:
-    """Our export of an executed notebook, the PDF sealed, signed and archived with the audit record (c) uses."""
+def _sealed_export(job: dict, make_notebook, out: Path, formats: tuple[str, ...]):
+    """``make_notebook(parameters)`` run with the job's parameters (``audit_out`` included, as the batch's worker
+    passes them), then our export, the PDF sealed, signed and archived with the audit record the document left,
+    as (c) does. Returns the notebook."""
     from wealthlib import render
     from wealthlib._batch.worker import _kernel_audit
     from wealthlib.guard.signing import seal_and_archive
 
     with _kernel_audit(job) as (parameters, read_audit):
+        nb = make_notebook(parameters)
         audit, audit_line = read_audit()
     finish = archive = None
     if "pdf" in formats:
         finish, archive = seal_and_archive(
             kind="review", client_id=job["client"], client_file=Path(parameters["client"]), params=Path(job["params"]),
-            parameters={k: v for k, v in parameters.items() if k != "client"}, audit=audit, template=TEMPLATE.name)
+            parameters={k: v for k, v in parameters.items() if k not in ("client", "audit_out")}, audit=audit,
+            template=TEMPLATE.name)
     written = render.export(nb, out, job["stem"], formats, lang=job["lang"], title=job["title"], footer=job["footer"],
                             audit=audit_line, pdf_finish=finish)
     if archive is not None:
         archive(written["pdf"])
+    return nb
 
 
 # ------------------------------------------------------------------------------------------ (a) command lines
@@ -198,9 +203,11 @@ def _api_pool_job(args: tuple[dict, str, tuple[str, ...]]) -> None:
     job, out, formats = args
     from wealthlib import render
 
-    with render.KernelLog():  # the kernel's start-up chatter on stderr, as ours keeps it off the console
-        nb = render.execute(TEMPLATE, job["parameters"], cwd=job["params"])  # papermill's API, a fresh python3 kernel
-    _sealed_export(job, nb, Path(out), formats)
+    def execute(parameters: dict):
+        with render.KernelLog():  # the kernel's start-up chatter on stderr, as ours keeps it off the console
+            return render.execute(TEMPLATE, parameters, cwd=job["params"])  # papermill's API, a fresh python3 kernel
+
+    _sealed_export(job, execute, Path(out), formats)
 
 
 def api_pool(jobs: list[dict], out: Path, workers: int, formats: tuple[str, ...]) -> tuple[float, float]:
@@ -254,8 +261,8 @@ def floor(params: Path, jobs: list[dict], out: Path, formats: tuple[str, ...]) -
 
     def one(job: dict, where: Path) -> None:
         client = load_client(Path(job["parameters"]["client"]), params / "clients")
-        nb = _floor_notebook(build_review(client, params=params, quarter=QUARTER))
-        _sealed_export(job, nb, where, formats)
+        nb = _sealed_export(job, lambda p: _floor_notebook(build_review(
+            client, params=params, quarter=QUARTER, audit_out=p.get("audit_out"))), where, formats)
         docs.append((nb, job))
 
     one(jobs[0], out.parent / "floor-warm-up")  # lazy imports, fonts, compiled allocation problem, signing key

@@ -21,7 +21,7 @@ and poppler-utils.
 Prints one JSON line per document and a last line ``typst_ratio_to_weasyprint=… pages_weasyprint=… pages_typst=…
 text_equal=k/n``.
 
-Measured 2026-12-02 19:44 UTC (load average 5-7), the reviews of chen, lee, lin and the proposals of chen (zh-TW),
+Measured 2026-12-02 19:44 UTC (load average 5-7; the reviews as they were before the section seam), the reviews of chen, lee, lin and the proposals of chen (zh-TW),
 wang (cn-bank, zh-CN) and lee (en), CPU seconds per document, best of 3 warm: WeasyPrint 0.76-1.95 s, typst
 0.14-0.19 s including the conversion (~0.05-0.08 s) -> ``typst_ratio_to_weasyprint=0.13 pages_weasyprint=59
 pages_typst=54 text_equal=0/6``. Pages 7/6, 6/6, 6/6, 15/13, 12/12, 13/11; fonts the cut Noto Sans CJK faces and
