@@ -293,8 +293,8 @@ def test_demo_pdfs_show_fx_modeled_on_real_rates_in_every_base_currency(tmp_path
     assert bases == {"TWD", "CNY", "USD"}
     wealth = WEALTH
     expect = {
-        "lin": ("USD/TWD", "NBP", "匯率約占變異數", "以名目TWD表示"),
-        "wang": ("USD/CNY", "ECB", "汇率约占方差", "以名义CNY表示"),
+        "lin": ("美元/新臺幣", "NBP", "匯率約占變異數", "以名目新臺幣表示"),  # currencies by name in Chinese
+        "wang": ("美元/人民币", "欧洲中央银行", "汇率约占方差", "以名义人民币表示"),
         "morgan": ("no exchange-rate risk", "deflated by US core CPI"),
     }
     for cid, needles in expect.items():

@@ -624,44 +624,53 @@ def currency_notes(ctx: Any, codes: Iterable[str], locale: str) -> CurrencyNotes
     """:class:`CurrencyNotes` for a portfolio of ``codes`` held by a client of ``ctx.base`` (a base context)."""
     from ._market.fx import pair_sources
 
+    import functools
+
+    from .i18n import currency_name, source_text
+
     base = ctx.base
     codes = [c for c in dict.fromkeys(codes) if c in ctx.shelf]
     L = lambda key, **f: t(f"documents.{key}", locale, **f)  # noqa: E731
+    N = lambda ccy: currency_name(ccy, locale)  # noqa: E731  (the code in en, 人民币 / 美元 in Chinese)
+    P = lambda pairs: ", ".join("/".join(N(x) for x in p.split("/")) for p in pairs)  # noqa: E731
+    name = N(base)
     foreign = sorted({ctx.shelf.get(c).currency for c in codes} - {base})
     attrs = ctx.returns.attrs
     modeled = sorted({pair for code, pair in (attrs.get("fx") or {}).items() if code in codes})
     skipped = sorted({pair for code, pair in (attrs.get("fx_not_modeled") or {}).items() if code in codes})
     if not foreign:
-        note = L("fx_note_none", currency=base)
-        asm_ccy = L("asm_currency_none", currency=base)
+        note = L("fx_note_none", currency=name)
+        asm_ccy = L("asm_currency_none", currency=name)
     else:
-        note = L("fx_note_modeled", currency=base, foreign="、".join(foreign) if locale != "en" else ", ".join(foreign),
-                 pairs=", ".join(modeled)) if modeled else ""
-        asm_ccy = L("asm_currency", currency=base) if modeled else ""
+        listed = functools.reduce(lambda a, b: L("fx_list", a=a, b=b), [N(f) for f in foreign])
+        note = L("fx_note_modeled", currency=name, foreign=listed,
+                 pairs=P(modeled)) if modeled else ""
+        asm_ccy = L("asm_currency", currency=name) if modeled else ""
     nm = ""
     if skipped:
         sk_foreign = sorted({p.split("/")[0] for p in skipped})
-        nm = L("fx_note_not_modeled", pairs=", ".join(skipped), foreign=", ".join(sk_foreign), currency=base)
+        nm = L("fx_note_not_modeled", pairs=P(skipped), foreign=", ".join(N(f) for f in sk_foreign), currency=name)
         note = f"{note} {nm}".strip()
-        asm_ccy = "; ".join(x for x in (asm_ccy, L("asm_currency_not_modeled", pairs=", ".join(skipped), currency=base)) if x)
+        asm_ccy = "; ".join(x for x in (asm_ccy, L("asm_currency_not_modeled", pairs=P(skipped), currency=name)) if x)
     rows = [(L("asm_currency_label"), asm_ccy)]
     for pair in modeled:
         ccy, b = pair.split("/")
         for col, info in pair_sources(ctx.market, ccy, b):
-            rows.append((L("asm_fx_label"), L("asm_fx", pair=col, method=info.method or info.name, source=info.source)))
+            rows.append((L("asm_fx_label"), L("asm_fx", pair=P([col]), method=source_text(info.method or info.name, locale),
+                                              source=source_text(info.source, locale))))
     if modeled and len(ctx.returns):
-        rows.append((L("asm_fx_label"), L("asm_fx_window", currency=base, start=f"{ctx.returns.index[0]:%Y-%m}",
+        rows.append((L("asm_fx_label"), L("asm_fx_window", currency=name, start=f"{ctx.returns.index[0]:%Y-%m}",
                                           end=f"{ctx.returns.index[-1]:%Y-%m}")))
     cpi = ctx.market.cpi(base)
     if cpi is not None:
         key = f"fx_cpi_{base.lower()}"
         from .i18n import catalog
 
-        name = L(key) if key in catalog("documents") else ctx.market.info[str(cpi.name)].name
-        deflation, infl_row = L("proj_real", cpi=name), L("asm_inflation", cpi=name)
+        cpi_name = L(key) if key in catalog("documents") else ctx.market.info[str(cpi.name)].name
+        deflation, infl_row = L("proj_real", cpi=cpi_name), L("asm_inflation", cpi=cpi_name)
     else:
-        deflation = L("proj_nominal", currency=base)
-        infl_row = L("asm_inflation_nominal", currency=base)
+        deflation = L("proj_nominal", currency=name)
+        infl_row = L("asm_inflation_nominal", currency=name)
     return CurrencyNotes(base=base, foreign=foreign, modeled=modeled, not_modeled_pairs=skipped, note=note,
                          not_modeled=nm, assumptions=rows, deflation=deflation, inflation_row=infl_row, cpi=cpi)
 

@@ -53,6 +53,30 @@ def t(key: str, locale: str, **fmt: Any) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def source_text(text: str, locale: str) -> str:
+    """A data-source attribution the market layer wrote in English (the vintage, an FX series' method or
+    source), in ``locale``'s words where ``wealthlib/data/i18n/sources.yaml`` has an entry matching it whole
+    (currency codes among its groups printed as the currency's name); else ``text`` as written."""
+    import re
+
+    check_locale(locale)
+    if locale == "en" or not text:
+        return text
+    for entry in _sources():
+        m = re.fullmatch(entry["match"], text)
+        if m and locale in entry:
+            groups = {k: currency_name(v, locale) if re.fullmatch(r"[A-Z]{3}", v or "") else v
+                      for k, v in m.groupdict().items()}
+            return entry[locale].format(**groups)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _sources() -> list[dict[str, str]]:
+    ref = resources.files("wealthlib") / "data" / "i18n" / "sources.yaml"
+    return list((yaml.safe_load(ref.read_text(encoding="utf-8")) or {}).get("sources") or [])
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Number, percent, money and date formats
 #

@@ -325,6 +325,9 @@ class Policy(_Strict):
     # each document kind's section list, replacing the package's (wealthlib/data/documents/sections.yaml)
     documents: dict[str, list[str]] = Field(default_factory=dict)
     complaints: ComplaintRules = ComplaintRules()  # answer deadlines (wealthlib.book)
+    # whether a client's documents (proposal, review) print the client file's id beside the name: an internal
+    # code a mainland bank's documents leave out (the book report, the advisors' own, always has it)
+    print_client_id: bool = True
     follow_up: FollowUpRules | None = None  # 回访 after a sale (wealthlib._doc.proposal.visits, wealthlib.book)
     credit: CreditRules | None = None  # debt-service ceiling of the credit-support section (wealthlib._doc.proposal.credit)
     sales_care: SalesCareRules = SalesCareRules()  # 双录 and second review of a sale (wealthlib._doc.proposal.care)

@@ -80,6 +80,12 @@ class ReviewError(WealthError):
     """A review cannot be produced from these inputs (the message names the client file and the problem)."""
 
 
+def quarter_words(quarter: str, locale: str) -> str:
+    """``"2018Q3"`` as the locale writes a quarter (``review_quarter``: 2018Q3, 2018年第3季, 2018年第3季度)."""
+    year, _, q = str(quarter).upper().partition("Q")
+    return t("documents.review_quarter", locale, year=year, q=q)
+
+
 def parse_quarter(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``"2018Q3"`` → (previous quarter end 2018-06-30, quarter end 2018-09-30)."""
     m = _QUARTER_RE.fullmatch(str(quarter))
@@ -151,7 +157,7 @@ class Review:
 
     @property
     def title(self) -> str:
-        return f"{self.labels.L('review_title')} {self.quarter} — {self.client.name}"
+        return f"{self.labels.L('review_title')} {quarter_words(self.quarter, self.locale)} — {self.client.name}"
 
     @property
     def closing_value(self) -> float:
@@ -248,7 +254,7 @@ def document_meta(client: "Client", params: str | Path, quarter: str, locale: st
     tt = lambda k: t(f"documents.{k}", locale)  # noqa: E731
     audit = " · ".join([f"{tt('audit_as_of')}: {end.date()}", f"{tt('audit_policy_version')}: {policy.version}",
                         f"{tt('audit_software_version')}: wealthlib {__version__}"])
-    return {"lang": locale, "title": f"{tt('review_title')} {quarter} — {client.name}",
+    return {"lang": locale, "title": f"{tt('review_title')} {quarter_words(quarter, locale)} — {client.name}",
             "footer": general_disclosures(locale, policy.jurisdiction)[0], "audit": audit}
 
 

@@ -13,6 +13,9 @@ from typing import Any, ClassVar
 from ..i18n import fmt_date, fmt_money, fmt_number, fmt_pct, t
 
 
+_CURRENCY_FIELDS = frozenset({"currency", "foreign", "pair", "pairs"})
+
+
 class Labels:
     """A locale's words and number formats for one document: ``L(key)`` is ``documents.<key>`` of
     ``wealthlib/data/i18n/documents.yaml``; money in the document's currency; the jurisdiction's risk grades."""
@@ -21,7 +24,21 @@ class Labels:
         self.loc, self.cur, self.jur = locale, currency, jurisdiction
 
     def L(self, key: str, **fmt: Any) -> str:
+        """The label, its placeholders filled; the currency ones (``currency``, ``foreign``, ``pair``, ``pairs``)
+        print a currency code as the locale names it (the code in en, 人民币 / 美元 in Chinese)."""
+        for k in _CURRENCY_FIELDS.intersection(fmt):
+            fmt[k] = self.currency_words(fmt[k])
         return t(f"documents.{key}", self.loc, **fmt)
+
+    def currency_words(self, text: Any) -> Any:
+        """``text`` with each three-letter currency code (``USD``, ``USD/CNY``) as the locale names it."""
+        import re
+
+        from ..i18n import currency_name
+
+        if not isinstance(text, str):
+            return text
+        return re.sub(r"\b[A-Z]{3}\b", lambda m: currency_name(m.group(), self.loc), text)
 
     def maybe(self, key: str, default: str) -> str:
         """``L(key)``, or ``default`` when the catalog has no such label."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...i18n import source_text
 from ..base import Labels, Section
 from ..html import escape, h3, kv, p, ul
 from ..registry import register
@@ -15,16 +16,17 @@ class Cover(Section):
 
     def compute(self, inp: Any) -> dict[str, Any]:
         c = inp.c
-        return {"client": c.name, "client_id": c.id, "advisor": inp.signers.advisor_name(), "firm": inp.policy.firm_name(inp.loc) or "—",
+        return {"client": c.name, "client_id": c.id, "show_id": inp.policy.print_client_id, "advisor": inp.signers.advisor_name(), "firm": inp.policy.firm_name(inp.loc) or "—",
                 "date": inp.ctx.as_of.isoformat(), "data_end": inp.ctx.returns.index[-1].date().isoformat(),
                 "data_vintage": inp.ctx.data_vintage, "currency": inp.cur}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
-        rows = [(lb.L("field_client"), d["client"]), (lb.L("field_client_id"), d["client_id"]),
+        rows = [(lb.L("field_client"), d["client"]),
+                *([(lb.L("field_client_id"), d["client_id"])] if d.get("show_id", True) else []),
                 (lb.L("field_advisor"), d["advisor"]), (lb.L("field_firm"), d["firm"]),
                 (lb.L("field_date"), lb.date(d["date"])),
-                (lb.L("field_as_of"), f"{lb.date(d['data_end'])} ({d['data_vintage']})"),
-                (lb.L("field_base_currency"), d["currency"])]
+                (lb.L("field_as_of"), f"{lb.date(d['data_end'])} ({source_text(d['data_vintage'], lb.loc)})"),
+                (lb.L("field_base_currency"), lb.currency_words(d["currency"]))]
         return f'<p class="wl-subtitle">{escape(lb.L("proposal_subtitle", client=d["client"]))}</p>' + kv(rows)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...i18n import source_text
 from ..base import Labels
 from ..html import p
 from . import downside, numbers
@@ -111,7 +112,7 @@ class ProposalInputs:
             *self.fx.assumptions,
             (lb.L("field_simulations"), f"{self.n_paths:,} · {lb.L('field_seed')} {self.seed}"),
             (lb.L("asm_contrib_label"), lb.L("asm_contrib", amount=lb.money(max(0.0, self.hh["savings"])))),
-            (lb.L("field_data_sources"), lb.L("asm_sources", vintage=self.ctx.data_vintage,
+            (lb.L("field_data_sources"), lb.L("asm_sources", vintage=source_text(self.ctx.data_vintage, self.loc),
                                               shelf=self.shelf.version)),
         ]
 

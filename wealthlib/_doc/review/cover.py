@@ -19,18 +19,20 @@ class Scope(Section):
 
     def compute(self, r: Any) -> dict[str, Any]:
         c = r.client
-        return {"client": c.name, "client_id": c.id,
+        return {"client": c.name, "client_id": c.id, "show_id": r.ctx.policy.print_client_id,
                 "advisor": r.signers.advisor_name() if r.signers is not None else c.advisor,
                 "start": (r.start + pd.Timedelta(days=1)).date().isoformat(), "end": r.end.date().isoformat(),
                 "accounts": [name(r, k) for k in r.weights.index if r.weights[k] > 0],
                 "currency": c.base_currency, "closing": r.closing_value}
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
-        return rows([(lb.L("field_client"), d["client"]), (lb.L("field_client_id"), d["client_id"]),
+        return rows([(lb.L("field_client"), d["client"]),
+                     *([(lb.L("field_client_id"), d["client_id"])] if d.get("show_id", True) else []),
                      (lb.L("field_advisor"), d["advisor"]),
                      (lb.L("field_period"), f"{lb.date(d['start'])} – {lb.date(d['end'])}"),
                      (lb.L("field_accounts"), ", ".join(d["accounts"]) or "—"),
-                     (lb.L("field_base_currency"), d["currency"]), (lb.L("field_as_of"), lb.date(d["end"])),
+                     (lb.L("field_base_currency"), lb.currency_words(d["currency"])),
+                     (lb.L("field_as_of"), lb.date(d["end"])),
                      (lb.L("col_closing_value"), lb.money(d["closing"]))])
 
 

@@ -49,7 +49,8 @@ class Meeting(Section):
             out = one_line(lb.L("col_item"), lb.L("review_no_contact"))
         else:
             out = grid([lb.L("field_date"), lb.L("review_channel"), lb.L("review_note")],
-                       [[lb.date(x["date"]), x["channel"], x["note"]] for x in d["meetings"]])
+                       [[lb.date(x["date"]), lb.maybe(f"review_channel_{x['channel'].lower()}", x["channel"]), x["note"]]
+                        for x in d["meetings"]])
         out += h3(lb.L("review_action_items"))
         if not d["actions"]:
             return out + one_line(lb.L("col_item"), lb.L("book_none"))
