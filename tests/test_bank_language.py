@@ -4,7 +4,7 @@ its ladder and the grades R1–R5, the shelf's product codes and the Latin words
 the rating grades Aaa / Baa), the advisors' registration numbers, the firm files' version identifiers — and
 ISINs and web addresses. The allow-list is read from the data files, never from the rendered documents.
 
-The proposal's audit record (section ``audit``) is left out on purpose: it prints, verbatim, the machine
+The documents' audit record (section ``audit`` of the proposal and of the review) is left out on purpose: it prints, verbatim, the machine
 identifiers a reproduction needs (input hashes, file versions, the market data's library versions).
 """
 
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from _paths import BANK, BANK_SAMPLES
-from test_bank import review_text, text_of
+from test_bank import text_of
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9._/-]*")
 ISIN = re.compile(r"[A-Z]{2}[A-Z0-9]{9}[0-9]")
@@ -54,7 +54,8 @@ def documents():
     for cid in BANK_SAMPLES:
         p = build_proposal(cid, params=BANK, as_of="2018-12-31", n_paths=200)
         out[f"{cid} proposal"] = text_of("".join(p.section_html(k) for k in p.sections if k != "audit")) + p.disclaimer
-        out[f"{cid} review"] = review_text(build_review(cid, params=BANK, quarter="2018Q3"))
+        r = build_review(cid, params=BANK, quarter="2018Q3")
+        out[f"{cid} review"] = text_of("".join(r.section_html(k) for k in r.SECTIONS if k != "audit")) + r.footer
     return out
 
 
