@@ -4,11 +4,39 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+import re
+from typing import Any, Sequence
 
-from .._html import escape, kv, table, ul
+from .._html import escape, kv, ul
+from .._html import table as _table
 
 __all__ = ["escape", "kv", "table", "ul", "p", "h3", "img", "chart_png", "none_or"]
+
+
+#: a run of Chinese characters in a header: a word that must not break (the printer may break a header only
+#: between its words: at spaces, before a bracket, after a slash, or where the label marks it with U+200B)
+_CJK_WORD = re.compile(r"[^\s\u200b（(／/]*[\u3400-\u9fff][^\s\u200b（(／/]*|[（(][^）)]*[）)]")
+
+
+#: the numbers of columns from which a table prints in a smaller type, and smaller still with its figures
+#: allowed to wrap (print.css: table.wl-wide, table.wl-wider)
+WIDE, WIDER = 7, 9
+
+
+def _words(header: str) -> str:
+    """A header's escaped text with each Chinese word kept whole (``<span class="wl-word">``, no wrap inside)."""
+    return _CJK_WORD.sub(lambda m: f'<span class="wl-word">{m.group()}</span>' if len(m.group()) > 1 else m.group(),
+                         header)
+
+
+def table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, cls: str = "wl-table") -> str:
+    """:func:`wealthlib._html.table`, its Chinese header words kept whole on print (「風險等級」, never 「風險等/級」);
+    a table of :data:`WIDE` / :data:`WIDER` columns or more is marked ``wl-wide`` / ``wl-wider`` (printed
+    smaller, so that it fits the page with whole header words)."""
+    n = len(header)
+    out = _table(header, rows, cls=cls + (" wl-wide" if n >= WIDE else "") + (" wl-wider" if n >= WIDER else ""))
+    head, sep, rest = out.partition("</thead>")
+    return re.sub(r"(<th(?:\s[^>]*)?>)(.*?)(</th>)", lambda m: m.group(1) + _words(m.group(2)) + m.group(3), head) + sep + rest
 
 
 def p(text: Any, cls: str | None = None) -> str:

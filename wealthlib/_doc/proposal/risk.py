@@ -131,9 +131,9 @@ class Projection(Section):
         }
 
     def render(self, d: dict[str, Any], lb: Labels) -> str:
-        rows = [[g["name"], lb.money(g["amount"]), lb.date(g["target_date"]), lb.pct(g["probability"], 0),
-                 lb.money(g["median"]), lb.money(g["p5"]),
-                 "—" if g["shortfall"] != g["shortfall"] else lb.money(g["shortfall"])] for g in d["goals"]]
+        rows = [[g["name"], lb.money_c(g["amount"]), lb.date(g["target_date"]), lb.pct(g["probability"], 0),
+                 lb.money_c(g["median"]), lb.money_c(g["p5"]),  # compact: seven columns on the page's width
+                 "—" if g["shortfall"] != g["shortfall"] else lb.money_c(g["shortfall"])] for g in d["goals"]]
         out = none_or(table([lb.L("col_goal"), lb.L("col_target_amount"), lb.L("col_target_year"),
                              lb.L("metric_success_probability"), lb.L("col_percentile_50"), lb.L("proj_p5"),
                              lb.L("metric_shortfall")], rows) if rows else "", lb)
