@@ -112,43 +112,37 @@ def test_a_kept_holding_leaves_the_tables_reconciled(params_copy):
     assert "NASDAQ" not in products and sum(r["current"] for r in products.values()) == pytest.approx(1.0)
 
 
-def _broken_trade(monkeypatch):
-    from wealthlib._doc.proposal import allocation
+def _breaking(module: str, name: str, mutate):
+    """A patch making ``wealthlib._doc.proposal.<module>.<name>`` return its real result altered by ``mutate``."""
 
-    real = allocation.tables
+    def breaks(monkeypatch):
+        import importlib
 
-    def tables(inp):
-        d = real(inp)
-        d["products"][0] = {**d["products"][0], "proposed_value": d["products"][0]["proposed_value"] + 1000.0}
-        return d
+        mod = importlib.import_module(f"wealthlib._doc.proposal.{module}")
+        real = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda inp: mutate(real(inp)))
 
-    monkeypatch.setattr(allocation, "tables", tables)
-
-
-def _broken_fee(monkeypatch):
-    from wealthlib._doc.proposal import numbers
-
-    real = numbers.fees
-
-    def fees(inp):
-        f = real(inp)
-        f["rows"][0] = {**f["rows"][0], "amount": f["rows"][0]["amount"] * 1.01}
-        return f
-
-    monkeypatch.setattr(numbers, "fees", fees)
+    return breaks
 
 
-def _broken_stress(monkeypatch):
-    from wealthlib._doc.proposal import downside
+def _off_by_1000(d):  # the first product's proposed value, not its trade
+    d["products"][0] = {**d["products"][0], "proposed_value": d["products"][0]["proposed_value"] + 1000.0}
+    return d
 
-    real = downside.stress
 
-    def stress(inp):
-        rows = real(inp)
-        rows[-1] = {**rows[-1], "current_pnl": rows[-1]["current_pnl"] * 2 + 1.0}
-        return rows
+def _fee_1pct_high(f):  # the amount, not the rate
+    f["rows"][0] = {**f["rows"][0], "amount": f["rows"][0]["amount"] * 1.01}
+    return f
 
-    monkeypatch.setattr(downside, "stress", stress)
+
+def _stress_doubled(rows):  # the current portfolio's loss in the last scenario
+    rows[-1] = {**rows[-1], "current_pnl": rows[-1]["current_pnl"] * 2 + 1.0}
+    return rows
+
+
+_broken_trade = _breaking("allocation", "tables", _off_by_1000)
+_broken_fee = _breaking("numbers", "fees", _fee_1pct_high)
+_broken_stress = _breaking("downside", "stress", _stress_doubled)
 
 
 @pytest.mark.parametrize("breaks,table,sides", [
