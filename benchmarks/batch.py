@@ -46,6 +46,10 @@ clients_per_min=2.2`` (wall: 1.14, 0.46, 0.51). No target is met (>= 8x cli, >= 
 Ours' 106.8 CPU seconds include both workers' start-up (imports, warm template, market context): apart, ours on 2
 and on 6 clients (19:49-19:53, load 7-8) took 44.1 and 54.4 CPU seconds, i.e. ~39 s of start-up and ~2.6 s a
 client, about the floor's 2.9 s — at 16 clients the start-up is over a third of ours. Peak memory per worker 563 MB.
+A second run, 20:09-20:28 UTC, after the review moved onto the section seam, ``--n 12 --ref-n 6 --skip-memory``, load
+4-10: CPU (wall) (a) 195.5 (250.9), (b) 157.5 (266.8), (c) 78.9 (190.2), (d) 30.8 (77.3); export 1.30 s before, 1.19 s
+now -> ``speedup_vs_cli=2.48 speedup_vs_api_pool=2.00 ratio_to_floor=0.39 pdf_ratio_to_before=0.92
+clients_per_min=3.8``; no target met.
 """
 
 from __future__ import annotations
