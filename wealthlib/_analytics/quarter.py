@@ -15,12 +15,12 @@ __all__ = ["market_recap", "performance_by_period", "period_benchmark", "realize
 
 
 def market_recap(ctx: Any, start: pd.Timestamp, end: pd.Timestamp, ytd_start: pd.Timestamp) -> pd.DataFrame:
-    """code, asset_class, quarter and year-to-date return of every product of the shelf, by the policy's
+    """code, asset_class, type, quarter and year-to-date return of every product of the shelf, by the policy's
     asset-class order."""
     lv = levels(ctx.returns)
     lq, ls, ly = lv.loc[end], lv.loc[start], lv.loc[ytd_start]
     order = {c: i for i, c in enumerate(ctx.policy.asset_classes)}
-    market = pd.DataFrame([{"code": p.code, "asset_class": p.asset_class, "quarter": lq[p.code] / ls[p.code] - 1,
+    market = pd.DataFrame([{"code": p.code, "asset_class": p.asset_class, "type": p.type, "quarter": lq[p.code] / ls[p.code] - 1,
                             "ytd": lq[p.code] / ly[p.code] - 1} for p in ctx.shelf])
     return market.sort_values("asset_class", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 

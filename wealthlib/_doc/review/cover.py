@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..base import Labels, Section
 from ..registry import register
+from ..html import p
 from ._common import grid, iso, name, rows
 
 
@@ -38,12 +39,16 @@ class Scope(Section):
 
 @register("review")
 class MarketRecap(Section):
-    """The quarter and the year to date of the shelf by asset class, then of each product held or targeted."""
+    """The quarter and the year to date of the shelf by asset class, then of each product held or targeted.
+
+    A class's figure is the equal-weighted mean of the shelf's pooled products of that class, single stocks left
+    out (one company is not its market; six of them would outweigh the index funds), and the table says so."""
 
     key, heading = "market_recap", "review_market_recap"
 
     def compute(self, r: Any) -> dict[str, Any]:
-        g = r.market.groupby("asset_class", sort=False)[["quarter", "ytd"]].mean()
+        pooled = r.market[r.market["type"] != "single_stock"]
+        g = pooled.groupby("asset_class", sort=False)[["quarter", "ytd"]].mean()
         m = r.market[r.market["code"].isin(r.in_portfolio())]
         return {"by_class": [{"asset_class": a, "quarter": float(q), "ytd": float(y)}
                              for a, q, y in zip(g.index, g["quarter"], g["ytd"])],
@@ -54,7 +59,7 @@ class MarketRecap(Section):
         pct = lambda x: lb.pct(x, 2, signed=True)  # noqa: E731
         by_class = grid([lb.L("col_asset_class"), lb.L("period_quarter"), lb.L("period_ytd")],
                         [[lb.L(f"asset_{x['asset_class']}"), pct(x["quarter"]), pct(x["ytd"])] for x in d["by_class"]])
-        return by_class + grid(
+        return by_class + p(lb.L("review_recap_weighting"), "wl-note") + grid(
             [lb.L("col_asset_class"), lb.L("col_product"), lb.L("period_quarter"), lb.L("period_ytd")],
             [[lb.L(f"asset_{x['asset_class']}"), x["name"], pct(x["quarter"]), pct(x["ytd"])] for x in d["products"]])
 
