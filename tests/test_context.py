@@ -66,3 +66,23 @@ def test_expired_kyc_blocks_a_proposal_but_not_a_review(ctx):
         advise(ctx, huang)
     profile, alloc = advise(ctx, huang, require_valid_kyc=False)
     assert profile.kyc_expired and alloc.status == "optimal"
+
+
+def test_a_policy_or_shelf_edited_while_the_process_lives_is_read_again(params_copy):
+    """A long-lived kernel (the studio) sees the firm's new policy and shelf, not the ones cached before."""
+    import os
+
+    first = load_context(params_copy, "2018-12-31")
+    assert load_context(params_copy, "2018-12-31") is first  # unchanged files: the cached context
+    policy = params_copy / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert 'version: "demo-2026.11"' in text
+    policy.write_text(text.replace('version: "demo-2026.11"', 'version: "demo-2026.12"'), encoding="utf-8")
+    st = policy.stat()
+    os.utime(policy, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a later edit, whatever the clock
+    second = load_context(params_copy, "2018-12-31")
+    assert second.policy.version == "demo-2026.12" and first.policy.version == "demo-2026.11"
+    shelf = params_copy / "products.yaml"
+    st = shelf.stat()
+    os.utime(shelf, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert load_context(params_copy, "2018-12-31") is not second

@@ -107,9 +107,23 @@ def load_context(params: str | Path = "params", as_of: date | str | None = None,
     from .market import market_config
 
     root = Path(params).resolve()
-    digest = market_config(root).digest  # a changed data file is a new context, also within one process
+    # a changed data, policy or shelf file is a new context, also within one process (a studio kernel lives
+    # for hours while compliance may replace the policy)
+    digest = market_config(root).digest + _files_stamp(root / "policy.yaml", root / "products.yaml")
     when = default_as_of(root) if as_of is None else _to_date(as_of)
     return _load_context(root, when, ladder, digest)
+
+
+def _files_stamp(*paths: Path) -> str:
+    """Modification time and size of each file (``-`` where absent): enough to tell an edited file, no read."""
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+            out.append(f"{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            out.append("-")
+    return "|" + "|".join(out)
 
 
 def _to_date(value: date | str) -> date:
