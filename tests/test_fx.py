@@ -275,6 +275,9 @@ def test_inflation_is_the_clients_currency_cpi_or_nominal():
     assert "nominal TWD, not adjusted for inflation" in twd.section_html("projection")
     assert twd.projection_assumptions["real_terms"] is False
     assert "US CPI" not in twd.section_html("projection")
+    for loc, name in (("zh-TW", "美國核心消費者物價指數"), ("zh-CN", "美国核心消费者价格指数")):  # in words, no English
+        zh = build_proposal("morgan", params="params", as_of="2018-12-31", locale=loc).section_html("projection")
+        assert name in zh and "CPI" not in zh, loc
 
 
 # ------------------------------------------------------------------------------------------- end to end (PDF)
