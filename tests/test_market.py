@@ -661,7 +661,9 @@ def test_a_bad_market_file_stops_propose_with_one_line_and_writes_nothing(firm, 
     _remove_a_day = _remove_a_day[_remove_a_day["date"] != "2010-06-15"]  # a Tuesday NYSE traded
     _remove_a_day.to_csv(params / "data" / "us_prices.csv", index=False)
     out = tmp_path / "docs"
-    proc = _wealth_here("--params", "params", "propose", "lin", "--out", str(out), cwd=tmp_path, env_cache=tmp_path / "c")
+    # a process of its own: what it leaves in the file cache is the point, and a file this process parsed
+    # earlier in the suite is in its memory and would not be parsed (or cached on disk) again
+    proc = _wealth("--params", "params", "propose", "lin", "--out", str(out), cwd=tmp_path, env_cache=tmp_path / "c")
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, lines
