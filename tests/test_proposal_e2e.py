@@ -146,8 +146,10 @@ def test_authoring_round_trip(params_copy, tmp_path):
     text = pdf_text(out / "proposal.pdf")
     flat = squash(text)
     assert "ROUNDTRIP-WORDS-42" in text and "Because you asked for growth" in text  # markdown rendered
-    assert squash(reason) in flat and "sup-wu" in text
-    assert squash(f"{t('documents.audit_overrides', 'zh-TW')}: aggressive (sup-wu") in flat  # audit footer
+    # the supervisor by name (the firm's advisor registry), never by id; the class by its name in the policy
+    sup = yaml.safe_load((params_copy / "advisors.yaml").read_text(encoding="utf-8"))["people"]["sup-wu"]
+    assert squash(reason) in flat and "sup-wu" not in text
+    assert squash(f"{t('documents.audit_overrides', 'zh-TW')}: 積極型 ({sup['names']['zh-TW']}") in flat  # audit
     assert "積極型" in text  # the overridden class
     html = (out / "proposal.html").read_text(encoding="utf-8")
     assert "<strong>you</strong>" in html and "<script" not in html.lower() and "&lt;script&gt;" in html
