@@ -215,7 +215,8 @@ def test_a_buy_the_client_excludes_is_refused_and_says_why():
 def test_book_tables_reconcile_as_printed(tmp_path, locale):
     """Read back from the tables' HTML: per currency, implied opening + change = closing; per advisor, proposals
     made = accepted + declined + pending."""
-    from test_review_identities import money, tables
+    from _html import tables
+    from test_review_identities import money
 
     from wealthlib._html import frame_table
     from wealthlib.i18n import t

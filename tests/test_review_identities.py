@@ -5,7 +5,6 @@ reconcile stops the review with a message naming client, table and both sides.""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
@@ -15,6 +14,7 @@ from wealthlib._analytics.identities import IdentityError, check_performance
 from wealthlib.i18n import LOCALES, t
 from wealthlib.review import build_review
 
+from _html import tables
 from _paths import PARAMS
 
 #: every sample client: the Taiwanese firm's, and the mainland ones (in the bank's params folder once moved there)
@@ -26,38 +26,6 @@ def _home(cid: str):
         if (p / "clients" / f"{cid}.yaml").is_file():
             return p
     raise AssertionError(f"no sample client {cid}")
-
-
-class _Tables(HTMLParser):
-    """Every <table> of an HTML fragment as rows of cell texts (header cells included, in order)."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append("".join(self._cell).strip())
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def tables(html: str) -> list[list[list[str]]]:
-    p = _Tables()
-    p.feed(html)
-    return p.tables
 
 
 def money(cell: str) -> float:

@@ -15,6 +15,7 @@ from wealthlib.context import for_client, load_context
 from wealthlib.i18n import t
 from wealthlib.review import build_review
 
+from _html import tables
 from _paths import PARAMS
 
 PCT = re.compile(r"([+−-]?\d+\.\d+)%")
@@ -22,14 +23,9 @@ PCT = re.compile(r"([+−-]?\d+\.\d+)%")
 
 def _by_class_rows(section_html: str) -> dict[str, tuple[float, float]]:
     """The first table of the recap (by asset class), read from the HTML: label → (quarter, year to date)."""
-    first = section_html.split("</table>")[0]
-    out = {}
-    for tr in re.findall(r"<tr>(.*?)</tr>", first, re.S):
-        cells = [_html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
-        if len(cells) == 3:
-            q, y = (float(PCT.search(c).group(1).replace("−", "-")) / 100 for c in cells[1:])
-            out[cells[0]] = (q, y)
-    return out
+    rows = tables(section_html)[0][1:]  # the header row left out
+    return {label: tuple(float(PCT.fullmatch(c).group(1).replace("−", "-")) / 100 for c in (q, y))
+            for label, q, y in rows}
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-TW"])
