@@ -40,6 +40,12 @@ class Labels:
             return text
         return re.sub(r"\b[A-Z]{3}\b", lambda m: currency_name(m.group(), self.loc), text)
 
+    def join(self, items: Any) -> str:
+        """``items`` as a list in running text, separated by the locale's ``term_list_separator`` (a Latin comma takes
+        a space after it, the ideographic 、 none)."""
+        sep = self.L("term_list_separator")
+        return (sep + " " if sep.isascii() else sep).join(str(x) for x in items)
+
     def maybe(self, key: str, default: str) -> str:
         """``L(key)``, or ``default`` when the catalog has no such label."""
         try:

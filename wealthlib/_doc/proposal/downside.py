@@ -101,8 +101,7 @@ def _notes(rows: list[dict[str, Any]], has_cur: bool, lb: Labels) -> list[str]:
                 groups.setdefault(key, []).append(r["name"])
             if r[f"{side}fallback_used"]:
                 groups.setdefault(("stress_fallback", who, ", ".join(r[f"{side}fallback_used"]), ""), []).append(r["name"])
-    sep = ", " if lb.loc == "en" else "、"
-    return [lb.L(k, scenario=sep.join(names), portfolio=who, products=products, share=share)
+    return [lb.L(k, scenario=lb.join(names), portfolio=who, products=products, share=share)
             for (k, who, products, share), names in groups.items()]
 
 

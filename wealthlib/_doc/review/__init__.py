@@ -4,4 +4,4 @@ performance, attribution, drift, trades, goals — computed by :mod:`wealthlib.r
 :mod:`wealthlib._analytics`) and render with the document's :class:`~wealthlib._doc.Labels`. The section list
 is ``review:`` in ``wealthlib/data/documents/sections.yaml`` (a firm's: ``documents: {review: [...]}``)."""
 
-from . import cover, meeting, performance, positions, record, risk  # noqa: F401  (registers the units)
+from . import cover, follow_up, meeting, performance, positions, record, risk  # noqa: F401  (registers the units)
