@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lab bench sysdeps clean help
+.PHONY: demo test test-fast lab bench sysdeps clean help
 
 help:
 	@echo "make demo   - set up, then render the demo clients' documents into reports/"
 	@echo "make test   - set up, then run the whole test suite"
+	@echo "make test-fast - set up, then run the fast tier (pytest -m 'not slow': no kernel, PDF, browser, cluster or subprocess run)"
 	@echo "make lab    - JupyterLab with the project's kernel"
 	@echo "make bench  - run benchmarks/ (prints ratios)"
 
@@ -32,6 +33,10 @@ demo: $(STAMP) sysdeps
 
 test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest
+
+# The fast tier: every test not marked `slow` (markers in pyproject.toml); `make test` runs these and the slow ones.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 # JupyterLab on the advisors' drafts (make one with `wealth draft CLIENT`); the what-if panel's widget manager
 # comes with ipywidgets (a dependency), so there is no extension to build or enable.

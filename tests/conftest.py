@@ -43,3 +43,46 @@ def sp500():
     mu = 252 * r.mean()
     cov = pd.DataFrame(252 * LedoitWolf().fit(r.to_numpy()).covariance_, index=r.columns, columns=r.columns)
     return r, mu, cov
+
+
+@pytest.fixture(scope="session")
+def sample_proposal():
+    """``sample_proposal(client, firm=PARAMS, locale=None, n_paths=200, as_of="2018-12-31")``: that sample client's
+    proposal, built once a session and shared by every test module that reads it (a build costs 1–3 s, mostly its
+    charts). Only for documents of the shipped params folders, and only to be read: a test that edits a file or
+    patches the code builds its own. A build with ``locale=None`` is kept under the locale it chose as well."""
+    from wealthlib.documents import build_proposal
+
+    built: dict[tuple, object] = {}
+
+    def get(client: str, firm: Path = PARAMS, locale: str | None = None, n_paths: int = 200,
+            as_of: str = "2018-12-31"):
+        key = (str(Path(firm).resolve()), client, locale, n_paths, str(as_of))
+        if key not in built:
+            p = build_proposal(client, params=firm, as_of=as_of, locale=locale, n_paths=n_paths)
+            built[key] = p
+            built.setdefault((*key[:2], p.locale, *key[3:]), p)
+        return built[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def chen_kept_nasdaq(tmp_path_factory: pytest.TempPathFactory):
+    """chen's proposal (2018-12-31, 200 paths) with her NASDAQ holding kept under a recorded exception
+    (approved by sup-wu on 2018-11-05), from a private copy of the params folder: built once for the tests of
+    the kept holding's tables (test_proposal_numbers) and of its printed approver (test_conduct_documents)."""
+    from datetime import date
+
+    import yaml
+
+    from wealthlib.documents import build_proposal
+
+    params = tmp_path_factory.mktemp("chen-kept") / "params"
+    shutil.copytree(PARAMS, params)
+    path = params / "clients" / "chen.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["exceptions"] = [{"product": "NASDAQ", "approved_by": "sup-wu", "date": date(2018, 11, 5),
+                          "reason": "客戶聲明自行承擔風險並保留部位"}]
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return build_proposal("chen", params=params, as_of="2018-12-31", n_paths=200)

@@ -60,10 +60,8 @@ def squash(s: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def bank_proposals():
-    from wealthlib.documents import build_proposal
-
-    return {cid: build_proposal(cid, params=BANK, as_of=AS_OF, n_paths=200) for cid in BANK_SAMPLES}
+def bank_proposals(sample_proposal):
+    return {cid: sample_proposal(cid, BANK, as_of=AS_OF) for cid in BANK_SAMPLES}
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +72,13 @@ def bank_reviews():
 
 
 @pytest.fixture(scope="module")
-def zh_cn_documents(bank_proposals, bank_reviews):
+def zh_cn_documents(bank_proposals, bank_reviews, sample_proposal):
     """Every zh-CN document these tests render: the bank's proposals and reviews, and the Taiwanese firm's
     proposals printed in zh-CN (lin, morgan)."""
-    from wealthlib.documents import build_proposal
-
     docs = {f"bank proposal {c}": text_of(p.html()) for c, p in bank_proposals.items()}
     docs |= {f"bank review {c}": review_text(r) for c, r in bank_reviews.items()}
     for cid in ("lin", "morgan"):
-        docs[f"tw proposal {cid} zh-CN"] = text_of(build_proposal(cid, params=PARAMS, as_of=AS_OF, locale="zh-CN",
-                                                                  n_paths=200).html())
+        docs[f"tw proposal {cid} zh-CN"] = text_of(sample_proposal(cid, PARAMS, locale="zh-CN", as_of=AS_OF).html())
     return docs
 
 
@@ -251,7 +246,7 @@ def test_every_zh_cn_document_uses_mainland_terms(zh_cn_documents):
     assert {k: v for k, v in found.items() if v} == {}
 
 
-def test_the_sales_recording_and_second_review_print_as_the_client_file_records_them(bank_proposals):
+def test_the_sales_recording_and_second_review_print_as_the_client_file_records_them(bank_proposals, sample_proposal):
     """policy sales_care (双录 of every sale; a second person's review at 65+ or for R4+ buys): wang buys an R4
     fund, recorded and reviewed by the supervisor (孙慧 in the bank's registry, never the id); liu's recording is
     pending (and no purchase before it); zhang (R1 only, 28) needs no review."""
@@ -265,19 +260,15 @@ def test_the_sales_recording_and_second_review_print_as_the_client_file_records_
     assert "待完成" in text["liu"] and "上述各项完成前，不办理购买。" in text["liu"]
     assert "本建议无须复核" in text["zhang"]
     # the Taiwanese firm's policy sets no such steps, and its proposal says so
-    from wealthlib.documents import build_proposal
-
-    lin = build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=50)
+    lin = sample_proposal("lin", PARAMS, as_of=AS_OF)
     assert "本公司政策未規定銷售錄音錄影或第二人覆核。" in lin.section_html("sales_care")
 
 
-def test_the_past_performance_sentence_stands_beside_the_historical_figures(bank_proposals):
+def test_the_past_performance_sentence_stands_beside_the_historical_figures(bank_proposals, sample_proposal):
     """The CBA guideline's sentence by the backtest and the stress windows (history replayed), not only in the
     general disclosures; the Taiwanese firm prints its own sentence there."""
     for cid, p in bank_proposals.items():
         for key in ("backtest", "stress"):
             assert PAST_PERFORMANCE in squash(text_of(p.section_html(key))), (cid, key)
-    from wealthlib.documents import build_proposal
-
-    lin = build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=50)
+    lin = sample_proposal("lin", PARAMS, as_of=AS_OF)
     assert "過去績效不代表未來績效之保證" in lin.section_html("backtest")

@@ -27,10 +27,8 @@ def _rows(html: str, section_id: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def liu():
-    from wealthlib.documents import build_proposal
-
-    return build_proposal("liu", params=BANK, as_of=AS_OF, n_paths=200)
+def liu(sample_proposal):
+    return sample_proposal("liu", BANK, as_of=AS_OF)
 
 
 def test_the_credit_section_shows_the_debt_capacity_computed_by_hand(liu):
@@ -45,15 +43,13 @@ def test_the_credit_section_shows_the_debt_capacity_computed_by_hand(liu):
     assert rows["抵押率（贷款价值比）"] == "27.8%"
 
 
-def test_a_client_without_property_has_no_loan_to_value_and_the_taiwanese_firm_no_credit_section():
+def test_a_client_without_property_has_no_loan_to_value_and_the_taiwanese_firm_no_credit_section(sample_proposal):
     """zhang: 156,000 a year → 13,000 a month; 55% → 7,150; less 1,000 → 6,150; no property pledged. The
     section is the bank's (its policy's documents list), not the Taiwanese firm's."""
-    from wealthlib.documents import build_proposal
-
-    rows = _rows(build_proposal("zhang", params=BANK, as_of=AS_OF, n_paths=200).html(), "credit")
+    rows = _rows(sample_proposal("zhang", BANK, as_of=AS_OF).html(), "credit")
     assert rows["新增贷款月还款空间"] == "人民币 6,150 元"
     assert rows["抵押率（贷款价值比）"] == "无房产抵押"
-    assert 'id="wl-credit"' not in build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=200).html()
+    assert 'id="wl-credit"' not in sample_proposal("lin", PARAMS, as_of=AS_OF).html()
 
 
 def test_a_bank_client_file_without_its_credit_block_is_refused_naming_file_and_field(tmp_path):

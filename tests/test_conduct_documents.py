@@ -28,17 +28,13 @@ def rows(h: str) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def chen():
-    from wealthlib.documents import build_proposal
-
-    return build_proposal("chen", params=PARAMS, as_of="2018-12-31", n_paths=200)  # 68, 高資產客戶, non-pro
+def chen(sample_proposal):
+    return sample_proposal("chen", PARAMS, as_of="2018-12-31")  # 68, 高資產客戶, non-pro
 
 
 @pytest.fixture(scope="module")
-def morgan():
-    from wealthlib.documents import build_proposal
-
-    return build_proposal("morgan", params=PARAMS, as_of="2018-12-31", n_paths=200)  # professional investor
+def morgan(sample_proposal):
+    return sample_proposal("morgan", PARAMS, as_of="2018-12-31")  # professional investor
 
 
 def test_professional_investor_carries_status_exclusion_statement_and_acknowledgement(morgan):
@@ -114,17 +110,8 @@ def test_elderly_client_gets_a_reason_per_product_and_the_review_step(chen):
     assert TEXTS["elderly"]["review_none"]["zh-TW"] in text(chen.section_html("suitability"))
 
 
-def test_a_holding_kept_under_a_recorded_exception_names_its_approver(params_copy):
-    from datetime import date
-
-    from wealthlib.documents import build_proposal
-
-    path = params_copy / "clients" / "chen.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw["exceptions"] = [{"product": "NASDAQ", "approved_by": "sup-wu", "date": date(2018, 11, 5),
-                          "reason": "客戶聲明自行承擔風險並保留部位"}]
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    p = build_proposal("chen", params=params_copy, as_of="2018-12-31", n_paths=200)
+def test_a_holding_kept_under_a_recorded_exception_names_its_approver(chen_kept_nasdaq):
+    p = chen_kept_nasdaq
     assert "NASDAQ" not in p.weights  # kept outside the allocation
     decided = {r[1]: r for r in rows(p.section_html("suitability")) if len(r) == 6 and r[1] != "代號"}
     assert decided["US-TSM"][5].startswith("本建議書中全數賣出")

@@ -5,7 +5,6 @@ with pandas from the market's series, the exchange rate and the shelf's fees and
 
 from __future__ import annotations
 
-import html as _html
 import re
 
 import numpy as np
@@ -14,21 +13,13 @@ import pytest
 import yaml
 
 from wealthlib.context import load_context
-from wealthlib.documents import build_proposal
 
+from _html import tables
 from _paths import PARAMS, ROOT
 
 AS_OF = "2018-12-31"
 SHOCKS = {s["id"]: s for s in yaml.safe_load((ROOT / "wealthlib" / "data" / "stress.yaml")
                                                  .read_text(encoding="utf-8"))["shocks"]}
-
-
-def _tables(h: str) -> list[list[list[str]]]:
-    def cells(tr):
-        return [re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", c))).strip()
-                for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, flags=re.S)]
-    return [[cells(tr) for tr in re.findall(r"<tr>(.*?)</tr>", t, flags=re.S)]
-            for t in re.findall(r"<table.*?</table>", h, flags=re.S)]
 
 
 def _num(s: str) -> float:
@@ -63,12 +54,12 @@ def _worst(ctx, weights, base):
 
 
 @pytest.mark.parametrize("client,base", [("morgan", "USD"), ("lin", "TWD")])
-def test_worst_year_and_12_months_beside_the_range(client, base):
-    p = build_proposal(client, params=PARAMS, as_of=AS_OF, locale="en", n_paths=200)
+def test_worst_year_and_12_months_beside_the_range(client, base, sample_proposal):
+    p = sample_proposal(client, PARAMS, locale="en", as_of=AS_OF)
     ctx = load_context(PARAMS, AS_OF)
     h = p.section_html("expected")
     assert "Worst calendar year" in h and h.index("expected between") < h.index("Worst calendar year")
-    worst = {r[0]: r for r in _tables(h)[1][1:]}
+    worst = {r[0]: r for r in tables(h)[1][1:]}
     for name, weights in (("Proposed portfolio", p.weights), ("Current portfolio", p.current_weights)):
         start, year, label, m12, m12_end = _worst(ctx, weights, base)
         row = worst[name]
@@ -79,11 +70,11 @@ def test_worst_year_and_12_months_beside_the_range(client, base):
 
 
 @pytest.mark.parametrize("client,base", [("morgan", "USD"), ("lin", "TWD")])
-def test_rate_and_currency_shocks_in_the_stress_table(client, base):
-    p = build_proposal(client, params=PARAMS, as_of=AS_OF, locale="en", n_paths=200)
+def test_rate_and_currency_shocks_in_the_stress_table(client, base, sample_proposal):
+    p = sample_proposal(client, PARAMS, locale="en", as_of=AS_OF)
     ctx = load_context(PARAMS, AS_OF)
     value = p.amount
-    stress = {r[0]: r for r in _tables(p.section_html("stress"))[0][1:]}
+    stress = {r[0]: r for r in tables(p.section_html("stress"))[0][1:]}
     for side, weights in ((2, p.weights), (4, p.current_weights)):
         dur = {c: ctx.shelf.get(c).duration for c in weights}
         for sid in ("rates_up_1", "rates_up_2"):

@@ -16,6 +16,7 @@ import pytest
 from wealthlib._analytics.identities import IdentityError
 from wealthlib.documents import build_proposal
 
+from _html import tables
 from _paths import BANK, BANK_SAMPLES, PARAMS, SAMPLES
 
 AS_OF = "2018-12-31"
@@ -24,14 +25,17 @@ LOCALES = ("en", "zh-TW", "zh-CN")
 CLIENTS = [(PARAMS, c) for c in SAMPLES if c != "huang"] + [(BANK, c) for c in BANK_SAMPLES]
 
 
-def _cells(tr: str) -> list[str]:
-    return [re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", c))).strip()
-            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, flags=re.S)]
+def _own_locale(firm, client) -> str:
+    import yaml
+
+    return yaml.safe_load((firm / "clients" / f"{client}.yaml").read_text(encoding="utf-8"))["locale"]
 
 
-def _tables(h: str) -> list[list[list[str]]]:
-    return [[_cells(tr) for tr in re.findall(r"<tr>(.*?)</tr>", t, flags=re.S)]
-            for t in re.findall(r"<table.*?</table>", h, flags=re.S)]
+#: every client in every locale; the fast tier (``-m "not slow"``) reads each in its own language, builds it shares
+#: with the other modules (``sample_proposal``), and the full suite the other two as well
+CASES = [pytest.param(firm, c, loc, id=f"{c}-{loc}",
+                      marks=() if loc == _own_locale(firm, c) else pytest.mark.slow)
+         for firm, c in CLIENTS for loc in LOCALES]
 
 
 def _num(s: str) -> float:
@@ -62,25 +66,24 @@ def _no_codes(p, firm, loc):
         assert not ZH_CODES.findall(text), (loc, ZH_CODES.findall(text))
 
 
-@pytest.mark.parametrize("firm,client", CLIENTS, ids=[c for _, c in CLIENTS])
-def test_printed_allocation_tables_add_up_in_every_locale(firm, client):
-    for loc in LOCALES:
-        p = build_proposal(client, params=firm, as_of=AS_OF, locale=loc, n_paths=200)  # checked while built
-        _no_codes(p, firm, loc)
-        by_class, by_product, *trades = _tables(p.section_html("allocation"))
-        for col in (1, 2):  # current, proposed: each printed weight rounded to 0.1%
-            shown = [_num(r[col]) for r in by_class[1:]]
-            if col == 2 or p.current_weights:
-                assert sum(shown) == pytest.approx(100.0, abs=0.05 * len(shown) + 1e-9), (loc, col)
-        sell = {"en": "Sell", "zh-TW": "賣出", "zh-CN": "卖出"}
-        traded = {r[1]: _num(r[3]) * (-1 if r[2] == sell[loc] or r[2].lower() == "sell" else 1)
-                  for r in (trades[0][1:] if trades else [])}
-        for r in by_product[1:]:
-            code, current, proposed = r[1], _num(r[6]), _num(r[7])
-            want = proposed - current
-            got = traded.get(code, 0.0)
-            # printed to the unit: three roundings of half a unit, and no trade listed under half a unit
-            assert got == pytest.approx(want, abs=2.0), (loc, code, got, want)
+@pytest.mark.parametrize("firm,client,loc", CASES)
+def test_printed_allocation_tables_add_up_in_every_locale(firm, client, loc, sample_proposal):
+    p = sample_proposal(client, firm, locale=loc)  # checked while built: 2018-12-31, 200 paths
+    _no_codes(p, firm, loc)
+    by_class, by_product, *trades = tables(p.section_html("allocation"))
+    for col in (1, 2):  # current, proposed: each printed weight rounded to 0.1%
+        shown = [_num(r[col]) for r in by_class[1:]]
+        if col == 2 or p.current_weights:
+            assert sum(shown) == pytest.approx(100.0, abs=0.05 * len(shown) + 1e-9), (loc, col)
+    sell = {"en": "Sell", "zh-TW": "賣出", "zh-CN": "卖出"}
+    traded = {r[1]: _num(r[3]) * (-1 if r[2] == sell[loc] or r[2].lower() == "sell" else 1)
+              for r in (trades[0][1:] if trades else [])}
+    for r in by_product[1:]:
+        code, current, proposed = r[1], _num(r[6]), _num(r[7])
+        want = proposed - current
+        got = traded.get(code, 0.0)
+        # printed to the unit: three roundings of half a unit, and no trade listed under half a unit
+        assert got == pytest.approx(want, abs=2.0), (loc, code, got, want)
 
 
 @pytest.mark.parametrize("loc", LOCALES)
@@ -98,16 +101,8 @@ def test_an_override_and_the_method_print_as_names_and_words(loc):
     assert t("documents.objective_mean_variance", loc) in asm
 
 
-def test_a_kept_holding_leaves_the_tables_reconciled(params_copy):
-    import yaml
-    from datetime import date
-
-    path = params_copy / "clients" / "chen.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw["exceptions"] = [{"product": "NASDAQ", "approved_by": "sup-wu", "date": date(2018, 11, 5),
-                          "reason": "客戶聲明自行承擔風險並保留部位"}]
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    p = build_proposal("chen", params=params_copy, as_of=AS_OF, n_paths=200)  # the identities pass
+def test_a_kept_holding_leaves_the_tables_reconciled(chen_kept_nasdaq):
+    p = chen_kept_nasdaq  # the identities passed while it was built
     products = {r["code"]: r for r in p.sections["allocation"].data["products"]}
     assert "NASDAQ" not in products and sum(r["current"] for r in products.values()) == pytest.approx(1.0)
 

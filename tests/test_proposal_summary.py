@@ -10,9 +10,9 @@ import re
 import pytest
 import yaml
 
-from wealthlib.documents import build_proposal
 from wealthlib.i18n import t
 
+from _html import tables
 from _paths import BANK, PARAMS, ROOT
 
 AS_OF = "2018-12-31"
@@ -24,16 +24,10 @@ def _text(h: str) -> str:
     return re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", h))).strip()
 
 
-def _tables(h: str) -> list[list[list[str]]]:
-    return [[[_text(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, flags=re.S)]
-             for tr in re.findall(r"<tr>(.*?)</tr>", tb, flags=re.S)]
-            for tb in re.findall(r"<table.*?</table>", h, flags=re.S)]
-
-
 @pytest.fixture(scope="module", params=CASES, ids=[f"{c}-{loc}" for _, c, loc in CASES])
-def case(request):
+def case(request, sample_proposal):
     firm, client, loc = request.param
-    return build_proposal(client, params=firm, as_of=AS_OF, locale=loc, n_paths=200), loc
+    return sample_proposal(client, firm, locale=loc, as_of=AS_OF), loc
 
 
 def test_the_summary_comes_first_after_the_cover_in_the_locales_words(case):
@@ -50,23 +44,23 @@ def test_the_summary_comes_first_after_the_cover_in_the_locales_words(case):
 def test_the_summarys_numbers_are_those_of_the_detailed_tables(case):
     p, loc = case
     s = p.section_html("summary")
-    facts = dict(r for r in _tables(s)[0] if len(r) == 2)
+    facts = dict(r for r in tables(s)[0] if len(r) == 2)
     # expected return: the expected table's first row; the range: the expected section's sentence
     expected = p.section_html("expected")
-    assert facts[t("documents.metric_expected_return", loc)] == _tables(expected)[0][1][1]
+    assert facts[t("documents.metric_expected_return", loc)] == tables(expected)[0][1][1]
     lo, hi = facts[t("documents.proposal_summary_range", loc)].split(" – ")
     assert f"{lo}" in _text(expected) and f"{hi}" in _text(expected)
     # by asset class: the allocation's own table, column by column (no current column without holdings)
-    alloc = _tables(p.section_html("allocation"))
-    mine = _tables(s)[1]
+    alloc = tables(p.section_html("allocation"))
+    mine = tables(s)[1]
     assert [r[0] for r in mine] == [r[0] for r in alloc[0]] and [r[2] for r in mine] == [r[2] for r in alloc[0]]
     if p.current_weights:
         assert [r[1] for r in mine] == [r[1] for r in alloc[0]]
     # the trades: the allocation's trade table without its cost column
     if p.trade_amounts:
-        assert [r[:4] for r in _tables(s)[2]] == [r[:4] for r in alloc[-1]]
+        assert [r[:4] for r in tables(s)[2]] == [r[:4] for r in alloc[-1]]
     # the main risk: the worst 12 months as printed beside the range
-    worst = _tables(expected)[1][1]
+    worst = tables(expected)[1][1]
     assert worst[0] == t("documents.term_proposed_portfolio", loc)
     assert worst[3].split(" (")[0] in _text(s)
 
