@@ -415,7 +415,9 @@ def pool_worker_main(conn: Any) -> None:
 def init_pool_worker() -> None:
     """Initializer of local pool processes: Ctrl-C is the batch's business, and die with the batch."""
     from wealthlib._batch._linux import die_with_parent
+    from wealthlib._imports import skip_slow_optional_imports
 
+    skip_slow_optional_imports()  # nbconvert and papermill import nbformat → jsonschema: ~2 s a process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["WEALTHLIB_BATCH_CHILD"] = "1"
     die_with_parent(signal.SIGTERM)

@@ -215,7 +215,9 @@ def _child(conn: socket.socket, request: dict) -> None:
 
 def serve(sock_path: str, params: str | None = None, as_of: str | None = None, locales: str | None = None) -> None:
     from wealthlib._batch._linux import die_with_parent
+    from wealthlib._imports import skip_slow_optional_imports
 
+    skip_slow_optional_imports()  # papermill.translators imports nbformat → jsonschema: ~2 s, once per template
     die_with_parent(signal.SIGKILL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:

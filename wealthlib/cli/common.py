@@ -14,6 +14,7 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 
+from .._imports import skip_slow_optional_imports  # noqa: F401  (the commands call it)
 from ..errors import InputError
 
 __all__ = [
@@ -97,12 +98,3 @@ def load_client(ref: str):
     return load(ref, state.params / "clients")
 
 
-def skip_slow_optional_imports() -> None:
-    """Keep jsonschema (imported by nbformat) from loading the optional ``rfc3987_syntax`` package.
-
-    That package compiles a Lark grammar at import (about 0.7 s here) only to check the ``iri`` string format,
-    which no notebook schema uses; without it jsonschema simply skips that format check. Only this command's
-    process is affected, and only when nothing has imported the package yet.
-    """
-    if "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes ``import`` raise ImportError
