@@ -138,6 +138,7 @@ def _exception(product, **more):
     return {"product": product, "approved_by": "sup-sun", "date": "2018-12-20", "reason": "客户坚持持有", **more}
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_a_fund_above_the_grade_is_kept_only_with_the_written_special_warning_printed(tmp_path):
     """wang (C4 成长型, up to R4) holds the oil fund (R5). 《证券期货投资者适当性管理办法》 Art 19: he may keep it at
     his insistence after a written special warning — printed with its date — and not without one."""
@@ -172,6 +173,7 @@ def test_never_for_the_lowest_class_and_never_a_bank_wealth_product(tmp_path):
 
 
 # ------------------------------------------------------------------ reassessment, the elderly second review
+@pytest.mark.slow  # builds whole documents of its own
 def test_a_change_reported_after_the_assessment_refuses_a_new_proposal_at_the_bank(tmp_path):
     """NFRA 2025 Art 29 (policy kyc.reassess_on_reported_change): liu's assessment is of 2018-09-05; a change
     reported on 2018-11-01 refuses the proposal naming the file and field; one reported before the assessment
@@ -187,6 +189,7 @@ def test_a_change_reported_after_the_assessment_refuses_a_new_proposal_at_the_ba
     assert build_proposal("liu", params=bank, as_of=AS_OF, n_paths=200).client_id == "liu"
 
 
+@pytest.mark.slow  # builds whole documents of its own (two)
 def test_the_taiwanese_elderly_second_review_prints_as_the_client_file_records_it(tmp_path):
     """chen (68) buys the Baa bond (RR3); with the policy's elderly review from RR3 (conduct.elderly.review_grade:
     3 in a copy) the review is pending until the client file records it (sale.second_review_by / _on), then

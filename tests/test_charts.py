@@ -69,7 +69,8 @@ def _face(text: Text) -> str:
                 if e.fname == path and getattr(e, "index", 0) == getattr(path, "face_index", 0))
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", [pytest.param(loc, marks=() if loc == "zh-TW" else pytest.mark.slow)
+                                    for loc in LOCALES])  # every chart drawn: one locale in the fast tier
 def test_every_chart_renders_without_missing_glyphs_in_the_right_face(locale):
     before = {k: repr(v) for k, v in matplotlib.rcParams.items()}
     with warnings.catch_warnings():

@@ -41,6 +41,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow  # runs the installed `wealth` script as a process
 @pytest.mark.parametrize("group,args,code,message", CASES, ids=[c[0] for c in CASES])
 def test_the_console_script_prints_what_the_in_process_run_prints(params_copy: Path, tmp_path: Path, group, args,
                                                                    code, message):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from _paths import ROOT
 
 
@@ -93,6 +95,7 @@ def test_the_check_sees_the_circle_of_a_flat_layout(tmp_path):
     assert cycles(graph) == [["wealthlib.cli", "wealthlib.cli_batch", "wealthlib.cli"]]
 
 
+@pytest.mark.slow  # a fresh interpreter per CLI module
 def test_each_cli_module_imports_alone_and_light():
     """In a fresh interpreter, in a fixed order, each module imports on its own (no half-initialized module
     of a circle) and pulls in none of the heavy libraries (``wealth --help`` stays fast)."""

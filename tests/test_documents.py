@@ -98,7 +98,7 @@ def test_fees_in_currency_are_weights_times_fees_times_value(lin):
     assert lin.fees["trading_cost"] == pytest.approx(lin.fees["traded"] * 0.002)
 
 
-def test_allocation_is_suitable_and_the_benchmark_is_stated(lin):
+def test_allocation_is_suitable_and_the_benchmark_is_stated(lin, sample_proposal):
     assert abs(sum(lin.weights.values()) - 1) < 1e-9
     assert lin.ceiling == 3 and lin.ceiling_label == "RR3"
     assert all(int(g[2:]) <= 3 for g in lin.grades.values())
@@ -107,7 +107,7 @@ def test_allocation_is_suitable_and_the_benchmark_is_stated(lin):
     # moderate class may not hold the RR4 equity index: 80/20 bond/cash benchmark, named in the document
     assert lin.benchmark == pytest.approx({"CORP-AAA5": 0.8, "USD-MMF": 0.2})
     assert "CORP-AAA5" in lin.section_html("backtest")
-    morgan = D.build_proposal("morgan", params=PARAMS, as_of=AS_OF)
+    morgan = sample_proposal("morgan", PARAMS, as_of=AS_OF)
     assert morgan.benchmark == pytest.approx({"US-TSM": 0.6, "CORP-AAA5": 0.4})
 
 
@@ -118,9 +118,9 @@ def test_suitability_section_lists_each_product_grade_against_the_ceiling(lin):
     assert html.count("RR3") >= len(lin.grades)
 
 
-def test_every_heading_in_order_in_every_locale():
+def test_every_heading_in_order_in_every_locale(sample_proposal):
     for client, locale, firm in (("lee", "en", PARAMS), ("lin", "zh-TW", PARAMS), ("wang", "zh-CN", BANK)):
-        p = D.build_proposal(client, params=firm, as_of=AS_OF)
+        p = sample_proposal(client, firm, as_of=AS_OF)
         assert p.locale == locale
         html = p.html()
         positions = [html.index(f">{escape(p.heading(k))}<") for k, _ in D.SECTIONS]
@@ -129,11 +129,12 @@ def test_every_heading_in_order_in_every_locale():
             assert escape(heading) in html, heading
 
 
-def test_locale_parameter_overrides_the_clients_language():
-    p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, locale="en")
+def test_locale_parameter_overrides_the_clients_language(sample_proposal):
+    p = sample_proposal("lin", PARAMS, locale="en", as_of=AS_OF)
     assert p.title == "Asset Allocation Proposal" and "Key ratios" in p.html()
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_same_inputs_same_document_and_json_round_trip(lin):
     again = D.build_proposal("lin", params=PARAMS, as_of=AS_OF)
     assert again.html() == lin.html()  # every printed figure, chart bytes included
@@ -155,6 +156,7 @@ def test_stress_in_currency_and_percent(lin):
 # --------------------------------------------------------------------------------------- audit hash
 
 
+@pytest.mark.slow  # builds whole documents of its own (six)
 def test_audit_hash_changes_with_the_client_file_and_is_stable_otherwise(params_copy):
     path = params_copy / "clients" / "lin.yaml"
     a = D.build_proposal("lin", params=params_copy, as_of=AS_OF)
@@ -176,6 +178,7 @@ def test_audit_hash_changes_with_the_client_file_and_is_stable_otherwise(params_
 # --------------------------------------------------------------------------------------- override
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_override_is_recorded_in_the_document_and_the_audit():
     reason = "Client signed a declaration; supervisor Wu approved on 2018-12-20"
     p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, override=("aggressive", reason, "sup-wu"))
@@ -191,6 +194,7 @@ def test_override_is_recorded_in_the_document_and_the_audit():
     assert q.override["by"] == "adv-chen"
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_override_needs_a_reason_and_a_known_class():
     with pytest.raises(InputError, match="needs a reason"):
         D.build_proposal("lin", params=PARAMS, as_of=AS_OF, override=("aggressive", " ", None))
@@ -200,6 +204,7 @@ def test_override_needs_a_reason_and_a_known_class():
     assert none.override is None and none.audit["overrides"] == "—"
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_exclusion_what_if_is_stated():
     p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, exclude=["CORP-BAA10"])
     assert "CORP-BAA10" not in p.weights
@@ -208,6 +213,7 @@ def test_exclusion_what_if_is_stated():
         D.build_proposal("lin", params=PARAMS, as_of=AS_OF, exclude=["NOPE"])
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_views_what_if_changes_the_assumptions_and_the_audit_hash(lin):
     p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/house.yaml")
     views = t("documents.asm_method_views", "zh-TW")  # the method in words, the views as its last part
@@ -239,6 +245,7 @@ def test_infeasible_allocation_names_the_conflict(params_copy):
 HOSTILE = "<script>alert(1)</script>"
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_client_text_is_escaped_everywhere(params_copy):
     data = _yaml("lee")
     data.update(id="evil", name=f"Eve {HOSTILE}", notes=f'<img src=x onerror=alert(2)> {HOSTILE}')
@@ -252,6 +259,7 @@ def test_client_text_is_escaped_everywhere(params_copy):
     assert "Flat &lt;b&gt;deposit&lt;/b&gt;" in html
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_advisor_markdown_renders_without_raw_html_or_script_links():
     out = D.advisor_html(f"Hello **you** {HOSTILE}\n\n[click](javascript:alert(1)) <img src=x onerror=alert(3)>\n\n"
                          "```\ncode\n\nmore\n```")
@@ -327,6 +335,7 @@ def labels_the_proposals_use() -> set[str]:
     return used
 
 
+@pytest.mark.slow  # builds every sample's proposal, recording its label look-ups
 @pytest.mark.parametrize("locale", LOCALES)
 def test_catalog_has_every_label_the_proposal_uses(locale, labels_the_proposals_use):
     assert any(k.startswith("documents.") for k in labels_the_proposals_use)  # the recorder saw the lookups
@@ -341,10 +350,10 @@ def _has_text(key: str, locale: str) -> bool:
         return False
 
 
-def test_client_without_holdings_gets_a_first_investment_of_financial_assets_less_liquidity_need():
+def test_client_without_holdings_gets_a_first_investment_of_financial_assets_less_liquidity_need(sample_proposal):
     y = _yaml("zhang", BANK)  # a client of the bank
     assert y["holdings"] == {}
-    p = D.build_proposal("zhang", params=BANK, as_of=AS_OF)
+    p = sample_proposal("zhang", BANK, as_of=AS_OF)
     amount = y["assets"]["financial"] - y["liquidity_need"]
     assert p.portfolio_value == 0 and p.amount == pytest.approx(amount)
     assert sum(p.trade_amounts.values()) == pytest.approx(amount)

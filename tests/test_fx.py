@@ -13,6 +13,8 @@ from wealthlib.errors import InputError
 from wealthlib.market import shelf_returns
 from wealthlib.products import Product, Shelf
 
+from _paths import PARAMS
+
 NAMES = {"en": "x", "zh-TW": "x", "zh-CN": "x"}
 
 
@@ -244,6 +246,7 @@ def test_a_missing_pair_stops_with_client_file_pair_and_market(tmp_path):
     assert "\n" not in msg
 
 
+@pytest.mark.slow  # builds whole documents of its own
 def test_a_pair_marked_not_modeled_is_said_in_assumptions_and_risk(tmp_path):
     import shutil
 
@@ -265,18 +268,16 @@ def test_a_pair_marked_not_modeled_is_said_in_assumptions_and_risk(tmp_path):
     assert said in r.section_html("risk") and any("NOT modeled" in n for n in r.method_notes())
 
 
-def test_inflation_is_the_clients_currency_cpi_or_nominal():
-    from wealthlib.documents import build_proposal
-
-    usd = build_proposal("morgan", params="params", as_of="2018-12-31")
-    twd = build_proposal("lin", params="params", as_of="2018-12-31", locale="en")
+def test_inflation_is_the_clients_currency_cpi_or_nominal(sample_proposal):
+    usd = sample_proposal("morgan", PARAMS, as_of="2018-12-31")
+    twd = sample_proposal("lin", PARAMS, locale="en", as_of="2018-12-31")
     assert "deflated by US core CPI" in usd.section_html("projection")
     assert usd.projection_assumptions["real_terms"] is True
     assert "nominal TWD, not adjusted for inflation" in twd.section_html("projection")
     assert twd.projection_assumptions["real_terms"] is False
     assert "US CPI" not in twd.section_html("projection")
     for loc, name in (("zh-TW", "美國核心消費者物價指數"), ("zh-CN", "美国核心消费者价格指数")):  # in words, no English
-        zh = build_proposal("morgan", params="params", as_of="2018-12-31", locale=loc).section_html("projection")
+        zh = sample_proposal("morgan", PARAMS, locale=loc, as_of="2018-12-31").section_html("projection")
         assert name in zh and "CPI" not in zh, loc
 
 

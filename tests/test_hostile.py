@@ -300,6 +300,7 @@ def test_a_long_client_reference_is_not_echoed_whole(tmp_path: Path):
     assert len(line) < 300 and "is not a client id" in line
 
 
+@pytest.mark.slow  # runs the installed `wealth` script as a process
 def test_a_warning_is_one_line_without_our_source_code(tmp_path: Path):
     # was: "/…/wealthlib/market.py:62: UserWarning: wealthlib: cannot write …" then "  market = full_demo()"
     # a process of its own: the warning is the installed script's, from a market loaded afresh (in this process

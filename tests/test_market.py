@@ -655,6 +655,7 @@ def test_a_warm_template_that_cannot_start_says_why(firm, tmp_path):
     assert all("series 'BIL'" in c["reason"] for c in manifest["clients"])
 
 
+@pytest.mark.slow  # runs the installed `wealth` script as a process
 def test_a_bad_market_file_stops_propose_with_one_line_and_writes_nothing(firm, tmp_path):
     params = _firm_copy(firm, tmp_path)
     _remove_a_day = pd.read_csv(params / "data" / "us_prices.csv")

@@ -248,6 +248,7 @@ def panel_states(draw, studio: Studio):
 @pytest.mark.parametrize("cid", CLIENTS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
+@pytest.mark.slow  # hypothesis over the panel's states: a solve and a page each
 @given(data=st.data())
 def test_any_reachable_state_is_suitable_and_fully_invested_or_explained(studios, cid, data):
     studio = studios[cid]
@@ -335,6 +336,7 @@ def _number(html: str) -> str:
     return re.search(r'wl-expected">([^<]*)<', html).group(1)
 
 
+@pytest.mark.slow  # renders the panel's pages
 def test_the_widget_answers_a_change_and_saves_what_renders(tmp_path: Path, monkeypatch):
     """The ipywidgets panel without a browser: a change updates the page, Save writes choices.json, and
     build_proposal (what `wealth render` runs) prints the saved γ in the audit record."""
