@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from _paths import BANK, BANK_SAMPLES, PARAMS, ROOT
+from _paths import BANK, BANK_SAMPLES, PARAMS, ROOT, yaml_files
 
 AS_OF = "2018-12-31"
 WEALTH_WORDS = "理财非存款、产品有风险、投资须谨慎"
@@ -134,7 +134,7 @@ def test_validate_checks_the_bank_as_a_firm_of_its_own(tmp_path):
     from wealthlib.validation import firm_folder, nested_firms, validate_params
 
     problems, n = validate_params(PARAMS, [])
-    assert problems == [] and n == len(list(PARAMS.rglob("*.yaml")))
+    assert problems == [] and n == len(yaml_files(PARAMS))
     assert nested_firms(PARAMS) == [BANK]
     assert firm_folder(BANK / "clients" / "liu.yaml", PARAMS) == BANK
     assert firm_folder(PARAMS / "clients" / "lin.yaml", PARAMS) == PARAMS

@@ -6,16 +6,13 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from wealthlib._batch import faults
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
-WEALTH = Path(sys.executable).parent / "wealth"
+from _paths import PARAMS, WEALTH
+
 
 
 @pytest.fixture()

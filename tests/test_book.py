@@ -302,7 +302,7 @@ def test_as_of_cuts_the_book():
     later = [p for p in b.problems if "kyc.date: no KYC assessment is dated on or before" in p]
     assert {n for n in ("chen", "lin", "morgan") if any(f"{n}.yaml" in p for p in later)} == {"chen", "lin", "morgan"}
     assert "huang" in set(b.clients["id"]) and not any("huang.yaml" in p for p in later)
-    assert len(b.clients) + len(later) == 4  # the Taiwanese firm's five sample clients less lee
+    assert len(b.clients) + len(later) == len(SAMPLES) - 1  # the Taiwanese firm's sample clients less lee
 
 
 def test_localized_tables_have_labels(book):

@@ -15,6 +15,8 @@ import pytest
 from wealthlib import charts
 from wealthlib.clients import load_client
 
+from _paths import PARAMS
+
 GOALS = ["Save $5k now and $10k later", r"Tuition $\badcmd$ fund", r"$\frac{1}{2}$ of \textbf{it} ^_^ %"]
 LOCALES = ("en", "zh-TW", "zh-CN")
 
@@ -62,7 +64,7 @@ def test_a_title_or_series_name_with_dollars_is_literal(locale):
 def test_a_goal_no_font_can_draw_is_an_error_naming_file_and_field(tmp_path):
     src = tmp_path / "clients"
     src.mkdir()
-    shutil.copy(Path(__file__).resolve().parent.parent / "params" / "clients" / "lee.yaml", src / "lee.yaml")
+    shutil.copy(PARAMS / "clients" / "lee.yaml", src / "lee.yaml")
     client = load_client("lee", src)
     assert charts.client_chart_problems(client, client.locale) == []
     goal = client.goals[0].model_copy(update={"name": "Fund \U000f0001 x"})  # a private-use plane: no font has it
@@ -77,7 +79,7 @@ def test_a_goal_no_font_can_draw_is_an_error_naming_file_and_field(tmp_path):
 def test_the_batch_plan_records_an_undrawable_goal_as_that_clients_failure(tmp_path, kind):
     from wealthlib.batch import plan
 
-    root = Path(__file__).resolve().parent.parent / "params"
+    root = PARAMS
     params = tmp_path / "params"
     (params / "clients").mkdir(parents=True)
     for name in ("policy.yaml", "products.yaml", "market.yaml", "advisors.yaml"):
@@ -118,7 +120,6 @@ def _book_with_bad_product_name(tmp_path: Path, ids) -> Path:
 
 
 def test_the_shipped_shelf_names_are_drawable_in_every_locale():
-    from _paths import PARAMS
     from wealthlib.products import load_shelf
 
     assert charts.shelf_chart_problems(load_shelf(PARAMS / "products.yaml")) == []
@@ -142,8 +143,6 @@ def test_the_batch_plan_refuses_an_undrawable_product_name_in_a_locale_it_prints
               engine="fork", cell_timeout=300, advisor=None)
     jobs, failed = plan("review", **kw)
     assert [j["client"] for j in jobs] == ["lee", "morgan"] and failed == []
-    from _paths import PARAMS
-
     shutil.copy(PARAMS / "clients" / "chen.yaml", params / "clients")  # zh-TW: still not zh-CN
     assert len(plan("review", **kw)[0]) == 3
     (params / "clients" / "chen.yaml").write_text(

@@ -43,7 +43,10 @@ def test_trades_past_year_counts_foreign_buys_and_sells_in_the_window_and_declar
 
 @pytest.mark.parametrize("cid", ["chen", "lee", "lin"])
 def test_sample_non_professionals_pass_every_gate(cid):
-    check_conduct(POLICY, SHELF, load_client(cid, PARAMS / "clients"), FOREIGN, ON)
+    assert check_conduct(POLICY, SHELF, load_client(cid, PARAMS / "clients"), FOREIGN, ON) is None  # no refusal
+    # the gates are live for this client: the same file without its foreign-securities record is refused
+    with pytest.raises(ConductRefused, match="a signed one-page consent"):
+        check_conduct(POLICY, SHELF, _client(cid, foreign_securities=None), FOREIGN, ON)
 
 
 def test_a_non_professional_aged_71_is_refused_naming_the_age_gate():
@@ -79,7 +82,9 @@ def test_gates_apply_only_when_a_foreign_product_is_proposed():
     old = _client("chen", birth_date=date(1947, 6, 1))
     policy = POLICY.model_copy(update={"conduct": POLICY.conduct.model_copy(update={
         "foreign_securities": POLICY.conduct.foreign_securities.model_copy(update={"home": "US"})})})
-    check_conduct(policy, SHELF, old, FOREIGN, ON)  # the same products are domestic for a US firm
+    assert check_conduct(policy, SHELF, old, FOREIGN, ON) is None  # the same products are domestic for a US firm
+    with pytest.raises(ConductRefused, match="age 70 or under"):  # and foreign for the Taiwanese firm
+        check_conduct(POLICY, SHELF, old, FOREIGN, ON)
 
 
 def test_professional_investor_passes_gates_but_needs_the_acknowledgement():

@@ -10,17 +10,15 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from _paths import PARAMS, ROOT, WEALTH
+
 pytestmark = pytest.mark.slow  # real kernels
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
-WEALTH = Path(sys.executable).parent / "wealth"
 WAIT_S = 300  # bound on a broken run only
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from wealthlib.errors import WealthError
 from wealthlib.policy import load_policy
 
-POLICY = (Path(__file__).resolve().parent.parent / "params" / "policy.yaml").read_text(encoding="utf-8")
+from _paths import PARAMS
+
+POLICY = (PARAMS / "policy.yaml").read_text(encoding="utf-8")
 CLASSES = "asset_classes: [cash, bond, equity, alternative]"
 
 CASES = [
@@ -39,4 +39,4 @@ def test_values_no_firm_could_mean_are_refused_with_the_range(tmp_path, text, ex
 
 
 def test_the_shipped_policy_is_within_every_range():
-    assert load_policy(Path(__file__).resolve().parent.parent / "params" / "policy.yaml").version
+    assert load_policy(PARAMS / "policy.yaml").version

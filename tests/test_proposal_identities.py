@@ -23,7 +23,10 @@ GOOD = dict(
 
 
 def test_numbers_that_add_up_pass():
-    check_proposal_numbers("lin.yaml", **GOOD)
+    assert check_proposal_numbers("lin.yaml", **GOOD) is None  # no refusal: every identity holds
+    # the check is live on these numbers: one weight off by a point is refused
+    with pytest.raises(IdentityError, match="sum of weights"):
+        check_proposal_numbers("lin.yaml", **{**GOOD, "weights": {"A": 0.6, "B": 0.41}})
 
 
 @pytest.mark.parametrize("change,table,sides,figures", [

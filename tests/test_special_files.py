@@ -11,7 +11,6 @@ import shutil
 import socket
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,8 @@ from wealthlib._yaml import MAX_BYTES, read_bounded
 from wealthlib.clients import load_client
 from wealthlib.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
-WEALTH = Path(sys.executable).parent / "wealth"
+from _paths import PARAMS, WEALTH
+
 MEMORY_LIMIT = 3 << 30  # address space: the CLI with numpy, pandas and cvxpy loaded needs well under this
 DEADLINE_S = 120  # a hang is a failure; the refusal itself takes milliseconds (the CLI's imports take seconds)
 

@@ -10,17 +10,13 @@ import copy
 import json
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from _cli import run_in_process
+from _paths import PARAMS, WEALTH
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
-WEALTH = Path(sys.executable).parent / "wealth"
 MARK = re.compile(r"SECRET\d+|刘伟|機密|2017-03-04|2017-05-06")
 
 
