@@ -36,3 +36,15 @@ def sample_book(dst: Path, ids) -> Path:
     for cid in ids:
         shutil.copy(PARAMS / "clients" / f"{cid}.yaml", dst / "clients")
     return dst
+
+
+def policy_with_sections(params: Path, kind: str, sections) -> Path:
+    """Rewrite ``params/policy.yaml`` so that its ``documents`` block lists only ``{kind: sections}`` (what a firm
+    prints in its proposals or reviews), and return that file's path."""
+    import yaml
+
+    path = params / "policy.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["documents"] = {kind: sections}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path

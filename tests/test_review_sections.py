@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 
 import pytest
 import yaml
@@ -17,25 +16,17 @@ from wealthlib.errors import InputError
 from wealthlib.policy import load_policy
 from wealthlib.review import build_review
 
-from _paths import PARAMS
+from _paths import PARAMS, ROOT, policy_with_sections
 
-CATALOG = yaml.safe_load((Path(__file__).parents[1] / "wealthlib/data/i18n/documents.yaml").read_text(encoding="utf-8"))
+CATALOG = yaml.safe_load((ROOT / "wealthlib/data/i18n/documents.yaml").read_text(encoding="utf-8"))
 #: The package's list, as the file says it (read here, not from the code).
-LISTED = yaml.safe_load((Path(__file__).parents[1] / "wealthlib/data/documents/sections.yaml")
+LISTED = yaml.safe_load((ROOT / "wealthlib/data/documents/sections.yaml")
                         .read_text(encoding="utf-8"))["review"]
 HEADING = {"scope": "review_scope", "market_recap": "review_market_recap", "kyc": "review_client_changes",
            "performance": "review_performance", "returns": "review_returns", "attribution": "review_attribution",
            "risk": "review_risk", "drift": "review_drift", "rebalancing": "review_rebalancing",
            "goals": "review_goals", "meeting": "review_meeting", "disclosures": "review_disclosures",
            "method": "review_method", "audit": "proposal_audit", "follow_up": "review_follow_up"}
-
-
-def _policy_with(params: Path, sections) -> Path:
-    path = params / "policy.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["documents"] = {"review": sections}
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _headings(html: str) -> list[str]:
@@ -51,7 +42,7 @@ def test_the_package_list_is_every_review_unit_once_in_domain_order():
     units = _doc.units("review")
     # every review unit is in the package list, except those a shipped firm's policy lists for itself (the
     # bank's follow-up visits after sales: params/cn-bank/policy.yaml documents.review)
-    firms = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in (Path(__file__).parents[1] / "params").rglob("policy.yaml")]
+    firms = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in (PARAMS).rglob("policy.yaml")]
     firm_only = {k for f in firms for k in (f.get("documents") or {}).get("review", [])} - set(LISTED)
     assert firm_only == {"follow_up"}
     assert set(units) == set(LISTED) | firm_only and list(_doc.default_sections("review")) == LISTED
@@ -71,7 +62,7 @@ def test_a_firms_list_drops_and_reorders_review_sections(params_copy):
     """A firm prints no market recap and no attribution, and its drift and trades before the performance."""
     order = ["scope", "kyc", "drift", "rebalancing", "performance", "returns", "risk", "goals", "meeting",
              "disclosures", "method", "audit"]
-    _policy_with(params_copy, order)
+    policy_with_sections(params_copy, "review", order)
     r = build_review("lin", params=params_copy, quarter="2018Q3", locale="en")
     html = r.html()
     assert _headings(html) == [CATALOG[HEADING[k]]["en"] for k in order]
@@ -83,11 +74,11 @@ def test_a_firms_list_drops_and_reorders_review_sections(params_copy):
 
 
 def test_a_firms_list_without_the_audit_page_or_with_a_typo_is_refused_naming_file_and_key(params_copy):
-    path = _policy_with(params_copy, [k for k in LISTED if k != "audit"])
+    path = policy_with_sections(params_copy, "review", [k for k in LISTED if k != "audit"])
     with pytest.raises(InputError) as err:
         load_policy(path)
     assert str(err.value).startswith(f"{path}: documents.review: section 'audit' may not be left out")
-    path = _policy_with(params_copy, ["scope", "drfit", "audit"])
+    path = policy_with_sections(params_copy, "review", ["scope", "drfit", "audit"])
     with pytest.raises(InputError) as err:
         load_policy(path)
     assert str(err.value).startswith(f"{path}: documents.review[1]: unknown section 'drfit'")

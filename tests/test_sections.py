@@ -5,7 +5,6 @@ from the printed HTML)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,18 +15,10 @@ from wealthlib.errors import InputError
 from wealthlib.i18n import t
 from wealthlib.policy import load_policy
 
-from _paths import PARAMS
+from _paths import PARAMS, policy_with_sections
 
 AS_OF = "2018-12-31"
 DEFAULT = list(_doc.default_sections("proposal"))
-
-
-def _policy_with(params: Path, sections) -> Path:
-    path = params / "policy.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["documents"] = {"proposal": sections}
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _h2(html: str) -> list[str]:
@@ -57,7 +48,7 @@ def test_a_unit_registered_twice_under_one_key_is_refused():
 
 
 def test_unknown_section_in_a_firms_list_names_the_file_and_the_key(params_copy):
-    path = _policy_with(params_copy, [*DEFAULT[:3], "sumary", *DEFAULT[3:]])
+    path = policy_with_sections(params_copy, "proposal", [*DEFAULT[:3], "sumary", *DEFAULT[3:]])
     with pytest.raises(InputError) as err:
         load_policy(path)
     msg = str(err.value)
@@ -73,7 +64,7 @@ def test_unknown_section_in_a_firms_list_names_the_file_and_the_key(params_copy)
     ("cover, audit", "documents.proposal", "Input should be a valid list"),
 ])
 def test_bad_firm_lists_are_refused_naming_file_and_key(params_copy, sections, field, problem):
-    path = _policy_with(params_copy, sections)
+    path = policy_with_sections(params_copy, "proposal", sections)
     with pytest.raises(InputError) as err:
         load_policy(path)
     assert str(err.value).startswith(f"{path}: {field}: {problem}")
@@ -98,7 +89,7 @@ def test_a_firms_list_drops_and_reorders_sections_in_the_document(params_copy):
     """A jurisdiction drops the backtest and the cover letter and prints the costs before the allocation."""
     order = [k for k in DEFAULT if k not in ("backtest", "cover_letter", "costs")]
     order.insert(order.index("allocation"), "costs")
-    _policy_with(params_copy, order)
+    policy_with_sections(params_copy, "proposal", order)
     firm = D.build_proposal("lin", params=params_copy, as_of=AS_OF, n_paths=200)
     assert list(firm.sections) == order
     assert _h2(firm.html()) == order
@@ -112,8 +103,8 @@ def test_a_firms_list_drops_and_reorders_sections_in_the_document(params_copy):
         firm.section_html("no_such_section")
 
 
-def test_the_default_parts_cover_the_list_once(params_copy):
-    p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=200)
+def test_the_default_parts_cover_the_list_once(sample_proposal):
+    p = sample_proposal("lin", PARAMS, as_of=AS_OF)
     parts = [*p.part("cover_letter"), "cover_letter", *p.part("rationale"), "rationale", *p.part(None)]
     assert parts == DEFAULT
     assert p.sections["allocation"].data["by_class"]  # the plain data a section was rendered from
@@ -128,7 +119,7 @@ def test_wealth_propose_prints_the_firms_list(params_copy, tmp_path):
 
     order = [k for k in DEFAULT if k not in ("backtest", "cover_letter", "costs")]
     order.insert(order.index("allocation"), "costs")
-    _policy_with(params_copy, order)
+    policy_with_sections(params_copy, "proposal", order)
     proc = run("--params", str(params_copy), "propose", "lin", "--out", str(tmp_path), "--format", "html")
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "lin.html").read_text(encoding="utf-8")
