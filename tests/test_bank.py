@@ -126,7 +126,7 @@ def test_the_banks_words_come_from_the_data_files_not_the_code():
     assert policy["complaints"] == {"answer_days": 15, "complex_answer_days": 30, "review_days": 30}
 
 
-def test_validate_checks_the_bank_as_a_firm_of_its_own(tmp_path):
+def test_validate_checks_the_bank_as_a_firm_of_its_own(params_copy):
     """`wealth validate` with no argument checks both firms, each file against its own firm's policy and shelf
     (a folder holding its own policy.yaml is another firm, whatever its name)."""
     import shutil
@@ -139,8 +139,7 @@ def test_validate_checks_the_bank_as_a_firm_of_its_own(tmp_path):
     assert firm_folder(BANK / "clients" / "liu.yaml", PARAMS) == BANK
     assert firm_folder(PARAMS / "clients" / "lin.yaml", PARAMS) == PARAMS
     # the rule is generic: the same folder under another name is still a firm of its own
-    params = tmp_path / "params"
-    shutil.copytree(PARAMS, params)
+    params = params_copy
     shutil.move(params / "cn-bank", params / "another-bank")
     assert validate_params(params, [])[0] == []
     assert nested_firms(params) == [params / "another-bank"]

@@ -482,13 +482,10 @@ def test_birth_after_the_as_of_date_is_refused_where_the_date_is_known(samples):
     assert str(exc.value) == f"{lin.source}: birth_date: is after the as-of date 1975-04-11"
 
 
-def test_validate_refuses_a_birth_date_in_the_future(tmp_path, monkeypatch):
-    import shutil
-
+def test_validate_refuses_a_birth_date_in_the_future(params_copy, tmp_path, monkeypatch):
     from wealthlib.validation import validate_params
 
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+    params = params_copy
     text = (params / "clients" / "lee.yaml").read_text(encoding="utf-8")
     (params / "clients" / "lee.yaml").write_text(
         "\n".join("birth_date: 2999-01-01" if ln.startswith("birth_date:") else ln for ln in text.splitlines()) + "\n",

@@ -230,13 +230,10 @@ def _client_in(params, base: str) -> str:
     return "vnd"
 
 
-def test_a_missing_pair_stops_with_client_file_pair_and_market(tmp_path):
-    import shutil
-
+def test_a_missing_pair_stops_with_client_file_pair_and_market(params_copy):
     from wealthlib.documents import build_proposal
 
-    params = tmp_path / "params"
-    shutil.copytree("params", params)
+    params = params_copy
     cid = _client_in(params, "VND")  # no ECB or NBP rate for the Vietnamese dong in the demo market
     with pytest.raises(InputError) as err:
         build_proposal(cid, params=params, as_of="2018-12-31")
@@ -247,14 +244,11 @@ def test_a_missing_pair_stops_with_client_file_pair_and_market(tmp_path):
 
 
 @pytest.mark.slow  # builds whole documents of its own
-def test_a_pair_marked_not_modeled_is_said_in_assumptions_and_risk(tmp_path):
-    import shutil
-
+def test_a_pair_marked_not_modeled_is_said_in_assumptions_and_risk(params_copy):
     from wealthlib.documents import build_proposal
     from wealthlib.review import build_review
 
-    params = tmp_path / "params"
-    shutil.copytree("params", params)
+    params = params_copy
     pol = (params / "policy.yaml").read_text(encoding="utf-8").replace("not_modeled: []", 'not_modeled: ["USD/VND"]')
     (params / "policy.yaml").write_text(pol, encoding="utf-8")
     cid = _client_in(params, "VND")
@@ -321,13 +315,10 @@ def test_fx_market_info_lists_each_pair_with_source_and_method():
     assert rows["USD/TWD"]["currency"] == "TWD" and rows["USD/TWD"]["source"] == "test"
 
 
-def test_validate_names_a_client_whose_currency_the_market_cannot_convert(tmp_path):
-    import shutil
-
+def test_validate_names_a_client_whose_currency_the_market_cannot_convert(params_copy):
     from wealthlib.validation import validate_params
 
-    params = tmp_path / "params"
-    shutil.copytree("params", params)
+    params = params_copy
     _client_in(params, "VND")
     problems, _ = validate_params(params, [])
     msgs = [str(p) for p in problems]

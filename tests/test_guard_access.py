@@ -5,7 +5,6 @@ tests run as root, so chmod 000 alone would prove nothing; the files are made un
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -28,9 +27,8 @@ sys.addaudithook(_hook)
 
 
 @pytest.fixture()
-def params(tmp_path: Path) -> Path:
-    p = tmp_path / "params"
-    shutil.copytree(ROOT / "params", p)
+def params(params_copy) -> Path:
+    p = params_copy
     return p
 
 

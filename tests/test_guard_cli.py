@@ -4,7 +4,6 @@ test renders with ``wealth propose`` (and a batch review) and rebuilds with ``we
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -19,10 +18,9 @@ from wealthlib.guard.certs import make_self_signed, write_pem, write_pkcs12
 
 
 @pytest.fixture()
-def firm(tmp_path: Path) -> Path:
+def firm(params_copy) -> Path:
     """A params copy whose policy signs with a certificate made here (password from the environment)."""
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+    params = params_copy
     for name in ("firm", "other"):
         key, cert = make_self_signed(f"Test {name} signing", f"Test {name} Co.")
         write_pkcs12(params / "certs" / f"{name}.p12", key, cert, b"pw")
@@ -75,9 +73,8 @@ def test_verify_reports_a_changed_or_foreign_document_and_exits_1(firm: Path, tm
     assert proc.returncode == 1 and "CHANGED after signing" in proc.stdout, proc.stdout
 
 
-def test_archive_list_shows_what_was_given_when(tmp_path: Path):
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+def test_archive_list_shows_what_was_given_when(params_copy, tmp_path: Path):
+    params = params_copy
     archive_document(tmp_path / "archive", "lin", b"%PDF one", {}, {"kind": "proposal", "as_of": "2018-12-31",
                                                                       "inputs_hash": "ef" * 32})
     proc = run("--params", str(params), "archive", "list", "lin", cwd=tmp_path)
@@ -114,9 +111,8 @@ def test_render_refuses_a_modified_draft_and_an_advisor_another_advisors_client(
 
 
 @pytest.mark.slow
-def test_propose_is_signed_archived_and_rebuilds(tmp_path: Path):
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+def test_propose_is_signed_archived_and_rebuilds(params_copy, tmp_path: Path):
+    params = params_copy
     proc = run_subprocess("--params", str(params), "propose", "lin", "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     pdf = tmp_path / "o" / "lin.pdf"
@@ -130,12 +126,11 @@ def test_propose_is_signed_archived_and_rebuilds(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_a_batch_review_pdf_carries_the_vintage_and_versions(tmp_path: Path):
+def test_a_batch_review_pdf_carries_the_vintage_and_versions(params_copy, tmp_path: Path):
     """A batch PDF's audit record has what a proposal's has: checked against the params files read here."""
     import yaml
 
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+    params = params_copy
     proc = run_subprocess("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
                "--format", "html,pdf", "--out", str(tmp_path / "o"), "--workers", "1", "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -158,9 +153,8 @@ def test_a_batch_review_pdf_carries_the_vintage_and_versions(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_an_untouched_batch_review_rebuilds_to_a_match(tmp_path: Path):
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+def test_an_untouched_batch_review_rebuilds_to_a_match(params_copy, tmp_path: Path):
+    params = params_copy
     proc = run_subprocess("--params", str(params), "batch", "review", "--quarter", "2018Q3", "--clients", "lin",
                "--format", "pdf", "--out", str(tmp_path / "o"), "--workers", "1", "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -4,7 +4,6 @@ documents and archived inputs is scanned for every client's name, free-text fiel
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,9 +29,8 @@ def _needles(client: dict) -> set[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind_args", [["review", "--quarter", "2018Q3"], ["propose"]], ids=["review", "propose"])
-def test_a_batch_writes_no_client_data_outside_the_clients_documents(tmp_path: Path, kind_args: list[str]):
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+def test_a_batch_writes_no_client_data_outside_the_clients_documents(params_copy, tmp_path: Path, kind_args: list[str]):
+    params = params_copy
     out = tmp_path / "out"
     proc = subprocess.run([WEALTH, "batch", *kind_args, "--params", str(params), "--out", str(out),
                            "--workers", "1", "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=900)

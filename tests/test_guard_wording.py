@@ -129,14 +129,11 @@ def test_render_refuses_a_draft_with_a_forbidden_claim_naming_the_cell(tmp_path:
     assert sorted(p.name for p in draft.parent.iterdir()) == ["proposal.ipynb"]
 
 
-def test_build_proposal_and_review_refuse_a_claim_in_the_client_file(tmp_path: Path):
-    import shutil
-
+def test_build_proposal_and_review_refuse_a_claim_in_the_client_file(params_copy):
     from wealthlib.documents import build_proposal
     from wealthlib.review import build_review
 
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
+    params = params_copy
     path = params / "clients" / "lin.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("說明美股修正對投資組合的影響", "告知客戶此配置保 本"),
                     encoding="utf-8")

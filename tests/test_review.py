@@ -253,14 +253,11 @@ def test_template_renders_one_client(tmp_path):
     assert "<img" in text and "Traceback" not in text
 
 
-def test_drift_bands_come_from_the_policy(tmp_path, reviews):
+def test_drift_bands_come_from_the_policy(params_copy, reviews):
     """A firm that allows ±10 points flags fewer positions, trades less, and says so in the method notes."""
-    import shutil
-
     import yaml
 
-    params = tmp_path / "params"
-    shutil.copytree(PARAMS, params)
+    params = params_copy
     raw = yaml.safe_load((params / "policy.yaml").read_text(encoding="utf-8"))
     raw["review"]["drift_bands"] = {"absolute": 0.10, "small_weight": 0.05, "relative": 1.0}
     (params / "policy.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
