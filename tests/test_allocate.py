@@ -663,7 +663,7 @@ def _dense_reference(spec: AllocationSpec) -> np.ndarray:
     return np.asarray(w.value)
 
 
-@pytest.mark.parametrize("holdings", [True, False])
+@pytest.mark.parametrize("holdings", [True, pytest.param(False, marks=pytest.mark.slow)])  # 1–2 s each
 def test_large_factor_form_matches_dense_covariance(holdings):
     """n = 500 in factor form (the fast Clarabel settings of large problems) equals the dense-Σ optimum.
 

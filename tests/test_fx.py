@@ -270,6 +270,10 @@ def test_inflation_is_the_clients_currency_cpi_or_nominal(sample_proposal):
     assert "nominal TWD, not adjusted for inflation" in twd.section_html("projection")
     assert twd.projection_assumptions["real_terms"] is False
     assert "US CPI" not in twd.section_html("projection")
+
+
+@pytest.mark.slow  # two builds of their own
+def test_the_inflation_index_is_named_in_words_in_chinese(sample_proposal):
     for loc, name in (("zh-TW", "美國核心消費者物價指數"), ("zh-CN", "美国核心消费者价格指数")):  # in words, no English
         zh = sample_proposal("morgan", PARAMS, locale=loc, as_of="2018-12-31").section_html("projection")
         assert name in zh and "CPI" not in zh, loc
