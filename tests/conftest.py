@@ -50,18 +50,21 @@ def sample_proposal():
     """``sample_proposal(client, firm=PARAMS, locale=None, n_paths=200, as_of="2018-12-31")``: that sample client's
     proposal, built once a session and shared by every test module that reads it (a build costs 1–3 s, mostly its
     charts). Only for documents of the shipped params folders, and only to be read: a test that edits a file or
-    patches the code builds its own. A build with ``locale=None`` is kept under the locale it chose as well."""
+    patches the code builds its own. ``locale=None`` is the client file's ``locale``, as in ``build_proposal``."""
+    import yaml
+
     from wealthlib.documents import build_proposal
 
     built: dict[tuple, object] = {}
 
     def get(client: str, firm: Path = PARAMS, locale: str | None = None, n_paths: int = 200,
             as_of: str = "2018-12-31"):
+        if locale is None:
+            path = Path(firm) / "clients" / f"{client}.yaml"
+            locale = yaml.safe_load(path.read_text(encoding="utf-8"))["locale"]
         key = (str(Path(firm).resolve()), client, locale, n_paths, str(as_of))
         if key not in built:
-            p = build_proposal(client, params=firm, as_of=as_of, locale=locale, n_paths=n_paths)
-            built[key] = p
-            built.setdefault((*key[:2], p.locale, *key[3:]), p)
+            built[key] = build_proposal(client, params=firm, as_of=as_of, locale=locale, n_paths=n_paths)
         return built[key]
 
     return get

@@ -237,6 +237,7 @@ def test_bank_reviews_use_the_banks_words(bank_reviews):
             assert never not in text, (cid, never)
 
 
+@pytest.mark.slow  # builds the Taiwanese firm's proposals in zh-CN for itself alone
 def test_every_zh_cn_document_uses_mainland_terms(zh_cn_documents):
     terms = yaml.safe_load((ROOT / "wealthlib" / "data" / "terms" / "mainland.yaml").read_text(encoding="utf-8"))
     pairs = terms["pairs"]

@@ -28,8 +28,8 @@ def _yaml(client: str, params: Path = PARAMS) -> dict:
 
 
 @pytest.fixture(scope="module")
-def lin() -> D.Proposal:
-    return D.build_proposal("lin", params=PARAMS, as_of=AS_OF)
+def lin(sample_proposal) -> D.Proposal:
+    return sample_proposal("lin", PARAMS, as_of=AS_OF)  # 200 paths, shared with the other modules
 
 
 def _holding_value(h: dict) -> float:
@@ -136,7 +136,7 @@ def test_locale_parameter_overrides_the_clients_language(sample_proposal):
 
 @pytest.mark.slow  # builds whole documents of its own
 def test_same_inputs_same_document_and_json_round_trip(lin):
-    again = D.build_proposal("lin", params=PARAMS, as_of=AS_OF)
+    again = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, n_paths=200)
     assert again.html() == lin.html()  # every printed figure, chart bytes included
     assert again.weights == pytest.approx(lin.weights, abs=1e-12)  # a warm re-solve may move the 17th digit
     assert [g["probability"] for g in again.goals] == [g["probability"] for g in lin.goals]
@@ -215,7 +215,7 @@ def test_exclusion_what_if_is_stated():
 
 @pytest.mark.slow  # builds whole documents of its own
 def test_views_what_if_changes_the_assumptions_and_the_audit_hash(lin):
-    p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/house.yaml")
+    p = D.build_proposal("lin", params=PARAMS, as_of=AS_OF, views="views/house.yaml", n_paths=200)
     views = t("documents.asm_method_views", "zh-TW")  # the method in words, the views as its last part
     assert views in p.section_html("assumptions") and "shrunk_mean" not in p.section_html("assumptions")
     assert views not in lin.section_html("assumptions")
