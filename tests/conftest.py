@@ -89,3 +89,26 @@ def chen_kept_nasdaq(tmp_path_factory: pytest.TempPathFactory):
                           "reason": "客戶聲明自行承擔風險並保留部位"}]
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return build_proposal("chen", params=params, as_of="2018-12-31", n_paths=200)
+
+
+@pytest.fixture(scope="session")
+def sample_review():
+    """``sample_review(client, firm=PARAMS, quarter="2018Q3", locale=None)``: that sample client's quarterly review,
+    built once a session for every module that reads it (a review renders in ~0.5 s). Only to be read, as
+    ``sample_proposal``; ``locale=None`` is the client file's ``locale``, as in ``build_review``."""
+    import yaml
+
+    from wealthlib.review import build_review
+
+    built: dict[tuple, object] = {}
+
+    def get(client: str, firm: Path = PARAMS, quarter: str = "2018Q3", locale: str | None = None):
+        if locale is None:
+            path = Path(firm) / "clients" / f"{client}.yaml"
+            locale = yaml.safe_load(path.read_text(encoding="utf-8"))["locale"]
+        key = (str(Path(firm).resolve()), client, quarter, locale)
+        if key not in built:
+            built[key] = build_review(client, params=firm, quarter=quarter, locale=locale)
+        return built[key]
+
+    return get

@@ -65,10 +65,8 @@ def bank_proposals(sample_proposal):
 
 
 @pytest.fixture(scope="module")
-def bank_reviews():
-    from wealthlib.review import build_review
-
-    return {cid: build_review(cid, params=BANK, quarter="2018Q3") for cid in BANK_SAMPLES}
+def bank_reviews(sample_review):
+    return {cid: sample_review(cid, BANK, "2018Q3") for cid in BANK_SAMPLES}
 
 
 @pytest.fixture(scope="module")

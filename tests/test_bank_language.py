@@ -46,14 +46,12 @@ def _latin(text: str, allowed: set[str]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def documents(sample_proposal):
-    from wealthlib.review import build_review
-
+def documents(sample_proposal, sample_review):
     out = {}
     for cid in BANK_SAMPLES:
         p = sample_proposal(cid, BANK, as_of="2018-12-31")
         out[f"{cid} proposal"] = text_of("".join(p.section_html(k) for k in p.sections if k != "audit")) + p.disclaimer
-        r = build_review(cid, params=BANK, quarter="2018Q3")
+        r = sample_review(cid, BANK, "2018Q3")
         out[f"{cid} review"] = text_of("".join(r.section_html(k) for k in r.SECTIONS if k != "audit")) + r.footer
     return out
 

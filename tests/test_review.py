@@ -20,14 +20,14 @@ from _paths import BANK, BANK_SAMPLES, ROOT, PARAMS, SAMPLES
 
 
 @pytest.fixture(scope="module")
-def reviews():
-    return {cid: build_review(cid, params=PARAMS, quarter="2018Q3") for cid in SAMPLES}
+def reviews(sample_review):
+    return {cid: sample_review(cid, PARAMS, "2018Q3") for cid in SAMPLES}
 
 
 @pytest.fixture(scope="module")
-def bank_reviews():
+def bank_reviews(sample_review):
     """The bank's sample clients' reviews, on the bank's params (params/cn-bank)."""
-    return {cid: build_review(cid, params=BANK, quarter="2018Q3") for cid in BANK_SAMPLES}
+    return {cid: sample_review(cid, BANK, "2018Q3") for cid in BANK_SAMPLES}
 
 
 def test_parse_quarter():
@@ -228,8 +228,8 @@ def test_client_text_is_escaped():
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-TW", "zh-CN"])
-def test_every_section_in_every_locale(reviews, locale):
-    r = build_review("morgan", params=PARAMS, quarter="2018Q3", locale=locale)
+def test_every_section_in_every_locale(sample_review, locale):
+    r = sample_review("morgan", PARAMS, "2018Q3", locale)
     for key in r.SECTIONS:
         assert r.section_html(key).startswith("<h")
     assert r.sections["returns"].data["charts"]["growth"] and r.sections["drift"].data["charts"]["allocation"]

@@ -49,17 +49,22 @@ def section(r, key: str) -> list[list[list[str]]]:
 
 
 class _Reviews(dict):
-    """Each (client, locale)'s 2018Q3 review, built when a test first asks for it (the fast tier asks for a third)."""
+    """Each (client, locale)'s 2018Q3 review, built when a test first asks for it (the fast tier asks for a third,
+    the reviews other modules read too: ``sample_review``)."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
 
     def __missing__(self, key):
         cid, loc = key
-        self[key] = build_review(cid, params=_home(cid), quarter="2018Q3", locale=loc)
+        self[key] = self._build(cid, _home(cid), "2018Q3", loc)
         return self[key]
 
 
 @pytest.fixture(scope="module")
-def rendered():
-    return _Reviews()
+def rendered(sample_review):
+    return _Reviews(sample_review)
 
 
 #: every client in every locale; a review renders in ~0.5 s, so the fast tier (``-m "not slow"``) reads each client's

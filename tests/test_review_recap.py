@@ -13,7 +13,6 @@ import pytest
 from wealthlib.clients import load_client
 from wealthlib.context import for_client, load_context
 from wealthlib.i18n import t
-from wealthlib.review import build_review
 
 from _html import tables
 from _paths import PARAMS
@@ -29,8 +28,8 @@ def _by_class_rows(section_html: str) -> dict[str, tuple[float, float]]:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-TW"])
-def test_equity_recap_is_the_mean_of_the_shelf_funds_without_single_stocks(locale):
-    r = build_review("morgan", params=PARAMS, quarter="2018Q3", locale=locale)
+def test_equity_recap_is_the_mean_of_the_shelf_funds_without_single_stocks(locale, sample_review):
+    r = sample_review("morgan", PARAMS, "2018Q3", locale)
     ctx = for_client(load_context(PARAMS, pd.Timestamp("2018-09-30").date()),
                      load_client(PARAMS / "clients" / "morgan.yaml"))
     months = ctx.returns.loc["2018-07-01":"2018-09-30"]
