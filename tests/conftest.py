@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 from _paths import PARAMS
+from wealthlib._imports import skip_slow_optional_imports
+
+# the test process imports nbformat as the package's own processes do (the CLI, batch workers, the warm template):
+# without the ~2 s rfc3987_syntax grammars jsonschema would compile for a format no notebook schema uses
+skip_slow_optional_imports()
 
 
 @pytest.fixture()

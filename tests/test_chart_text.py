@@ -39,7 +39,8 @@ def _svg_texts(fig) -> str:
     return unescape(buf.getvalue())
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", [pytest.param(loc, marks=() if loc == "en" else pytest.mark.slow)
+                                    for loc in LOCALES])  # a chart drawn four times: English in the fast tier
 def test_dollar_goal_names_print_as_written(locale):
     fig = charts.projection_fan(_Projection(GOALS), locale)
     charts.to_png(fig)  # no ParseFatalException
