@@ -44,14 +44,16 @@ Rules (each a keyword of :func:`build_book` or a constant below, stated in the r
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._analytics.book import DUTY_COLUMNS, advisor_measures, in_reporting_currency
+from ._analytics.book_clients import REVIEW_CHANNELS, client_line
+from ._analytics.book import aum_change as aum_change_of
 from .errors import InputError, WealthError
 
 __all__ = [
@@ -67,8 +69,6 @@ __all__ = [
     "write_book_report",
 ]
 
-#: Contact channels that count as a review conversation.
-REVIEW_CHANNELS: frozenset[str] = frozenset({"branch", "visit", "video", "phone", "meeting"})
 #: A KYC assessment expiring within this many days is "due".
 KYC_DUE_DAYS = 60
 #: The whole book's client lists (new accounts, KYC due, reviews due, not contacted, exceptions, complaints, the
@@ -95,18 +95,6 @@ def _to_date(value: date | str, what: str = "as_of") -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InputError(what, "", f"not a date in YYYY-MM-DD form: {value!r}") from None
-
-
-def _months_before(d: date, months: int) -> date:
-    m = d.month - 1 - months
-    year, month = d.year + m // 12, m % 12 + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
-def _months_after(d: date, months: int) -> date:
-    m = d.month - 1 + months
-    year, month = d.year + m // 12, m % 12 + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _tier_key(tier: str) -> tuple[int, str]:
@@ -188,6 +176,9 @@ class BookReport:
     signers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # locale → [(role, name and numbers)]
     satisfaction_rule: tuple[int, int] | None = None  # (satisfied_from, scale) of the policy's follow_up visits
     loans_measured: bool = False  # the firm introduces loans (policy credit): the measures show them
+    keys: tuple[str, ...] = ()  # the section list (the firm's policy `documents.book`, else the package's)
+    sections_source: str = ""  # the file the list was read from (messages name it)
+    audit: dict[str, Any] = field(default_factory=dict)  # the audit record (wealthlib._doc.audit): one value
 
     # -------------------------------------------------------------------------------------------- summary
     @property
@@ -238,18 +229,9 @@ class BookReport:
     def signature_html(self, locale: str = "en") -> str:
         """Who signs the report: an advisor's report its advisor and their supervisor, the whole book the firm's
         supervisors; each by name and registration numbers (never an id)."""
-        import html as _h
+        from ._doc.book.document import signature
 
-        from .disclosures import acknowledgement
-
-        rows = self.signers.get(locale) or []
-        if not rows:
-            return ""
-        labels = acknowledgement(locale, self.jurisdiction)["signature_labels"]
-        line = "_" * 24
-        return '<table class="wl-signature"><tbody>' + "".join(
-            f'<tr><th>{_h.escape(labels[role])}</th><td><span class="wl-signer">{_h.escape(who)}</span><br>{line}'
-            f'</td><th>{_h.escape(labels["date"])}</th><td>{line}</td></tr>' for role, who in rows) + "</tbody></table>"
+        return signature(self, locale)
 
     def class_name(self, code: str, locale: str = "en") -> str:
         return self.class_names.get(code, {}).get(locale, code)
@@ -263,15 +245,20 @@ class BookReport:
 
     def table(self, name: str, locale: str = "en", limit: int | None = None) -> pd.DataFrame:
         """A table for people: localized column labels, tiers and classes in words, money and dates
-        formatted for ``locale``. ``name`` is one of the table attributes above; ``limit``: at most that many
-        of its first rows (:meth:`rows` says how many there are)."""
-        return _table(self, name, locale, limit)
+        formatted for ``locale`` (as the report's sections write them, :mod:`wealthlib._doc.book`). ``name`` is one
+        of the table attributes above; ``limit``: at most that many of its first rows (:meth:`rows` says how many
+        there are)."""
+        from ._doc.book.tables import frame_of
+
+        return frame_of(self, name, locale, limit)
 
     def rows(self, name: str) -> int:
         """How many rows the display table ``name`` has in full."""
+        from ._doc.book.columns import SOURCES
+
         if name == "tier_class":
             return len(self.tier_class)
-        return len(getattr(self, _SOURCES.get(name, name)))
+        return len(getattr(self, SOURCES.get(name, name)))
 
     @property
     def list_limit(self) -> int | None:
@@ -281,36 +268,56 @@ class BookReport:
 
     def summary_table(self, locale: str = "en") -> pd.DataFrame:
         """The headline counts of :meth:`summary` as a two-column table in ``locale``."""
-        from .i18n import fmt_money, fmt_number
-
-        s = self.summary()
-        n = lambda v: fmt_number(v, locale)
-        complaints = n(s["open_complaints"])
-        if self.complaint_answer_days is not None:
-            complaints += f" ({_lbl('col_book_past_deadline', locale)}: {n(s['complaints_overdue'])})"
-        rows = [
-            (_lbl("col_book_clients", locale), n(s["clients"])),
-            (_lbl("col_aum", locale), " · ".join(fmt_money(v, ccy, locale, symbol=True) for ccy, v in s["aum"].items())),
-            *([(_lbl("col_aum_reporting", locale, currency=self.reporting_currency),
-                fmt_money(s["aum_reporting"]["total"], self.reporting_currency, locale, symbol=True))]
-              if s["aum_reporting"] is not None else []),
-            (_lbl("book_new_accounts", locale), n(s["new_accounts"])),
-            (_lbl("book_kyc_due", locale),
-             f"{_lbl('term_expired', locale)} {n(s['kyc_expired'])} · {_lbl('term_due_soon', locale)} {n(s['kyc_due'])}"),
-            (_lbl("book_reviews_due", locale), n(s["reviews_due"])),
-            (_lbl("book_not_contacted", locale, days=self.contact_days), n(s["not_contacted"])),
-            (_lbl("book_exceptions", locale), n(s["exceptions"])),
-            (_lbl("book_complaints", locale), complaints),
-        ]
-        return pd.DataFrame(rows, columns=[_lbl("book_headline", locale), _lbl("book_figure", locale)])
+        return self.table("summary", locale)
 
     def aum_chart(self, locale: str = "en"):
         """Bar chart of AUM by tier, one panel per currency (a :class:`matplotlib.figure.Figure`)."""
-        return _aum_chart(self, locale)
+        from ._doc.book.charts import aum_chart
+
+        return aum_chart(self, locale)
 
     def class_mix_chart(self, locale: str = "en"):
         """Stacked bars: number of clients per tier by risk class."""
-        return _class_mix_chart(self, locale)
+        from ._doc.book.charts import class_mix_chart
+
+        return class_mix_chart(self, locale)
+
+    # ---- the document: units of wealthlib._doc.book, in the order of the section list ----------------------
+    def sections(self, locale: str = "en") -> dict[str, Any]:
+        """Each section of the list built in ``locale`` (:class:`wealthlib._doc.Built`: heading, plain data, body
+        HTML), computed once per locale."""
+        cache = self.__dict__.setdefault("_built", {})
+        if locale not in cache:
+            from ._doc.book.document import build
+
+            cache[locale] = build(self, locale)
+        return cache[locale]
+
+    def section_html(self, key: str, locale: str = "en") -> str:
+        """One section as safe HTML, its heading first ("" for one the firm's list leaves out)."""
+        from ._doc.book.document import section_html
+
+        return section_html(self, key, locale)
+
+    def html(self, locale: str = "en") -> str:
+        """The whole document body: title and scope, every section of the list, the signatures."""
+        from ._doc.book.document import html
+
+        return html(self, locale)
+
+    def show(self, locale: str = "en"):
+        """IPython ``HTML`` of the whole document, for the template's one display cell."""
+        from IPython.display import HTML
+
+        return HTML(self.html(locale))
+
+    @property
+    def audit_line(self) -> str:
+        """One line for the running footer of every printed page: the audit record in short (in English; the
+        command prints :func:`wealthlib._doc.audit.audit_line` in the report's locale)."""
+        from ._doc.audit import audit_line
+
+        return audit_line(self.audit, "en", self.audit.get("overrides", "—") != "—")
 
 
 # --------------------------------------------------------------------------------------------- build
@@ -335,7 +342,7 @@ def build_book(
     report from it and hands it to the report's kernel with :func:`write_book_report`)."""
     from .market import holdings_in_base
     from .policy import load_policy
-    from .products import check_suitability, load_shelf
+    from .products import load_shelf
     from ._analytics.asof import client_as_of
     from .risk import profile_client
 
@@ -350,6 +357,9 @@ def build_book(
         raise BookError(f"review_months must be a whole number of months ≥ 1, got {review_months!r}")
     params = Path(params)
     policy = load_policy(params / "policy.yaml")
+    from . import _doc
+
+    keys = _doc.section_list("book", policy)  # the firm's list, checked before any work
     shelf = load_shelf(params / "products.yaml", policy)
     everyone, failures = loaded if loaded is not None else load_book_clients(params)
     period_start = date(when.year, 1, 1)
@@ -379,6 +389,7 @@ def build_book(
     exceptions: list[dict[str, Any]] = []
     complaints: list[dict[str, Any]] = []
     profile_errors: list[str] = []
+    questionnaires: set[str] = set()
     for c in book:
         try:
             c = client_as_of(c, when)  # the KYC then in force; nothing dated after `when`
@@ -386,66 +397,14 @@ def build_book(
         except WealthError as err:  # one bad KYC record must not hide the rest of the book
             profile_errors.append(str(err))
             continue
+        questionnaires.add(f"{prof.questionnaire} {prof.questionnaire_version}")
         positions = holdings_in_base(c, shelf, market, when, policy.fx.not_modeled)  # valued at `when`
-        aum = float(sum(positions.values()))
-        txs = [tx for tx in c.transactions if tx.date <= when]
-        first_tx = min((tx.date for tx in txs), default=None)
-        in_period = [tx for tx in txs if period_start <= tx.date]
-        sums = {k: sum(tx.amount for tx in in_period if tx.type == k) for k in ("deposit", "withdrawal", "income", "fee")}
-        new = first_tx is not None and first_tx >= period_start
-        nnm = sums["deposit"] - sums["withdrawal"]
-        contacts = sorted((x for x in c.contact_log if x.date <= when), key=lambda x: x.date)
-        last_contact = contacts[-1].date if contacts else None
-        reviews = [x.date for x in contacts if x.channel.lower() in REVIEW_CHANNELS]
-        last_review = reviews[-1] if reviews else None
-        next_review = _months_after(last_review, review_months) if last_review else None
-        review_due = next_review is None or next_review < when
-        days_to_expiry = (prof.kyc_expiry - when).days
-        kyc_status = "expired" if prof.kyc_expired else ("due" if days_to_expiry <= kyc_due_days else "valid")
-        n_open = 0
-        for comp in c.complaints:
-            if comp.opened > when or (comp.closed is not None and comp.closed <= when):
-                continue
-            n_open += 1
-            age = (when - comp.opened).days
-            days = _answer_days(policy, comp)
-            due = comp.opened + timedelta(days=days) if days is not None else None
-            complaints.append(dict(
-                client=c.id, name=c.name, opened=comp.opened, age_days=age, answer_due=due,
-                overdue=bool(days is not None and age > days), summary=comp.summary,
-            ))
-        known = {code: v for code, v in positions.items() if code in shelf}
-        recorded = {e.product: e for e in c.exceptions if e.date <= when}  # the client file's decisions to keep
-        for v in check_suitability(known, shelf, prof.ceiling):
-            ex = recorded.get(v.code)
-            exceptions.append(dict(
-                client=c.id, name=c.name, kind="holding_above_ceiling", product=v.code, grade=v.grade,
-                ceiling=v.ceiling, amount=float(positions[v.code]), currency=c.base_currency,
-                reason=ex.reason if ex else None, approved_by=ex.approved_by if ex else None, detail=str(v),
-            ))
-        if "override_above_computed" in prof.flag_codes and prof.override is not None:
-            ov = prof.override
-            assessed = prof.computed_class
-            # the class the override departs from is the assessed one after the elderly cap
-            for f in prof.flags:
-                if f.code == "elderly_cap":
-                    assessed = ladder.elderly_max_class or assessed
-            exceptions.append(dict(
-                client=c.id, name=c.name, kind="override_above_computed", product=None, grade=None,
-                ceiling=prof.ceiling, amount=None, currency=c.base_currency, reason=ov.reason, approved_by=ov.by,
-                detail=f"override to {ov.risk_class} above the assessed {assessed} by {ov.by} on {ov.date}: {ov.reason}",
-            ))
-        rows.append(dict(
-            id=c.id, name=c.name, advisor=c.advisor, tier=c.tier, currency=c.base_currency, aum=float(aum),
-            risk_class=prof.final_class, computed_class=prof.computed_class, ceiling=prof.ceiling,
-            kyc_date=prof.kyc_date, kyc_expiry=prof.kyc_expiry, days_to_kyc_expiry=days_to_expiry,
-            kyc_status=kyc_status, first_transaction=first_tx, new_account=new,
-            deposits=float(sums["deposit"]), withdrawals=float(sums["withdrawal"]), income=float(sums["income"]),
-            fees=float(sums["fee"]), net_new_money=float(nnm), opening=0.0 if new else float(aum - nnm),
-            last_contact=last_contact, days_since_contact=(when - last_contact).days if last_contact else None,
-            last_review=last_review, next_review=next_review, review_due=review_due, open_complaints=n_open,
-            **_duties(c, policy, period_start, when),
-        ))
+        row, found, opened = client_line(c, prof, positions, policy=policy, shelf=shelf, when=when,
+                                         period_start=period_start, review_months=review_months,
+                                         kyc_due_days=kyc_due_days)
+        rows.append(row)
+        exceptions += found
+        complaints += opened
 
     client_cols = [
         "id", "name", "advisor", "tier", "currency", "aum", "risk_class", "computed_class", "ceiling", "kyc_date",
@@ -478,7 +437,7 @@ def build_book(
         aum_by_tier = aum_by_tier.sort_values(["tier", "currency"], key=lambda s: s.map(_tier_key) if s.name == "tier" else s)
         aum_by_tier = aum_by_tier.reset_index(drop=True)
 
-    aum_change = _aum_change(df)
+    aum_change = aum_change_of(df)
     new_accounts = df.loc[df["new_account"], ["id", "name", "tier", "currency", "first_transaction", "deposits", "aum"]] if len(df) else df
     kyc_due = (
         df.loc[df["kyc_status"] != "valid", ["id", "name", "tier", "risk_class", "kyc_date", "kyc_expiry", "days_to_kyc_expiry", "kyc_status"]]
@@ -500,14 +459,14 @@ def build_book(
     exc_df = pd.DataFrame(exceptions, columns=["client", "name", "kind", "product", "grade", "ceiling", "amount", "currency", "reason", "approved_by", "detail"])
     comp_df = pd.DataFrame(complaints, columns=["client", "name", "opened", "age_days", "answer_due", "overdue", "summary"])
     comp_df = comp_df.sort_values("age_days", ascending=False).reset_index(drop=True)
-    measures = _advisor_measures(df)
+    measures = advisor_measures(df)
     from .records import book_acceptance
 
     accept_df = book_acceptance(params, policy, dict(zip(df["id"], df["advisor"])) if len(df) else {}, when)
     from ._analytics.identities import check_book_numbers
 
     check_book_numbers(f"book {advisor or 'all'} {when}", clients=df, aum_change=aum_change, acceptance=accept_df)
-    advisor_aum = _aum_change(df, by=("advisor",))
+    advisor_aum = aum_change_of(df, by=("advisor",))
 
     methods = {
         "scope": ("One advisor's clients only." if advisor else "Every advisor's clients.")
@@ -544,9 +503,14 @@ def build_book(
                             "there are; each advisor's report lists all of theirs.")
     # unreadable files cannot be attributed to an advisor: named in the whole book only
     problems = ([str(f) for f in failures] if advisor is None else []) + profile_errors
-    aum_reporting = _in_reporting_currency(df, reporting, market, when) if reporting else None
+    aum_reporting = in_reporting_currency(df, reporting, market, when) if reporting else None
     people, signers = _people(policy, params, advisor)
+    run = {"as_of": when, "advisor": advisor, "contact_days": contact_days, "review_months": review_months,
+           "kyc_due_days": kyc_due_days}
+    overrides = int((exc_df["kind"] == "override_above_computed").sum()) if len(exc_df) else 0
+    audit = _book_audit(params, policy, shelf, market, book, run, sorted(questionnaires), overrides)
     return BookReport(
+        keys=keys, sections_source=policy.source or _doc.SECTIONS_FILE, audit=audit,
         people=people, signers=signers,
         reporting_currency=reporting, aum_reporting=aum_reporting,
         as_of=when, advisor=advisor, period_start=period_start, contact_days=contact_days,
@@ -564,6 +528,26 @@ def build_book(
         if policy.follow_up is not None else None, loans_measured=policy.credit is not None,
         problems=problems, unreadable_files=len(failures) + len(profile_errors),
     )
+
+
+def _book_audit(params: Path, policy: Any, shelf: Any, market: Any, clients: list[Any], run: dict[str, Any],
+                questionnaires: list[str], overrides: int) -> dict[str, Any]:
+    """The report's audit record (:func:`wealthlib._doc.audit.make`, the one every document prints): its inputs
+    hash is over the policy, the shelf, the market file's identity, the advisor registry, the run's parameters
+    and every client file of the report as filed (in id order); the questionnaires are those the book's profiles
+    were scored on; the overrides, how many clients hold a risk class set above the assessed one."""
+    from ._doc import audit
+
+    read = lambda p: p.read_bytes() if p is not None and p.is_file() else b""  # noqa: E731
+    registry = params / policy.advisors.registry if getattr(policy, "advisors", None) else None
+    identity = audit.market_identity(params)
+    files = [read(Path(c.source)) if c.source else c.model_dump_json().encode("utf-8")
+             for c in sorted(clients, key=lambda c: c.id)]
+    h = audit.digest(read(params / "policy.yaml"), read(params / "products.yaml"), identity.encode("utf-8"),
+                     read(registry), audit.canonical(run), *files)
+    return audit.make(h, data_vintage=market.vintage, policy_version=policy.version, shelf_version=shelf.version,
+                      market=identity, questionnaire=", ".join(questionnaires) or "—", as_of=run["as_of"],
+                      overrides=str(overrides) if overrides else None)
 
 
 def load_book_clients(params: str | Path) -> tuple[list[Any], list[Any]]:
@@ -673,329 +657,3 @@ def _book_market(params: Path):
     from .market import configured_market
 
     return configured_market(params)
-
-
-def _in_reporting_currency(df: pd.DataFrame, reporting: str, market, when: date) -> dict[str, Any]:
-    """AUM per base currency converted into ``reporting`` at the last rate on or before ``when``; the total."""
-    rates: dict[str, float] = {}
-    amounts: dict[str, float] = {}
-    for ccy, v in (df.groupby("currency")["aum"].sum().items() if len(df) else []):
-        rates[ccy] = market.fx_rate(ccy, reporting, when)
-        amounts[ccy] = float(v) * rates[ccy]
-    return {"currency": reporting, "rates": rates, "amounts": amounts, "total": float(sum(amounts.values()))}
-
-
-def _aum_change(df: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The AUM change per currency (per ``by`` and currency: ``("advisor",)`` gives every advisor's in one pass)."""
-    cols = [*by, "currency", "clients", "opening", "deposits", "withdrawals", "net_new_money", "income", "fees", "closing", "change", "growth"]
-    if not len(df):
-        return pd.DataFrame(columns=cols)
-    g = df.groupby([*by, "currency"]).agg(
-        clients=("id", "size"), opening=("opening", "sum"), deposits=("deposits", "sum"),
-        withdrawals=("withdrawals", "sum"), net_new_money=("net_new_money", "sum"), income=("income", "sum"),
-        fees=("fees", "sum"), closing=("aum", "sum"),
-    ).reset_index()
-    g["change"] = g["closing"] - g["opening"]
-    g["growth"] = [ch / op if op > 0 else float("nan") for ch, op in zip(g["change"], g["opening"])]
-    return g[cols]
-
-
-#: What each client row counts of the advisor's duties in the period (:func:`_duties`).
-DUTY_COLUMNS = ("follow_ups", "rated_visits", "satisfied_visits", "sales", "loans_introduced")
-
-
-def _answer_days(policy: Any, comp: Any) -> int | None:
-    """The days the firm has to answer ``comp``: the policy's ``complex_answer_days`` for a complex case where it
-    sets them (the mainland 30), else ``answer_days`` (the mainland 15, Taiwan 30)."""
-    rules = policy.complaints
-    if comp.complex and rules.complex_answer_days is not None:
-        return rules.complex_answer_days
-    return rules.answer_days
-
-
-def _duties(c: Any, policy: Any, start: date, when: date) -> dict[str, Any]:
-    """A client's share of the seed's advisor measures in the period ``start``–``when``: follow-up visits (回访)
-    recorded, those rated and those rated ``follow_up.satisfied_from`` or above; product sales (buys, base
-    currency); loans introduced to the bank's credit process (their amounts, base currency)."""
-    log = [x for x in c.contact_log if start <= x.date <= when]
-    visits = [x for x in log if x.kind == "follow_up"]
-    rated = [x.satisfaction for x in visits if x.satisfaction is not None]
-    cut = policy.follow_up.satisfied_from if policy.follow_up is not None else None
-    return {"follow_ups": len(visits), "rated_visits": len(rated),
-            "satisfied_visits": sum(1 for r in rated if cut is not None and r >= cut),
-            "sales": float(sum(t.amount for t in c.transactions if t.type == "buy" and start <= t.date <= when)),
-            "loans_introduced": float(sum(x.amount for x in log if x.kind == "loan_introduced"))}
-
-
-def _advisor_measures(df: pd.DataFrame) -> pd.DataFrame:
-    """Per advisor: clients, AUM and its growth per currency, new accounts, reviews due and on time, follow-up
-    visits, satisfaction (share of rated visits rated satisfied; None without a rated visit), sales and loans
-    introduced per currency."""
-    if not len(df):
-        return pd.DataFrame(columns=["advisor", "clients", "new_accounts", "reviews_due", "reviews_on_time",
-                                     "follow_ups", "satisfaction"])
-    out = []
-    currencies = sorted(df["currency"].unique())
-    for adv, part in df.groupby("advisor", sort=True):
-        row: dict[str, Any] = {"advisor": adv, "clients": len(part)}
-        for ccy in currencies:
-            p = part[part["currency"] == ccy]
-            closing, opening = float(p["aum"].sum()), float(p["opening"].sum())
-            row[f"aum_{ccy}"] = closing if len(p) else float("nan")
-            row[f"aum_growth_{ccy}"] = (closing - opening) / opening if len(p) and opening > 0 else float("nan")
-        row["new_accounts"] = int(part["new_account"].sum())
-        row["reviews_due"] = int(part["review_due"].sum())
-        row["reviews_on_time"] = float((~part["review_due"]).mean())
-        for ccy in currencies:
-            p = part[part["currency"] == ccy]
-            row[f"sales_{ccy}"] = float(p["sales"].sum()) if len(p) else float("nan")
-            row[f"loans_{ccy}"] = float(p["loans_introduced"].sum()) if len(p) else float("nan")
-        row["follow_ups"] = int(part["follow_ups"].sum())
-        rated = int(part["rated_visits"].sum())
-        row["satisfaction"] = float(part["satisfied_visits"].sum()) / rated if rated else None
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-# --------------------------------------------------------------------------------------------- display
-# Labels come from wealthlib/data/i18n/documents.yaml (``book_*``, ``col_*``, ``tier_*``, ``term_*`` keys).
-
-
-def _lbl(key: str, locale: str, **fmt: Any) -> str:
-    from .i18n import t
-
-    return t(f"documents.{key}", locale, **fmt)
-
-
-def _fmt_cell(value: Any, kind: str, locale: str, currency: str | None = None) -> str:
-    from .i18n import MISSING, fmt_date, fmt_money, fmt_number, fmt_pct
-
-    if value is None or (isinstance(value, float) and value != value) or (kind != "text" and pd.isna(value)):
-        return MISSING
-    if kind == "date":
-        return fmt_date(value, locale)
-    if kind == "money":
-        return fmt_money(value, currency, locale, symbol=True) if currency else fmt_number(value, locale)
-    if kind == "pct":
-        return fmt_pct(value, locale, 1, signed=True)
-    if kind == "int":
-        return fmt_number(int(value), locale)
-    if kind == "bool":
-        return _lbl("term_yes" if value else "term_no", locale)
-    return str(value)
-
-
-# table name → [(source column, label key, kind)]; "name" is the client's name
-_COLUMNS: dict[str, list[tuple[str, str, str]]] = {
-    "clients": [
-        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("advisor", "field_advisor", "person"),
-        ("tier", "col_tier", "tier"), ("risk_class", "col_risk_class", "class"), ("aum", "col_aum", "money"),
-        ("kyc_expiry", "col_kyc_expiry", "date"), ("last_contact", "col_last_contact", "date"),
-        ("next_review", "col_next_review", "date"),
-    ],
-    "new_accounts": [
-        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
-        ("first_transaction", "col_book_first_transaction", "date"), ("deposits", "col_contributions", "money"),
-        ("aum", "col_aum", "money"),
-    ],
-    "kyc_due": [
-        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
-        ("risk_class", "col_risk_class", "class"), ("kyc_date", "field_kyc_date", "date"),
-        ("kyc_expiry", "col_kyc_expiry", "date"), ("days_to_kyc_expiry", "col_book_days_to_expiry", "int"),
-        ("kyc_status", "col_status", "kyc_status"),
-    ],
-    "reviews_due": [
-        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
-        ("last_review", "col_last_review", "date"), ("next_review", "col_next_review", "date"),
-        ("days_overdue", "col_book_days_overdue", "int"),
-    ],
-    "not_contacted": [
-        ("name", "col_client", "text"), ("id", "field_client_id", "text"), ("tier", "col_tier", "tier"),
-        ("last_contact", "col_last_contact", "date"), ("days_since_contact", "col_days", "int"),
-    ],
-    "exceptions": [
-        ("name", "col_client", "text"), ("client", "field_client_id", "text"), ("kind", "col_type", "exception"),
-        ("product", "col_code", "text"), ("grade", "col_grade", "grade"), ("ceiling", "field_ceiling", "grade"),
-        ("amount", "col_amount", "money"), ("reason", "col_reason", "text"), ("approved_by", "col_approved_by", "person"),
-    ],
-    "complaints": [
-        ("name", "col_client", "text"), ("client", "field_client_id", "text"), ("opened", "col_received", "date"),
-        ("age_days", "col_book_age_days", "int"), ("answer_due", "col_answer_due", "date"),
-        ("overdue", "col_book_past_deadline", "bool"), ("summary", "col_book_complaint", "text"),
-    ],
-    "aum_by_tier": [
-        ("tier", "col_tier", "tier"), ("currency", "col_currency", "text"), ("clients", "col_book_clients", "int"),
-        ("aum", "col_aum", "money"),
-    ],
-    "aum_change": [
-        ("currency", "col_currency", "text"), ("clients", "col_book_clients", "int"),
-        ("opening", "col_book_opening_implied", "money"), ("net_new_money", "col_book_net_new_money", "money"),
-        ("closing", "col_closing_value", "money"), ("change", "col_change", "money"),
-        ("growth", "book_aum_growth", "pct"),
-    ],
-    "aum_flows": [
-        ("currency", "col_currency", "text"), ("deposits", "col_contributions", "money"),
-        ("withdrawals", "col_withdrawals", "money"), ("income", "col_income", "money"), ("fees", "col_fees", "money"),
-    ],
-    "advisor_aum": [
-        ("advisor", "field_advisor", "person"), ("currency", "col_currency", "text"),
-        ("clients", "col_book_clients", "int"), ("opening", "col_book_opening_implied", "money"),
-        ("net_new_money", "col_book_net_new_money", "money"), ("closing", "col_closing_value", "money"),
-        ("growth", "book_aum_growth", "pct"),
-    ],
-}
-#: display tables drawn from another attribute
-_SOURCES = {"aum_flows": "aum_change"}
-
-
-def _table(report: BookReport, name: str, locale: str = "en", limit: int | None = None) -> pd.DataFrame:
-    from .i18n import check_locale
-
-    check_locale(locale)
-    if name == "tier_class":
-        return _tier_class_table(report, locale)
-    if name == "acceptance":
-        return _acceptance_table(report, locale)
-    if name == "advisor_measures":
-        return _measures_table(report, locale)
-    if name not in _COLUMNS:
-        known = sorted([*_COLUMNS, "tier_class", "advisor_measures", "acceptance"])
-        raise KeyError(f"no book table {name!r}; tables: {', '.join(known)}")
-    src: pd.DataFrame = getattr(report, _SOURCES.get(name, name))
-    if limit is not None:
-        src = src.head(limit)
-    spec = [c for c in _COLUMNS[name] if not (c[0] == "advisor" and report.advisor is not None and name != "advisor_aum")]
-    out: dict[str, list[str]] = {}
-    records = src.to_dict("records")  # plain dicts: a pandas row per cell cost more than the formatting
-    for col, key, kind in spec:
-        cells = []
-        for row in records:
-            v = row.get(col)
-            if kind == "tier":
-                cells.append(report.tier_label(v, locale))
-            elif kind == "class":
-                cells.append(report.class_name(v, locale))
-            elif kind == "kyc_status":
-                cells.append(_lbl({"expired": "term_expired", "due": "term_due_soon"}.get(v, "term_valid"), locale))
-            elif kind == "person":
-                cells.append(_fmt_cell(None, "text", locale) if not isinstance(v, str) else report.person(v, locale))
-            elif kind == "exception":
-                cells.append(_lbl(f"book_exception_{v}", locale))
-            elif kind == "grade":
-                cells.append(_fmt_cell(None, "text", locale) if v is None or pd.isna(v) else f"RR{int(v)}")
-            elif kind == "money":
-                ccy = row.get("currency") if "currency" in src.columns else None
-                cells.append(_fmt_cell(v, "money", locale, ccy))
-            elif kind == "text" and (v is None or (isinstance(v, float) and v != v)):
-                cells.append(_fmt_cell(None, "text", locale))
-            else:
-                cells.append(_fmt_cell(v, kind, locale))
-        out[_lbl(key, locale)] = cells
-    return pd.DataFrame(out)
-
-
-def _tier_class_table(report: BookReport, locale: str) -> pd.DataFrame:
-    tc = report.tier_class
-    if not len(tc):
-        return pd.DataFrame()
-    total = _lbl("term_total", locale)
-    cols = {c: (total if c == "total" else report.class_name(c, locale)) for c in tc.columns}
-    idx = [total if i == "total" else report.tier_label(i, locale) for i in tc.index]
-    out = tc.rename(columns=cols).copy()
-    out.index = pd.Index(idx, name=_lbl("col_tier", locale))
-    return out
-
-
-def _measures_table(report: BookReport, locale: str) -> pd.DataFrame:
-    m = report.advisor_measures
-    out: dict[str, list[str]] = {_lbl("field_advisor", locale): [report.person(x, locale) for x in m["advisor"]],
-                                 _lbl("col_book_clients", locale): [_fmt_cell(v, "int", locale) for v in m["clients"]]}
-    out[_lbl("book_new_accounts", locale)] = [_fmt_cell(v, "int", locale) for v in m["new_accounts"]]
-    out[_lbl("book_reviews_due", locale)] = [_fmt_cell(v, "int", locale) for v in m["reviews_due"]]
-    from .i18n import fmt_pct
-
-    out[_lbl("book_reviews_on_time", locale)] = [fmt_pct(v, locale, 0) for v in m["reviews_on_time"]]
-    rule = report.satisfaction_rule
-    if rule is None:
-        out[_lbl("book_satisfaction", locale)] = [_lbl("term_not_available", locale) for _ in m["satisfaction"]]
-    else:
-        out[_lbl("book_follow_ups", locale)] = [_fmt_cell(v, "int", locale) for v in m["follow_ups"]]
-        out[_lbl("book_satisfied", locale, **{"from": rule[0], "scale": rule[1]})] = [
-            _lbl("term_not_available", locale) if v is None or v != v else fmt_pct(v, locale, 0)
-            for v in m["satisfaction"]]
-    for ccy in report.currencies:
-        label = f"{_lbl('book_wealth_sales', locale)} ({ccy})" if len(report.currencies) > 1 else _lbl("book_wealth_sales", locale)
-        out[label] = [_fmt_cell(v, "money", locale, ccy) for v in m[f"sales_{ccy}"]]
-        if report.loans_measured:
-            label = _lbl("book_loans_introduced", locale) + (f" ({ccy})" if len(report.currencies) > 1 else "")
-            out[label] = [_fmt_cell(v, "money", locale, ccy) for v in m[f"loans_{ccy}"]]
-    return pd.DataFrame(out)
-
-
-def _acceptance_table(report: BookReport, locale: str) -> pd.DataFrame:
-    """資產配置建議客戶接受度: proposals made, accepted, declined and pending per advisor."""
-    from .i18n import fmt_pct, t
-
-    a = report.acceptance
-    out: dict[str, list[str]] = {_lbl("field_advisor", locale): [report.person(x, locale) for x in a["advisor"]]}
-    for col, key in (("proposals", "col_proposals_made"), ("accepted", "col_accepted"), ("declined", "col_declined"),
-                     ("pending", "col_pending")):
-        out[t(f"lifecycle.{key}", locale)] = [_fmt_cell(v, "int", locale) for v in a[col]]
-    out[t("lifecycle.col_acceptance_rate", locale)] = [fmt_pct(v, locale, 0) for v in a["rate"]]
-    return pd.DataFrame(out)
-
-
-def _aum_chart(report: BookReport, locale: str = "en"):
-    from matplotlib.ticker import FuncFormatter
-
-    from .charts import PALETTE, _figure, _finish, _money, house_style
-
-    data = report.aum_by_tier
-    currencies = sorted(data["currency"].unique()) if len(data) else []
-    tiers = sorted(report.clients["tier"].unique(), key=_tier_key) if len(report.clients) else []
-    n = max(1, len(currencies))
-    with house_style(locale):
-        fig = _figure(locale, (8.0, 3.2 if n == 1 else 2.2 + 1.1 * n))
-        axes = fig.subplots(n, 1, squeeze=False)[:, 0]
-        for ax, ccy in zip(axes, currencies or [None]):
-            if ccy is None:
-                ax.set_axis_off()
-                continue
-            part = data[data["currency"] == ccy].set_index("tier")["aum"].reindex(tiers).fillna(0.0)
-            labels = [report.tier_label(tr, locale) for tr in tiers]
-            ax.barh(range(len(tiers)), part.to_numpy(), 0.6, color=PALETTE[0])
-            ax.set_yticks(range(len(tiers)), labels)
-            ax.invert_yaxis()
-            ax.xaxis.set_major_formatter(FuncFormatter(_money))
-            ax.set_title(f"{_lbl('col_aum', locale)} ({ccy})", fontsize=10, loc="left")
-            ax.grid(axis="y", visible=False)
-        fig.suptitle(_lbl("book_aum_by_tier_chart", locale), x=0.01, ha="left", fontweight="bold")
-    return _finish(fig, locale)
-
-
-def _class_mix_chart(report: BookReport, locale: str = "en"):
-    import numpy as np
-
-    from .charts import PALETTE, _figure, _finish, house_style
-
-    tc = report.tier_class
-    with house_style(locale):
-        fig = _figure(locale, (8.0, 3.2))
-        ax = fig.add_subplot()
-        if len(tc):
-            body = tc.drop(index="total").drop(columns="total")
-            y = np.arange(len(body.index))
-            left = np.zeros(len(body.index))
-            palette = [PALETTE[3], PALETTE[0], PALETTE[4], PALETTE[2], PALETTE[5]]
-            for i, cls in enumerate(body.columns):
-                vals = body[cls].to_numpy(dtype=float)
-                ax.barh(y, vals, 0.6, left=left, color=palette[i % len(palette)], label=report.class_name(cls, locale))
-                left += vals
-            ax.set_yticks(y, [report.tier_label(tr, locale) for tr in body.index])
-            ax.invert_yaxis()
-            ax.xaxis.get_major_locator().set_params(integer=True)
-            ax.set_xlabel(_lbl("col_book_clients", locale))
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-            ax.grid(axis="y", visible=False)
-        ax.set_title(_lbl("book_class_mix_chart", locale))
-    return _finish(fig, locale)

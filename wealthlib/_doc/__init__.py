@@ -51,5 +51,7 @@ def build_sections(kind: str, keys: Iterable[str], inputs: Any, labels: Labels, 
     for key in keys:
         u = unit(kind, key, source=source)
         data = u.compute(inputs)
-        out.append(Built(key, labels.L(u.heading), data, u.render(data, labels), u.advisor))
+        title = getattr(u, "title", None)  # a heading with the section's own numbers (``title(data, labels)``)
+        heading = title(data, labels) if title is not None else labels.L(u.heading)
+        out.append(Built(key, heading, data, u.render(data, labels), u.advisor))
     return out

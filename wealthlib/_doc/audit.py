@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..errors import WealthError
 from ..i18n import t
 
 
@@ -37,17 +38,28 @@ def override_text(ov: Any, class_name: str, by_name: str) -> str:
 
 def record(inputs_hash: str, ctx: Any, profile: Any, *, as_of: Any, seed: Any = None,
            template: Mapping[str, str] | None = None, overrides: str | None = None) -> dict[str, Any]:
-    """The audit record of one document: its inputs hash, the market data's vintage, the policy, shelf,
-    questionnaire, disclosures and software versions, the as-of date, the seed (a document with randomness),
-    the risk-class override in force (``overrides``: its :func:`override_text`; "—" when there is none) and —
-    for a document rendered from a template — the template's record (``template``, and ``modified_template``
-    for a draft rendered with changed code)."""
+    """The audit record of one client's document (:func:`make` from the run's context and the client's profile):
+    its inputs hash, the market data's vintage and the market file's identity, the policy, shelf, questionnaire
+    (its id and version), disclosures and software versions, the as-of date, the seed (a document with
+    randomness), the risk-class override in force (``overrides``: its :func:`override_text`; "—" when there is
+    none) and — for a document rendered from a template — the template's record (``template``, and
+    ``modified_template`` for a draft rendered with changed code)."""
+    return make(inputs_hash, data_vintage=ctx.data_vintage, policy_version=ctx.policy.version,
+                shelf_version=ctx.shelf.version, market=market_identity(ctx.params),
+                questionnaire=f"{profile.questionnaire} {profile.questionnaire_version}", as_of=as_of, seed=seed,
+                template=template, overrides=overrides)
+
+
+def make(inputs_hash: str, *, data_vintage: str, policy_version: str, shelf_version: str, market: str,
+         questionnaire: str, as_of: Any, seed: Any = None, template: Mapping[str, str] | None = None,
+         overrides: str | None = None) -> dict[str, Any]:
+    """The one audit record every document prints (proposal, review, relationship report), from its parts; see
+    :func:`record`. ``market``: :func:`market_identity`; ``questionnaire``: id and version (a book's: each in use)."""
     from .. import __version__
     from ..disclosures import DISCLOSURES_VERSION
 
-    out = {"inputs_hash": inputs_hash, "data_vintage": ctx.data_vintage, "policy_version": ctx.policy.version,
-           "shelf_version": ctx.shelf.version,
-           "questionnaire_version": f"{profile.questionnaire} {profile.questionnaire_version}",
+    out = {"inputs_hash": inputs_hash, "data_vintage": data_vintage, "market_version": market,
+           "policy_version": policy_version, "shelf_version": shelf_version, "questionnaire_version": questionnaire,
            "disclosures_version": DISCLOSURES_VERSION, "software_version": __version__,
            "as_of": as_of.isoformat() if hasattr(as_of, "isoformat") else str(as_of)}
     if seed is not None:
@@ -57,10 +69,25 @@ def record(inputs_hash: str, ctx: Any, profile: Any, *, as_of: Any, seed: Any = 
     return out
 
 
+def market_identity(params: Any) -> str:
+    """The market file a document's data come from: ``market.yaml``'s version and the hash of what it configures
+    (the file, every file it names, the bundled data's package versions): ``2026.12.1 · content <16 hex>`` (not
+    written ``sha256:…``, the form of the document's own reference in its footer)."""
+    from ..market import market_config
+
+    try:
+        cfg = market_config(params)
+    except (WealthError, OSError):  # a context built without a params folder's market file
+        return "—"
+    return f"{cfg.version} · content {hashlib.sha256(cfg.data_key().encode('utf-8')).hexdigest()[:16]}"
+
+
 def audit_line(a: Mapping[str, Any], locale: str, override: bool) -> str:
-    """The footer line: inputs hash (short), policy, questionnaire, disclosures and software versions, and —
+    """The footer line: inputs hash (short), market file, policy, questionnaire, disclosures and software versions, and —
     when there is one — the override; a draft rendered with a modified template says so first."""
     parts = [f"{t('documents.audit_inputs_hash', locale)} {reference(a)}",
+             *([f"{t('documents.audit_market_version', locale)} {a['market_version'].split(' ')[0]}"]
+               if a.get("market_version", "—") != "—" else []),
              f"{t('documents.audit_policy_version', locale)} {a['policy_version']}",
              f"{t('documents.audit_questionnaire_version', locale)} {a['questionnaire_version']}",
              f"{t('documents.audit_disclosures_version', locale)} {a['disclosures_version']}",
@@ -78,6 +105,7 @@ def audit_rows(a: Mapping[str, Any], labels: Any) -> list[tuple[str, str]]:
     rows = [(L("audit_inputs_hash"), f"sha256:{a['inputs_hash']}"),
             (L("audit_as_of"), a["as_of"]),
             (L("audit_data_vintage"), a["data_vintage"]),
+            *([(L("audit_market_version"), a["market_version"])] if "market_version" in a else []),
             (L("audit_policy_version"), f"{a['policy_version']} · {a['shelf_version']}"),
             (L("audit_questionnaire_version"), a["questionnaire_version"]),
             (L("audit_disclosures_version"), a["disclosures_version"]),

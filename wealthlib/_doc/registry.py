@@ -27,6 +27,7 @@ SECTIONS_FILE = "wealthlib/data/documents/sections.yaml"
 UNIT_MODULES: dict[str, tuple[str, ...]] = {
     "proposal": ("wealthlib._doc.proposal",),
     "review": ("wealthlib._doc.review",),
+    "book": ("wealthlib._doc.book",),
 }
 
 _UNITS: dict[str, dict[str, type[Section]]] = {}

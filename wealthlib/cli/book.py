@@ -101,13 +101,15 @@ def _render_one(a, everyone, failures, handoff: Path, *, whole, known, params, w
                 else t("documents.book_subtitle_all", lang, advisors=len(known)))
     title = f"{t('documents.book_title', lang)} — {subtitle}"
     footer = t("documents.book_footer", lang, as_of=when.isoformat())
-    audit = (f"{t('documents.audit_policy_version', lang)} {whole.policy_version} · "
-             f"{t('documents.audit_as_of', lang)} {when.isoformat()} · shelf {whole.shelf_version} · "
-             f"wealthlib {_version()}")
     stem = f"book-{a}-{when.isoformat()}"
     # an advisor's kernel gets that advisor's book only (built from the files read once)
     book = whole if scope is None else build_book(params=params, as_of=when, advisor=scope, contact_days=contact_days,
                                                   review_months=review_months, loaded=(everyone, failures))
+    from .._doc.audit import audit_line
+    from ..guard.draft import installed_template_record
+
+    book.audit.update(installed_template_record(TEMPLATE))  # the record names the template it is printed from
+    audit = audit_line(book.audit, lang, book.audit.get("overrides", "—") != "—")  # its audit page, in short
     prebuilt = write_book_report(handoff / f"{stem}.book", book)
     parameters = {"params": str(Path(params).resolve()), "as_of": when.isoformat(), "advisor": scope,
                   "locale": lang, "contact_days": contact_days, "review_months": review_months,
@@ -138,13 +140,3 @@ def summary(
     if book.problems:
         raise typer.Exit(1)
 
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("wealthlib")
-    except ImportError:  # pragma: no cover - metadata missing in a bare checkout
-        return "unknown"
-    except Exception:  # noqa: BLE001 - PackageNotFoundError and friends: the footer says unknown
-        return "unknown"

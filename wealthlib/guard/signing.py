@@ -213,7 +213,8 @@ class Verification:
                        f"{a.get('policy_version', '?')} · shelf {a.get('shelf_version', '?')} · questionnaire "
                        f"{a.get('questionnaire_version', '?')} · disclosures {a.get('disclosures_version', '?')} · "
                        f"wealthlib {a.get('software_version', '?')}")
-            out.append(f"market: {a.get('data_vintage', '?')}")
+            out.append(f"market: {a.get('data_vintage', '?')}"
+                       + (f" · file {a['market_version']}" if a.get("market_version") else ""))
             if a.get("template"):
                 out.append(f"template: {a['template']}")
             if a.get("modified_template"):
