@@ -8,6 +8,7 @@ registry, no estimator or objective name, no channel or class code — names and
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import re
 
@@ -25,6 +26,7 @@ LOCALES = ("en", "zh-TW", "zh-CN")
 CLIENTS = [(PARAMS, c) for c in SAMPLES if c != "huang"] + [(BANK, c) for c in BANK_SAMPLES]
 
 
+@functools.cache
 def _own_locale(firm, client) -> str:
     import yaml
 

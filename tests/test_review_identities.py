@@ -4,6 +4,7 @@ reconcile stops the review with a message naming client, table and both sides.""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -25,6 +26,7 @@ def _home(cid: str):
     return BANK if cid in BANK_SAMPLES else PARAMS
 
 
+@functools.cache
 def _own_locale(cid: str) -> str:
     return yaml.safe_load((_home(cid) / "clients" / f"{cid}.yaml").read_text(encoding="utf-8"))["locale"]
 

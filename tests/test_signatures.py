@@ -66,10 +66,8 @@ def assert_signed(row: str, pid: str, locale: str) -> None:
     assert pid not in row
 
 
-def test_proposal_signature_block_names_advisor_and_supervisor_with_registration_numbers():
-    from wealthlib.documents import build_proposal
-
-    p = build_proposal("lin", params=PARAMS, as_of="2018-12-31", n_paths=200)  # adv-chen, supervised by sup-wu
+def test_proposal_signature_block_names_advisor_and_supervisor_with_registration_numbers(sample_proposal):
+    p = sample_proposal("lin", PARAMS, as_of="2018-12-31")  # adv-chen, supervised by sup-wu
     rows = signature_rows(p.section_html("acknowledgement"))
     assert len(rows) == 3  # client, advisor, supervisor
     assert_signed(rows[1], "adv-chen", "zh-TW")
