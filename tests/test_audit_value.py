@@ -53,6 +53,19 @@ def test_batch_footer_audit_page_and_wealth_propose_print_one_audit_value(params
     assert sealed["resume_key"] != inputs_hash and sealed["resume_key"] not in "".join(_pages(batch_pdf))
     assert sealed["target_weights"]  # the proposal's own record: `wealth accept` can read it
 
+    # the market file (params/market.yaml's version) on every page's footer and, with its content hash, on the
+    # audit page (labels: wealthlib/data/i18n/documents.yaml, lin's zh-TW)
+    import yaml
+
+    root = Path(__file__).parents[1]
+    market = yaml.safe_load((params_copy / "market.yaml").read_text(encoding="utf-8"))["version"]
+    label = yaml.safe_load((root / "wealthlib/data/i18n/documents.yaml").read_text(encoding="utf-8"))[
+        "audit_market_version"]["zh-TW"]
+    pages = _pages(batch_pdf)
+    assert all(f"{label} {market}" in " ".join(pg.split()) for pg in pages)
+    assert re.fullmatch(rf"{re.escape(str(market))} · content [0-9a-f]{{16}}", sealed["market_version"])
+    assert sealed["market_version"].split()[-1] in "".join(pages)  # (the layout may wrap the audit page's row)
+
     one_refs, one_full = _printed(one_pdf)
     assert one_refs == refs and one_full == full  # inputs hash and template fingerprint alike
     assert verify_pdf(one_pdf).audit["inputs_hash"] == inputs_hash

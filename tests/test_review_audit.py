@@ -93,5 +93,13 @@ def test_batch_review_footer_audit_page_and_wealth_review_print_one_audit_value(
     assert resume[0][:16] not in whole
 
     assert _printed(one_html) == (refs, full)  # `wealth review` prints the same value
+    # the market file (params/market.yaml's version): in short in every footer, whole on the audit page
+    p = _Printed()
+    p.feed(batch_html.read_text(encoding="utf-8"))
+    market, label = yaml.safe_load((params_copy / "market.yaml").read_text(encoding="utf-8"))["version"], \
+        CATALOG["audit_market_version"]["zh-TW"]
+    assert all(f"{label} {market} ·" in line for line in p.footers), p.footers
+    (row,) = [value for name, value in p.rows if name.strip() == label]
+    assert re.fullmatch(rf"{re.escape(str(market))} · content [0-9a-f]{{16}}", row.strip())
     sealed = verify_pdf(tmp_path / "batch" / "lin.pdf").audit
     assert sealed["inputs_hash"] == whole and sealed["resume_key"] == resume[0]

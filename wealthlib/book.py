@@ -53,6 +53,7 @@ import pandas as pd
 
 from ._analytics.book import DUTY_COLUMNS, advisor_measures, in_reporting_currency
 from ._analytics.book_clients import REVIEW_CHANNELS, client_line
+from ._analytics.book_tables import TIER_ORDER, book_tables, tier_key as _tier_key
 from ._analytics.book import aum_change as aum_change_of
 from .errors import InputError, WealthError
 
@@ -80,10 +81,6 @@ WHOLE_BOOK_ROWS = 100
 CLIENT_LISTS: tuple[str, ...] = (
     "new_accounts", "kyc_due", "reviews_due", "not_contacted", "exceptions", "complaints", "clients",
 )
-#: Tiers in display order (lowest first); tiers not listed follow in alphabetical order.
-TIER_ORDER: tuple[str, ...] = ("mass", "affluent", "priority", "private")
-
-
 class BookError(WealthError):
     """The book cannot be built (no clients, unknown advisor, bad arguments)."""
 
@@ -95,10 +92,6 @@ def _to_date(value: date | str, what: str = "as_of") -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InputError(what, "", f"not a date in YYYY-MM-DD form: {value!r}") from None
-
-
-def _tier_key(tier: str) -> tuple[int, str]:
-    return (TIER_ORDER.index(tier), tier) if tier in TIER_ORDER else (len(TIER_ORDER), tier)
 
 
 @dataclass
@@ -417,45 +410,10 @@ def build_book(
         df = df.sort_values(["tier", "id"], key=lambda s: s.map(_tier_key) if s.name == "tier" else s)
         df = df.reset_index(drop=True)
 
-    tiers = sorted(df["tier"].unique(), key=_tier_key) if len(df) else []
-    classes = [code for code in ladder.codes if code in set(df["risk_class"])] if len(df) else []
-    tier_class = (
-        pd.crosstab(df["tier"], df["risk_class"]).reindex(index=tiers, columns=classes, fill_value=0)
-        if len(df) else pd.DataFrame()
-    )
-    if len(df):
-        tier_class["total"] = tier_class.sum(axis=1)
-        tier_class.loc["total"] = tier_class.sum(axis=0)
-        tier_class.index.name, tier_class.columns.name = "tier", None
-
-    aum_by_tier = (
-        df.groupby(["tier", "currency"], sort=False)
-        .agg(clients=("id", "size"), aum=("aum", "sum")).reset_index()
-        if len(df) else pd.DataFrame(columns=["tier", "currency", "clients", "aum"])
-    )
-    if len(aum_by_tier):
-        aum_by_tier = aum_by_tier.sort_values(["tier", "currency"], key=lambda s: s.map(_tier_key) if s.name == "tier" else s)
-        aum_by_tier = aum_by_tier.reset_index(drop=True)
-
-    aum_change = aum_change_of(df)
-    new_accounts = df.loc[df["new_account"], ["id", "name", "tier", "currency", "first_transaction", "deposits", "aum"]] if len(df) else df
-    kyc_due = (
-        df.loc[df["kyc_status"] != "valid", ["id", "name", "tier", "risk_class", "kyc_date", "kyc_expiry", "days_to_kyc_expiry", "kyc_status"]]
-        .sort_values("kyc_expiry") if len(df) else df
-    )
-    reviews_due = (
-        df.loc[df["review_due"], ["id", "name", "tier", "last_review", "next_review"]]
-        .sort_values("next_review", na_position="first") if len(df) else df
-    )
-    if len(reviews_due):
-        reviews_due = reviews_due.assign(days_overdue=[
-            None if pd.isna(nr) else (when - nr).days for nr in reviews_due["next_review"]
-        ])
-    nc_mask = df["days_since_contact"].isna() | (df["days_since_contact"].fillna(0) > contact_days) if len(df) else []
-    not_contacted = (
-        df.loc[nc_mask, ["id", "name", "tier", "last_contact", "days_since_contact"]]
-        .sort_values("days_since_contact", ascending=False, na_position="first") if len(df) else df
-    )
+    t = book_tables(df, ladder.codes, when, contact_days)
+    tier_class, aum_by_tier, aum_change = t["tier_class"], t["aum_by_tier"], t["aum_change"]
+    new_accounts, kyc_due, reviews_due, not_contacted = (t[k] for k in ("new_accounts", "kyc_due", "reviews_due",
+                                                                        "not_contacted"))
     exc_df = pd.DataFrame(exceptions, columns=["client", "name", "kind", "product", "grade", "ceiling", "amount", "currency", "reason", "approved_by", "detail"])
     comp_df = pd.DataFrame(complaints, columns=["client", "name", "opened", "age_days", "answer_due", "overdue", "summary"])
     comp_df = comp_df.sort_values("age_days", ascending=False).reset_index(drop=True)
