@@ -68,6 +68,7 @@ def test_an_advisor_sees_only_their_book_and_a_supervisor_their_branch(params: P
         chen.check("lee")
 
 
+@pytest.mark.slow  # builds a whole proposal of its own (the batch plan's refusal below stays fast)
 def test_proposal_for_another_advisors_client_is_refused_without_opening_it(params: Path):
     from wealthlib.documents import build_proposal
 

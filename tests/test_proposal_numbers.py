@@ -88,8 +88,9 @@ def test_printed_allocation_tables_add_up_in_every_locale(firm, client, loc, sam
         assert got == pytest.approx(want, abs=2.0), (loc, code, got, want)
 
 
-@pytest.mark.parametrize("loc", [pytest.param(loc, marks=() if loc == "en" else pytest.mark.slow) for loc in LOCALES])
-def test_an_override_and_the_method_print_as_names_and_words(loc):  # a build each: English in the fast tier
+@pytest.mark.slow  # a build of its own in each locale
+@pytest.mark.parametrize("loc", LOCALES)
+def test_an_override_and_the_method_print_as_names_and_words(loc):
     from wealthlib.i18n import t
 
     p = build_proposal("lin", params=PARAMS, as_of=AS_OF, locale=loc, n_paths=200,
@@ -142,11 +143,11 @@ _broken_fee = _breaking("numbers", "fees", _fee_1pct_high)
 _broken_stress = _breaking("downside", "stress", _stress_doubled)
 
 
-@pytest.mark.parametrize("breaks,table,sides", [  # a build each: the trades in the fast tier
+@pytest.mark.slow  # a build of its own each (the checks themselves: test_proposal_identities, fast)
+@pytest.mark.parametrize("breaks,table,sides", [
     (_broken_trade, "trades", r"[A-Z0-9-]+: trade ≠ target value − current value"),
-    pytest.param(_broken_fee, "fees", r"[A-Z0-9-]+: fee ≠ rate × amount invested", marks=pytest.mark.slow),
-    pytest.param(_broken_stress, r"stress scenarios \(current\)", r"\w+: loss ≠ return × value counted",
-                 marks=pytest.mark.slow),
+    (_broken_fee, "fees", r"[A-Z0-9-]+: fee ≠ rate × amount invested"),
+    (_broken_stress, r"stress scenarios \(current\)", r"\w+: loss ≠ return × value counted"),
 ])
 def test_a_number_broken_on_purpose_stops_the_build_naming_client_table_and_sides(monkeypatch, breaks, table,
                                                                                    sides):

@@ -76,7 +76,7 @@ def test_proposal_signature_block_names_advisor_and_supervisor_with_registration
     assert "adv-chen" not in p.section_html("cover_letter") + p.default_advisor_text["cover_letter"]
 
 
-@pytest.mark.parametrize("locale", ["en", "zh-TW"])
+@pytest.mark.parametrize("locale", [pytest.param("en", marks=pytest.mark.slow), "zh-TW"])  # a review each: chen's own locale fast
 def test_review_is_signed_by_name_and_registration_numbers(locale):
     from wealthlib.review import build_review
 
