@@ -253,6 +253,7 @@ def test_template_renders_one_client(tmp_path):
     assert "<img" in text and "Traceback" not in text
 
 
+@pytest.mark.slow  # builds whole documents of its own (an edited params copy)
 def test_drift_bands_come_from_the_policy(params_copy, reviews):
     """A firm that allows ±10 points flags fewer positions, trades less, and says so in the method notes."""
     import yaml

@@ -224,6 +224,7 @@ def test_stress_loss_is_the_share_times_the_value(rendered, cid, loc):
         assert abs(money(row[ai]) - pct(row[pi]) * closing) <= 0.00005 * closing + 0.5, (cid, loc, row[0])
 
 
+@pytest.mark.slow  # builds whole documents of its own (two, patched)
 def test_a_printed_table_that_does_not_add_up_stops_the_document(monkeypatch):
     """Through the seam: the data a section renders is checked before any HTML is returned. chen's performance
     table with 1.00 taken off the closing value it prints, and a stress loss 1.00 off, stop the document naming

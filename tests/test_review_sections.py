@@ -58,6 +58,7 @@ def test_the_default_review_prints_every_section_in_order():
     assert r.html().count("<h1>") == 1 and r.html().startswith("<h1>")
 
 
+@pytest.mark.slow  # builds whole documents of its own (an edited params copy)
 def test_a_firms_list_drops_and_reorders_review_sections(params_copy):
     """A firm prints no market recap and no attribution, and its drift and trades before the performance."""
     order = ["scope", "kyc", "drift", "rebalancing", "performance", "returns", "risk", "goals", "meeting",

@@ -85,6 +85,7 @@ def test_the_package_list_unknown_key_names_sections_yaml():
     assert str(err.value).startswith("wealthlib/data/documents/sections.yaml: proposal[1]: unknown section 'summry'")
 
 
+@pytest.mark.slow  # builds whole documents of its own (an edited params copy)
 def test_a_firms_list_drops_and_reorders_sections_in_the_document(params_copy):
     """A jurisdiction drops the backtest and the cover letter and prints the costs before the allocation."""
     order = [k for k in DEFAULT if k not in ("backtest", "cover_letter", "costs")]
