@@ -3,7 +3,8 @@
 Tables align by content, the way a printed statement does: a column whose every filled cell is a number (an
 amount with its currency, a percentage, a count, a range of two; ``—`` for missing) is ``class="num"``
 (right-aligned, never wrapped: "NT$ 1,234,567" must not break over two lines); a column of dates is
-``class="date"`` (left, never wrapped); every other column is text (left-aligned). A label/value table
+``class="date"`` (left, never wrapped); a column of codes (``CORP-AAA10``) is ``class="code"`` (never broken at
+its hyphens); every other column is text (left-aligned). A label/value table
 (:func:`kv`) has the labels as row headers and no header row.
 """
 
@@ -23,6 +24,8 @@ _ONE = (r"(?:[A-Za-z]{0,4}[$¥€£]?\s?|[\u4e00-\u9fff]{1,3}\s?)?"
         r"(?:\s?%|\s?[\u4e00-\u9fff]{1,2}|\s?pts?)?")
 #: ... or a range of two ("27.00% – 33.00%", a drift band).
 _NUMBER = re.compile(rf"{_ONE}(?:\s?[–~]\s?{_ONE})?")
+#: A product or class code ("CORP-AAA10", "QDII-NASDAQ-CNY", "USD-MMF", "RR3"): one token, never broken at its hyphens.
+_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)*")
 #: A date as wealthlib.i18n.fmt_date writes it (en "30 Sep 2018", zh "2018年9月30日") or ISO: never broken either.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2} [A-Z][a-z]{2} \d{4}")
 
@@ -39,7 +42,7 @@ def is_number(cell: Any) -> bool:
 
 def column_kinds(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
     """For each of ``width`` columns ``"num"`` (every filled cell a number), ``"date"`` (every filled cell a
-    date) or ``""`` (text); a column with no filled cell is text."""
+    date), ``"code"`` (every filled cell a code) or ``""`` (text); a column with no filled cell is text."""
     out = []
     for j in range(width):
         cells = [str(r[j]).strip() for r in rows if j < len(r)]
@@ -48,6 +51,8 @@ def column_kinds(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
             out.append("num")
         elif filled and all(_DATE.fullmatch(c) for c in filled):
             out.append("date")
+        elif filled and all(_CODE.fullmatch(c) for c in filled):
+            out.append("code")
         else:
             out.append("")
     return out

@@ -94,19 +94,16 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MISSING = "—"
 
-# Currency names and symbols. ``name`` is used in the zh "words" form (新臺幣 1,234 元); ``symbol`` in the
-# compact form (NT$1,234). English always uses the ISO code ("TWD 1,234,567"): unambiguous in a document that
-# shows TWD, USD and CNY side by side, and what bank statements in English print.
-_CURRENCIES: dict[str, dict[str, dict[str, str]]] = {
-    "TWD": {"name": {"zh-TW": "新臺幣", "zh-CN": "新台币"}, "symbol": {"en": "NT$", "zh-TW": "NT$", "zh-CN": "NT$"}},
-    "CNY": {"name": {"zh-TW": "人民幣", "zh-CN": "人民币"}, "symbol": {"en": "CN¥", "zh-TW": "CN¥", "zh-CN": "¥"}},
-    "USD": {"name": {"zh-TW": "美元", "zh-CN": "美元"}, "symbol": {"en": "US$", "zh-TW": "US$", "zh-CN": "US$"}},
-    "HKD": {"name": {"zh-TW": "港幣", "zh-CN": "港币"}, "symbol": {"en": "HK$", "zh-TW": "HK$", "zh-CN": "HK$"}},
-    "EUR": {"name": {"zh-TW": "歐元", "zh-CN": "欧元"}, "symbol": {"en": "€", "zh-TW": "€", "zh-CN": "€"}},
-    "JPY": {"name": {"zh-TW": "日圓", "zh-CN": "日元"}, "symbol": {"en": "JP¥", "zh-TW": "¥", "zh-CN": "JP¥"}},
-    "GBP": {"name": {"zh-TW": "英鎊", "zh-CN": "英镑"}, "symbol": {"en": "£", "zh-TW": "£", "zh-CN": "£"}},
-    "AUD": {"name": {"zh-TW": "澳幣", "zh-CN": "澳元"}, "symbol": {"en": "A$", "zh-TW": "A$", "zh-CN": "A$"}},
-}
+#: Each currency's name and its one amount form per locale: ``wealthlib/data/i18n/currencies.yaml``.
+CURRENCIES_FILE = "wealthlib/data/i18n/currencies.yaml"
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> dict[str, dict[str, dict[str, str]]]:
+    text = resources.files("wealthlib").joinpath("data/i18n/currencies.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -124,9 +121,7 @@ def currency_name(currency: str, locale: str) -> str:
     """
     check_locale(locale)
     _check_currency(currency)
-    if locale == "en":
-        return currency
-    return _CURRENCIES.get(currency, {}).get("name", {}).get(locale, currency)
+    return _currencies().get(currency, {}).get("name", {}).get(locale, currency)
 
 
 def _is_missing(x: Any) -> bool:
@@ -190,34 +185,30 @@ def fmt_pct(x: Any, locale: str, decimals: int = 1, *, signed: bool = False) -> 
 
 
 def fmt_money(amount: Any, currency: str, locale: str, decimals: int = 0, *, symbol: bool = False) -> str:
-    """An amount of money in the customary form of each locale.
+    """An amount of money in the one form of its locale (``wealthlib/data/i18n/currencies.yaml``), the same in
+    prose and in tables:
 
-    ========  ==========================  ============================
-    locale    default                     ``symbol=True`` (compact, for dense tables)
-    ========  ==========================  ============================
-    en        ``TWD 1,234,567``           ``NT$1,234,567``
-    zh-TW     ``新臺幣 1,234,567 元``      ``NT$1,234,567``
-    zh-CN     ``人民币 1,234,567 元``      ``¥1,234,567``
-    ========  ==========================  ============================
+    ========  =======================  ======================
+    locale    TWD                      USD
+    ========  =======================  ======================
+    en        ``TWD 1,234,567``         ``USD 1,234``
+    zh-TW     ``新臺幣 1,234,567 元``    ``1,234 美元``
+    zh-CN     ``新台币 1,234,567 元``    ``1,234 美元``
+    ========  =======================  ======================
 
-    USD prints ``USD 1,234`` / ``美元 1,234 元`` / ``US$1,234``. A negative amount puts the minus sign before
-    the digits (``TWD -1,234``, ``新臺幣 -1,234 元``) or before an attached symbol (``-NT$1,234``). A currency
-    without a Chinese name falls back to its ISO code.
+    CNY prints ``CNY 1,234`` / ``人民幣 1,234 元`` / ``人民币 1,234 元``. A negative amount puts the minus sign
+    before the digits (``TWD -1,234``, ``新臺幣 -1,234 元``). A currency the file does not name prints its ISO
+    code before the digits. ``symbol`` is accepted for older callers and changes nothing: there is no second,
+    compact form (NT$, US$, ¥) in any document.
     """
+    del symbol  # one form per locale
     check_locale(locale)
     _check_currency(currency)
     if _is_missing(amount):
         return MISSING
     sign, body = _digits(amount, decimals)
-    if symbol:
-        sym = _CURRENCIES.get(currency, {}).get("symbol", {}).get(locale)
-        if sym is not None:
-            return f"{sign}{sym}{body}"
-        return f"{currency} {sign}{body}"
-    if locale == "en":
-        return f"{currency} {sign}{body}"
-    name = currency_name(currency, locale)
-    return f"{name} {sign}{body} 元" if name != currency else f"{currency} {sign}{body}"
+    form = _currencies().get(currency, {}).get("amount", {}).get(locale) or f"{currency} {{n}}"
+    return form.format(n=sign + body)
 
 
 def _as_date(d: Any) -> _dt.date:

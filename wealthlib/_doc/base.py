@@ -57,8 +57,8 @@ class Labels:
         return fmt_money(x, self.cur, self.loc)
 
     def money_c(self, x: float) -> str:
-        """Compact money (NT$1,234) for tables with many columns."""
-        return fmt_money(x, self.cur, self.loc, symbol=True)
+        """Money in a table: the locale's one form, as :meth:`money` (there is no second, compact form)."""
+        return fmt_money(x, self.cur, self.loc)
 
     def pct(self, x: float, d: int = 1, signed: bool = False) -> str:
         return fmt_pct(x, self.loc, d, signed=signed)
