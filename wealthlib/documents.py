@@ -397,14 +397,67 @@ def build_proposal(
     against the policy's ``what_if`` limits (:func:`wealthlib.studio.check_what_if`) before anything is
     computed, and print in the audit record.
     """
-    from .clients import Client, load_client
-    from .context import advise, load_context
-
     params = _find_params(Path(params))
     if audit_out is not None and template is None:  # a batch runs the installed template
         from .guard.draft import installed_template_record
 
         template = installed_template_record("proposal.ipynb")
+    c, client_bytes = _read_client(client, params, viewer)
+    loc = check_locale(locale or c.locale)
+    from .charts import client_chart_problems
+    from .context import load_context
+
+    for problem in client_chart_problems(c, loc)[:1]:  # before any work: the goal projection could not print it
+        raise problem
+    ctx = load_context(params, as_of)  # after the client's checks: a missing or broken file costs no market
+    ask = _asked(choices, _Ask(objective, exclude, views, override, risk_aversion, volatility_cap, pinned))
+    ctx, views_bytes = _with_views(ctx, ask.views, params)
+    ctx, c = _in_client_terms(ctx, c, loc)
+    ask, ov = _check_asked(ctx, c, ask, advisor_text)
+    from .advisors import check_signer
+
+    check_signer(ctx.policy, params, c.advisor, ctx.as_of)  # a licensed advisor signs, or no proposal
+    profile, alloc, held = _advise_client(ctx, c, ask, ov, loc)
+    parameters, what_if = _run_parameters(held.c, ctx, loc, ask, ov, seed, n_paths)
+    digest = inputs_hash(client_bytes, _read_bytes(params / "policy.yaml"), _read_bytes(params / "products.yaml"),
+                         parameters, views_bytes)
+    keys = _doc.section_list("proposal", ctx.policy)  # the firm's list, checked before any work
+    b = _prepared_inputs(ctx, held, profile, alloc, loc, seed, n_paths, ask.objective, ov, params)
+    override_info = _override_info(profile, ctx, loc)
+    audit = _proposal_audit(digest, b, override_info, seed=seed, template=template, what_if=what_if)
+    defaults = {k: v for k, v in (("cover_letter", b.default_letter()), ("rationale", b.default_rationale()))
+                if k in keys}  # the advisor's sections the firm's list prints
+    if on_checked is not None:
+        on_checked({"client_id": b.c.id, "client_name": b.c.name, "locale": loc, "title": b.L("proposal_title"),
+                    "disclaimer": b.disclaimer, "audit_line": _audit_line(audit, loc, override_info is not None),
+                    "default_advisor_text": defaults})
+    proposal = _built_proposal(b, keys, audit, override_info, defaults, advisor_text)
+    if audit_out is not None:
+        _doc.audit.save(audit_out, proposal.audit, proposal.audit_line)
+    return proposal
+
+
+@dataclass
+class _Ask:
+    """What the caller asked of the allocation (the what-ifs), after a saved choices file replaced its values.
+    ``source`` names where the what-ifs came from in an error; ``reason_source`` where the override's reason did."""
+
+    objective: str | None
+    exclude: Iterable[str]
+    views: Any
+    override: Any
+    risk_aversion: float | None
+    volatility_cap: float | None
+    pinned: Mapping[str, float] | None
+    source: str = "what-if"
+    reason_source: str = "proposal"
+
+
+def _read_client(client: Any, params: Path, viewer: Any) -> tuple[Any, bytes]:
+    """The client (a :class:`~wealthlib.clients.Client`, an id or a file) and the bytes its inputs hash covers.
+    A viewer's book is checked before the file is opened, so a client outside it costs no read."""
+    from .clients import Client, load_client
+
     if isinstance(client, Client):
         c = client
         client_bytes = c.model_dump_json().encode("utf-8")
@@ -416,75 +469,114 @@ def build_proposal(
     if viewer is not None:
         viewer.check(c.id)
         viewer.check_file(c)
-    loc = check_locale(locale or c.locale)
-    from .charts import client_chart_problems
+    return c, client_bytes
 
-    for problem in client_chart_problems(c, loc)[:1]:  # before any work: the goal projection could not print it
-        raise problem
-    ctx = load_context(params, as_of)  # after the client's checks: a missing or broken file costs no market
-    wi_source, reason_source = "what-if", "proposal"
+
+def _asked(choices: Any, ask: _Ask) -> _Ask:
+    """``ask`` with a saved choices file's values in place of the what-ifs (a file of no choices replaces
+    nothing, but still names the source of errors); the objective checked against the engine's list."""
+    from dataclasses import replace
+
     if choices is not None:
         from .errors import display_path
         from .studio import Choices, read_choices
 
         ch = choices if isinstance(choices, Choices) else read_choices(choices)
-        wi_source = "choices" if isinstance(choices, Choices) else display_path(choices)
+        ask = replace(ask, source="choices" if isinstance(choices, Choices) else display_path(choices))
         if ch != Choices():
-            reason_source = wi_source  # a forbidden claim in the saved reason names the choices file
-            objective, exclude, views = ch.objective, ch.exclude, ch.views
+            override = ask.override
             by = (list(override) + [None, None, None])[2] if isinstance(override, (list, tuple)) else None
-            override = (ch.override_class, ch.override_reason, by)
-            risk_aversion, volatility_cap, pinned = ch.risk_aversion, ch.volatility_cap, dict(ch.pinned)
-    if objective is not None:
+            ask = replace(ask, reason_source=ask.source,  # a forbidden claim in the saved reason names the file
+                          objective=ch.objective, exclude=ch.exclude, views=ch.views,
+                          override=(ch.override_class, ch.override_reason, by), risk_aversion=ch.risk_aversion,
+                          volatility_cap=ch.volatility_cap, pinned=dict(ch.pinned))
+    if ask.objective is not None:
         from .allocate import OBJECTIVES
 
-        if objective not in OBJECTIVES:
-            raise InputError("objective", "", f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
-    views_bytes = b""
-    if views:
-        from .context import with_views
+        if ask.objective not in OBJECTIVES:
+            raise InputError("objective", "", f"unknown objective {ask.objective!r}; "
+                                              f"use one of {', '.join(OBJECTIVES)}")
+    return ask
 
-        vpath = _views_path(views, params)
-        views_bytes = _read_bytes(vpath)
-        ctx = with_views(ctx, vpath)
+
+def _with_views(ctx: Any, views: Any, params: Path) -> tuple[Any, bytes]:
+    """The context with an advisor's views blended in, and the views file's bytes (b"" without views: the
+    inputs hash then covers no views file)."""
+    if not views:
+        return ctx, b""
+    from .context import with_views
+
+    vpath = _views_path(views, params)
+    views_bytes = _read_bytes(vpath)
+    return with_views(ctx, vpath), views_bytes
+
+
+def _in_client_terms(ctx: Any, c: Any, loc: str) -> tuple[Any, Any]:
+    """The context and the client in the client's base currency, once the holdings' codes are on the shelf and
+    the allocation chart can print every product's name in ``loc``."""
+    from .charts import shelf_chart_problems
     from .context import check_product_codes, client_in_base, for_client
 
     check_product_codes(ctx, c)
-    from .charts import shelf_chart_problems
-
     for problem in shelf_chart_problems(ctx.shelf, [loc])[:1]:  # the allocation chart could not print that name
         raise problem
     ctx = for_client(ctx, c)  # returns, μ, Σ in the client's base currency (FX risk inside)
-    c = client_in_base(ctx, c)  # holdings (entered in each product's currency) valued in it at the as-of date
-    exclude = tuple(sorted(set(exclude or ())))
+    return ctx, client_in_base(ctx, c)  # holdings (entered in each product's currency) valued at the as-of date
+
+
+def _check_asked(ctx: Any, c: Any, ask: _Ask, advisor_text: Mapping[str, str] | None) -> tuple[_Ask, Any]:
+    """The what-ifs checked, in this order, before anything is computed: excluded codes on the shelf, the
+    override (a reason, a class of the policy), forbidden claims in the client file, the reason and the advisor's
+    text (:mod:`wealthlib.guard.wording`), pinned codes on the shelf, the policy's ``what_if`` limits. Returns
+    ``ask`` with ``exclude`` sorted and ``pinned`` as floats, and the override as an
+    :class:`~wealthlib.clients.Override` (or None)."""
+    from dataclasses import replace
+
+    from .guard.wording import check_texts, client_texts
+    from .studio import check_what_if
+
+    exclude = tuple(sorted(set(ask.exclude or ())))
     unknown = [code for code in exclude if code not in ctx.shelf]
     if unknown:
         raise InputError("exclude", "", f"unknown product code(s) {', '.join(unknown)} (shelf {ctx.shelf.version})")
-    ov = _override(override, c.advisor, ctx.as_of)
+    ov = _override(ask.override, c.advisor, ctx.as_of)
     if ov is not None:
         ctx.policy.check_class(ov.risk_class, "override", "class")
-    from .guard.wording import check_texts, client_texts
-
     check_texts(client_texts(c), ctx.policy, c.source or c.id)  # forbidden claims (wealthlib.guard.wording)
-    check_texts([("override_reason", ov.reason if ov else None)], ctx.policy, reason_source)
+    check_texts([("override_reason", ov.reason if ov else None)], ctx.policy, ask.reason_source)
     check_texts([(f"advisor text {k}", v) for k, v in (advisor_text or {}).items()], ctx.policy, "proposal",
                 markdown=[f"advisor text {k}" for k in (advisor_text or {})])
-    from .studio import check_what_if
-
-    pinned = {str(k): float(v) for k, v in (pinned or {}).items()}
+    pinned = {str(k): float(v) for k, v in (ask.pinned or {}).items()}
     unknown = sorted(set(pinned) - set(ctx.shelf.codes))
     if unknown:
-        raise InputError(wi_source, f"pinned.{unknown[0]}", f"not a product of shelf {ctx.shelf.version}")
-    check_what_if(ctx, c, ov, risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned,
-                  source=wi_source)
-    from .advisors import check_signer
-    from .conduct import check_conduct, check_exceptions, kept_under_exception, without_holdings
+        raise InputError(ask.source, f"pinned.{unknown[0]}", f"not a product of shelf {ctx.shelf.version}")
+    check_what_if(ctx, c, ov, risk_aversion=ask.risk_aversion, volatility_cap=ask.volatility_cap, pinned=pinned,
+                  source=ask.source)
+    return replace(ask, exclude=exclude, pinned=pinned), ov
 
-    signer = check_signer(ctx.policy, params, c.advisor, ctx.as_of)  # a licensed advisor signs, or no proposal
+
+@dataclass
+class _Held:
+    """The client the allocation is made for (``c``: without the positions a recorded exception keeps) and,
+    for the sections that show them, the client as read (``client_all``), every holding (``held_all``) and the
+    kept positions (``kept``)."""
+
+    c: Any
+    client_all: Any
+    held_all: dict[str, float]
+    kept: dict[str, float]
+
+
+def _advise_client(ctx: Any, c: Any, ask: _Ask, ov: Any, loc: str) -> tuple[Any, Any, _Held]:
+    """Profile and allocation under the firm's conduct rules: positions above the ceiling that a recorded
+    exception keeps (policy ``conduct.above_grade``) stay outside the allocation, which is then made again
+    without them; the firm's client-protection rules (policy ``conduct:``) are checked on the result."""
+    from .conduct import check_conduct, check_exceptions, kept_under_exception, without_holdings
+    from .context import advise
 
     def _advise(client):
-        return advise(ctx, client, objective=objective, override=ov, extra_exclusions=exclude, locale=loc,
-                      risk_aversion=risk_aversion, volatility_cap=volatility_cap, pinned=pinned)
+        return advise(ctx, client, objective=ask.objective, override=ov, extra_exclusions=ask.exclude, locale=loc,
+                      risk_aversion=ask.risk_aversion, volatility_cap=ask.volatility_cap, pinned=ask.pinned)
 
     profile, alloc = _advise(c)
     held_all = c.holding_values()  # every holding, those kept under a recorded exception included
@@ -497,48 +589,74 @@ def build_proposal(
     # the firm's client-protection rules (policy `conduct:`; none when the firm has no such block): a gate that
     # fails, a missing acknowledgement or a foreign product paying the firm above the cap refuses the proposal
     check_conduct(ctx.policy, ctx.shelf, c, {str(k): float(v) for k, v in alloc.weights.items()}, ctx.as_of)
-    parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": objective,
-                  "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(exclude),
-                  "seed": int(seed), "n_paths": int(n_paths), "views": str(views) if views else None}
+    return profile, alloc, _Held(c, client_all, dict(held_all), dict(kept))
+
+
+def _run_parameters(c: Any, ctx: Any, loc: str, ask: _Ask, ov: Any, seed: int,
+                    n_paths: int) -> tuple[dict[str, Any], list[str]]:
+    """The run's parameters as the inputs hash covers them, and the what-ifs in words for the audit record
+    (each what-if enters both only when it was asked, so a plain proposal's hash does not change)."""
+    parameters = {"client": c.id, "as_of": ctx.as_of.isoformat(), "locale": loc, "objective": ask.objective,
+                  "override": None if ov is None else [ov.risk_class, ov.reason, ov.by], "exclude": list(ask.exclude),
+                  "seed": int(seed), "n_paths": int(n_paths), "views": str(ask.views) if ask.views else None}
     what_if = []
-    if risk_aversion is not None:
-        parameters["risk_aversion"] = float(risk_aversion)
-        what_if.append(f"risk aversion γ = {float(risk_aversion):g}")
-    if volatility_cap is not None:
-        parameters["volatility_cap"] = float(volatility_cap)
-        what_if.append(f"volatility target {float(volatility_cap):.2%}")
-    if pinned:
-        parameters["pinned"] = dict(sorted(pinned.items()))
-        what_if.append("pinned " + ", ".join(f"{k} {v:.1%}" for k, v in sorted(pinned.items())))
-    digest = inputs_hash(client_bytes, _read_bytes(params / "policy.yaml"), _read_bytes(params / "products.yaml"),
-                         parameters, views_bytes)
-    keys = _doc.section_list("proposal", ctx.policy)  # the firm's list, checked before any work
-    b = _Builder(ctx, c, profile, alloc, loc, int(seed), int(n_paths), objective, ov)
+    if ask.risk_aversion is not None:
+        parameters["risk_aversion"] = float(ask.risk_aversion)
+        what_if.append(f"risk aversion γ = {float(ask.risk_aversion):g}")
+    if ask.volatility_cap is not None:
+        parameters["volatility_cap"] = float(ask.volatility_cap)
+        what_if.append(f"volatility target {float(ask.volatility_cap):.2%}")
+    if ask.pinned:
+        parameters["pinned"] = dict(sorted(ask.pinned.items()))
+        what_if.append("pinned " + ", ".join(f"{k} {v:.1%}" for k, v in sorted(ask.pinned.items())))
+    return parameters, what_if
+
+
+def _prepared_inputs(ctx: Any, held: _Held, profile: Any, alloc: Any, loc: str, seed: int, n_paths: int,
+                     objective: str | None, ov: Any, params: Path) -> ProposalInputs:
+    """The proposal's inputs (:class:`~wealthlib._doc.proposal.ProposalInputs`) with the people who sign and
+    are named (display names and registration numbers, never the ids), prepared up to the point where the
+    header a renderer needs first (:func:`build_proposal`'s ``on_checked``) is known."""
     from .advisors import display_names, signers
 
-    b.signers = signers(ctx.policy, params, c.advisor, loc)  # names and registration numbers, never the ids
+    b = _Builder(ctx, held.c, profile, alloc, loc, int(seed), int(n_paths), objective, ov)
+    b.signers = signers(ctx.policy, params, held.c.advisor, loc)  # names and registration numbers, never the ids
     b.people = display_names(ctx.policy, params, loc)
-    b.held_all, b.kept, b.client_all = dict(held_all), dict(kept), client_all
+    b.held_all, b.kept, b.client_all = held.held_all, held.kept, held.client_all
     b.prepare()
-    effective_ov = profile.override
-    override_info = None if effective_ov is None else {
-        "class": effective_ov.risk_class, "class_name": ctx.policy.risk_class(effective_ov.risk_class).name(loc),
-        "assessed": profile.computed_class, "reason": effective_ov.reason, "by": effective_ov.by,
-        "date": effective_ov.date.isoformat()}
-    overrides = None if effective_ov is None else _doc.audit.override_text(  # as printed: class and author names
-        effective_ov, override_info["class_name"], b.people.get(effective_ov.by, effective_ov.by))
+    return b
+
+
+def _override_info(profile: Any, ctx: Any, loc: str) -> dict[str, Any] | None:
+    """The override in force (the advisor's, or the client file's), as the KYC section prints it; None without."""
+    ov = profile.override
+    return None if ov is None else {
+        "class": ov.risk_class, "class_name": ctx.policy.risk_class(ov.risk_class).name(loc),
+        "assessed": profile.computed_class, "reason": ov.reason, "by": ov.by, "date": ov.date.isoformat()}
+
+
+def _proposal_audit(digest: str, b: ProposalInputs, override_info: dict[str, Any] | None, *, seed: int,
+                    template: Mapping[str, str] | None, what_if: list[str]) -> dict[str, Any]:
+    """The proposal's audit record (:func:`wealthlib._doc.audit.record`), its override as printed (the class's
+    and the author's names), plus what ``wealth accept`` records as the client's agreed target (not printed)
+    and the what-ifs in words."""
+    ctx, profile = b.ctx, b.profile
+    ov = profile.override
+    overrides = None if ov is None else _doc.audit.override_text(  # as printed: class and author names
+        ov, override_info["class_name"], b.people.get(ov.by, ov.by))
     audit = _doc.audit.record(digest, ctx, profile, as_of=ctx.as_of, seed=seed, template=template, overrides=overrides)
     # what `wealth accept` records as the client's agreed target (wealthlib.records): not printed
-    audit["target_weights"] = {str(k): round(float(v), 8) for k, v in alloc.weights.items() if float(v) > 1e-6}
+    audit["target_weights"] = {str(k): round(float(v), 8) for k, v in b.alloc.weights.items() if float(v) > 1e-6}
     audit["risk_class"] = profile.final_class
     if what_if:
         audit["what_if"] = "; ".join(what_if)
-    defaults = {k: v for k, v in (("cover_letter", b.default_letter()), ("rationale", b.default_rationale()))
-                if k in keys}  # the advisor's sections the firm's list prints
-    if on_checked is not None:
-        on_checked({"client_id": c.id, "client_name": c.name, "locale": loc, "title": b.L("proposal_title"),
-                    "disclaimer": b.disclaimer, "audit_line": _audit_line(audit, loc, override_info is not None),
-                    "default_advisor_text": defaults})
+    return audit
+
+
+def _built_proposal(b: ProposalInputs, keys: list[str], audit: dict[str, Any], override_info: dict[str, Any] | None,
+                    defaults: dict[str, str], advisor_text: Mapping[str, str] | None) -> Proposal:
+    """The analytics and charts computed, the sections of ``keys`` built and their printed tables' identities
+    checked (a table that does not add up: no document), then the :class:`Proposal` with its texts and audit."""
     b.build()
     b.audit = audit
     proposal = _proposal(b)
@@ -547,13 +665,11 @@ def build_proposal(
     proposal.default_advisor_text = defaults
     proposal.advisor_text = {k: str(v) for k, v in (advisor_text or {}).items() if k in ADVISOR_SECTIONS}
     proposal.assumptions = b.assumptions()
-    built = _doc.build_sections("proposal", keys, b, b.labels, source=ctx.policy.source or _doc.SECTIONS_FILE)
+    built = _doc.build_sections("proposal", keys, b, b.labels, source=b.ctx.policy.source or _doc.SECTIONS_FILE)
     from ._doc.proposal import identities
 
     identities.check(b, {s.key: s.data for s in built})  # a table that does not add up: no document
     proposal.sections = {s.key: Section(s.key, s.heading, s.html, s.data) for s in built}
-    if audit_out is not None:
-        _doc.audit.save(audit_out, proposal.audit, proposal.audit_line)
     return proposal
 
 
