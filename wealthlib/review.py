@@ -280,16 +280,12 @@ def build_review(
     ``wealth batch review`` in their kernels) is a file to leave that record and its footer line in, so the
     command prints and seals the record the review prints; the record then names the installed template
     (``template``: a template record of :mod:`wealthlib.guard.draft`, given explicitly)."""
-    from ._analytics.asof import NoKycInForce, client_as_of
-    from ._analytics.attribution import attribution as attribute
-    from ._analytics.identities import check_review_numbers
-    from ._analytics.rebalance import drift_table, rebalance as rebalance_trades
+    from ._analytics.goals import goal_progress
     from ._analytics.target import choose_target
-    from ._analytics.quarter import current_stress, market_recap, performance_by_period, realized_risk
-    from ._doc.review.target import actions, implied_notes, target_notes, trade_notes
-    from .clients import Client, check_product_codes, load_client
-    from .context import advise, load_context
-    from .risk import profile_client
+    from ._doc.review.target import actions
+    from .advisors import signers as _signers
+    from .context import advise
+    from .documents import currency_notes, currency_share
 
     params = Path(params)
     start, end = parse_quarter(quarter)
@@ -297,98 +293,29 @@ def build_review(
         from .guard.draft import installed_template_record
 
         template = installed_template_record("quarterly_review.ipynb")
-    if not isinstance(client, Client):
-        client = load_client(client, params / "clients")
-    as_filed = client
-    client = client_as_of(client, end)  # nothing dated after the quarter end enters the review
+    as_filed, client = _client_at(client, params, end)
     locale = check_locale(locale or client.locale)
-    src = client.source or client.id
-    ctx = load_context(params, end.date())
-    from . import _doc
-
-    keys = _doc.section_list("review", ctx.policy)  # the firm's list, checked before any work
-    from .guard.wording import check_texts, client_texts
-
-    check_texts(client_texts(as_filed), ctx.policy, src)  # forbidden claims anywhere in the file as filed
-    known = set(ctx.shelf.codes)
-    problems = check_product_codes(client, known)
-    if problems:
-        raise problems[0]
-    from .context import client_in_base, for_client
-    from .documents import currency_notes, currency_share
-
-    ctx = for_client(ctx, client)  # returns in the client's base currency: FX moves inside TWR, MWR and risk
-    client = client_in_base(ctx, client)  # holdings valued in the base currency at the quarter end
-    if ctx.returns.index[-1] < end:
-        raise ReviewError(f"{src}: market data end {ctx.returns.index[-1].date()}, before the quarter end {end.date()}")
-
+    ctx, client, keys = _review_context(params, end, as_filed, client)
     profile, allocation = advise(ctx, client, require_valid_kyc=False, locale=locale)
     decision = _agreed_decision(params, client.id, end, decisions)
     chosen = choose_target(decision, allocation.weights, profile=profile, shelf=ctx.shelf)
     target = chosen.weights
-
-    val = valuation(client, ctx.returns, end)
-    ytd_start = pd.Timestamp(year=end.year - 1, month=12, day=31)
-    perf, bench = performance_by_period(val, ctx.returns, target, {"quarter": start, "ytd": ytd_start}, end)
-
-    closing = float(val.values[end])
-    cur = val.positions.loc[end]
-    weights = (cur / closing) if closing > 0 else cur * 0.0
-    weights = weights[weights.abs() > 1e-9]
-
-    attribution = attribute(val, perf["quarter"], start, end)
-
-    market = market_recap(ctx, start, end, ytd_start)
-    risk = realized_risk(perf["inception"], weights)
-    prod_w = weights.drop(CASH, errors="ignore")
-    st = current_stress(ctx, weights, closing, locale)
-
-    # --- drift and rebalancing (wealthlib._analytics.rebalance) ------------------------------------------------
-    drift = drift_table(weights, target, ctx.policy.review.drift_bands)
-    cost_rate = float(ctx.policy.allocation.transaction_cost)
-    rb = rebalance_trades(drift, closing, shelf=ctx.shelf, ceiling=int(profile.ceiling),
-                          excluded=set(client.restrictions.excluded_products),
-                          excluded_classes=set(client.restrictions.excluded_classes), cost_rate=cost_rate)
-    rebalance = rb.trades
-    notes = [*target_notes(chosen, ctx, profile, locale), *trade_notes(rb, locale),
-             *implied_notes(val.implied, client.base_currency, locale)]
-    check_review_numbers(src, performance=perf, attribution=attribution, weights=weights, target=target,
-                         drift=drift, trades=rebalance, closing=closing, cost_rate=cost_rate, stress=st)
-
-    # --- goals ------------------------------------------------------------------------------------------------
-    from ._analytics.goals import goal_progress
-
-    goals = goal_progress(client, closing, end, _expected_return(ctx, target, allocation))
-
-    # --- KYC status, meetings, actions -----------------------------------------------------------------------
-    try:  # the class at the quarter start, from the assessment then in force
-        prev = profile_client(client_as_of(as_filed, start), ctx.policy, start.date())
-    except NoKycInForce:
-        prev = profile
-    kyc = {
-        "date": profile.kyc_date, "expiry": profile.kyc_expiry, "expired": bool(profile.kyc_expired),
-        "due_soon": bool((pd.Timestamp(profile.kyc_expiry) - end).days <= 90),
-        "class_name": profile.class_name(ctx.policy, locale),
-        "previous_class_name": prev.class_name(ctx.policy, locale),
-        "class_changed": prev.final_class != profile.final_class,
-        "flags": [f.message[locale] if isinstance(f.message, dict) else str(f.message) for f in profile.flags],
-    }
-    meetings = pd.DataFrame([{"date": c.date, "channel": c.channel, "note": c.note} for c in client.contact_log
-                             if start.date() < c.date <= end.date()], columns=["date", "channel", "note"])
-    from .advisors import signers as _signers
-
+    q = _quarter_numbers(ctx, client, target, start, end, locale)
+    drift, rb, notes = _rebalancing(ctx, client, profile, chosen, q, locale)
+    goals = goal_progress(client, q.closing, end, _expected_return(ctx, target, allocation))
+    kyc = _kyc_status(as_filed, profile, ctx, start, end, locale)
+    meetings = _meetings(client, start, end)
     signed_by = _signers(ctx.policy, params, client.advisor, locale)  # names and registration numbers
-    acts = actions(kyc=kyc, trades=rebalance, chosen=chosen, goals=goals, complaints=client.complaints,
+    acts = actions(kyc=kyc, trades=rb.trades, chosen=chosen, goals=goals, complaints=client.complaints,
                    owner=signed_by.advisor_name(), end=end, locale=locale)
     audit = _audit_record(as_filed, params, ctx, profile, quarter, locale, decision, end, template)
+    prod_w = q.weights.drop(CASH, errors="ignore")
     review = Review(
         client=client, quarter=quarter, locale=locale, ctx=ctx, profile=profile, allocation=allocation,
-        start=start, end=end, valuation=val, performance=perf, benchmark=bench, weights=weights, target=target,
-        drift=drift, rebalance=rebalance, attribution=attribution, market=market, risk={
-            **risk, "largest_name": (t("documents.review_uninvested_cash", locale) if risk["largest_code"] == CASH
-                                     else ctx.shelf.get(risk["largest_code"]).name(locale))},
-        stress=st, goals=goals, meetings=meetings, actions=acts, kyc=kyc, notes=notes,
-        target_info=chosen, suitability_checks=rb.checks,
+        start=start, end=end, valuation=q.val, performance=q.perf, benchmark=q.bench, weights=q.weights,
+        target=target, drift=drift, rebalance=rb.trades, attribution=q.attribution, market=q.market,
+        risk=_named_risk(q.risk, ctx, locale), stress=q.stress, goals=goals, meetings=meetings, actions=acts,
+        kyc=kyc, notes=notes, target_info=chosen, suitability_checks=rb.checks,
         fx=currency_notes(ctx, [*prod_w.index, *target.index], locale),
         fx_share=currency_share(ctx, prod_w / prod_w.sum()) if len(prod_w) and prod_w.sum() > 0 else None,
         signers=signed_by, keys=keys, audit=audit,
@@ -398,6 +325,136 @@ def build_review(
 
         save(audit_out, review.audit, review.audit_line)
     return review
+
+
+def _client_at(client: "Client | str | Path", params: Path, end: pd.Timestamp) -> tuple["Client", "Client"]:
+    """The client file as filed (what the wording check and the inputs hash read) and as it stood at the
+    quarter end (:func:`wealthlib._analytics.asof.client_as_of`: nothing dated after it enters the review)."""
+    from ._analytics.asof import client_as_of
+    from .clients import Client, load_client
+
+    if not isinstance(client, Client):
+        client = load_client(client, params / "clients")
+    return client, client_as_of(client, end)
+
+
+def _review_context(params: Path, end: pd.Timestamp, as_filed: "Client",
+                    client: "Client") -> tuple["Context", "Client", tuple[str, ...]]:
+    """The market and policy at the quarter end in the client's base currency, the client's holdings valued in
+    it, and the firm's section list, after the checks that cost no computing: the section list, forbidden claims
+    in the file as filed, product codes on the shelf, market data reaching the quarter end."""
+    from . import _doc
+    from .clients import check_product_codes
+    from .context import client_in_base, for_client, load_context
+    from .guard.wording import check_texts, client_texts
+
+    src = client.source or client.id
+    ctx = load_context(params, end.date())
+    keys = _doc.section_list("review", ctx.policy)  # the firm's list, checked before any work
+    check_texts(client_texts(as_filed), ctx.policy, src)  # forbidden claims anywhere in the file as filed
+    problems = check_product_codes(client, set(ctx.shelf.codes))
+    if problems:
+        raise problems[0]
+    ctx = for_client(ctx, client)  # returns in the client's base currency: FX moves inside TWR, MWR and risk
+    client = client_in_base(ctx, client)  # holdings valued in the base currency at the quarter end
+    if ctx.returns.index[-1] < end:
+        raise ReviewError(f"{src}: market data end {ctx.returns.index[-1].date()}, before the quarter end {end.date()}")
+    return ctx, client, keys
+
+
+@dataclass
+class _Quarter:
+    """The quarter's numbers that the review's later steps share (:func:`_quarter_numbers`)."""
+
+    val: Valuation
+    perf: dict[str, Any]
+    bench: dict[str, float]
+    closing: float
+    weights: pd.Series
+    attribution: pd.DataFrame
+    market: pd.DataFrame
+    risk: dict[str, Any]
+    stress: pd.DataFrame
+
+
+def _quarter_numbers(ctx: "Context", client: "Client", target: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
+                     locale: str) -> _Quarter:
+    """Valuation, performance for the quarter, year to date and since inception against the target held as the
+    benchmark, the weights at the quarter end (products and cash), attribution, the market recap, realized risk
+    and stress on the current holdings."""
+    from ._analytics.attribution import attribution as attribute
+    from ._analytics.quarter import current_stress, market_recap, performance_by_period, realized_risk
+
+    val = valuation(client, ctx.returns, end)
+    ytd_start = pd.Timestamp(year=end.year - 1, month=12, day=31)
+    perf, bench = performance_by_period(val, ctx.returns, target, {"quarter": start, "ytd": ytd_start}, end)
+    closing = float(val.values[end])
+    cur = val.positions.loc[end]
+    weights = (cur / closing) if closing > 0 else cur * 0.0
+    weights = weights[weights.abs() > 1e-9]
+    attribution = attribute(val, perf["quarter"], start, end)
+    market = market_recap(ctx, start, end, ytd_start)
+    risk = realized_risk(perf["inception"], weights)
+    stress = current_stress(ctx, weights, closing, locale)
+    return _Quarter(val, perf, bench, closing, weights, attribution, market, risk, stress)
+
+
+def _rebalancing(ctx: "Context", client: "Client", profile: Any, chosen: Any, q: _Quarter,
+                 locale: str) -> tuple[pd.DataFrame, Any, list[str]]:
+    """Drift against the target with the policy's bands, the trades back into them (each buy re-checked:
+    :mod:`wealthlib._analytics.rebalance`) and the notes on target, trades and implied flows; the tables'
+    identities are checked here (:func:`wealthlib._analytics.identities.check_review_numbers`), so numbers that do
+    not reconcile make no review."""
+    from ._analytics.identities import check_review_numbers
+    from ._analytics.rebalance import drift_table, rebalance as rebalance_trades
+    from ._doc.review.target import implied_notes, target_notes, trade_notes
+
+    target = chosen.weights
+    drift = drift_table(q.weights, target, ctx.policy.review.drift_bands)
+    cost_rate = float(ctx.policy.allocation.transaction_cost)
+    rb = rebalance_trades(drift, q.closing, shelf=ctx.shelf, ceiling=int(profile.ceiling),
+                          excluded=set(client.restrictions.excluded_products),
+                          excluded_classes=set(client.restrictions.excluded_classes), cost_rate=cost_rate)
+    notes = [*target_notes(chosen, ctx, profile, locale), *trade_notes(rb, locale),
+             *implied_notes(q.val.implied, client.base_currency, locale)]
+    check_review_numbers(client.source or client.id, performance=q.perf, attribution=q.attribution,
+                         weights=q.weights, target=target, drift=drift, trades=rb.trades, closing=q.closing,
+                         cost_rate=cost_rate, stress=q.stress)
+    return drift, rb, notes
+
+
+def _kyc_status(as_filed: "Client", profile: Any, ctx: "Context", start: pd.Timestamp, end: pd.Timestamp,
+                locale: str) -> dict[str, Any]:
+    """The KYC section's facts: dates, expired or due within 90 days (flagged, never blocking a review), the
+    class now and at the quarter start (from the assessment then in force; now, when none was), and the flags."""
+    from ._analytics.asof import NoKycInForce, client_as_of
+    from .risk import profile_client
+
+    try:  # the class at the quarter start, from the assessment then in force
+        prev = profile_client(client_as_of(as_filed, start), ctx.policy, start.date())
+    except NoKycInForce:
+        prev = profile
+    return {
+        "date": profile.kyc_date, "expiry": profile.kyc_expiry, "expired": bool(profile.kyc_expired),
+        "due_soon": bool((pd.Timestamp(profile.kyc_expiry) - end).days <= 90),
+        "class_name": profile.class_name(ctx.policy, locale),
+        "previous_class_name": prev.class_name(ctx.policy, locale),
+        "class_changed": prev.final_class != profile.final_class,
+        "flags": [f.message[locale] if isinstance(f.message, dict) else str(f.message) for f in profile.flags],
+    }
+
+
+def _meetings(client: "Client", start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The contact log's entries within the quarter ``(start, end]`` (date, channel, note)."""
+    return pd.DataFrame([{"date": c.date, "channel": c.channel, "note": c.note} for c in client.contact_log
+                         if start.date() < c.date <= end.date()], columns=["date", "channel", "note"])
+
+
+def _named_risk(risk: dict[str, Any], ctx: "Context", locale: str) -> dict[str, Any]:
+    """Realized risk with the largest position's name in ``locale`` (uninvested cash, or the product's name)."""
+    code = risk["largest_code"]
+    name = t("documents.review_uninvested_cash", locale) if code == CASH else ctx.shelf.get(code).name(locale)
+    return {**risk, "largest_name": name}
 
 
 def _audit_record(client: "Client", params: Path, ctx: "Context", profile: Any, quarter: str, locale: str,
