@@ -938,36 +938,19 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
     (``--advisor ID``) renders only a client of that advisor's book (or their branch's, for a supervisor).
     """
 
-    import nbformat
-
     from .errors import display_path
     from .guard.draft import check_draft
-    from .render import RenderError, render
+    from .render import RenderError
 
     path = Path(notebook)
-    if not path.is_file():
-        raise RenderError(f"{display_path(path)}: no such notebook")
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # noqa: BLE001
-        raise RenderError(f"{display_path(path)}: not a readable notebook: {exc}") from None
+    nb = _read_draft(path)
     check = check_draft(nb, display_path(path), allow_modified=allow_modified)
     p = check.parameters
     check_draft_parameters(p, display_path(path))
     _check_draft_wording(nb, p, check, display_path(path))
     folder = path.parent.resolve()
-    params = Path(p.get("params", "params"))
-    params = params if params.is_absolute() else folder / params
-    client = p.get("client", "")
-    if isinstance(client, str) and (client.endswith((".yaml", ".yml")) or "/" in client) and not Path(client).is_absolute():
-        client = str(folder / client)
-    choices = choices_path = None
-    if p.get("choices"):  # the what-if panel's saved choices, a JSON file beside the draft (wealthlib.studio)
-        from .studio import read_choices
-
-        choices_path = Path(p["choices"]) if Path(p["choices"]).is_absolute() else folder / p["choices"]
-        choices = read_choices(choices_path)  # checked now: a bad file stops before anything runs
-        choices_path = choices_path if choices_path.is_file() else None
+    params, client = _draft_params_and_client(p, folder)
+    choices, choices_path = _draft_choices(p, folder)
     fmts = tuple(formats)
     target = Path(out_dir) if out_dir is not None else path.parent
     if "ipynb" in fmts and target.resolve() == folder:
@@ -985,21 +968,90 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         exclude=p.get("exclude") or (), seed=int(p.get("seed", 20181231)), views=p.get("views"),
         template=check.audit(), viewer=viewer, choices=choices_path)
     proposal.advisor_text = prepare_advisor_cells(run_nb, proposal)
-    pdf_finish = None
-    if seal and "pdf" in fmts:
-        from .guard.signing import document_inputs, sealer
-        from .policy import load_policy
+    sealed = _draft_seal(proposal, p, path, check, client, params, choices) if seal and "pdf" in fmts else None
+    written = _render_prebuilt(run_nb, proposal, p, target, path.stem, fmts, folder,
+                               sealed.finish if sealed else None)
+    if sealed is not None and sealed.finish is not None:  # what the client is given, kept write-once
+        _archive_draft(sealed, proposal, written["pdf"])
+    return written
 
-        params_dir = _find_params(params)
-        attachments = document_inputs(
-            kind="proposal", client_id=proposal.client_id, client_file=_client_path(client, params_dir),
-            params=params_dir, parameters={**p, **({"choices_saved": choices.to_json_dict()} if choices else {})},
-            advisor_text=proposal.advisor_text, audit=proposal.audit,
-            template=check.template_name, views=p.get("views"),
-            draft=path.read_bytes() if check.modified else None, modified_reason=check.modified_reason)
-        policy = load_policy(params_dir / "policy.yaml")
-        pdf_finish = sealer(policy, params_dir, proposal.audit, attachments)
+
+def _read_draft(path: Path) -> Any:
+    """The draft as a notebook, or a one-line :class:`~wealthlib.render.RenderError` naming the file."""
+    import nbformat
+
+    from .errors import display_path
+    from .render import RenderError
+
+    if not path.is_file():
+        raise RenderError(f"{display_path(path)}: no such notebook")
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001
+        raise RenderError(f"{display_path(path)}: not a readable notebook: {exc}") from None
+
+
+def _draft_params_and_client(p: Mapping[str, Any], folder: Path) -> tuple[Path, Any]:
+    """The draft's params folder and client reference, a relative path read from the draft's folder (where
+    JupyterLab runs it), so ``wealth render`` finds what the advisor's kernel found."""
+    params = Path(p.get("params", "params"))
+    params = params if params.is_absolute() else folder / params
+    client = p.get("client", "")
+    if isinstance(client, str) and (client.endswith((".yaml", ".yml")) or "/" in client) and not Path(client).is_absolute():
+        client = str(folder / client)
+    return params, client
+
+
+def _draft_choices(p: Mapping[str, Any], folder: Path) -> tuple[Any, Path | None]:
+    """The what-if panel's saved choices (a JSON file beside the draft, :mod:`wealthlib.studio`), read now so a
+    bad file stops the render before anything runs; and its path, None when no such file exists."""
+    if not p.get("choices"):
+        return None, None
+    from .studio import read_choices
+
+    choices_path = Path(p["choices"]) if Path(p["choices"]).is_absolute() else folder / p["choices"]
+    choices = read_choices(choices_path)  # checked now: a bad file stops before anything runs
+    return choices, (choices_path if choices_path.is_file() else None)
+
+
+@dataclass
+class _Seal:
+    """How a draft's PDF is finished (audit record and inputs embedded, signed when the policy names a
+    certificate) and what the archive keeps of it."""
+
+    finish: Any
+    attachments: Any
+    policy: Any
+    params_dir: Path
+
+
+def _draft_seal(proposal: Proposal, p: Mapping[str, Any], path: Path, check: Any, client: Any, params: Path,
+                choices: Any) -> _Seal:
+    """The PDF's seal (:mod:`wealthlib.guard.signing`): the inputs it carries are the draft's parameters (and
+    saved choices), the advisor's texts, the audit record, and the draft itself when its template was modified
+    on purpose."""
+    from .guard.signing import document_inputs, sealer
+    from .policy import load_policy
+
+    params_dir = _find_params(params)
+    attachments = document_inputs(
+        kind="proposal", client_id=proposal.client_id, client_file=_client_path(client, params_dir),
+        params=params_dir, parameters={**p, **({"choices_saved": choices.to_json_dict()} if choices else {})},
+        advisor_text=proposal.advisor_text, audit=proposal.audit,
+        template=check.template_name, views=p.get("views"),
+        draft=path.read_bytes() if check.modified else None, modified_reason=check.modified_reason)
+    policy = load_policy(params_dir / "policy.yaml")
+    return _Seal(sealer(policy, params_dir, proposal.audit, attachments), attachments, policy, params_dir)
+
+
+def _render_prebuilt(run_nb: Any, proposal: Proposal, p: Mapping[str, Any], target: Path, stem: str,
+                     fmts: tuple[str, ...], folder: Path, pdf_finish: Any) -> dict[str, Path]:
+    """Execute the notebook with the proposal built here handed to its kernel (``prebuilt``: the kernel loads it
+    instead of building again) and export it; both files sit in a private folder, since they hold client data."""
+    import nbformat
+
     from ._tmp import private_tempdir
+    from .render import render
 
     with private_tempdir("wealth-render-") as tmp:  # 0700, removed even after kill -9: it holds client data
         tpl = Path(tmp) / "proposal.ipynb"
@@ -1007,17 +1059,19 @@ def render_draft(notebook: str | Path, out_dir: str | Path | None = None, format
         prebuilt = Path(tmp) / "proposal.json"
         prebuilt.write_text(proposal.to_json(), encoding="utf-8")
         injected = {**p, "prebuilt": str(prebuilt)}
-        written = render(tpl, injected, target, path.stem, fmts, lang=proposal.locale,
-                         title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                         audit=proposal.audit_line, cwd=folder, pdf_finish=pdf_finish)
-    if pdf_finish is not None:  # what the client is given, kept write-once (wealthlib.guard.archive)
-        from .guard.archive import archive_document, archive_folder, record_for
+        return render(tpl, injected, target, stem, fmts, lang=proposal.locale,
+                      title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
+                      audit=proposal.audit_line, cwd=folder, pdf_finish=pdf_finish)
 
-        box = archive_folder(policy, params_dir)
-        if box is not None:
-            archive_document(box, proposal.client_id, written["pdf"].read_bytes(), attachments,
-                             record_for(proposal.audit, kind="proposal", signer=pdf_finish.signer))
-    return written
+
+def _archive_draft(sealed: _Seal, proposal: Proposal, pdf: Path) -> None:
+    """What the client is given, kept write-once when the policy names an archive (:mod:`wealthlib.guard.archive`)."""
+    from .guard.archive import archive_document, archive_folder, record_for
+
+    box = archive_folder(sealed.policy, sealed.params_dir)
+    if box is not None:
+        archive_document(box, proposal.client_id, pdf.read_bytes(), sealed.attachments,
+                         record_for(proposal.audit, kind="proposal", signer=sealed.finish.signer))
 
 
 def _check_draft_wording(nb: Any, p: Mapping[str, Any], check: Any, source: str) -> None:
