@@ -51,10 +51,12 @@ from typing import Any
 
 import pandas as pd
 
-from ._analytics.book import DUTY_COLUMNS, advisor_measures, in_reporting_currency
-from ._analytics.book_clients import REVIEW_CHANNELS, client_line
-from ._analytics.book_tables import TIER_ORDER, book_tables, tier_key as _tier_key
-from ._analytics.book import aum_change as aum_change_of
+from ._analytics.book import advisor_measures, aum_change as aum_change_of, in_reporting_currency
+from ._analytics.book_clients import REVIEW_CHANNELS, book_lines
+from ._analytics.book_methods import book_methods
+from ._analytics.book_tables import (TIER_ORDER, book_tables, client_frame, complaint_frame, exception_frame,
+                                     tier_key as _tier_key)
+from ._doc.book.view import BookDocument, BookView
 from .errors import InputError, WealthError
 
 __all__ = [
@@ -95,8 +97,10 @@ def _to_date(value: date | str, what: str = "as_of") -> date:
 
 
 @dataclass
-class BookReport:
-    """The client book at one date, for one advisor (``advisor``) or every advisor (``advisor is None``).
+class BookReport(BookView, BookDocument):
+    """The client book at one date, for one advisor (``advisor``) or every advisor (``advisor is None``): its
+    tables and the rules used to compute them. How it shows itself (names, tables for people, charts, the
+    document) is :class:`~wealthlib._doc.book.view.BookView` and :class:`~wealthlib._doc.book.view.BookDocument`.
 
     Tables (pandas DataFrames, one row per client unless said otherwise; ``client`` is the client id,
     ``name`` the client's name):
@@ -186,6 +190,12 @@ class BookReport:
     def currencies(self) -> list[str]:
         return sorted(self.clients["currency"].unique()) if len(self.clients) else []
 
+    @property
+    def list_limit(self) -> int | None:
+        """Rows a client list prints in this report: :data:`WHOLE_BOOK_ROWS` for the whole book, all for an
+        advisor's."""
+        return WHOLE_BOOK_ROWS if self.advisor is None else None
+
     def summary(self) -> dict[str, Any]:
         """Headline counts: clients, new accounts, KYC expired / due, reviews due, not contacted, exceptions,
         open complaints (and how many are past the answer deadline), AUM per currency."""
@@ -206,111 +216,6 @@ class BookReport:
             "aum_reporting": None if self.aum_reporting is None else
             {"currency": self.reporting_currency, "total": self.aum_reporting["total"]},
         }
-
-    # -------------------------------------------------------------------------------------------- display
-    def person(self, pid: Any, locale: str = "en") -> str:
-        """A person of the firm by name (the advisor registry's), else as recorded."""
-        return self.people.get(str(pid), {}).get(locale, str(pid)) if isinstance(pid, str) else pid
-
-    @property
-    def advisor_name(self) -> dict[str, str]:
-        """The report's advisor by name per locale (``{}`` for the whole book)."""
-        if self.advisor is None:
-            return {}
-        return {loc: self.person(self.advisor, loc) for loc in ("en", "zh-TW", "zh-CN")}
-
-    def signature_html(self, locale: str = "en") -> str:
-        """Who signs the report: an advisor's report its advisor and their supervisor, the whole book the firm's
-        supervisors; each by name and registration numbers (never an id)."""
-        from ._doc.book.document import signature
-
-        return signature(self, locale)
-
-    def class_name(self, code: str, locale: str = "en") -> str:
-        return self.class_names.get(code, {}).get(locale, code)
-
-    def tier_label(self, tier: str, locale: str = "en") -> str:
-        """The tier in words (``documents.tier_<tier>``), or the tier code when there is no label."""
-        from .i18n import catalog, t
-
-        key = f"tier_{tier}"
-        return t(f"documents.{key}", locale) if key in catalog("documents") else tier
-
-    def table(self, name: str, locale: str = "en", limit: int | None = None) -> pd.DataFrame:
-        """A table for people: localized column labels, tiers and classes in words, money and dates
-        formatted for ``locale`` (as the report's sections write them, :mod:`wealthlib._doc.book`). ``name`` is one
-        of the table attributes above; ``limit``: at most that many of its first rows (:meth:`rows` says how many
-        there are)."""
-        from ._doc.book.tables import frame_of
-
-        return frame_of(self, name, locale, limit)
-
-    def rows(self, name: str) -> int:
-        """How many rows the display table ``name`` has in full."""
-        from ._doc.book.columns import SOURCES
-
-        if name == "tier_class":
-            return len(self.tier_class)
-        return len(getattr(self, SOURCES.get(name, name)))
-
-    @property
-    def list_limit(self) -> int | None:
-        """Rows a client list prints in this report: :data:`WHOLE_BOOK_ROWS` for the whole book, all for an
-        advisor's."""
-        return WHOLE_BOOK_ROWS if self.advisor is None else None
-
-    def summary_table(self, locale: str = "en") -> pd.DataFrame:
-        """The headline counts of :meth:`summary` as a two-column table in ``locale``."""
-        return self.table("summary", locale)
-
-    def aum_chart(self, locale: str = "en"):
-        """Bar chart of AUM by tier, one panel per currency (a :class:`matplotlib.figure.Figure`)."""
-        from ._doc.book.charts import aum_chart
-
-        return aum_chart(self, locale)
-
-    def class_mix_chart(self, locale: str = "en"):
-        """Stacked bars: number of clients per tier by risk class."""
-        from ._doc.book.charts import class_mix_chart
-
-        return class_mix_chart(self, locale)
-
-    # ---- the document: units of wealthlib._doc.book, in the order of the section list ----------------------
-    def sections(self, locale: str = "en") -> dict[str, Any]:
-        """Each section of the list built in ``locale`` (:class:`wealthlib._doc.Built`: heading, plain data, body
-        HTML), computed once per locale."""
-        cache = self.__dict__.setdefault("_built", {})
-        if locale not in cache:
-            from ._doc.book.document import build
-
-            cache[locale] = build(self, locale)
-        return cache[locale]
-
-    def section_html(self, key: str, locale: str = "en") -> str:
-        """One section as safe HTML, its heading first ("" for one the firm's list leaves out)."""
-        from ._doc.book.document import section_html
-
-        return section_html(self, key, locale)
-
-    def html(self, locale: str = "en") -> str:
-        """The whole document body: title and scope, every section of the list, the signatures."""
-        from ._doc.book.document import html
-
-        return html(self, locale)
-
-    def show(self, locale: str = "en"):
-        """IPython ``HTML`` of the whole document, for the template's one display cell."""
-        from IPython.display import HTML
-
-        return HTML(self.html(locale))
-
-    @property
-    def audit_line(self) -> str:
-        """One line for the running footer of every printed page: the audit record in short (in English; the
-        command prints :func:`wealthlib._doc.audit.audit_line` in the report's locale)."""
-        from ._doc.audit import audit_line
-
-        return audit_line(self.audit, "en", self.audit.get("overrides", "—") != "—")
 
 
 # --------------------------------------------------------------------------------------------- build
@@ -333,13 +238,68 @@ def build_book(
     The client files are read from ``params/clients`` unless they were already read: ``loaded`` is
     :func:`load_book_clients`' result (``wealth book report`` reads a book of 10,000 files once, builds each
     report from it and hands it to the report's kernel with :func:`write_book_report`)."""
-    from .market import holdings_in_base
+    from . import _doc
     from .policy import load_policy
     from .products import load_shelf
-    from ._analytics.asof import client_as_of
-    from .risk import profile_client
 
-    if as_of is None:  # the params folder's default (market.yaml, else the shelf data's last month-end)
+    run = _book_run(params, as_of, advisor, contact_days, review_months, kyc_due_days)
+    params = Path(params)
+    policy = load_policy(params / "policy.yaml")
+    keys = _doc.section_list("book", policy)  # the firm's list, checked before any work
+    shelf = load_shelf(params / "products.yaml", policy)
+    everyone, failures = loaded if loaded is not None else load_book_clients(params)
+    book = _book_clients(everyone, failures, run, params)
+    market = _RatesOnce(_book_market(params))
+    lines = book_lines(book, policy=policy, shelf=shelf, market=market, when=run.as_of,
+                       period_start=run.period_start, review_months=run.review_months,
+                       kyc_due_days=run.kyc_due_days)
+    tables = _book_tables(lines, policy, params, market, run)
+    # unreadable files cannot be attributed to an advisor: named in the whole book only
+    problems = ([str(f) for f in failures] if advisor is None else []) + lines.profile_errors
+    people, signers = _people(policy, params, advisor)
+    ex = tables["exceptions"]
+    overrides = int((ex["kind"] == "override_above_computed").sum()) if len(ex) else 0
+    audit = _book_audit(params, policy, shelf, market, book, run.record(), sorted(lines.questionnaires), overrides)
+    return BookReport(
+        keys=keys, sections_source=policy.source or _doc.SECTIONS_FILE, audit=audit, people=people, signers=signers,
+        **run.fields(), **_policy_fields(policy), shelf_version=shelf.version, **tables,
+        methods=book_methods(policy, advisor=advisor, when=run.as_of, period_start=run.period_start,
+                             contact_days=run.contact_days, review_months=run.review_months,
+                             kyc_due_days=run.kyc_due_days, vintage=market.vintage, list_rows=WHOLE_BOOK_ROWS),
+        problems=problems, unreadable_files=len(failures) + len(lines.profile_errors),
+    )
+
+
+@dataclass(frozen=True)
+class _BookRun:
+    """The parameters of one build of the book, checked (:func:`_book_run`)."""
+
+    as_of: date
+    advisor: str | None
+    contact_days: int
+    review_months: int
+    kyc_due_days: int
+
+    @property
+    def period_start(self) -> date:
+        """The period the AUM change and the duties cover starts on 1 January of the as-of year."""
+        return date(self.as_of.year, 1, 1)
+
+    def record(self) -> dict[str, Any]:
+        """The run as the audit record's inputs hash covers it."""
+        return {"as_of": self.as_of, "advisor": self.advisor, "contact_days": self.contact_days,
+                "review_months": self.review_months, "kyc_due_days": self.kyc_due_days}
+
+    def fields(self) -> dict[str, Any]:
+        """The report's fields that state the run."""
+        return {**self.record(), "period_start": self.period_start}
+
+
+def _book_run(params: str | Path, as_of: date | str | None, advisor: str | None, contact_days: Any,
+              review_months: Any, kyc_due_days: int) -> _BookRun:
+    """The run's parameters checked; no as-of date is the params folder's default (market.yaml, else the shelf
+    data's last month-end)."""
+    if as_of is None:
         from .context import default_as_of
 
         as_of = default_as_of(params)
@@ -348,143 +308,70 @@ def build_book(
         raise BookError(f"contact_days must be a whole number of days ≥ 1, got {contact_days!r}")
     if isinstance(review_months, bool) or not isinstance(review_months, int) or review_months < 1:
         raise BookError(f"review_months must be a whole number of months ≥ 1, got {review_months!r}")
-    params = Path(params)
-    policy = load_policy(params / "policy.yaml")
-    from . import _doc
+    return _BookRun(when, advisor, contact_days, review_months, kyc_due_days)
 
-    keys = _doc.section_list("book", policy)  # the firm's list, checked before any work
-    shelf = load_shelf(params / "products.yaml", policy)
-    everyone, failures = loaded if loaded is not None else load_book_clients(params)
-    period_start = date(when.year, 1, 1)
-    answer_days = policy.complaints.answer_days
 
-    def earliest(c) -> date:
-        dates = [tx.date for tx in c.transactions]
-        return min(dates) if dates else c.kyc.date
+def _earliest(c: Any) -> date:
+    """A client's earliest record: their first transaction, or the KYC date when there is none."""
+    dates = [tx.date for tx in c.transactions]
+    return min(dates) if dates else c.kyc.date
 
-    in_book = [c for c in everyone if earliest(c) <= when]
+
+def _book_clients(everyone: list[Any], failures: list[Any], run: _BookRun, params: Path) -> list[Any]:
+    """The clients in the book at the run's date (earliest record on or before it), the advisor's only when the
+    run names one; an advisor without a client there, or no client and no unreadable file, is a
+    :class:`BookError`."""
+    when = run.as_of
+    in_book = [c for c in everyone if _earliest(c) <= when]
     advisors = sorted({c.advisor for c in in_book})
-    if advisor is not None:
-        if advisor not in advisors:
-            raise BookError(
-                f"no client of advisor {advisor!r} in the book as of {when}; advisors: {', '.join(advisors) or 'none'}"
-            )
-        book = [c for c in in_book if c.advisor == advisor]
+    if run.advisor is not None:
+        if run.advisor not in advisors:
+            raise BookError(f"no client of advisor {run.advisor!r} in the book as of {when}; advisors: "
+                            f"{', '.join(advisors) or 'none'}")
+        book = [c for c in in_book if c.advisor == run.advisor]
     else:
         book = in_book
     if not book and not failures:
         raise BookError(f"no clients in {params / 'clients'} as of {when}")
+    return book
 
-    ladder = policy.active
-    market = _RatesOnce(_book_market(params))
-    reporting = policy.fx.reporting_currency
-    rows: list[dict[str, Any]] = []
-    exceptions: list[dict[str, Any]] = []
-    complaints: list[dict[str, Any]] = []
-    profile_errors: list[str] = []
-    questionnaires: set[str] = set()
-    for c in book:
-        try:
-            c = client_as_of(c, when)  # the KYC then in force; nothing dated after `when`
-            prof = profile_client(c, policy, when)
-        except WealthError as err:  # one bad KYC record must not hide the rest of the book
-            profile_errors.append(str(err))
-            continue
-        questionnaires.add(f"{prof.questionnaire} {prof.questionnaire_version}")
-        positions = holdings_in_base(c, shelf, market, when, policy.fx.not_modeled)  # valued at `when`
-        row, found, opened = client_line(c, prof, positions, policy=policy, shelf=shelf, when=when,
-                                         period_start=period_start, review_months=review_months,
-                                         kyc_due_days=kyc_due_days)
-        rows.append(row)
-        exceptions += found
-        complaints += opened
 
-    client_cols = [
-        "id", "name", "advisor", "tier", "currency", "aum", "risk_class", "computed_class", "ceiling", "kyc_date",
-        "kyc_expiry", "days_to_kyc_expiry", "kyc_status", "first_transaction", "new_account", "deposits",
-        "withdrawals", "income", "fees", "net_new_money", "opening", "last_contact", "days_since_contact",
-        "last_review", "next_review", "review_due", "open_complaints", *DUTY_COLUMNS,
-    ]
-    df = pd.DataFrame(rows, columns=client_cols)
-    if len(df):
-        df = df.sort_values(["tier", "id"], key=lambda s: s.map(_tier_key) if s.name == "tier" else s)
-        df = df.reset_index(drop=True)
-
-    t = book_tables(df, ladder.codes, when, contact_days)
-    tier_class, aum_by_tier, aum_change = t["tier_class"], t["aum_by_tier"], t["aum_change"]
-    new_accounts, kyc_due, reviews_due, not_contacted = (t[k] for k in ("new_accounts", "kyc_due", "reviews_due",
-                                                                        "not_contacted"))
-    exc_df = pd.DataFrame(exceptions, columns=["client", "name", "kind", "product", "grade", "ceiling", "amount", "currency", "reason", "approved_by", "detail"])
-    comp_df = pd.DataFrame(complaints, columns=["client", "name", "opened", "age_days", "answer_due", "overdue", "summary"])
-    comp_df = comp_df.sort_values("age_days", ascending=False).reset_index(drop=True)
-    measures = advisor_measures(df)
+def _book_tables(lines: Any, policy: Any, params: Path, market: Any, run: _BookRun) -> dict[str, Any]:
+    """The report's tables of the book's lines (:mod:`wealthlib._analytics.book_tables`), the advisors' measures
+    and acceptance, the AUM in the reporting currency; the book's identities checked
+    (:func:`wealthlib._analytics.identities.check_book_numbers`) before anything is returned."""
+    from ._analytics.identities import check_book_numbers
     from .records import book_acceptance
 
-    accept_df = book_acceptance(params, policy, dict(zip(df["id"], df["advisor"])) if len(df) else {}, when)
-    from ._analytics.identities import check_book_numbers
+    df = client_frame(lines.rows)
+    t = book_tables(df, policy.active.codes, run.as_of, run.contact_days)
+    lists = {k: t[k].reset_index(drop=True) for k in ("new_accounts", "kyc_due", "reviews_due", "not_contacted")}
+    measures = advisor_measures(df)
+    accept_df = book_acceptance(params, policy, dict(zip(df["id"], df["advisor"])) if len(df) else {}, run.as_of)
+    check_book_numbers(f"book {run.advisor or 'all'} {run.as_of}", clients=df, aum_change=t["aum_change"],
+                       acceptance=accept_df)
+    reporting = policy.fx.reporting_currency
+    return dict(
+        clients=df, tier_class=t["tier_class"], aum_by_tier=t["aum_by_tier"], aum_change=t["aum_change"], **lists,
+        exceptions=exception_frame(lines.exceptions), complaints=complaint_frame(lines.complaints),
+        advisor_measures=measures, acceptance=accept_df, advisor_aum=aum_change_of(df, by=("advisor",)),
+        aum_reporting=in_reporting_currency(df, reporting, market, run.as_of) if reporting else None,
+    )
 
-    check_book_numbers(f"book {advisor or 'all'} {when}", clients=df, aum_change=aum_change, acceptance=accept_df)
-    advisor_aum = aum_change_of(df, by=("advisor",))
 
-    methods = {
-        "scope": ("One advisor's clients only." if advisor else "Every advisor's clients.")
-        + " A client is in the book when their first transaction (or, without one, the KYC date) is on or before the as-of date.",
-        "aum": ("Holdings as recorded (each in its product's currency), valued in each client's base currency at the "
-                f"last FX rate on or before {when} ({market.vintage.split(', data to ')[0]}); AUM is shown per base "
-                "currency" + (f", and in total in the reporting currency {reporting} at the same date's rates."
-                              if reporting else ".")),
-        "aum_change": (
-            f"Period {period_start} to {when}. Net new money = deposits − withdrawals in the period (from transactions). "
-            "Opening AUM is implied: 0 for accounts opened in the period, otherwise closing AUM less net new money "
-            "(no valuation at the period start is recorded). Change = closing − opening; growth = change ÷ opening."
-        ),
-        "new_accounts": "First transaction within the period.",
-        "kyc": f"Valid for {policy.kyc.validity_months} months from the assessment; due when it expires within {kyc_due_days} days.",
-        "reviews": (
-            f"A review is a contact by {', '.join(sorted(REVIEW_CHANNELS))}; due when the last one is more than "
-            f"{review_months} months old (or there is none). Reviews on time = share of clients with no review due."
-        ),
-        "contact": f"No contact of any kind for more than {contact_days} days (or never).",
-        "exceptions": "Holdings graded above the client's ceiling (suitability check), and overrides above the assessed class.",
-        "complaints": (
-            f"Open at the as-of date; age in days. Answer within {answer_days} days (policy), older ones flagged."
-            if answer_days is not None else "Open at the as-of date; age in days."
-        ),
-        "satisfaction": ("Share of the follow-up visits in the period (contact log, kind follow_up) the client rated "
-                         f"{policy.follow_up.satisfied_from} or above on the policy's 1–{policy.follow_up.satisfaction_scale} scale."
-                         if policy.follow_up is not None else "Not recorded in the client files."),
-        "sales": "Buys in the period (transactions), in each client's base currency.",
-        "loans": "Loans introduced to the bank's credit process in the period (contact log, kind loan_introduced).",
-    }
-    if advisor is None:
-        methods["lists"] = (f"Each list of clients shows at most its first {WHOLE_BOOK_ROWS} rows and says how many "
-                            "there are; each advisor's report lists all of theirs.")
-    # unreadable files cannot be attributed to an advisor: named in the whole book only
-    problems = ([str(f) for f in failures] if advisor is None else []) + profile_errors
-    aum_reporting = in_reporting_currency(df, reporting, market, when) if reporting else None
-    people, signers = _people(policy, params, advisor)
-    run = {"as_of": when, "advisor": advisor, "contact_days": contact_days, "review_months": review_months,
-           "kyc_due_days": kyc_due_days}
-    overrides = int((exc_df["kind"] == "override_above_computed").sum()) if len(exc_df) else 0
-    audit = _book_audit(params, policy, shelf, market, book, run, sorted(questionnaires), overrides)
-    return BookReport(
-        keys=keys, sections_source=policy.source or _doc.SECTIONS_FILE, audit=audit,
-        people=people, signers=signers,
-        reporting_currency=reporting, aum_reporting=aum_reporting,
-        as_of=when, advisor=advisor, period_start=period_start, contact_days=contact_days,
-        review_months=review_months, kyc_due_days=kyc_due_days,
+def _policy_fields(policy: Any) -> dict[str, Any]:
+    """The report's fields read from the policy: its version and jurisdiction, the KYC validity, the complaint
+    deadline, the risk ladder (its classes in order and by name per locale), the reporting currency, the rule of
+    satisfaction (where follow-up visits are planned) and whether loans are measured."""
+    ladder, follow = policy.active, policy.follow_up
+    return dict(
         kyc_validity_months=policy.kyc.validity_months, jurisdiction=policy.jurisdiction,
-        complaint_answer_days=answer_days, policy_version=policy.version, shelf_version=shelf.version,
+        complaint_answer_days=policy.complaints.answer_days, policy_version=policy.version,
         ladder=policy.ladder, class_order=list(ladder.codes),
         class_names={rc.code: {loc: rc.name(loc) for loc in ("en", "zh-TW", "zh-CN")} for rc in ladder.classes},
-        clients=df, tier_class=tier_class, aum_by_tier=aum_by_tier, aum_change=aum_change,
-        new_accounts=new_accounts.reset_index(drop=True), kyc_due=kyc_due.reset_index(drop=True),
-        reviews_due=reviews_due.reset_index(drop=True), not_contacted=not_contacted.reset_index(drop=True),
-        exceptions=exc_df, complaints=comp_df, advisor_measures=measures, acceptance=accept_df, advisor_aum=advisor_aum,
-        methods=methods,
-        satisfaction_rule=(policy.follow_up.satisfied_from, policy.follow_up.satisfaction_scale)
-        if policy.follow_up is not None else None, loans_measured=policy.credit is not None,
-        problems=problems, unreadable_files=len(failures) + len(profile_errors),
+        reporting_currency=policy.fx.reporting_currency,
+        satisfaction_rule=(follow.satisfied_from, follow.satisfaction_scale) if follow is not None else None,
+        loans_measured=policy.credit is not None,
     )
 
 

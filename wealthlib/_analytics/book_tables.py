@@ -1,6 +1,9 @@
-"""The client book's tables drawn from its client table (one row per client, :func:`wealthlib.book.build_book`):
-clients by tier and risk class, AUM by tier and currency, and the lists of clients (new accounts, KYC due or
-expired, reviews due, not contacted), each in its order (most urgent first where there is one)."""
+"""The client book's tables: the client table itself (one row per client, :func:`client_frame`), the suitability
+exceptions and open complaints (:func:`exception_frame`, :func:`complaint_frame`), and those drawn from the client
+table (:func:`book_tables`): clients by tier and risk class, AUM by tier and currency, and the lists of clients (new
+accounts, KYC due or expired, reviews due, not contacted), each in its order (most urgent first where there is
+one). :func:`wealthlib.book.build_book` makes them of the book's lines
+(:func:`wealthlib._analytics.book_clients.book_lines`)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .book import aum_change as aum_change_of
+from .book import DUTY_COLUMNS, aum_change as aum_change_of
 
 #: Tiers in display order (lowest first); tiers not listed follow in alphabetical order.
 TIER_ORDER: tuple[str, ...] = ("mass", "affluent", "priority", "private")
@@ -18,6 +21,40 @@ TIER_ORDER: tuple[str, ...] = ("mass", "affluent", "priority", "private")
 def tier_key(tier: str) -> tuple[int, str]:
     """A tier's place in :data:`TIER_ORDER` (unknown tiers after, alphabetically)."""
     return (TIER_ORDER.index(tier), tier) if tier in TIER_ORDER else (len(TIER_ORDER), tier)
+
+
+#: The client table's columns, in order (:func:`wealthlib._analytics.book_clients.client_line` makes the rows).
+CLIENT_COLUMNS: tuple[str, ...] = (
+    "id", "name", "advisor", "tier", "currency", "aum", "risk_class", "computed_class", "ceiling", "kyc_date",
+    "kyc_expiry", "days_to_kyc_expiry", "kyc_status", "first_transaction", "new_account", "deposits",
+    "withdrawals", "income", "fees", "net_new_money", "opening", "last_contact", "days_since_contact",
+    "last_review", "next_review", "review_due", "open_complaints", *DUTY_COLUMNS,
+)
+#: The exceptions table's columns.
+EXCEPTION_COLUMNS: tuple[str, ...] = ("client", "name", "kind", "product", "grade", "ceiling", "amount", "currency",
+                                      "reason", "approved_by", "detail")
+#: The complaints table's columns.
+COMPLAINT_COLUMNS: tuple[str, ...] = ("client", "name", "opened", "age_days", "answer_due", "overdue", "summary")
+
+
+def client_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The client table of the clients' rows: :data:`CLIENT_COLUMNS`, by tier (:func:`tier_key`) then id."""
+    df = pd.DataFrame(rows, columns=list(CLIENT_COLUMNS))
+    if len(df):
+        df = df.sort_values(["tier", "id"], key=lambda s: s.map(tier_key) if s.name == "tier" else s)
+        df = df.reset_index(drop=True)
+    return df
+
+
+def exception_frame(exceptions: list[dict[str, Any]]) -> pd.DataFrame:
+    """The suitability exceptions (:data:`EXCEPTION_COLUMNS`), in the clients' order."""
+    return pd.DataFrame(exceptions, columns=list(EXCEPTION_COLUMNS))
+
+
+def complaint_frame(complaints: list[dict[str, Any]]) -> pd.DataFrame:
+    """The open complaints (:data:`COMPLAINT_COLUMNS`), oldest first."""
+    comp = pd.DataFrame(complaints, columns=list(COMPLAINT_COLUMNS))
+    return comp.sort_values("age_days", ascending=False).reset_index(drop=True)
 
 
 def book_tables(df: pd.DataFrame, class_codes: Any, when: date, contact_days: int) -> dict[str, pd.DataFrame]:
