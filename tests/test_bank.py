@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from _paths import BANK, BANK_SAMPLES, PARAMS, ROOT, yaml_files
+from _paths import BANK, BANK_SAMPLES, PARAMS, ROOT, SAMPLES, yaml_files
 
 AS_OF = "2018-12-31"
 WEALTH_WORDS = "理财非存款、产品有风险、投资须谨慎"
@@ -70,13 +70,15 @@ def bank_reviews(sample_review):
 
 
 @pytest.fixture(scope="module")
-def zh_cn_documents(bank_proposals, bank_reviews, sample_proposal):
-    """Every zh-CN document these tests render: the bank's proposals and reviews, and the Taiwanese firm's
-    proposals printed in zh-CN (lin, morgan)."""
+def zh_cn_documents(bank_proposals, bank_reviews, sample_proposal, sample_review):
+    """Every zh-CN document of both firms: the bank's proposals and reviews, and the Taiwanese firm's proposals
+    (every sample client but huang, whose KYC has expired: no proposal) and 2018Q3 reviews printed in zh-CN."""
     docs = {f"bank proposal {c}": text_of(p.html()) for c, p in bank_proposals.items()}
     docs |= {f"bank review {c}": review_text(r) for c, r in bank_reviews.items()}
-    for cid in ("lin", "morgan"):
-        docs[f"tw proposal {cid} zh-CN"] = text_of(sample_proposal(cid, PARAMS, locale="zh-CN", as_of=AS_OF).html())
+    for cid in SAMPLES:
+        if cid != "huang":
+            docs[f"tw proposal {cid} zh-CN"] = text_of(sample_proposal(cid, PARAMS, locale="zh-CN", as_of=AS_OF).html())
+        docs[f"tw review {cid} zh-CN"] = review_text(sample_review(cid, PARAMS, "2018Q3", locale="zh-CN"))
     return docs
 
 
@@ -235,7 +237,7 @@ def test_bank_reviews_use_the_banks_words(bank_reviews):
             assert never not in text, (cid, never)
 
 
-@pytest.mark.slow  # builds the Taiwanese firm's proposals in zh-CN for itself alone
+@pytest.mark.slow  # the Taiwanese firm's zh-CN proposals and reviews (test_bank_language's slow cases too)
 def test_every_zh_cn_document_uses_mainland_terms(zh_cn_documents):
     terms = yaml.safe_load((ROOT / "wealthlib" / "data" / "terms" / "mainland.yaml").read_text(encoding="utf-8"))
     pairs = terms["pairs"]
