@@ -50,8 +50,15 @@ def kyc_in_force(client: "Client", as_of: date | str | pd.Timestamp):
                            "in force under kyc.history")
     k = max(dated, key=lambda k: k.date)
     override = k.override if k.override is not None and k.override.date <= when else None
-    # the assessment's fields were validated when the file was read: built without validating them again
-    return Kyc.model_construct(questionnaire=k.questionnaire, answers=dict(k.answers), date=k.date, override=override)
+    # the assessment's fields were validated when the file was read: built without validating them again. Every
+    # field is given (history emptied, no reported change) and the set fields named as before: left to its
+    # default_factory, pydantic reads `list`'s signature for each client (0.4 ms, more than the rest of the copy)
+    return Kyc.model_construct(set(_KYC_SET), questionnaire=k.questionnaire, answers=dict(k.answers), date=k.date,
+                               override=override, history=[], reported_change=None)
+
+
+#: The fields :func:`kyc_in_force` sets (``model_fields_set`` of its result).
+_KYC_SET = frozenset({"questionnaire", "answers", "date", "override"})
 
 
 def client_as_of(client: "Client", as_of: date | str | pd.Timestamp) -> "Client":
