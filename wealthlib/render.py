@@ -348,7 +348,7 @@ def _clean_html(html: Any) -> str:
             "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
             "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol",
             "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
-            "th", "thead", "tr", "u", "ul",
+            "th", "thead", "tr", "u", "ul", "wbr",
         }  # fmt: skip
         common = {"class", "id", "title", "lang"}
 

@@ -25,8 +25,12 @@ WIDE, WIDER = 7, 9
 
 def _words(header: str) -> str:
     """A header's escaped text with each Chinese word kept whole (``<span class="wl-word">``, no wrap inside)."""
-    return _CJK_WORD.sub(lambda m: f'<span class="wl-word">{m.group()}</span>' if len(m.group()) > 1 else m.group(),
-                         header)
+    out = _CJK_WORD.sub(lambda m: f'<span class="wl-word">{m.group()}</span>' if len(m.group()) > 1 else m.group(),
+                        header)
+    # Two words side by side ("不利情境（第 5 百分位）") may break between them: a printer finds no break
+    # opportunity at the seam of two unbreakable spans, so the seam is marked (<wbr>; print.css gives it a
+    # zero-width space for WeasyPrint, which has no <wbr> of its own). The header's text is unchanged.
+    return out.replace('</span><span class="wl-word">', '</span><wbr><span class="wl-word">')
 
 
 def table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, cls: str = "wl-table") -> str:
