@@ -109,7 +109,7 @@ def test_the_allow_list_comes_from_each_firms_data():
 
 
 def test_the_client_files_free_text_is_read_as_written():
-    assert "Financial assets above TWD 30 million (bank and broker statements)" in _client_words(PARAMS, "morgan")
+    assert "Financial assets of more than 30 million New Taiwan dollars (bank and broker statements)" in _client_words(PARAMS, "morgan")
     assert "Explained that his answers show no investing experience" in _client_words(PARAMS, "lee")
     assert "lee" not in _client_words(PARAMS, "lee")  # the id is no free text
 

@@ -296,3 +296,13 @@ def test_t_fills_placeholders_and_rejects_unknown_keys():
     assert t("documents.book_not_contacted", "zh-TW", days=90) == "逾 90 天未聯繫之客戶"
     with pytest.raises(KeyError, match="documents.nope"):
         t("documents.nope", "en")
+
+
+def test_a_list_in_running_text_takes_the_locales_separator():
+    """English "A, B"; Chinese 「A、B」 (the enumeration comma 頓號, no space): the style, not the catalog."""
+    from wealthlib.i18n import join_terms
+
+    assert join_terms(["QDII-SP500-CNY", "QDII-USTSM-CNY"], "en") == "QDII-SP500-CNY, QDII-USTSM-CNY"
+    assert join_terms(["QDII-SP500-CNY", "QDII-USTSM-CNY"], "zh-CN") == "QDII-SP500-CNY、QDII-USTSM-CNY"
+    assert join_terms(["股票", "債券", "現金"], "zh-TW") == "股票、債券、現金"
+    assert join_terms([], "zh-TW") == ""

@@ -53,6 +53,13 @@ def t(key: str, locale: str, **fmt: Any) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def join_terms(items: Any, locale: str) -> str:
+    """``items`` as a list in running text, separated by the locale's ``documents.term_list_separator`` (a Latin
+    comma takes a space after it, the ideographic 、 none): "A, B" in English, 「A、B」 in Chinese."""
+    sep = t("documents.term_list_separator", locale)
+    return (sep + " " if sep.isascii() else sep).join(str(x) for x in items)
+
+
 def source_text(text: str, locale: str) -> str:
     """A data-source attribution the market layer wrote in English (the vintage, an FX series' method or
     source), in ``locale``'s words where ``wealthlib/data/i18n/sources.yaml`` has an entry matching it whole

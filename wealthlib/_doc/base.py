@@ -43,8 +43,9 @@ class Labels:
     def join(self, items: Any) -> str:
         """``items`` as a list in running text, separated by the locale's ``term_list_separator`` (a Latin comma takes
         a space after it, the ideographic 、 none)."""
-        sep = self.L("term_list_separator")
-        return (sep + " " if sep.isascii() else sep).join(str(x) for x in items)
+        from ..i18n import join_terms
+
+        return join_terms(items, self.loc)
 
     def maybe(self, key: str, default: str) -> str:
         """``L(key)``, or ``default`` when the catalog has no such label."""

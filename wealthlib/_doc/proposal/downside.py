@@ -72,7 +72,7 @@ def worst_html(worst: dict[str, dict[str, Any]], lb: Labels) -> str:
         rows.append([names[key], f"{w['start']} – {w['end']}", year, m12])
         if w["limited_by"]:
             notes.append(lb.L("expected_worst_limited", portfolio=names[key], start=w["start"],
-                              products=", ".join(w["limited_by"])))
+                              products=lb.join(w["limited_by"])))
     out = p(lb.L("expected_worst_intro", currency=lb.cur))
     out += table([lb.L("col_portfolio"), lb.L("col_history"), lb.L("col_worst_year"), lb.L("bt_worst_12m")], rows)
     return out + "".join(p(x, "wl-note") for x in notes)
@@ -97,10 +97,10 @@ def _notes(rows: list[dict[str, Any]], has_cur: bool, lb: Labels) -> list[str]:
                 continue
             if r[f"{side}missing"]:
                 key = ("stress_shock_missing" if r["shock"] else "stress_partial", who,
-                       ", ".join(r[f"{side}missing"]), lb.pct(r[f"{side}counted"], 0))
+                       lb.join(r[f"{side}missing"]), lb.pct(r[f"{side}counted"], 0))
                 groups.setdefault(key, []).append(r["name"])
             if r[f"{side}fallback_used"]:
-                groups.setdefault(("stress_fallback", who, ", ".join(r[f"{side}fallback_used"]), ""), []).append(r["name"])
+                groups.setdefault(("stress_fallback", who, lb.join(r[f"{side}fallback_used"]), ""), []).append(r["name"])
     return [lb.L(k, scenario=lb.join(names), portfolio=who, products=products, share=share)
             for (k, who, products, share), names in groups.items()]
 
@@ -139,7 +139,7 @@ class Stress(Section):
         if d.get("past"):  # historical windows: the past-performance sentence beside them
             out += p(d["past"], "wl-note")
         if d["fx_modeled"]:
-            out += p(lb.L("stress_fx_note", currency=lb.cur, pairs=", ".join(d["fx_modeled"])))
+            out += p(lb.L("stress_fx_note", currency=lb.cur, pairs=lb.join(d["fx_modeled"])))
         if d["not_modeled"]:
             out += p(d["not_modeled"], "wl-note")
         if "stress" in d["charts"]:

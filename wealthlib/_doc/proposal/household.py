@@ -69,14 +69,14 @@ class Goals(Section):
         rows = [[g["name"], lb.money(g["amount"]), lb.date(g["date"]), str(g["priority"])] for g in d["goals"]]
         out = none_or(table([lb.L("col_goal"), lb.L("col_target_amount"), lb.L("col_target_year"),
                              lb.L("goal_priority")], rows) if rows else "", lb)
-        named = lambda xs: ", ".join(f"{name} ({code})" for name, code in xs)  # noqa: E731
+        named = lambda xs: lb.join(f"{name} ({code})" for name, code in xs)  # noqa: E731
         lines = [lb.L("goal_horizon", years=d["horizon"]), lb.L("goal_liquidity", amount=lb.money(d["liquidity"]))]
         if d["client_excludes"]:
             lines.append(lb.L("goal_excluded", products=named(d["excluded"])))
         if d["excluded_now"]:
             lines.append(lb.L("goal_excluded_now", products=named(d["excluded_now"])))
         if d["excluded_classes"]:
-            lines.append(lb.L("goal_excluded_classes", classes=", ".join(lb.asset(a) for a in d["excluded_classes"])))
+            lines.append(lb.L("goal_excluded_classes", classes=lb.join(lb.asset(a) for a in d["excluded_classes"])))
         lines.append(lb.L("goal_ceiling", class_name=d["class_name"], ceiling=lb.grade(d["ceiling"])))
         if d["notes"]:
             lines.append(lb.L("goal_notes", notes=d["notes"]))

@@ -127,7 +127,7 @@ class ProposalInputs:
         lb = self.labels
         classes = self.shelf.asset_classes()
         by = self.w.groupby(classes.reindex(self.w.index)).sum()
-        mix = ", ".join(f"{lb.asset(a)} {lb.pct(float(by[a]), 0)}" for a in self.policy.asset_classes
+        mix = lb.join(f"{lb.asset(a)} {lb.pct(float(by[a]), 0)}" for a in self.policy.asset_classes
                         if a in by and by[a] > 1e-6)
         lines = [lb.L("rationale_default_class", class_name=self.class_name, ceiling=lb.grade(self.profile.ceiling)),
                  lb.L("rationale_default_mix", mix=mix, ret=lb.pct(self.alloc.expected_return, 1),

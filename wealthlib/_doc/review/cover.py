@@ -31,7 +31,7 @@ class Scope(Section):
                      *([(lb.L("field_client_id"), d["client_id"])] if d.get("show_id", True) else []),
                      (lb.L("field_advisor"), d["advisor"]),
                      (lb.L("field_period"), f"{lb.date(d['start'])} – {lb.date(d['end'])}"),
-                     (lb.L("field_accounts"), ", ".join(d["accounts"]) or "—"),
+                     (lb.L("field_accounts"), lb.join(d["accounts"]) or "—"),
                      (lb.L("field_base_currency"), lb.currency_words(d["currency"])),
                      (lb.L("field_as_of"), lb.date(d["end"])),
                      (lb.L("col_closing_value"), lb.money(d["closing"]))])

@@ -17,7 +17,7 @@ def currency_notes(r: Any) -> list[str]:
         return []
     out = [r.fx.note] if r.fx.note else []
     if r.fx.modeled:
-        out.append(r.labels.L("stress_fx_note", currency=r.client.base_currency, pairs=", ".join(r.fx.modeled)))
+        out.append(r.labels.L("stress_fx_note", currency=r.client.base_currency, pairs=r.labels.join(r.fx.modeled)))
     return out
 
 

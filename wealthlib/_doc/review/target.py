@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...i18n import fmt_date, fmt_money, fmt_pct, t
+from ...i18n import fmt_date, fmt_money, fmt_pct, join_terms, t
 
 
 def target_notes(chosen: Any, ctx: Any, profile: Any, locale: str) -> list[str]:
@@ -25,7 +25,7 @@ def target_notes(chosen: Any, ctx: Any, profile: Any, locale: str) -> list[str]:
     if "kyc_expired" in chosen.revisit:
         out.append(t("lifecycle.review_revisit_kyc_expired", locale))
     if "off_shelf" in chosen.revisit:
-        out.append(t("lifecycle.review_revisit_off_shelf", locale, products=", ".join(chosen.off_shelf)))
+        out.append(t("lifecycle.review_revisit_off_shelf", locale, products=join_terms(chosen.off_shelf, locale)))
     return out
 
 
@@ -34,7 +34,7 @@ def trade_notes(rb: Any, locale: str) -> list[str]:
     out = []
     refused = rb.checks[~rb.checks["suitable"]]
     if len(refused):
-        out.append(t("documents.review_buys_refused", locale, products=", ".join(refused["code"])))
+        out.append(t("documents.review_buys_refused", locale, products=join_terms(refused["code"], locale)))
     if rb.scale < 1.0:
         out.append(t("lifecycle.review_buys_scaled", locale, share=fmt_pct(rb.scale, locale)))
     return out

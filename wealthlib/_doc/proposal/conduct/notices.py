@@ -19,7 +19,7 @@ def fund_warning(inp: Any) -> dict[str, Any] | None:
     if not funds:
         return None
     return {"heading": _t(tx["headings"]["fund_warning"], inp.loc), "text": _t(fw["text"], inp.loc),
-            "applies": _t(fw["applies"], inp.loc, products=", ".join(f"{inp.pname(c)} ({c})" for c in funds)),
+            "applies": _t(fw["applies"], inp.loc, products=inp.labels.join(f"{inp.pname(c)} ({c})" for c in funds)),
             "funds": funds}
 
 

@@ -69,7 +69,7 @@ def elderly(inp: Any) -> dict[str, Any] | None:
         reasons.append(_t(et["reason"], loc, product=f"{pr.name(loc)} ({code})",
                           role=_t(role, loc) if role else "", grade=lb.grade(pr.grade),
                           ceiling=lb.grade(inp.profile.ceiling), weight=lb.pct(float(inp.w[code]))))
-    review = (_t(et["review"], loc, products=", ".join(f"{inp.pname(c)} ({c})" for c in steps.review))
+    review = (_t(et["review"], loc, products=lb.join(f"{inp.pname(c)} ({c})" for c in steps.review))
               + " " + inp.signers.supervisor_label(loc)) if steps.review else _t(et["review_none"], loc)
     reviewed = _second_review(inp) if steps.review else None
     if steps.review:  # the client file's record of the review (sale.second_review_by / _on), else pending
