@@ -22,9 +22,9 @@ def test_not_numbers(cell):
 
 
 def test_numeric_columns_are_marked_and_text_columns_are_not():
-    html = table(["Product", "Weight", "Amount"], [["美元现金", "+1.00%", "人民币 5 元"], ["<script>", "—", "—"]])
+    html = table(["Product", "Weight", "Amount"], [["活期存款", "+1.00%", "人民币 5 元"], ["<script>", "—", "—"]])
     assert '<th>Product</th><th class="num">Weight</th><th class="num">Amount</th>' in html
-    assert '<td>美元现金</td><td class="num">+1.00%</td><td class="num">人民币 5 元</td>' in html
+    assert '<td>活期存款</td><td class="num">+1.00%</td><td class="num">人民币 5 元</td>' in html
     assert "<td>&lt;script&gt;</td>" in html  # escaped, text
     # a column with nothing but placeholders is text
     assert '<th>x</th>' in table(["x"], [["—"]])
@@ -43,3 +43,21 @@ def test_label_value_frame_has_row_headers_and_no_header_row():
     assert '<th scope="row">Client</th><td>Lin &lt;&amp;&gt;</td>' in html
     assert '<th scope="row">Closing value</th><td class="num">NT$ 1,000</td>' in html
     assert kv([("a", "b")]).startswith('<table class="wl-kv">')
+
+
+def test_a_text_cell_keeps_its_words_whole_and_its_text_unchanged():
+    """「指數」 never breaks into 指/數 (issue 12 item 7): each word wealthlib/data/terms/words.yaml lists is an
+    unbreakable span in a table's text cell, with a break opportunity (<wbr>) where two words meet; none is put
+    after an opening bracket. The cell still reads as written."""
+    import re as _re
+
+    from _html import tables
+    from wealthlib._html import table
+
+    name = "QDII纳斯达克综合指数基金人民币份额（价格指数）"
+    out = table(["产品名称"], [[name], ["Johnson & Johnson"]])
+    assert tables(out)[0][1:] == [[name], ["Johnson & Johnson"]]
+    kept = _re.findall(r'<span class="wl-word">([^<]*)</span>', out)
+    assert {"纳斯达克", "综合", "指数", "基金", "人民币份额", "价格"} <= set(kept)
+    assert "（<wbr>" not in out and "<wbr>）" not in out
+    assert '</span><span class="wl-word">' not in out  # two words side by side always have a seam

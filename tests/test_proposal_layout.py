@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from _cli import run_subprocess as run
-from _paths import BANK, PARAMS
+from _paths import BANK, PARAMS, ROOT
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")]
@@ -119,6 +119,18 @@ def test_no_table_header_word_is_split_across_lines(printed, loc):
     words = header_words(src)
     assert loc == "en" or len(words) > 30  # the check reads the headers it means to
     assert split_words(pages, words) == []
+
+
+@pytest.mark.parametrize("loc", list(CASES))
+def test_no_listed_word_of_a_table_cell_is_split_across_lines(printed, loc):
+    """The words wealthlib/data/terms/words.yaml lists (product and goal names' 「指數」, 「基金」, 「份額」…) are
+    never cut at a line's end inside a table cell (「QDII纳斯达克综合指/数基金」 was)."""
+    import yaml
+
+    words = yaml.safe_load((ROOT / "wealthlib" / "data" / "terms" / "words.yaml").read_text(encoding="utf-8"))["words"]
+    src, pages = printed[loc]
+    assert loc == "en" or sum(w in src for w in words) > 5  # the document prints some of them
+    assert split_words(pages, {w for w in words if len(w) >= 2}) == []
 
 
 @pytest.mark.parametrize("loc", list(CASES))

@@ -10,6 +10,7 @@ its hyphens); every other column is text (left-aligned). A label/value table
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,52 @@ def column_kinds(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _kept_words() -> re.Pattern[str] | None:
+    """The words a table cell never breaks inside (wealthlib/data/terms/words.yaml), longest first."""
+    from importlib import resources
+
+    import yaml
+
+    ref = resources.files("wealthlib") / "data" / "terms" / "words.yaml"
+    data = yaml.load(ref.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    words = sorted({str(w) for w in (data or {}).get("words", [])},
+                   key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+#: the characters a line may break between when a kept word meets them (not brackets or punctuation)
+_SEAMABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+
+
+def _text_cell(text: Any) -> str:
+    """A text cell's escaped text, each listed word kept whole on print (``<span class="wl-word">``), with a
+    break opportunity (``<wbr>``) where the word meets another word or a Chinese character: the printer finds
+    none at the seam of an unbreakable span. Brackets and punctuation keep their own rules (no break after
+    「（」, none before 「）」). The cell's text is unchanged."""
+    out, pattern = escape(text), _kept_words()
+    if pattern is None or not _IDEOGRAPH.search(out):
+        return out
+    pieces: list[tuple[str, bool]] = []  # (html, is a kept word)
+    last = 0
+    for m in pattern.finditer(out):
+        if m.start() > last:
+            pieces.append((out[last:m.start()], False))
+        pieces.append((m.group(), True))
+        last = m.end()
+    if last < len(out):
+        pieces.append((out[last:], False))
+    html_out = ""
+    for k, (piece, word) in enumerate(pieces):
+        if k and (word or pieces[k - 1][1]):
+            prev, nxt = pieces[k - 1][0][-1], piece[0]
+            if _SEAMABLE.match(prev) and _SEAMABLE.match(nxt):
+                html_out += "<wbr>"
+        html_out += f'<span class="wl-word">{piece}</span>' if word else piece
+    return html_out
+
+
 def _cls(kind: str) -> str:
     return f' class="{kind}"' if kind else ""
 
@@ -66,7 +113,8 @@ def table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, cls: str = "w
     """A table with a header row; every cell escaped; numeric and date columns marked."""
     kinds = column_kinds(rows, len(header))
     head = "".join(f"<th{_cls(k)}>{escape(h)}</th>" for h, k in zip(header, kinds))
-    body = "".join("<tr>" + "".join(f"<td{_cls(k)}>{escape(c)}</td>" for c, k in zip(row, kinds)) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td{_cls(k)}>{escape(c) if k else _text_cell(c)}</td>"
+                                    for c, k in zip(row, kinds)) + "</tr>"
                    for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
