@@ -742,13 +742,13 @@ def currency_notes(ctx: Any, codes: Iterable[str], locale: str) -> CurrencyNotes
 
     import functools
 
-    from .i18n import currency_name, source_text
+    from .i18n import currency_name, join_terms, source_text
 
     base = ctx.base
     codes = [c for c in dict.fromkeys(codes) if c in ctx.shelf]
     L = lambda key, **f: t(f"documents.{key}", locale, **f)  # noqa: E731
     N = lambda ccy: currency_name(ccy, locale)  # noqa: E731  (the code in en, 人民币 / 美元 in Chinese)
-    P = lambda pairs: ", ".join("/".join(N(x) for x in p.split("/")) for p in pairs)  # noqa: E731
+    P = lambda pairs: join_terms(("/".join(N(x) for x in p.split("/")) for p in pairs), locale)  # noqa: E731
     name = N(base)
     foreign = sorted({ctx.shelf.get(c).currency for c in codes} - {base})
     attrs = ctx.returns.attrs
@@ -765,7 +765,7 @@ def currency_notes(ctx: Any, codes: Iterable[str], locale: str) -> CurrencyNotes
     nm = ""
     if skipped:
         sk_foreign = sorted({p.split("/")[0] for p in skipped})
-        nm = L("fx_note_not_modeled", pairs=P(skipped), foreign=", ".join(N(f) for f in sk_foreign), currency=name)
+        nm = L("fx_note_not_modeled", pairs=P(skipped), foreign=join_terms((N(f) for f in sk_foreign), locale), currency=name)
         note = f"{note} {nm}".strip()
         asm_ccy = "; ".join(x for x in (asm_ccy, L("asm_currency_not_modeled", pairs=P(skipped), currency=name)) if x)
     rows = [(L("asm_currency_label"), asm_ccy)]

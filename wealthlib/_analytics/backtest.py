@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..i18n import t
+from ..i18n import join_terms, t
 from ._common import check_fees, check_weights, common_window, period_before
 
 Rebalance = Literal["monthly", "quarterly", "annual", "bands", "none"]
@@ -77,7 +77,7 @@ class BacktestResult:
         """The common-start rule as applied here, in words for a document."""
         if self.limited_by:
             return t("analytics.note_common_start_limited", locale, start=f"{self.start:%Y-%m}",
-                     end=f"{self.end:%Y-%m}", products=", ".join(self.limited_by))
+                     end=f"{self.end:%Y-%m}", products=join_terms(self.limited_by, locale))
         return t("analytics.note_common_start", locale, start=f"{self.start:%Y-%m}", end=f"{self.end:%Y-%m}")
 
 
