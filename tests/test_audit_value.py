@@ -69,3 +69,15 @@ def test_batch_footer_audit_page_and_wealth_propose_print_one_audit_value(params
     one_refs, one_full = _printed(one_pdf)
     assert one_refs == refs and one_full == full  # inputs hash and template fingerprint alike
     assert verify_pdf(one_pdf).audit["inputs_hash"] == inputs_hash
+
+
+def test_the_footer_names_the_questionnaire_by_its_version_only():
+    """A page footer a client reads carries no file id (issue 12 item 7: 「問卷版本 firm_kyc 2018.1」 printed
+    the questionnaire file's id on every page); the audit page keeps the whole record."""
+    from wealthlib._doc.audit import audit_line
+
+    a = {"inputs_hash": "ab" * 32, "market_version": "2026.12.1 · content 0123", "policy_version": "demo-2026.11",
+         "questionnaire_version": "firm_kyc 2018.1, cn_bank_risk 2018.1-cn", "disclosures_version": "2026.12.1",
+         "software_version": "0.1.0", "overrides": "—"}
+    line = audit_line(a, "zh-TW", override=False)
+    assert "問卷版本 2018.1, 2018.1-cn" in line and "firm_kyc" not in line and "cn_bank_risk" not in line

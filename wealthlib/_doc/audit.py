@@ -89,7 +89,7 @@ def audit_line(a: Mapping[str, Any], locale: str, override: bool) -> str:
              *([f"{t('documents.audit_market_version', locale)} {a['market_version'].split(' ')[0]}"]
                if a.get("market_version", "—") != "—" else []),
              f"{t('documents.audit_policy_version', locale)} {a['policy_version']}",
-             f"{t('documents.audit_questionnaire_version', locale)} {a['questionnaire_version']}",
+             f"{t('documents.audit_questionnaire_version', locale)} {_versions(a['questionnaire_version'])}",
              f"{t('documents.audit_disclosures_version', locale)} {a['disclosures_version']}",
              f"{t('documents.audit_software_version', locale)} wealthlib {a['software_version']}"]
     if override:
@@ -97,6 +97,12 @@ def audit_line(a: Mapping[str, Any], locale: str, override: bool) -> str:
     if a.get("modified_template"):  # a draft rendered on purpose with changed code: said first, on every page
         parts.insert(0, f"{t('documents.audit_modified_template', locale)}: {a['modified_template']}")
     return " · ".join(parts)
+
+
+def _versions(questionnaires: str) -> str:
+    """The versions alone of a record's questionnaires (``"firm_kyc 2018.1"`` → ``"2018.1"``): a page footer
+    a client reads carries no file id; the audit page keeps the whole record."""
+    return ", ".join(q.rsplit(" ", 1)[-1] for q in questionnaires.split(", "))
 
 
 def audit_rows(a: Mapping[str, Any], labels: Any) -> list[tuple[str, str]]:
