@@ -72,7 +72,9 @@ def test_the_proposal_prints_the_follow_up_plan_from_the_policy(liu):
     centre, 30 days after by the relationship manager."""
     body = liu.section_html("follow_up")
     assert "销售后回访安排" in body
-    rows = re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td></tr>", body)
+    from _html import tables
+
+    rows = [tuple(r) for t in tables(body) for r in t[1:]]  # the header row left out
     assert rows == [("成交后 3 日内", "本行客户服务中心", "电话回访"),
                     ("成交后 30 日内", "客户的理财经理", "支行面谈或电话")]
 

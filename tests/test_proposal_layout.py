@@ -148,6 +148,31 @@ def test_nothing_prints_beyond_the_right_margin(printed, loc):
     assert over == []
 
 
+#: seven- and eight-column tables of other documents: the review's contribution table (chen's long product
+#: names beside eight-figure amounts), a bank client's product table
+MORE = {"chen review zh-TW": (PARAMS, ["review", "chen", "--quarter", "2018Q3"]),
+        "liu proposal zh-CN": (BANK, ["propose", "liu", "--as-of", "2018-12-31"])}
+
+
+@pytest.fixture(scope="module")
+def printed_more(tmp_path_factory):
+    out = tmp_path_factory.mktemp("layout_more")
+    docs = {}
+    for name, (firm, args) in MORE.items():
+        proc = run("--params", str(firm), *args, "--format", "pdf", "--out", str(out / args[1]))
+        assert proc.returncode == 0, proc.stderr
+        docs[name] = pdf_lines(out / args[1] / f"{args[1]}.pdf")
+    return docs
+
+
+@pytest.mark.parametrize("name", list(MORE))
+def test_wide_tables_of_other_documents_stay_inside_the_margin(printed_more, name):
+    pages = printed_more[name]
+    over = [(n, round(max(ln[2] for ln in lines))) for n, (width, lines) in enumerate(pages, 1)
+            if lines and max(ln[2] for ln in lines) > width - MARGIN + 1]
+    assert over == []
+
+
 def test_the_checks_find_what_they_look_for():
     """The detectors on made-up page lines: a split header word, a lone row, and their absence."""
     head = [(0.0, [(464, 20, 550, "Header"), (51.15, 53.7, 90, "資產類別"), (51.15, 73.8, 80, "股票"),
