@@ -66,10 +66,11 @@ def _kept_words() -> re.Pattern[str] | None:
 
     import yaml
 
+    from .i18n import _SAFE  # the package data's one loader (libyaml's safe loader where built)
+
     ref = resources.files("wealthlib") / "data" / "terms" / "words.yaml"
-    data = yaml.load(ref.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    words = sorted({str(w) for w in (data or {}).get("words", [])},
-                   key=len, reverse=True)
+    data = yaml.load(ref.read_text(encoding="utf-8"), Loader=_SAFE)  # noqa: S506
+    words = sorted({str(w) for w in (data or {}).get("words", [])}, key=len, reverse=True)
     return re.compile("|".join(re.escape(w) for w in words)) if words else None
 
 
@@ -79,10 +80,11 @@ _SEAMABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 
 
 def _text_cell(text: Any) -> str:
-    """A text cell's escaped text, each listed word kept whole on print (``<span class="wl-word">``), with a
-    break opportunity (``<wbr>``) where the word meets another word or a Chinese character: the printer finds
-    none at the seam of an unbreakable span. Brackets and punctuation keep their own rules (no break after
-    「（」, none before 「）」). The cell's text is unchanged."""
+    """A text cell's escaped text, each listed word kept whole on print (``<span class="wl-word">``, an atomic
+    inline box in print.css, which the table's narrowest widths break around), with ``<wbr>`` where the word meets
+    another word or a Chinese character, so a renderer showing the spans as plain nowrap text breaks there too.
+    Brackets and punctuation keep their own rules (no break after 「（」, none before 「）」). The cell's text is
+    unchanged."""
     out, pattern = escape(text), _kept_words()
     if pattern is None or not _IDEOGRAPH.search(out):
         return out
