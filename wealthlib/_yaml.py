@@ -10,6 +10,8 @@ the constructors stay PyYAML's safe ones): a book of 10,000 client files is read
 
 from __future__ import annotations
 
+import datetime
+import functools
 import os
 import stat
 from functools import lru_cache
@@ -80,23 +82,18 @@ if _C_LOADER is not None:
         parse): the result is the same, and any other node (an explicit ``!!set``, a merge key ``<<``) goes
         through the generic path unchanged."""
 
-        #: scalar tags already resolved, by (value, implicit): the implicit resolvers' regular expressions ran
-        #: for every scalar, and a book repeats the same keys and words in every file (no path resolvers are
-        #: registered on the safe loader, so the tag depends on nothing else)
-        _tags: dict = {}
-
-        def resolve(self, kind, value, implicit, _scalar=yaml.ScalarNode):  # type: ignore[override]
-            # called from C for every node: the cache hit is the first thing tried, with local names only
-            if kind is _scalar:
-                key = (value, implicit)
-                tag = self._tags.get(key)
-                if tag is None:
-                    tag = super().resolve(kind, value, implicit)
-                    if len(self._tags) >= 50_000:
-                        self._tags.clear()
-                    self._tags[key] = tag
-                return tag
-            return super().resolve(kind, value, implicit)
+        # libyaml's composer calls back into Python for every node it makes (about 250 a client file, 2.5
+        # million for a book of 10,000): descend_resolver and ascend_resolver, then resolve. The safe loader has
+        # no path resolvers, so the first two do nothing and a node's tag depends on (kind, value, implicit)
+        # only: they are replaced by C callables that do nothing, and resolve by a C-level LRU cache of
+        # PyYAML's own resolver (a book repeats the same keys and words in every file), so that a hit never
+        # enters the interpreter. Checked when the class is made: a program that registers a path resolver
+        # on PyYAML's safe loader keeps the ordinary methods.
+        if not getattr(_C_LOADER, "yaml_path_resolvers", None):
+            descend_resolver = {}.get  # called as (parent, index); the composer ignores what it returns
+            ascend_resolver = tuple  # called with no argument
+            resolve = staticmethod(lru_cache(maxsize=50_000)(functools.partial(yaml.resolver.Resolver.resolve,
+                                                                               yaml.resolver.Resolver())))
 
         def get_single_data(self):  # type: ignore[override]
             node = self.get_single_node()
@@ -143,6 +140,28 @@ if _C_LOADER is not None:
     #: scalar constructors that return their value (not a generator): safe to call directly
     _SCALARS = {f"tag:yaml.org,2002:{t}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{t}"]
                 for t in ("null", "bool", "int", "float", "timestamp", "binary")}
+    _PYYAML_INT, _PYYAML_TIMESTAMP = _SCALARS["tag:yaml.org,2002:int"], _SCALARS["tag:yaml.org,2002:timestamp"]
+
+    def _int(loader, node):
+        """PyYAML's int, with the common case first: plain decimal digits (no sign, ``_``, base prefix or
+        sexagesimal, and no leading zero, which YAML 1.1 reads as octal) are ``int(value)``."""
+        value = node.value
+        if value.isdigit() and (value[0] != "0" or value == "0"):  # the resolver tagged it: ASCII digits
+            return int(value)
+        return _PYYAML_INT(loader, node)
+
+    def _timestamp(loader, node):
+        """PyYAML's timestamp, with the common case first: ``YYYY-MM-DD`` is that date (PyYAML builds the
+        same ``datetime.date`` from the same three numbers; an impossible date still fails in PyYAML's)."""
+        value = node.value
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                pass
+        return _PYYAML_TIMESTAMP(loader, node)
+
+    _SCALARS.update({"tag:yaml.org,2002:int": _int, "tag:yaml.org,2002:timestamp": _timestamp})
 
 
 def _parse(text: str) -> Any:

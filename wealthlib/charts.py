@@ -49,7 +49,7 @@ class FontMissingError(WealthError):
 def font_for(locale: str) -> str:
     """The font family for ``locale``, checked to be installed."""
     family = FONTS[check_locale(locale)]
-    if not any(entry.name == family for entry in font_manager.fontManager.ttflist):
+    if not _installed(family):
         raise FontMissingError(
             f"charts in {locale} need the font '{family}', which matplotlib cannot find; install the Debian "
             f"package {FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or the Noto Sans CJK fonts, then delete "
@@ -60,11 +60,9 @@ def font_for(locale: str) -> str:
 
 def style(locale: str) -> dict:
     """The house rcParams for ``locale``."""
-    family = font_for(locale)
-    fallback = [f for f in FALLBACK_FONTS if f != family and _installed(f)]
     return {
         # concrete names, not "sans-serif": each Text keeps them, so a render outside this style stays right
-        "font.family": [family, *fallback],
+        "font.family": list(families(locale)),
         "font.size": 10.0,
         "axes.titlesize": 12.0,
         "axes.titleweight": "bold",
@@ -99,8 +97,26 @@ def style(locale: str) -> dict:
     }
 
 
+def families(locale: str) -> tuple[str, ...]:
+    """The chart font families for ``locale``: its own font (checked to be installed), then the installed
+    fallbacks."""
+    family = font_for(locale)
+    return (family, *(f for f in FALLBACK_FONTS if f != family and _installed(f)))
+
+
+_names: dict[tuple[int, int], frozenset[str]] = {}
+
+
 def _installed(family: str) -> bool:
-    return any(entry.name == family for entry in font_manager.fontManager.ttflist)
+    # the names of matplotlib's font list, kept while that list is the same (by identity and length): a book's
+    # validation asks for every goal name of 10,000 clients, and scanning the list each time cost a second
+    fm = font_manager.fontManager
+    key = (id(fm), len(fm.ttflist))
+    names = _names.get(key)
+    if names is None:
+        _names.clear()
+        names = _names[key] = frozenset(entry.name for entry in fm.ttflist)
+    return family in names
 
 
 _charmaps: dict[str, frozenset[int]] = {}
@@ -129,11 +145,10 @@ _undrawable: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
 
 def undrawable(text: str, locale: str) -> list[int]:
     """Positions (0-based) of the characters of ``text`` that none of the locale's chart fonts can draw."""
-    families = tuple(style(locale)["font.family"])
-    key = (str(text), families)
+    key = (str(text), families(locale))
     hit = _undrawable.get(key)
     if hit is None:
-        covered = [_coverage(f) for f in families]
+        covered = [_coverage(f) for f in key[1]]
         hit = tuple(i for i, ch in enumerate(key[0]) if not ch.isspace() and not any(ord(ch) in c for c in covered))
         if len(_undrawable) >= 20_000:
             _undrawable.clear()

@@ -51,6 +51,7 @@ it is returned (:mod:`wealthlib._analytics.identities`).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,7 @@ def quarter_words(quarter: str, locale: str) -> str:
     return t("documents.review_quarter", locale, year=year, q=q)
 
 
+@functools.lru_cache(maxsize=64)  # a batch plan asks once per client; Timestamps are immutable
 def parse_quarter(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``"2018Q3"`` → (previous quarter end 2018-06-30, quarter end 2018-09-30)."""
     m = _QUARTER_RE.fullmatch(str(quarter))
