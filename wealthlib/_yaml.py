@@ -11,10 +11,9 @@ the constructors stay PyYAML's safe ones): a book of 10,000 client files is read
 from __future__ import annotations
 
 import datetime
-import functools
 import os
 import stat
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -92,8 +91,8 @@ if _C_LOADER is not None:
         if not getattr(_C_LOADER, "yaml_path_resolvers", None):
             descend_resolver = {}.get  # called as (parent, index); the composer ignores what it returns
             ascend_resolver = tuple  # called with no argument
-            resolve = staticmethod(lru_cache(maxsize=50_000)(functools.partial(yaml.resolver.Resolver.resolve,
-                                                                               yaml.resolver.Resolver())))
+            resolve = staticmethod(lru_cache(maxsize=50_000)(partial(yaml.resolver.Resolver.resolve,
+                                                                     yaml.resolver.Resolver())))
 
         def get_single_data(self):  # type: ignore[override]
             node = self.get_single_node()
