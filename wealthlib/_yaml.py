@@ -231,7 +231,7 @@ def read_bounded(path: str | Path, *, within: str | Path | None = None, limit: i
     non-blocking and checked again on the open descriptor, so a file swapped for a FIFO after the check
     cannot block either.
     """
-    p = Path(path)
+    p = path  # str or Path: os.* take either (a Path built per file cost more than the stat calls)
     source = source or shown_path(p)
     try:
         lst = os.lstat(p)
@@ -265,12 +265,12 @@ def read_bounded(path: str | Path, *, within: str | Path | None = None, limit: i
     return b"".join(chunks)
 
 
-def load_yaml(path: str | Path, *, within: str | Path | None = None) -> Any:
+def load_yaml(path: str | Path, *, within: str | Path | None = None, source: str | None = None) -> Any:
     """Read (:func:`read_bounded`: regular files only, bounded) and parse a YAML file safely; a missing,
-    unreadable or special file is an :class:`InputError`. ``within``: the params folder symlinks must stay in."""
-    p = Path(path)
-    source = shown_path(p)
-    raw = read_bounded(p, within=within, source=source)
+    unreadable or special file is an :class:`InputError`. ``within``: the params folder symlinks must stay in;
+    ``source``: how errors name the file (default :func:`shown_path`, worked out once by a caller that has it)."""
+    source = source or shown_path(path)
+    raw = read_bounded(path, within=within, source=source)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

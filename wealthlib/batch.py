@@ -68,6 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._gc import fewer_collections
 from .errors import WealthError, display_path
 from .resources import template_path
 
@@ -188,6 +189,7 @@ def _client_files(params: Path, pattern: str) -> list[Path]:
     return files
 
 
+@fewer_collections()
 def plan(
     kind: str,
     *,

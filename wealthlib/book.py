@@ -57,6 +57,7 @@ from ._analytics.book_methods import book_methods
 from ._analytics.book_tables import (TIER_ORDER, book_tables, client_frame, complaint_frame, exception_frame,
                                      tier_key as _tier_key)
 from ._doc.book.view import BookDocument, BookView
+from ._gc import fewer_collections
 from .errors import InputError, WealthError
 
 __all__ = [
@@ -221,6 +222,7 @@ class BookReport(BookView, BookDocument):
 # --------------------------------------------------------------------------------------------- build
 
 
+@fewer_collections()
 def build_book(
     *,
     params: str | Path = "params",

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from ._gc import fewer_collections
 from ._yaml import as_error, load_yaml, pydantic_errors, shown_path
 from .errors import InputError, InputErrors, WealthError, display_path
 
@@ -575,9 +576,11 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _resolve(ref: str | Path, clients_dir: Path) -> Path:
+def _resolve(ref: str | Path, clients_dir: str | Path) -> Path:
+    if isinstance(ref, Path):
+        return ref
     s = str(ref)
-    if isinstance(ref, Path) or s.endswith((".yaml", ".yml")) or "/" in s or "\\" in s:
+    if s.endswith((".yaml", ".yml")) or "/" in s or "\\" in s:
         return Path(ref)
     if not ID_PATTERN.match(s):
         raise InputError(display_path(clients_dir), "", f"{_short(s)!r} is not a client id (lowercase letters, digits, '-' or '_')")
@@ -606,13 +609,15 @@ def reading_once() -> Iterator[None]:
 
 def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Client:
     """Load one client: ``ref`` is an id under ``clients_dir`` or a path to a ``.yaml`` file."""
-    path = _resolve(ref, Path(clients_dir))
-    # a file of the clients folder may be a symlink only to a file inside the params folder
-    within = Path(clients_dir).parent if path.absolute().parent == Path(clients_dir).absolute() else None
+    path = _resolve(ref, clients_dir)
+    # a file of the clients folder may be a symlink only to a file inside the params folder; os.path on
+    # strings, not Path objects: this runs for each of a book's 10,000 files, twice under `wealth validate`
+    folder, file = os.path.abspath(clients_dir), os.path.abspath(path)
+    within = os.path.dirname(folder) if os.path.dirname(file) == folder else None
     memo = _read_once
     if memo is None:
         return _load_client(path, within)
-    key = (os.path.abspath(path), None if within is None else os.path.abspath(within))
+    key = (file, within)
     if key not in memo:
         try:
             memo[key] = _load_client(path, within)
@@ -624,10 +629,10 @@ def load_client(ref: str | Path, clients_dir: Path = DEFAULT_CLIENTS_DIR) -> Cli
     return hit
 
 
-def _load_client(path: Path, within: Path | None = None) -> Client:
+def _load_client(path: Path, within: str | Path | None = None) -> Client:
     source = shown_path(path)  # a symlink is named by itself
     try:
-        data = load_yaml(path, within=within)
+        data = load_yaml(path, within=within, source=source)
     except ValueError as exc:  # PyYAML lets impossible timestamps (2018-02-30) through as ValueError
         raise InputError(source, "", f"invalid YAML: {exc}") from None
     stem = path.stem
@@ -644,7 +649,8 @@ def duplicate_ids(paths: list[Path]) -> dict[Path, InputError]:
     """
     by_id: dict[tuple[Path, str], list[Path]] = {}
     for p in paths:
-        by_id.setdefault((Path(p).parent, Path(p).stem), []).append(Path(p))
+        p = p if isinstance(p, Path) else Path(p)
+        by_id.setdefault((p.parent, p.stem), []).append(p)
     out: dict[Path, InputError] = {}
     for (_folder, cid), group in by_id.items():
         if len(group) > 1:
@@ -654,6 +660,7 @@ def duplicate_ids(paths: list[Path]) -> dict[Path, InputError]:
     return out
 
 
+@fewer_collections()
 def load_clients(clients_dir: Path = DEFAULT_CLIENTS_DIR) -> tuple[list[Client], list[InputError]]:
     """Every ``*.yaml`` in ``clients_dir``, sorted by name; failures are collected, not raised."""
     d = Path(clients_dir)

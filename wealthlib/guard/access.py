@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from wealthlib._gc import fewer_collections
 from wealthlib.errors import InputError, WealthError, display_path
 
 __all__ = ["AccessDenied", "Viewer", "viewer_for"]
@@ -96,6 +97,7 @@ def check_books_file(path: Path, params: str | Path) -> list[WealthError]:
         return [InputError(shown, "", "must map each advisor id to a list of client ids")]
     problems: list[WealthError] = []
     owner: dict[str, str] = {}
+    folder = Path(params) / "clients"
     for advisor, ids in data.items():
         if not isinstance(ids, list) or not all(isinstance(x, str) and ID_PATTERN.match(x) for x in ids):
             problems.append(InputError(shown, str(advisor), "must be a list of client ids"))
@@ -105,12 +107,12 @@ def check_books_file(path: Path, params: str | Path) -> list[WealthError]:
                 problems.append(InputError(shown, str(advisor), f"client {cid} is also in the book of {owner[cid]}"))
                 continue
             owner[cid] = str(advisor)
-            file = Path(params) / "clients" / f"{cid}.yaml"
+            file = folder / f"{cid}.yaml"
             if not file.is_file():
                 problems.append(InputError(shown, str(advisor), f"client {cid}: no file {display_path(file)}"))
                 continue
             try:  # as `wealth validate` reads the clients folder's files (once: clients.reading_once)
-                client = load_client(file, Path(params) / "clients")
+                client = load_client(file, folder)
             except WealthError:
                 continue  # the client file's own problems are listed when it is checked
             if client.advisor != advisor:
@@ -118,6 +120,7 @@ def check_books_file(path: Path, params: str | Path) -> list[WealthError]:
     return problems
 
 
+@fewer_collections()
 def load_visible(viewers: Iterable[Viewer], clients_dir: str | Path) -> tuple[list[Any], list[Any]]:
     """The client files the viewers may see (and only those are opened): ``(clients, problems)`` as
     :func:`wealthlib.clients.load_clients` gives them; a file naming an advisor outside the book is a problem."""
