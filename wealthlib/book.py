@@ -241,7 +241,6 @@ def build_book(
     :func:`load_book_clients`' result (``wealth book report`` reads a book of 10,000 files once, builds each
     report from it and hands it to the report's kernel with :func:`write_book_report`)."""
     from . import _doc
-    from .clients import collecting_later
     from .policy import load_policy
     from .products import load_shelf
 
@@ -253,10 +252,9 @@ def build_book(
     everyone, failures = loaded if loaded is not None else load_book_clients(params)
     book = _book_clients(everyone, failures, run, params)
     market = _RatesOnce(_book_market(params))
-    with collecting_later():  # a line per client, all kept (see collecting_later)
-        lines = book_lines(book, policy=policy, shelf=shelf, market=market, when=run.as_of,
-                           period_start=run.period_start, review_months=run.review_months,
-                           kyc_due_days=run.kyc_due_days)
+    lines = book_lines(book, policy=policy, shelf=shelf, market=market, when=run.as_of,  # a line per client, all
+                       period_start=run.period_start, review_months=run.review_months,  # kept: fewer_collections
+                       kyc_due_days=run.kyc_due_days)
     tables = _book_tables(lines, policy, params, market, run)
     # unreadable files cannot be attributed to an advisor: named in the whole book only
     problems = ([str(f) for f in failures] if advisor is None else []) + lines.profile_errors
