@@ -231,18 +231,17 @@ def read_bounded(path: str | Path, *, within: str | Path | None = None, limit: i
     non-blocking and checked again on the open descriptor, so a file swapped for a FIFO after the check
     cannot block either.
     """
-    p = path  # str or Path: os.* take either (a Path built per file cost more than the stat calls)
-    source = source or shown_path(p)
+    source = source or shown_path(path)  # path as given, str or Path: os.* take either
     try:
-        lst = os.lstat(p)
-        st = os.stat(p)
+        lst = os.lstat(path)
+        st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             raise InputError(source, "", f"{_kind(st.st_mode)}, not a regular file; refused without reading it")
         if stat.S_ISLNK(lst.st_mode) and within is not None:
-            real, root = os.path.realpath(p), os.path.realpath(within)
+            real, root = os.path.realpath(path), os.path.realpath(within)
             if os.path.commonpath([real, root]) != root:
                 raise InputError(source, "", "a symbolic link to a file outside the params folder; refused")
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):

@@ -252,8 +252,9 @@ def build_book(
     everyone, failures = loaded if loaded is not None else load_book_clients(params)
     book = _book_clients(everyone, failures, run, params)
     market = _RatesOnce(_book_market(params))
-    lines = book_lines(book, policy=policy, shelf=shelf, market=market, when=run.as_of,  # a line per client, all
-                       period_start=run.period_start, review_months=run.review_months,  # kept: fewer_collections
+    # a line per client, all kept: read with fewer collections (the decorator, wealthlib._gc)
+    lines = book_lines(book, policy=policy, shelf=shelf, market=market, when=run.as_of,
+                       period_start=run.period_start, review_months=run.review_months,
                        kyc_due_days=run.kyc_due_days)
     tables = _book_tables(lines, policy, params, market, run)
     # unreadable files cannot be attributed to an advisor: named in the whole book only

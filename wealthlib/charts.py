@@ -26,6 +26,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # loaded by font_manager already
 
 from .errors import WealthError
 from .i18n import LOCALES, check_locale, t
@@ -238,8 +239,6 @@ def _frame(values) -> pd.DataFrame:
 def cumulative_growth(values, locale: str = "en", title: str | None = None) -> Figure:
     """Value paths (columns; e.g. ``Comparison.values``) on one chart; ``proposed``/``current``/``benchmark``
     columns get their house colours and translated names."""
-    from matplotlib.ticker import FuncFormatter
-
     df = _frame(values)
     with house_style(locale):
         fig = _figure(locale)
@@ -258,8 +257,6 @@ def cumulative_growth(values, locale: str = "en", title: str | None = None) -> F
 
 def drawdown(values, locale: str = "en", title: str | None = None) -> Figure:
     """Fall from the running peak of each value path, in percent."""
-    from matplotlib.ticker import PercentFormatter
-
     df = _frame(values)
     dd = df / df.cummax() - 1.0
     with house_style(locale):
@@ -282,8 +279,6 @@ def allocation(current: pd.Series | None, proposed: pd.Series, locale: str = "en
     """Current vs proposed weights by product (horizontal grouped bars, in percent).
 
     ``names`` maps product codes to display names in the locale (e.g. from the product shelf)."""
-    from matplotlib.ticker import PercentFormatter
-
     cur = pd.Series(dtype=float) if current is None else pd.Series(current, dtype=float)
     pro = pd.Series(proposed, dtype=float)
     codes = list(dict.fromkeys([*pro.index, *cur.index]))
@@ -314,8 +309,6 @@ def risk_contribution(contributions: pd.Series, weights: pd.Series | None = None
                       names: Mapping[str, str] | None = None, title: str | None = None) -> Figure:
     """Each product's share of portfolio risk (from :func:`wealthlib.analytics.risk_contribution`), next to
     its weight when given."""
-    from matplotlib.ticker import PercentFormatter
-
     rc = pd.Series(contributions, dtype=float)
     codes = list(rc.index)
     labels = [(names or {}).get(c, c) for c in codes]
@@ -342,8 +335,6 @@ def stress_bars(table: pd.DataFrame, locale: str = "en", title: str | None = Non
                 currency: str | None = None) -> Figure:
     """Scenario returns from :func:`wealthlib.analytics.stress` (bars in percent, P&L in currency beside
     them); scenarios the data do not cover are listed and marked so."""
-    from matplotlib.ticker import PercentFormatter
-
     rows = table.reset_index(drop=True)
     y = np.arange(len(rows))
     with house_style(locale):
@@ -374,8 +365,6 @@ def stress_bars(table: pd.DataFrame, locale: str = "en", title: str | None = Non
 
 def projection_fan(projection, locale: str = "en", title: str | None = None) -> Figure:
     """Percentile fan (5–95, 25–75, median) from :func:`wealthlib.analytics.project`, with each goal marked."""
-    from matplotlib.ticker import FuncFormatter
-
     fan = projection.fan
     years = fan.index.to_numpy()
     with house_style(locale):
