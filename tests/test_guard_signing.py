@@ -191,3 +191,33 @@ def test_rendered_draft_is_signed_verifies_and_rebuilds(tmp_path):
     assert v.inputs["parameters"]["exclude"] == ["CORP-BAA10"]
     assert v.files["client.yaml"] == (ROOT / "params" / "clients" / "lin.yaml").read_bytes()
     assert rebuild(v, pdf, tmp_path / "rb") == []
+
+
+def test_the_firm_signer_signs_each_document_once_and_every_copy_verifies(tmp_path, printed, certs, monkeypatch):
+    """pyHanko sizes a signature's room in a dry run; the firm's signer (``load_signing_key``) signs for real only
+    in the first dry run, so three documents cost four RSA signatures, not six as with a plain SimpleSigner, its
+    key is decoded from DER once, not at each of the six, and each document still verifies over the entire file."""
+    from types import SimpleNamespace
+
+    from cryptography.hazmat.primitives import serialization
+
+    from wealthlib.guard.signing import load_signing_key
+
+    monkeypatch.setenv("TEST_FIRM_P12_PW", "pw-firm")
+    cfg = SimpleNamespace(certificate_env="TEST_FIRM_P12_UNSET", certificate=str(certs["folder"] / "firm.p12"),
+                          password_env="TEST_FIRM_P12_PW", demo_password=None)
+    key = load_signing_key(SimpleNamespace(guard=SimpleNamespace(signing=cfg)), tmp_path)
+    real = []
+    sign_raw = key.signer.sign_raw
+    monkeypatch.setattr(key.signer, "sign_raw", lambda data, digest: real.append(digest) or sign_raw(data, digest))
+    decoded = []
+    load_der = serialization.load_der_private_key
+    monkeypatch.setattr(serialization, "load_der_private_key", lambda *a, **k: decoded.append(1) or load_der(*a, **k))
+    firm = certs["firm"][1]
+    for i in range(3):
+        path = tmp_path / f"doc-{i}.pdf"
+        path.write_bytes(seal_pdf(printed, audit=AUDIT, attachments=INPUTS, key=key))
+        v = verify_pdf(path, firm)
+        assert v.ok and v.signed and v.intact and v.firm is True and v.coverage == "ENTIRE_FILE"
+    assert real == ["sha256"] * 4
+    assert len(decoded) == 1

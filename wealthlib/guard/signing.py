@@ -51,6 +51,57 @@ def _resolve(path: str, params: Path) -> Path:
     return p if p.is_absolute() else params / p
 
 
+_SIGNER_CLASS = None
+
+
+def _signer_class() -> type:
+    """pyHanko's ``SimpleSigner``, signing once per document instead of twice, with its key decoded once.
+
+    * To size the room a signature needs, pyHanko first builds the whole CMS object in a dry run, and
+      ``SimpleSigner`` signs for real then too. Here a dry run gets zero bytes of the length this key's last
+      real signature had for that digest, as pyHanko's own CSC signer answers a dry run with zero bytes of its
+      estimate; pyHanko then reserves that size plus its usual slack. The first dry run of each digest still
+      signs, so the size always comes from this key.
+    * ``SimpleSigner.sign_raw`` decodes the private key from DER at every signature (~50 ms of CPU for an RSA
+      key, mostly the key's consistency check). For RSA PKCS#1 v1.5, the mechanism a firm's RSA certificate
+      signs PAdES with, the decoded key is kept; any other mechanism is left to pyHanko as it is.
+    """
+    global _SIGNER_CLASS
+    if _SIGNER_CLASS is None:
+        from pyhanko.sign import signers
+
+        class FirmSigner(signers.SimpleSigner):
+            def __init__(self, *args: Any, **kwargs: Any):
+                super().__init__(*args, **kwargs)
+                self._raw_sizes: dict[str, int] = {}
+                self._rsa_key: Any = None
+
+            def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+                try:
+                    mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+                except ValueError:  # a mechanism asn1crypto cannot name: pyHanko's own path handles it
+                    mechanism = None
+                if mechanism != "rsassa_pkcs1v15":
+                    return super().sign_raw(data, digest_algorithm)
+                from cryptography.hazmat.primitives import serialization
+                from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+                from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+                if self._rsa_key is None:
+                    self._rsa_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+                return self._rsa_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+            async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+                if dry_run and digest_algorithm in self._raw_sizes:
+                    return bytes(self._raw_sizes[digest_algorithm])
+                raw = self.sign_raw(data, digest_algorithm)
+                self._raw_sizes[digest_algorithm] = len(raw)
+                return raw
+
+        _SIGNER_CLASS = FirmSigner
+    return _SIGNER_CLASS
+
+
 def load_signing_key(policy: Any, params: str | Path) -> SigningKey | None:
     """The firm's signing key from ``guard.signing`` (or the certificate named by its environment variable),
     or None when the policy names none. The password comes from the environment variable ``password_env``;
@@ -77,11 +128,13 @@ def load_signing_key(policy: Any, params: str | Path) -> SigningKey | None:
     from pyhanko.sign import signers
 
     try:
-        signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password.encode("utf-8"))
+        loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password.encode("utf-8"))
     except Exception:  # noqa: BLE001 - pyHanko raises several kinds for a bad file or password
-        signer = None
-    if signer is None:
+        loaded = None
+    if loaded is None:
         raise SigningError(f"{shown}: signing certificate: cannot open it (not PKCS#12, or the wrong password)")
+    signer = _signer_class()(signing_cert=loaded.signing_cert, signing_key=loaded.signing_key,
+                             cert_registry=loaded.cert_registry, signature_mechanism=loaded.signature_mechanism)
     cert = signer.signing_cert
     if demo and "DEMO" not in cert.subject.human_friendly:
         raise SigningError(f"{shown}: signing certificate: demo_password is for DEMO certificates only; "
