@@ -50,6 +50,12 @@ A second run, 20:09-20:28 UTC, after the review moved onto the section seam, ``-
 4-10: CPU (wall) (a) 195.5 (250.9), (b) 157.5 (266.8), (c) 78.9 (190.2), (d) 30.8 (77.3); export 1.30 s before, 1.19 s
 now -> ``speedup_vs_cli=2.48 speedup_vs_api_pool=2.00 ratio_to_floor=0.39 pdf_ratio_to_before=0.92
 clients_per_min=3.8``; no target met.
+A third run, 2026-12-03 18:21-18:31 UTC, ``--n 12 --ref-n 6 --skip-memory`` on a quiet machine (load 1-3), after the
+firm's signer signs each PDF once: CPU (wall) (a) 183.9 (105.7), (b) 148.8 (76.7), (c) 65.9 (34.5), (d) 26.5 (26.2);
+export 1.49 s before, 1.14 s now -> ``speedup_vs_cli=2.79 speedup_vs_api_pool=2.26 ratio_to_floor=0.40
+pdf_ratio_to_before=0.77 clients_per_min=20.9``; no target met. Ours with 1 worker on 1 and 4 clients: 14.9 and 23.0
+CPU seconds; 2 workers on 2 clients: 27.8 -> ~2.7 s a client (floor 2.2), start-up ~12 s for the first worker and ~10
+s for the second.
 """
 
 from __future__ import annotations
