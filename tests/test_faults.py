@@ -207,3 +207,40 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(book, tmp_pat
     (out / ".keep-me").write_text("not ours")
     run_batch("review", quarter="2018Q3", formats=("html",), params=book, out=out, clients="lee")
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".keep-me"]
+
+
+def test_the_workers_fork_their_kernels_from_one_warm_template(book, hook, tmp_path):
+    for cid in ("lee", "lin"):
+        (hook / f"{cid}.execute.hold").touch()
+    b = Batch(params=book, out=tmp_path / "out", workers=2)
+    lee, lin = wait_for(hook / "lee.execute.1", b), wait_for(hook / "lin.execute.1", b)
+    assert lee["pid"] != lin["pid"], "two workers, one client each"
+    assert lee["zygote"] == lin["zygote"], "their kernels come from one template"
+    template = psutil.Process(lee["zygote"])
+    assert template.ppid() == os.getpid()  # the batch's (this process's), not a worker's
+    for worker in (lee["pid"], lin["pid"]):
+        own = [p for p in psutil.Process(worker).children(recursive=True) if "wealthlib._batch.zygote" in p.cmdline()]
+        assert own == [], "a worker started a template of its own"
+    assert len(template.children()) == 2  # lee's and lin's kernels
+    for cid in ("lee", "lin"):
+        (hook / f"{cid}.execute.hold").unlink()
+    m = b.result()
+    assert {c: e["status"] for c, e in m.entries.items()} == {c: "ok" for c in BOOK}
+    assert not template.is_running(), "the template outlived its batch"
+
+
+def test_a_template_that_cannot_start_is_each_clients_reason(book, tmp_path):
+    from wealthlib._batch import worker
+    from wealthlib._batch.template import SharedTemplate
+
+    (book / "market.yaml").write_text("sources: [{nowhere: 1}]\n", encoding="utf-8")
+    job = {"params": str(book), "as_of": "2018-09-30", "warm_locales": "en"}
+    template = SharedTemplate([job], 2)
+    try:
+        assert template.address(job) is None  # no worker is pointed at it: each starts its own, which says why
+        assert template.proc.wait() == 1
+    finally:
+        template.close()
+    assert not template.root.exists()
+    with pytest.raises(worker.TemplateStartError, match=r"could not start: .*market\.yaml"):
+        worker.ensure_engine("fork", str(book), "2018-09-30", "en")

@@ -713,6 +713,9 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
     one process dies) a dead worker costs only the client it was rendering: that client goes back to the end
     of the queue, a new worker (with its own warm template) takes the dead one's place, and the rest go on. A
     client whose worker dies :data:`WORKER_DEATHS_ALLOWED` times is failed with ``worker died twice: SIGKILL``.
+
+    The workers fork their kernels from one warm template the pool starts first
+    (:class:`wealthlib._batch.template.SharedTemplate`), not one each.
     """
     if not jobs:
         return
@@ -720,6 +723,7 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
     from collections import deque
     from multiprocessing.connection import wait
 
+    from ._batch.template import SharedTemplate
     from ._batch.worker import pool_worker_main
 
     ctx = mp.get_context("spawn")
@@ -751,14 +755,23 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
         done({"client": cid, "input_hash": job["input_hash"], "status": "failed",
               "reason": f"worker died {times}: {why}", "outputs": {}, "timings": {}})
 
+    forked = [j for j in jobs if j.get("engine", "fork") == "fork"]
+    template = None
+
+    def sent(job: dict[str, Any]) -> dict[str, Any]:
+        address = template.address(job) if template is not None else None
+        return {**job, "warm_template": address} if address else job
+
     try:
+        # started before the workers, so it warms up while they import
+        template = SharedTemplate(forked, min(workers, len(jobs))) if forked else None
         slots = [start() for _ in range(min(workers, len(jobs)))]
         while queue or any(s["job"] is not None for s in slots):
             for s in slots:
                 if s["job"] is None and queue and s["proc"].is_alive():
                     s["job"] = queue.popleft()
                     try:
-                        s["conn"].send(s["job"])
+                        s["conn"].send(sent(s["job"]))
                     except OSError:  # died while idle: its sentinel says so below, the job is requeued
                         pass
             busy = [s["conn"] for s in slots if s["job"] is not None and not s["conn"].closed]
@@ -796,6 +809,8 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
             if s["proc"].is_alive():
                 s["proc"].kill()
                 s["proc"].join()
+        if template is not None:
+            template.close()
 
 
 def _run_dask(jobs: list[dict[str, Any]], scheduler: str, done: Callable[[dict[str, Any]], None]) -> None:

@@ -82,10 +82,7 @@ def _start_zygote(params: str | None, as_of: str | None, locales: str | None = N
     _state["zygote"] = proc
     _state["zygote_key"] = (params, as_of, locales)
     _state["zygote_ready"] = False
-    os.environ["WEALTHLIB_ZYGOTE"] = sock
-    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    if str(root) not in paths:
-        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(root), *paths])
+    _point_kernels_at(root, sock)
     if wait:
         _wait_zygote()
 
@@ -115,9 +112,10 @@ def _last_line(path: Path) -> str:
     return lines[-1][:300] if lines else ""
 
 
-def stop_engine() -> None:
-    """Stop this process's zygote (its kernels die with it)."""
+def _stop_own_zygote() -> None:
     proc = _state.pop("zygote", None)
+    _state.pop("zygote_key", None)
+    _state["zygote_ready"] = False
     if proc is not None and proc.poll() is None:
         try:
             proc.stdin.close()
@@ -125,6 +123,31 @@ def stop_engine() -> None:
         except Exception:
             proc.kill()
             proc.wait()
+
+
+def _use_shared(template: dict[str, Any]) -> None:
+    """Fork this process's kernels from the batch's shared template (:mod:`wealthlib._batch.template`)."""
+    if _state.get("shared") == template:
+        return
+    _stop_own_zygote()
+    root = _state.get("kernels") or _kernelspec_dir()
+    _state["kernels"] = root
+    _state["shared"] = template
+    _point_kernels_at(root, template["socket"])
+
+
+def _point_kernels_at(root: Path, sock: str) -> None:
+    """The ``wealth-fork`` kernelspec (in ``root``) launches kernels forked from the template at ``sock``."""
+    os.environ["WEALTHLIB_ZYGOTE"] = sock
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if str(root) not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(root), *paths])
+
+
+def stop_engine() -> None:
+    """Stop this process's zygote (its kernels die with it); a shared template is the batch's to stop."""
+    _stop_own_zygote()
+    _state.pop("shared", None)
     root = _state.pop("kernels", None)
     if root is not None:
         from wealthlib._tmp import remove
@@ -153,18 +176,29 @@ def _restore_tmp(root: Path) -> None:
 
 
 def zygote_pid() -> int | None:
+    """The pid of the warm template this process's kernels fork from (its own, or the batch's shared one)."""
+    shared = _state.get("shared")
+    if shared:
+        return int(shared["pid"])
     proc = _state.get("zygote")
     return proc.pid if proc is not None and proc.poll() is None else None
 
 
 def ensure_engine(engine: str, params: str | None = None, as_of: str | None = None,
-                  locales: str | None = None) -> str:
+                  locales: str | None = None, template: dict[str, Any] | None = None) -> str:
     """Prepare this process for ``engine`` (``fork`` or ``fresh``); returns the kernel name to execute with.
-    ``locales`` (comma-separated) are the ones the warm template prepares; default all."""
+    ``locales`` (comma-separated) are the ones the warm template prepares; default all. ``template``
+    (``{"socket", "pid", "workers"}``) names the batch's shared warm template: while it runs, kernels fork from
+    it and this process starts no template of its own."""
     with _lock:
         if engine not in ("fork", "fresh"):
             raise ValueError(f"unknown engine {engine!r}; use fork or fresh")
-        if engine == "fork":
+        shared = template if engine == "fork" and template and _template_alive(template) else None
+        if shared:
+            _use_shared(shared)
+        elif _state.get("shared"):  # it has gone: from now on, a template of this process's own
+            _state.pop("shared")
+        if engine == "fork" and not shared:
             proc = _state.get("zygote")
             if proc is None or proc.poll() is not None or _state.get("zygote_key") != (params, as_of, locales):
                 if proc is not None:
@@ -197,8 +231,15 @@ def ensure_engine(engine: str, params: str | None = None, as_of: str | None = No
 
             register()
             _state["engine_registered"] = True
-        _wait_zygote()
+        if not shared:
+            _wait_zygote()
         return FORK_KERNEL
+
+
+def _template_alive(template: dict[str, Any]) -> bool:
+    from wealthlib._batch.template import alive
+
+    return alive(int(template["pid"])) and os.path.exists(template["socket"])
 
 
 def _one_line(err: BaseException) -> str:
@@ -210,23 +251,29 @@ def _one_line(err: BaseException) -> str:
 def _tree_memory() -> int:
     """Proportional set size (PSS, bytes) of this process, its zygote and the zygote's kernels: pages shared
     copy-on-write between the template and its kernels are counted once overall (RSS would count them per
-    process). Falls back to RSS where PSS is not available."""
+    process); a template the batch's workers share, with its kernels, counts for its share (1/workers). Falls
+    back to RSS where PSS is not available."""
     try:
         import psutil
 
-        procs = [psutil.Process()]
+        def pss(procs) -> int:
+            total = 0
+            for p in procs:
+                try:
+                    info = p.memory_full_info()
+                    total += getattr(info, "pss", info.rss)
+                except psutil.Error:
+                    pass
+            return total
+
         zp = zygote_pid()
+        tree = []
         if zp:
             z = psutil.Process(zp)
-            procs += [z, *z.children()]
-        total = 0
-        for p in procs:
-            try:
-                info = p.memory_full_info()
-                total += getattr(info, "pss", info.rss)
-            except psutil.Error:
-                pass
-        return int(total)
+            tree = [z, *z.children()]
+        # a template shared by the batch's workers, with every worker's kernel: this worker's share
+        share = int((_state.get("shared") or {}).get("workers", 1))
+        return int(pss([psutil.Process()]) + pss(tree) / max(1, share))
     except Exception:
         return 0
 
@@ -316,7 +363,8 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
 
     sampler = threading.Thread(target=sample, daemon=True) if job.get("measure_memory") else None
     try:
-        kernel = ensure_engine(job.get("engine", "fork"), job.get("params"), job.get("as_of"), job.get("warm_locales"))
+        kernel = ensure_engine(job.get("engine", "fork"), job.get("params"), job.get("as_of"), job.get("warm_locales"),
+                               template=job.get("warm_template"))
         t1 = time.perf_counter()
         if sampler:
             sampler.start()
