@@ -77,8 +77,10 @@ def test_a_killed_batch_leaves_nothing_a_rerun_does_not_clean(tmp_path):
     proc = _start(args, tmp, WEALTHLIB_FAULT_HOOK=str(hook))
     try:
         _until(lambda: (hook / "lee.execute.1").exists(), "lee's kernel running", proc)
-        runtime = list(tmp.glob("wealth-kernels-*/runtime/*.json"))
+        # the worker's kernel folder: in TMPDIR, or in the private folder of the warm template it was forked from
+        runtime = list(tmp.glob("**/wealth-kernels-*/runtime/*.json"))
         assert runtime, "the kernel's connection file lives in the private kernel folder"
+        assert all(stat.S_IMODE(p.parent.parent.stat().st_mode) == 0o700 for p in runtime)
     finally:
         _kill(proc)
     _until(lambda: not list(tmp.iterdir()), "the kernel folders and connection files removed")

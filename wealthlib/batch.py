@@ -707,15 +707,16 @@ WORKER_DEATHS_ALLOWED = 2
 
 
 def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[str, Any]], None]) -> None:
-    """A pool of ``workers`` spawned processes, one job at a time each, over a pipe per worker.
+    """A pool of ``workers`` processes, one job at a time each, over a pipe per worker.
 
     Unlike :class:`concurrent.futures.ProcessPoolExecutor` (whose pool breaks, failing every queued future, when
     one process dies) a dead worker costs only the client it was rendering: that client goes back to the end
     of the queue, a new worker (with its own warm template) takes the dead one's place, and the rest go on. A
     client whose worker dies :data:`WORKER_DEATHS_ALLOWED` times is failed with ``worker died twice: SIGKILL``.
 
-    The workers fork their kernels from one warm template the pool starts first
-    (:class:`wealthlib._batch.template.SharedTemplate`), not one each.
+    The pool starts one warm template first (:class:`wealthlib._batch.template.SharedTemplate`); it forks the
+    workers, which so start with everything imported and warmed, and every client's kernel. Where it cannot
+    start, workers are spawned and each starts its own template (which then says why, in each client's entry).
     """
     if not jobs:
         return
@@ -732,6 +733,9 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
     slots: list[dict[str, Any]] = []
 
     def start() -> dict[str, Any]:
+        forked = template.fork_worker() if template is not None else None
+        if forked is not None:  # from the warm template: nothing to import, nothing to warm
+            return {"proc": forked[0], "conn": forked[1], "job": None}
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=pool_worker_main, args=(child,), daemon=True, name="wealth-batch-worker")
         proc.start()

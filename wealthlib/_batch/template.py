@@ -1,25 +1,31 @@
-"""One warm template for every worker of a local batch.
+"""One warm template for a whole local batch: it forks the batch's workers and every client's kernel.
 
 A local batch's workers all render with the same params folder, as-of date and locales, so one warm template
-(:mod:`wealthlib._batch.zygote`) serves them all: the batch starts it before its workers, and each job it sends
-names the template's socket (``job["warm_template"]``). A worker then forks its kernels from that template
-instead of starting its own, which saves each worker after the first ~3 s of CPU (the template's imports,
-market context and warm-up review; 12 reviews on 2 workers: 26.2-27.3 -> 23.6-23.7 s of CPU, 2026-12-04).
+(:mod:`wealthlib._batch.zygote`) serves them all. The batch starts it first; it imports the kernel and export
+stacks, loads the market context, renders a synthetic review to HTML and PDF, and then forks each worker
+(:meth:`SharedTemplate.fork_worker`), which so starts with nothing left to import or warm. Each job the batch
+sends names the template's socket (``job["warm_template"]``), and the worker's kernels fork from it too.
+Measured 2026-12-04, 12 reviews on 2 workers, CPU seconds: one template per worker, each worker spawned
+26.2-27.3; one template, workers spawned 23.6-23.7; one template forking the workers 19.2-20.7.
 
-The template is a child of the batch's process: it dies with it (``PR_SET_PDEATHSIG``), ignores Ctrl-C (the
-batch handles that) and stops, killing its kernels, when the batch closes its stdin. A worker that is killed
-takes its launcher along; the template sees the launcher's connection close and kills that kernel, so a dead
-worker leaves nothing behind and the template goes on serving the other workers. If the template cannot start
-(a bad market file), or dies, jobs no longer name it and each worker starts its own, as a Dask worker always
-does — which reports the same reason in each client's entry.
+The template is a child of the batch's process: it dies with it (``PR_SET_PDEATHSIG``), and so do the workers
+with it; it ignores Ctrl-C (the batch handles that) and stops, killing its workers and kernels, when the batch
+closes its stdin. A worker that is killed takes its launcher along; the template sees the launcher's connection
+close and kills that kernel, reaps the worker and tells the batch how it ended, so a dead worker leaves nothing
+behind and the template goes on serving the others. If the template cannot start (a bad market file), or dies,
+workers are spawned and jobs no longer name it: each worker starts its own, as a Dask worker always does — which
+reports the same reason in each client's entry.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +49,13 @@ class SharedTemplate:
         args = [sys.executable, "-m", "wealthlib._batch.zygote", self.socket]
         if params and as_of:
             args += [str(params), str(as_of)] + ([locales] if locales else [])
-        env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(self.root)}
+        from wealthlib._batch.zygote import FORKS_WORKERS
+
+        # every temporary file of the template and of what it forks (WeasyPrint's font folder, kernel folders)
+        # lands in its private folder, removed with it however the processes end (a forked worker or kernel
+        # leaves by os._exit, which runs no clean-up)
+        (self.root / "tmp").mkdir(mode=0o700)
+        env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(self.root), FORKS_WORKERS: "1", "TMPDIR": str(self.root / "tmp")}
         env.setdefault("PYTHONHASHSEED", "0")
         with open(self.root / "zygote.stderr", "wb") as err:
             self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env,
@@ -59,6 +71,26 @@ class SharedTemplate:
         if self.proc.poll() is not None:
             return None
         return {"socket": self.socket, "pid": self.proc.pid, "workers": self.workers}
+
+    def fork_worker(self) -> tuple[ForkedWorker, Connection] | None:
+        """A new worker forked from the warm template, and the batch's end of its pipe; None when the template
+        could not start or has died (the batch then spawns a worker the usual way)."""
+        if not self._wait() or self.proc.poll() is not None:
+            return None
+        ours, theirs = socket.socketpair()
+        request = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            request.connect(self.socket)
+            socket.send_fds(request, [b'{"role": "worker"}\n'], [theirs.fileno()])
+            reply = request.makefile("rb").readline()
+            pid = int(json.loads(reply)["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            request.close()
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        return ForkedWorker(request, pid), Connection(ours.detach())
 
     def _wait(self) -> bool:
         if self._ready is None:
@@ -86,6 +118,60 @@ class SharedTemplate:
             except OSError:
                 pass
         remove(self.root)
+
+
+class ForkedWorker:
+    """A worker the template forked, seen from the batch: the part of :class:`multiprocessing.Process` the pool
+    uses (``sentinel``, ``is_alive``, ``join``, ``exitcode``, ``terminate``, ``kill``). The worker is the
+    template's child, so the template reaps it and sends its exit status (``{"exit": N}``, negative for a signal)
+    on the connection the batch asked for it on; that connection is the sentinel."""
+
+    def __init__(self, request: socket.socket, pid: int):
+        self._request = request
+        self._reader = request.makefile("rb")
+        self.pid = pid
+        self.exitcode: int | None = None
+        self._ended = False
+
+    @property
+    def sentinel(self) -> int:
+        return self._request.fileno()
+
+    def _poll(self, timeout: float | None) -> None:
+        if self._ended:
+            return
+        import select
+
+        if not select.select([self._request], [], [], timeout)[0]:
+            return
+        line = self._reader.readline()  # the status line, or end of file if the template died first
+        self._ended = True
+        try:
+            self.exitcode = int(json.loads(line)["exit"])
+        except (ValueError, KeyError, TypeError):
+            self.exitcode = None  # unknown: "exit status unknown" in the client's reason
+        self._reader.close()
+        self._request.close()
+
+    def is_alive(self) -> bool:
+        self._poll(0)
+        return not self._ended
+
+    def join(self, timeout: float | None = None) -> None:
+        self._poll(timeout)
+
+    def _signal(self, sig: int) -> None:
+        if not self._ended:  # once reaped its pid may be another process's
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
 
 
 def alive(pid: int) -> bool:

@@ -1,8 +1,10 @@
 """What runs in each batch worker process (a local pool process or a Dask worker): render one client's job.
 
-Per process, once: the export machinery is imported, and for the ``fork`` engine a warm zygote
-(:mod:`wealthlib._batch.zygote`) is started with the run's context pre-loaded, plus a private kernelspec
-``wealth-fork`` (in a temporary ``JUPYTER_PATH`` entry) whose launcher asks that zygote for a forked kernel.
+Per process, once: the export machinery is imported (a local batch's worker, forked from the batch's warm
+template, has it already), and for the ``fork`` engine a private kernelspec ``wealth-fork`` (in a temporary
+``JUPYTER_PATH`` entry) whose launcher asks a warm zygote (:mod:`wealthlib._batch.zygote`) for a forked kernel:
+the batch's shared template when the job names one (``warm_template``), else one this process starts with the
+run's context pre-loaded (a Dask worker).
 Per client: papermill executes the template on a fresh kernel (forked, or a normal ``python3`` kernel with the
 ``fresh`` engine), then HTML and PDF are produced in memory and written atomically.
 """
@@ -271,9 +273,12 @@ def _tree_memory() -> int:
         if zp:
             z = psutil.Process(zp)
             tree = [z, *z.children()]
-        # a template shared by the batch's workers, with every worker's kernel: this worker's share
+        # a template shared by the batch's workers, with every worker's kernel (and the workers themselves,
+        # when it forked them): this worker's share
         share = int((_state.get("shared") or {}).get("workers", 1))
-        return int(pss([psutil.Process()]) + pss(tree) / max(1, share))
+        me = psutil.Process()
+        mine = [] if any(p.pid == me.pid for p in tree) else [me]
+        return int(pss(mine) + pss(tree) / max(1, share))
     except Exception:
         return 0
 

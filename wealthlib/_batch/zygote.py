@@ -1,11 +1,15 @@
-"""A warm template process that forks a fresh IPython kernel per client.
+"""A warm template process that forks a fresh IPython kernel per client (and, for a local batch, its workers).
 
-Started once per batch worker (``python -m wealthlib._batch.zygote SOCKET [PARAMS AS_OF [LOCALES]]``). It imports
+Started once per local batch (:mod:`wealthlib._batch.template`), or once per Dask worker
+(``python -m wealthlib._batch.zygote SOCKET [PARAMS AS_OF [LOCALES]]``). It imports
 the heavy libraries once (numpy, pandas, matplotlib, cvxpy, quantstats, wealthlib, ipykernel) and, when given,
 loads the run's :class:`wealthlib.context.Context` (market cut and estimates: no client data) and renders a
-synthetic review in each of the batch's locales. Then it serves a Unix socket:
+synthetic review in the batch's first locale (and the chart faces of the others). Then it serves a Unix socket:
 each connection sends one JSON line ``{"connection_file": ..., "cwd": ...}``; the zygote ``fork()``s, and the child
-becomes an ``IPKernelApp`` on that connection file. **No client code ever runs in the zygote**, so every kernel
+becomes an ``IPKernelApp`` on that connection file. A local batch's template (:data:`FORKS_WORKERS`) also warms the
+export stack and forks the batch's workers: a connection sends ``{"role": "worker"}`` with one end of a socket
+pair (``SCM_RIGHTS``); the child becomes a pool worker on it, the template answers ``{"pid": N}`` and, when it has
+reaped that worker, ``{"exit": N}`` (negative for a signal). **No client code ever runs in the zygote**, so every kernel
 starts from the same clean, warm state and a client's changes (pandas options, environment, rcParams, module
 attributes, random state, working directory) die with its process.
 
@@ -65,6 +69,10 @@ SYNTHETIC = {
 
 LOCALES = ("en", "zh-TW", "zh-CN")
 
+#: Set to "1" in the environment of a template that also forks the batch's workers (a local batch's shared
+#: template, :mod:`wealthlib._batch.template`): it warms the export stack too, and serves worker requests.
+FORKS_WORKERS = "WEALTHLIB_TEMPLATE_FORKS_WORKERS"
+
 #: Seconds a kernel whose launcher has gone (its client finished, timed out or was killed) has to exit after its
 #: interrupt before it is killed. A healthy kernel exits at once (it watches the same connection); one stuck in C
 #: code holding the GIL (a catastrophic regex) cannot run that watch and is killed.
@@ -90,9 +98,14 @@ def warm(params: str | None = None, as_of: str | None = None, locales: str | Non
         except Exception:  # a warm-up is an optimisation only
             pass
         try:
-            _warm_review(params, ctx, locales.split(",") if locales else LOCALES)
+            html = _warm_review(params, ctx, locales.split(",") if locales else LOCALES)
         except Exception:  # a warm-up is an optimisation only
-            pass
+            html = None
+        if os.environ.get(FORKS_WORKERS) == "1":
+            try:
+                _warm_export(html, locales.split(",") if locales else LOCALES)
+            except Exception:  # a warm-up is an optimisation only
+                pass
     import gc
 
     gc.collect()
@@ -144,9 +157,34 @@ def _warm_review(params: str, ctx, locales=None) -> None:
                 + [{"date": f"{end.year - 1}-01-12", "type": "buy", "product": c, "amount": 90000} for c in codes])
     client = parse_client(data, "synthetic warm-up")
     first, *others = list(locales or LOCALES)
-    build_review(client, params=params, quarter=quarter, locale=first).html()  # every section, charts included
+    html = build_review(client, params=params, quarter=quarter, locale=first).html()  # every section and chart
     for locale in others:
         _warm_locale(locale)
+    return html
+
+
+def _warm_export(html: str | None, locales) -> None:
+    """For a template that forks the batch's workers (:data:`FORKS_WORKERS`): what a worker's first document
+    would pay once per process — the export stack's imports (papermill, nbconvert, WeasyPrint, pyHanko), the
+    nbconvert exporter and its templates, the print fonts and stylesheet — paid here once for all workers, by
+    exporting the warm-up review (first locale) and a line of text in each other locale to HTML and PDF in
+    memory."""
+    import nbformat
+
+    import papermill  # noqa: F401
+    import wealthlib.guard.signing  # noqa: F401
+    from wealthlib import render
+    from wealthlib.i18n import t
+
+    first, *others = list(locales)
+    for locale, body in [(first, html), *((loc, f"<p>{t('charts.series_proposed', loc)}</p>") for loc in others)]:
+        if body is None:
+            continue
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": body})])]
+        page = render.to_html(nb, lang=locale, title="warm-up", footer="warm-up", audit="warm-up")
+        render._pdf_bytes(page)
 
 
 def _warm_locale(locale: str) -> None:
@@ -194,15 +232,8 @@ def _child(conn: socket.socket, request: dict) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        import random
-
-        random.seed()
-        try:
-            import numpy as np
-
-            np.random.seed(int.from_bytes(os.urandom(4), "little"))
-        except ImportError:  # pragma: no cover
-            pass
+        signal.set_wakeup_fd(-1)
+        _reseed()
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # nobody reads the zygote's pipes: a chatty kernel must never block on them
             os.dup2(devnull, fd)
@@ -241,6 +272,68 @@ def _child(conn: socket.socket, request: dict) -> None:
         os._exit(code)
 
 
+def _read_request(conn: socket.socket) -> tuple[bytes, list[int]]:
+    """One JSON line from a new connection, and the file descriptors sent with it (a worker request's pipe)."""
+    line, fds, _flags, _addr = socket.recv_fds(conn, 65536, 1)
+    while line and not line.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        line += chunk
+    return line, list(fds)
+
+
+def _tell_exit(conn: socket.socket, status: int) -> None:
+    """Tell the batch how its worker ended (``{"exit": N}``, negative for a signal, as multiprocessing does)."""
+    try:
+        conn.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+    except (OSError, ValueError):
+        pass
+    conn.close()
+
+
+def _worker_child(conn: socket.socket, fd: int) -> None:
+    """In a forked child: become one of the batch's workers, talking to it over the pipe ``fd``
+    (:func:`wealthlib._batch.worker.pool_worker_main`). It inherits everything the template warmed — the kernel
+    stack, the export stack, the market context — so it starts in milliseconds. Never returns."""
+    code = 0
+    try:
+        from multiprocessing.connection import Connection
+
+        from wealthlib._batch._linux import die_with_parent
+
+        conn.close()  # the template tells the batch this worker's exit on it
+        die_with_parent(signal.SIGKILL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        _reseed()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1):  # the template's stdin and its hello pipe are not the worker's
+            os.dup2(devnull, std)
+        os.close(devnull)
+        from wealthlib._batch.worker import pool_worker_main
+
+        pool_worker_main(Connection(fd))
+    except BaseException:  # noqa: BLE001 - the child must never fall back into the template's loop
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _reseed() -> None:
+    """A fork copies the random state: each child draws its own numbers."""
+    import random
+
+    random.seed()
+    try:
+        import numpy as np
+
+        np.random.seed(int.from_bytes(os.urandom(4), "little"))
+    except ImportError:  # pragma: no cover
+        pass
+
+
 def serve(sock_path: str, params: str | None = None, as_of: str | None = None, locales: str | None = None) -> None:
     from wealthlib._batch._linux import die_with_parent
     from wealthlib._imports import skip_slow_optional_imports
@@ -266,16 +359,24 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None, l
     sys.stdout.flush()
     children: set[int] = set()
     launchers: dict[socket.socket, int] = {}  # our end of each kernel's launcher connection -> kernel pid
+    workers: dict[int, socket.socket] = {}  # worker pid -> the batch's request connection, told its exit status
     kill_at: dict[int, float] = {}  # kernel pid -> when it is killed if it has not exited
     stdin_fd = sys.stdin.fileno()
+    # a child's exit wakes the loop at once (a byte on this pipe), so the batch learns a worker's exit promptly
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
     try:
         while True:
             now = time.monotonic()
             wait_s = min([0.5, *(max(0.0, t - now) for t in kill_at.values())])
-            readable, _, _ = select.select([server, stdin_fd, *launchers], [], [], wait_s)
-            while children:  # reap finished kernels
+            readable, _, _ = select.select([server, stdin_fd, wake_r, *launchers], [], [], wait_s)
+            if wake_r in readable:
+                os.read(wake_r, 4096)
+            while children:  # reap finished kernels and workers
                 try:
-                    pid, _status = os.waitpid(-1, os.WNOHANG)
+                    pid, status = os.waitpid(-1, os.WNOHANG)
                 except ChildProcessError:
                     children.clear()
                     break
@@ -283,6 +384,8 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None, l
                     break
                 children.discard(pid)
                 kill_at.pop(pid, None)
+                if pid in workers:
+                    _tell_exit(workers.pop(pid), status)
             now = time.monotonic()
             for pid, t in list(kill_at.items()):  # the grace is over: kill, whatever the kernel is doing
                 if t <= now:
@@ -310,27 +413,43 @@ def serve(sock_path: str, params: str | None = None, as_of: str | None = None, l
                 break  # the parent closed our stdin (or died): stop
             if server in readable:
                 conn, _ = server.accept()
+                fds: list[int] = []
                 try:
-                    line = b""
                     conn.settimeout(10)
-                    while not line.endswith(b"\n"):
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        line += chunk
+                    line, fds = _read_request(conn)
                     request = json.loads(line or b"{}")
                     conn.settimeout(None)
                 except (OSError, ValueError):
+                    for fd in fds:
+                        os.close(fd)
+                    conn.close()
+                    continue
+                worker = request.get("role") == "worker"
+                if worker != (len(fds) == 1) or (worker and os.environ.get(FORKS_WORKERS) != "1"):
+                    for fd in fds:  # a worker request passes its pipe to the batch, and only such a template forks one
+                        os.close(fd)
                     conn.close()
                     continue
                 pid = os.fork()
                 if pid == 0:
                     server.close()
-                    for other in launchers:
+                    os.close(wake_r)
+                    os.close(wake_w)
+                    for other in [*launchers, *workers.values()]:
                         other.close()
+                    if worker:
+                        _worker_child(conn, fds[0])
                     _child(conn, request)
                 children.add(pid)
-                launchers[conn] = pid
+                if worker:
+                    os.close(fds[0])
+                    workers[pid] = conn
+                    try:
+                        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+                    except OSError:
+                        pass
+                else:
+                    launchers[conn] = pid
     finally:
         for pid in list(children):
             try:
