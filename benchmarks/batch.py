@@ -56,6 +56,10 @@ export 1.49 s before, 1.14 s now -> ``speedup_vs_cli=2.79 speedup_vs_api_pool=2.
 pdf_ratio_to_before=0.77 clients_per_min=20.9``; no target met. Ours with 1 worker on 1 and 4 clients: 14.9 and 23.0
 CPU seconds; 2 workers on 2 clients: 27.8 -> ~2.7 s a client (floor 2.2), start-up ~12 s for the first worker and ~10
 s for the second.
+A fourth run, 2026-12-04 19:28-19:31 UTC, ``--n 12 --ref-n 6 --skip-memory``, quiet (load 1-5), after the local
+batch's one warm template forks its workers as well as the kernels: CPU (wall) (a) 89.2 (55.0), (b) 66.9 (35.9),
+(c) 20.3 (13.4), (d) 12.3 (12.3); export 0.89 s before, 0.69 s now -> ``speedup_vs_cli=4.39 speedup_vs_api_pool=3.29
+ratio_to_floor=0.61 pdf_ratio_to_before=0.77 clients_per_min=53.8``: the API-pool target is met, the others are not.
 """
 
 from __future__ import annotations
