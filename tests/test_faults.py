@@ -248,3 +248,22 @@ def test_a_template_that_cannot_start_is_each_clients_reason(book, tmp_path):
     assert not template.root.exists()
     with pytest.raises(worker.TemplateStartError, match=r"could not start: .*market\.yaml"):
         worker.ensure_engine("fork", str(book), "2018-09-30", "en")
+
+
+def test_a_template_killed_mid_batch_costs_only_a_retry(book, hook, tmp_path):
+    out = tmp_path / "out"
+    before = kernel_folders()
+    (hook / "lee.execute.hold").touch()
+    b = Batch(params=book, out=out, workers=2)
+    info = wait_for(hook / "lee.execute.1", b)
+    template = psutil.Process(info["zygote"])
+    assert template.ppid() == os.getpid()
+    template.kill()  # its workers and kernels die with it
+    (hook / "lee.execute.hold").unlink()
+    m = b.result()
+    # every client rendered: the ones the template's workers held went back to the queue, and new workers
+    # (spawned, each with a template of its own) took them
+    assert {c: e["status"] for c, e in m.entries.items()} == {c: "ok" for c in BOOK}, m.entries
+    assert (hook / "lee.execute.2").exists()
+    assert json.loads((hook / "lee.execute.2").read_text())["zygote"] != info["zygote"]
+    nothing_left(out, before)

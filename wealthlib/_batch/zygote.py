@@ -233,6 +233,7 @@ def _child(conn: socket.socket, request: dict) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
+        os.environ.pop(FORKS_WORKERS, None)
         _reseed()
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # nobody reads the zygote's pipes: a chatty kernel must never block on them
@@ -303,10 +304,12 @@ def _worker_child(conn: socket.socket, fd: int) -> None:
         from wealthlib._batch._linux import die_with_parent
 
         conn.close()  # the template tells the batch this worker's exit on it
+        os.environ.pop(FORKS_WORKERS, None)  # a template this worker starts itself (a Dask-like fallback) forks none
         die_with_parent(signal.SIGKILL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
+        os.environ.pop(FORKS_WORKERS, None)
         _reseed()
         devnull = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1):  # the template's stdin and its hello pipe are not the worker's
