@@ -226,15 +226,8 @@ def _child(conn: socket.socket, request: dict) -> None:
     """In the forked child: become a fresh kernel. Never returns."""
     code = 0
     try:
-        from wealthlib._batch._linux import die_with_parent
-
-        die_with_parent(signal.SIGKILL)
+        _as_child()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
-        os.environ.pop(FORKS_WORKERS, None)
-        _reseed()
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # nobody reads the zygote's pipes: a chatty kernel must never block on them
             os.dup2(devnull, fd)
@@ -301,16 +294,8 @@ def _worker_child(conn: socket.socket, fd: int) -> None:
     try:
         from multiprocessing.connection import Connection
 
-        from wealthlib._batch._linux import die_with_parent
-
         conn.close()  # the template tells the batch this worker's exit on it
-        os.environ.pop(FORKS_WORKERS, None)  # a template this worker starts itself (a Dask-like fallback) forks none
-        die_with_parent(signal.SIGKILL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
-        os.environ.pop(FORKS_WORKERS, None)
-        _reseed()
+        _as_child()  # Ctrl-C stays ignored: it is the batch's
         devnull = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1):  # the template's stdin and its hello pipe are not the worker's
             os.dup2(devnull, std)
@@ -324,8 +309,21 @@ def _worker_child(conn: socket.socket, fd: int) -> None:
         os._exit(code)
 
 
+def _as_child() -> None:
+    """What every child of the template does first: die with the template, take default SIGTERM and SIGCHLD and
+    none of the template's wake-up pipe, drop its forks-workers flag (a template a child starts itself forks no
+    workers), and reseed: a fork copies the random state, so each child would otherwise draw the same numbers."""
+    from wealthlib._batch._linux import die_with_parent
+
+    die_with_parent(signal.SIGKILL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    os.environ.pop(FORKS_WORKERS, None)
+    _reseed()
+
+
 def _reseed() -> None:
-    """A fork copies the random state: each child draws its own numbers."""
     import random
 
     random.seed()
