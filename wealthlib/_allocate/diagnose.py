@@ -15,6 +15,7 @@ This runs only on the failure path, so it builds small LP/SOCP problems from num
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import cvxpy as cp
@@ -41,7 +42,10 @@ def _status(n: int, constraints: list[Constraint], keys: set[str], elastic: bool
     prob = cp.Problem(obj, cons)
     for solver in _SOLVERS:
         try:
-            prob.solve(solver=solver)
+            with warnings.catch_warnings():
+                # an inaccurate solution is handled here (the next solver is tried): not the user's to read
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+                prob.solve(solver=solver)
         except cp.error.SolverError:
             continue
         if prob.status in (cp.OPTIMAL, cp.INFEASIBLE):
