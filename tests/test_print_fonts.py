@@ -139,3 +139,27 @@ def test_cut_face_is_reused_not_remade(fresh_cache):
     stamp = first.stat().st_mtime_ns
     assert PF.common_face("TC", 400) == first and first.stat().st_mtime_ns == stamp
     assert 1_000_000 < first.stat().st_size < 10_000_000  # the cut, not a copy of the 19 MB collection
+
+
+
+@pytest.mark.slow  # prints PDFs
+def test_the_font_folder_is_released_by_the_process_that_made_it_only():
+    """WeasyPrint keeps a document's @font-face files in a temporary folder that it removes when the font
+    configuration is collected; left to interpreter teardown, that clean-up can find WeasyPrint's module already
+    emptied ("Exception ignored in FontConfiguration.__del__") and leave the folder behind. At exit the process
+    that made the configuration releases it while the interpreter is whole; a forked child (a kernel, a batch
+    worker sharing its template's folder) must not."""
+    import os
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": "<p>資產配置 abc</p>"})])]
+    page = R.to_html(nb, lang="zh-TW", title="t", footer="f", audit="a")
+    assert R._pdf_bytes(page).startswith(b"%PDF")
+    folder = Path(PF.font_config()._folder)
+    assert folder.is_dir()
+    PF._release(os.getpid() + 1)  # as in a child: not the process that made it
+    assert folder.is_dir() and PF._font_config is not None
+    PF._release(os.getpid())
+    assert not folder.exists() and PF._font_config is None
+    assert R._pdf_bytes(page).startswith(b"%PDF")  # the next PDF makes a new one

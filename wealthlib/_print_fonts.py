@@ -21,6 +21,7 @@ Only the PDF changes: the HTML a browser or the notebook shows keeps the font st
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -219,7 +220,25 @@ def font_config():
             from weasyprint.text.fonts import FontConfiguration
 
             _font_config = FontConfiguration()
+            atexit.register(_release, os.getpid())
         return _font_config
+
+
+def _release(creator: int) -> None:
+    """At the exit of the process that made them, drop the shared stylesheets and font configuration while the
+    interpreter is whole, so WeasyPrint removes its temporary font folder (left to interpreter teardown, its
+    clean-up finds its own module emptied, prints "Exception ignored … TypeError" and leaves the folder in the
+    temporary folder). A forked child (a kernel, a batch worker) that ever ran this would remove the folder its
+    template and siblings still print with: only the process that made it releases it."""
+    global _font_config
+    if os.getpid() != creator:
+        return
+    with _lock:
+        _styles.clear()
+        _font_config = None
+    import gc
+
+    gc.collect()  # a stylesheet in a reference cycle holds the configuration too
 
 
 def _print_css(lang: str, font_stack: str) -> str:
