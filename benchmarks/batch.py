@@ -319,22 +319,30 @@ def export_now(nb, job: dict) -> bytes:
 
 
 def pdf_reference(docs: list, reps: int = 2) -> dict:
-    """CPU seconds of today's export before issue 14 and now (HTML + PDF each), per document, interleaved."""
+    """CPU seconds of today's export before issue 14 and now (HTML + PDF each), per document, interleaved.
+
+    Each timed call starts from a collected heap (``gc.collect()``, untimed): otherwise a call pays for a full
+    collection of the garbage the calls before it left whenever the collector's threshold falls in it, ~0.2 s —
+    the per-document times were bimodal (2026-12-04: now 0.59-0.60 or 0.80-0.82 s, before 0.69-0.71 or 0.89-0.94
+    s, alternating), and the ratio of the sums moved from 0.77 to 1.06 between runs an hour apart. Collected
+    first: before 0.84-0.88 s, now 0.58-0.62 s, in eight interleaved pairs."""
+    import gc
+
+    def timed(fn, *args) -> float:
+        gc.collect()
+        t = time.process_time()
+        fn(*args)
+        return time.process_time() - t
+
     for nb, job in docs[:1]:  # warm-up: WeasyPrint's first document pays its own set-up, whichever way it prints
         export_before(nb, job)
         export_now(nb, job)
     before = after = html_total = 0.0
     for _ in range(reps):
         for nb, job in docs:
-            t = time.process_time()
-            export_before(nb, job)
-            before += time.process_time() - t
-            t = time.process_time()
-            _html(nb, job)
-            html_total += time.process_time() - t
-            t = time.process_time()
-            export_now(nb, job)
-            after += time.process_time() - t
+            before += timed(export_before, nb, job)
+            html_total += timed(_html, nb, job)
+            after += timed(export_now, nb, job)
     k = reps * len(docs)
     html_s = html_total / k
     return {"ref_docs": len(docs), "export_before_cpu_s": round(before / k, 3), "export_now_cpu_s": round(after / k, 3),
