@@ -60,6 +60,12 @@ A fourth run, 2026-12-04 19:28-19:31 UTC, ``--n 12 --ref-n 6 --skip-memory``, qu
 batch's one warm template forks its workers as well as the kernels: CPU (wall) (a) 89.2 (55.0), (b) 66.9 (35.9),
 (c) 20.3 (13.4), (d) 12.3 (12.3); export 0.89 s before, 0.69 s now -> ``speedup_vs_cli=4.39 speedup_vs_api_pool=3.29
 ratio_to_floor=0.61 pdf_ratio_to_before=0.77 clients_per_min=53.8``: the API-pool target is met, the others are not.
+A fifth, 20:06-20:09 UTC, ``--n 12 --ref-n 6 --skip-memory`` (load 1-2), the template printing a sample of its
+warm-up review and the PDF reference timed from a collected heap: CPU (wall) (a) 86.6 (53.6), (b) 63.4 (36.9), (c)
+19.0 (12.4), (d) 12.4 (12.4) -> ``speedup_vs_cli=4.57 speedup_vs_api_pool=3.34 ratio_to_floor=0.66
+pdf_ratio_to_before=0.85 clients_per_min=58.0``. ``--n 48`` (19:55-20:02): (a) 343.4, (b) 234.1, (c) 59.1, (d) 47.6
+-> ``speedup_vs_cli=5.81 speedup_vs_api_pool=3.96 ratio_to_floor=0.81 clients_per_min=82.4``, peak memory 358 and
+361 MB a worker.
 """
 
 from __future__ import annotations
