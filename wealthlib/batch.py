@@ -26,14 +26,14 @@ What a batch guarantees
 * Per-cell timeout (``cell_timeout``: positive seconds, or None): past it the kernel is interrupted and killed
   after a short grace, whatever it is doing, and the client fails with ``cell N exceeded T s``.
 * Test-only fault injection: :mod:`wealthlib._batch.faults` (``WEALTHLIB_FAULT_HOOK``).
-* **No orphan kernels**: pool workers, their warm template (zygote) and every kernel die with the batch, also on
+* **No orphan kernels**: the warm template (zygote), the pool workers and every kernel die with the batch, also on
   Ctrl-C (``PR_SET_PDEATHSIG`` chain, see :mod:`wealthlib._batch.zygote`).
 
 Engines (``engine=``)
 ---------------------
-``fork`` (default): each worker process starts a warm template process that has imported numpy, pandas,
-matplotlib, cvxpy, quantstats, wealthlib and ipykernel and loaded the run's market estimates, and **forks a fresh
-kernel for every client** (papermill executes the template on it as on any kernel, through a ``wealth-fork``
+``fork`` (default): a local batch starts one warm template process that has imported numpy, pandas,
+matplotlib, cvxpy, quantstats, wealthlib, ipykernel and the export stack and loaded the run's market estimates; it
+forks the batch's workers (:mod:`wealthlib._batch.template`) and **a fresh kernel for every client** (papermill executes the template on it as on any kernel, through a ``wealth-fork``
 kernelspec). Clients share nothing at run time: each kernel is its own process, reseeded. ``fresh``: a normal
 ``python3`` kernel per client (what papermill does by default; slow, for comparison).
 
@@ -711,7 +711,7 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
 
     Unlike :class:`concurrent.futures.ProcessPoolExecutor` (whose pool breaks, failing every queued future, when
     one process dies) a dead worker costs only the client it was rendering: that client goes back to the end
-    of the queue, a new worker (with its own warm template) takes the dead one's place, and the rest go on. A
+    of the queue, a new worker takes the dead one's place, and the rest go on. A
     client whose worker dies :data:`WORKER_DEATHS_ALLOWED` times is failed with ``worker died twice: SIGKILL``.
 
     The pool starts one warm template first (:class:`wealthlib._batch.template.SharedTemplate`); it forks the
@@ -799,7 +799,7 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
                 slots = [start()]
         for s in slots:
             try:
-                s["conn"].send(None)  # finish: each worker stops its warm template and exits
+                s["conn"].send(None)  # finish: each worker exits (a spawned one stops its own warm template)
             except OSError:
                 pass
         for s in slots:
