@@ -30,6 +30,36 @@ from pathlib import Path
 from typing import Any
 
 
+#: Set to "1" in the environment of a template that also forks the batch's workers (a local batch's shared
+#: template): it warms the export stack too, and serves worker requests (:mod:`wealthlib._batch.zygote`). Kept
+#: here, not in the zygote module, which sets the BLAS thread variables of any process that imports it.
+FORKS_WORKERS = "WEALTHLIB_TEMPLATE_FORKS_WORKERS"
+
+
+def start(root: Path, params: Any, as_of: Any, locales: str | None, **env: str) -> subprocess.Popen:
+    """Start a warm template (``python -m wealthlib._batch.zygote``) on ``root/zygote.sock``, prepared for
+    ``params``, ``as_of`` and ``locales``, with ``env`` added to this process's environment; its stderr goes to
+    ``root/zygote.stderr``, read back only when it fails to start (:func:`hello`)."""
+    args = [sys.executable, "-m", "wealthlib._batch.zygote", str(root / "zygote.sock")]
+    if params and as_of:
+        args += [str(params), str(as_of)] + ([locales] if locales else [])
+    full = {**os.environ, **env}
+    full.setdefault("PYTHONHASHSEED", "0")
+    with open(root / "zygote.stderr", "wb") as err:
+        return subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=full,
+                                close_fds=True)
+
+
+def hello(proc: subprocess.Popen) -> dict[str, Any]:
+    """A template's first line, once it is warm (``{"ready": true, ...}``, or ``{"ready": false, "error": ...}``);
+    ``{}`` when it exited without one. Blocks until then."""
+    line = proc.stdout.readline()
+    try:
+        return json.loads(line) if line else {}
+    except ValueError:
+        return {}
+
+
 def key(job: dict[str, Any]) -> tuple[Any, Any, Any]:
     """What a warm template is prepared for: the params folder, the as-of date and the locales."""
     return job.get("params"), job.get("as_of"), job.get("warm_locales")
@@ -45,37 +75,26 @@ class SharedTemplate:
         self.workers = max(1, workers)
         self.root = private_dir("wealth-template-")  # its socket and, if it fails to start, its stderr
         self.socket = str(self.root / "zygote.sock")
-        params, as_of, locales = self.key
-        args = [sys.executable, "-m", "wealthlib._batch.zygote", self.socket]
-        if params and as_of:
-            args += [str(params), str(as_of)] + ([locales] if locales else [])
-        from wealthlib._batch.zygote import FORKS_WORKERS
-
         # every temporary file of the template and of what it forks (WeasyPrint's font folder, kernel folders)
         # lands in its private folder, removed with it however the processes end (a forked worker or kernel
         # leaves by os._exit, which runs no clean-up)
         (self.root / "tmp").mkdir(mode=0o700)
-        env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(self.root), FORKS_WORKERS: "1", "TMPDIR": str(self.root / "tmp")}
-        env.setdefault("PYTHONHASHSEED", "0")
-        with open(self.root / "zygote.stderr", "wb") as err:
-            self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env,
-                                         close_fds=True)
+        self.proc = start(self.root, *self.key, JUPYTER_RUNTIME_DIR=str(self.root), TMPDIR=str(self.root / "tmp"),
+                          **{FORKS_WORKERS: "1"})
         self._ready: bool | None = None
 
     def address(self, job: dict[str, Any]) -> dict[str, Any] | None:
         """What ``job`` passes to its worker to fork from this template, or None: the job is for another
         template, or this one could not start or has died (the worker then starts its own). The first call
         waits until the template is warm."""
-        if key(job) != self.key or not self._wait():
-            return None
-        if self.proc.poll() is not None:
+        if key(job) != self.key or not self._running():
             return None
         return {"socket": self.socket, "pid": self.proc.pid, "workers": self.workers}
 
     def fork_worker(self) -> tuple[ForkedWorker, Connection] | None:
         """A new worker forked from the warm template, and the batch's end of its pipe; None when the template
         could not start or has died (the batch then spawns a worker the usual way)."""
-        if not self._wait() or self.proc.poll() is not None:
+        if not self._running():
             return None
         ours, theirs = socket.socketpair()
         request = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -92,14 +111,11 @@ class SharedTemplate:
             theirs.close()
         return ForkedWorker(request, pid), Connection(ours.detach())
 
-    def _wait(self) -> bool:
+    def _running(self) -> bool:
+        """Warm (waiting for that the first time) and not dead since."""
         if self._ready is None:
-            line = self.proc.stdout.readline()
-            try:
-                self._ready = bool(json.loads(line).get("ready")) if line else False
-            except ValueError:
-                self._ready = False
-        return self._ready
+            self._ready = bool(hello(self.proc).get("ready"))
+        return self._ready and self.proc.poll() is None
 
     def close(self) -> None:
         """Stop the template (its kernels die with it) and remove its folder."""

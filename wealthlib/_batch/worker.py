@@ -18,7 +18,6 @@ import json
 import os
 import resource
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -71,20 +70,12 @@ def _kernelspec_dir() -> Path:
 def _start_zygote(params: str | None, as_of: str | None, locales: str | None = None, wait: bool = True) -> None:
     root = _state.get("kernels") or _kernelspec_dir()
     _state["kernels"] = root
-    sock = str(root / "zygote.sock")
-    args = [sys.executable, "-m", "wealthlib._batch.zygote", sock]
-    if params and as_of:
-        args += [str(params), str(as_of)] + ([locales] if locales else [])
-    env = dict(os.environ)
-    env.setdefault("PYTHONHASHSEED", "0")
-    err_path = root / "zygote.stderr"  # read back only when it fails to start, for the reason
-    with open(err_path, "wb") as err_file:
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err_file,
-                                env=env, close_fds=True)
-    _state["zygote"] = proc
+    from wealthlib._batch.template import start
+
+    _state["zygote"] = start(root, params, as_of, locales)
     _state["zygote_key"] = (params, as_of, locales)
     _state["zygote_ready"] = False
-    _point_kernels_at(root, sock)
+    _point_kernels_at(root, str(root / "zygote.sock"))
     if wait:
         _wait_zygote()
 
@@ -93,13 +84,11 @@ def _wait_zygote() -> None:
     proc = _state["zygote"]
     if _state.get("zygote_ready"):
         return
-    line = proc.stdout.readline()
-    try:
-        hello = json.loads(line) if line else {}
-    except ValueError:
-        hello = {}
-    if not hello.get("ready"):
-        reason = hello.get("error") or _last_line(Path(_state["kernels"]) / "zygote.stderr")
+    from wealthlib._batch.template import hello
+
+    said = hello(proc)
+    if not said.get("ready"):
+        reason = said.get("error") or _last_line(Path(_state["kernels"]) / "zygote.stderr")
         stop_engine()
         raise TemplateStartError(f"the warm template could not start: {reason or 'it exited without a word'}")
     _state["zygote_ready"] = True

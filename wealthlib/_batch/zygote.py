@@ -46,6 +46,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy (ipykernel's debugger) is pre-imported too
 
+from wealthlib._batch.template import FORKS_WORKERS  # noqa: E402  (after the thread variables above)
+
 HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "matplotlib.pyplot", "cvxpy", "quantstats", "wealthlib",
          "wealthlib.review", "wealthlib.charts", "wealthlib.analytics", "wealthlib.allocate", "wealthlib.documents",
          "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline", "yaml",
@@ -69,9 +71,6 @@ SYNTHETIC = {
 
 LOCALES = ("en", "zh-TW", "zh-CN")
 
-#: Set to "1" in the environment of a template that also forks the batch's workers (a local batch's shared
-#: template, :mod:`wealthlib._batch.template`): it warms the export stack too, and serves worker requests.
-FORKS_WORKERS = "WEALTHLIB_TEMPLATE_FORKS_WORKERS"
 
 #: Seconds a kernel whose launcher has gone (its client finished, timed out or was killed) has to exit after its
 #: interrupt before it is killed. A healthy kernel exits at once (it watches the same connection); one stuck in C
