@@ -92,17 +92,18 @@ def warm(params: str | None = None, as_of: str | None = None, locales: str | Non
         from wealthlib.context import load_context
 
         ctx = load_context(params, as_of)
+        order = locales.split(",") if locales else list(LOCALES)
         try:
             _warm_currencies(params, ctx)
         except Exception:  # a warm-up is an optimisation only
             pass
         try:
-            html = _warm_review(params, ctx, locales.split(",") if locales else LOCALES)  # a sample to print
+            html = _warm_review(params, ctx, order)  # a sample of it, to print
         except Exception:  # a warm-up is an optimisation only
             html = None
         if os.environ.get(FORKS_WORKERS) == "1":
             try:
-                _warm_export(html, locales.split(",") if locales else LOCALES)
+                _warm_export(html, order)
             except Exception:  # a warm-up is an optimisation only
                 pass
     import gc
@@ -134,13 +135,14 @@ def _warm_currencies(params: str, ctx) -> None:
             pass
 
 
-def _warm_review(params: str, ctx, locales=None) -> None:
+def _warm_review(params: str, ctx, locales=None) -> str | None:
     """Build and display a review of :data:`SYNTHETIC` in the first of ``locales`` (default all; the batch
     lists its most common locale first; no client data enters the template), and warm only what is particular
     to each other locale (:func:`_warm_locale`). A whole review in a second locale cost ~0.7 s of start-up per
     template and saved its kernels nothing measurable: the code paths, compiled problem and caches a review
     warms are the same in every locale (measured 2026-12-04: a zh-TW kernel forked from a template warmed in en
-    only used 0.45-0.62 s of CPU, from one warmed in en and zh-TW 0.45-0.55 s)."""
+    only used 0.45-0.62 s of CPU, from one warmed in en and zh-TW 0.45-0.55 s). Returns a sample of the review
+    to print (:func:`_sample`), or None when the as-of date ends no quarter (no review is built)."""
     import pandas as pd
 
     from wealthlib.clients import parse_client
