@@ -58,7 +58,7 @@ def render_review(client: str, params: Path, quarter: str, locale: str | None, o
                 parameters={k: v for k, v in parameters.items() if k != "client"},
                 audit={**record, "audit_line": line}, template=TEMPLATE)
         written = export(nb, out_dir, stem, formats, lang=meta["lang"], title=meta["title"], footer=meta["footer"],
-                         audit=line, pdf_finish=pdf_finish)
+                         audit=line, pdf_finish=pdf_finish, kind="review")
         if archive is not None:
             archive(written["pdf"])
         return written

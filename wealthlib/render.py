@@ -4,8 +4,9 @@ The pipeline, one step per function::
 
     execute(template, parameters)      papermill API in this process, real kernel  -> executed NotebookNode
     to_html(nb, lang=, title=, ...)    nbconvert + our template templates/wealth_html -> self-contained HTML
-    to_pdf(html, out)                  WeasyPrint in-process, fonts embedded          -> PDF file
-                                       (CJK in a common-use cut of Noto Sans CJK, wealthlib._print_fonts)
+    to_pdf(html, out, engine=)         WeasyPrint or typst in-process, fonts embedded -> PDF file
+                                       (CJK in a common-use cut of Noto Sans CJK, wealthlib._print_fonts;
+                                       the engine of each kind of document: pdf_engine(kind), package data)
     write_atomic(path, data)           temp file in the same folder, then os.replace (write_all_atomic: several)
     render(template, parameters, ...)  all of the above; nothing written unless everything succeeded
     render_notebook(draft, ...)        the authoring loop: run a draft as it is and export exactly that
@@ -46,6 +47,8 @@ __all__ = [
     "execute",
     "to_html",
     "to_pdf",
+    "PDF_ENGINES",
+    "pdf_engine",
     "write_atomic",
     "write_all_atomic",
     "export",
@@ -512,7 +515,36 @@ def _document_fetcher():
     return _fetcher_class(allowed_protocols={"data", "file"})
 
 
-def _pdf_bytes(html: str, *, base_url: str | Path | None = None) -> bytes:
+def _pdf_bytes(html: str, *, base_url: str | Path | None = None, engine: str = "weasyprint") -> bytes:
+    """The PDF of one of our HTML documents, printed by ``engine`` (:data:`PDF_ENGINES`)."""
+    if engine == "weasyprint":
+        return _weasyprint_pdf(html, base_url=base_url)
+    try:
+        return PDF_ENGINES[engine](html)
+    except KeyError:
+        raise RenderError(f"unknown PDF engine {engine!r}; use one of {', '.join(PDF_ENGINES)}") from None
+
+
+def _warm_pdf(html: str, engine: str) -> None:
+    """Pay in this process what the first document printed by ``engine`` would: for a process that forks the
+    workers which print (the batch's template). typst is warmed without compiling (a compile starts threads a
+    fork does not copy: wealthlib._typst); WeasyPrint prints ``html``."""
+    if engine == "typst":
+        from wealthlib import _typst
+
+        _typst.warm(html)
+    else:
+        _pdf_bytes(html, engine=engine)
+
+
+def _typst_pdf(html: str) -> bytes:
+    """The PDF of one of our HTML documents, typeset by typst (:mod:`wealthlib._typst`)."""
+    from wealthlib import _typst
+
+    return _typst.pdf_bytes(html)
+
+
+def _weasyprint_pdf(html: str, *, base_url: str | Path | None = None) -> bytes:
     """The PDF of one of our HTML documents (WeasyPrint). One FontConfiguration and one print stylesheet per
     process serve every document (wealthlib._print_fonts): the CJK text prints in the common-use cut of Noto
     Sans CJK, rare characters in the full face."""
@@ -538,10 +570,38 @@ def _pdf_bytes(html: str, *, base_url: str | Path | None = None) -> bytes:
                              font_config=_print_fonts.font_config())
 
 
-def to_pdf(html: str, out: str | Path, *, base_url: str | Path | None = None) -> Path:
-    """Print ``html`` to an A4 PDF at ``out`` with WeasyPrint in this process (fonts subset and embedded)."""
+#: The engines that print one of our HTML documents to PDF bytes; which one prints a kind of document is data
+#: (``wealthlib/data/documents/pdf.yaml``, :func:`pdf_engine`).
+PDF_ENGINES: dict[str, Callable[[str], bytes]] = {"weasyprint": _weasyprint_pdf, "typst": _typst_pdf}
+_engine_table: dict[str, str] | None = None
+
+
+def pdf_engine(kind: str | None) -> str:
+    """The engine that prints documents of ``kind`` (``proposal``, ``review``, ``book``; None: the default), as
+    ``wealthlib/data/documents/pdf.yaml`` says."""
+    global _engine_table
+    if _engine_table is None:
+        from importlib import resources
+
+        from wealthlib._yaml import load_yaml_text
+
+        source = "wealthlib/data/documents/pdf.yaml"
+        data = load_yaml_text((resources.files("wealthlib") / "data" / "documents" / "pdf.yaml").read_text("utf-8"),
+                              source)
+        table = {str(k): str(v) for k, v in (data or {}).items() if k != "version"}
+        bad = sorted(v for v in table.values() if v not in PDF_ENGINES)
+        if bad:
+            raise RenderError(f"{source}: unknown PDF engine {bad[0]!r}; use one of "
+                              f"{', '.join(PDF_ENGINES)}")
+        _engine_table = table
+    return _engine_table.get(kind or "default", _engine_table.get("default", "weasyprint"))
+
+
+def to_pdf(html: str, out: str | Path, *, base_url: str | Path | None = None, engine: str = "weasyprint") -> Path:
+    """Print ``html`` to an A4 PDF at ``out`` in this process with ``engine`` (:data:`PDF_ENGINES`; fonts subset
+    and embedded)."""
     try:
-        data = _pdf_bytes(html, base_url=base_url)
+        data = _pdf_bytes(html, base_url=base_url, engine=engine)
     except Exception as exc:
         raise RenderError(f"{display_path(out)}: PDF rendering failed: {type(exc).__name__}: {exc}") from None
     return write_atomic(out, data)
@@ -681,13 +741,14 @@ def export(
     audit: str,
     pdf_finish: Callable[[bytes], bytes] | None = None,
     defer: bool = False,
+    kind: str | None = None,
 ) -> dict[str, Path]:
     """Write ``<out_dir>/<stem>.<fmt>`` for each of ``formats`` from an executed notebook: every format is
     produced in memory first, then all are written in one step (:func:`write_all_atomic`); a failure writes
     nothing. ``pdf_finish`` (optional) turns the printed PDF into the one written — ``wealthlib.guard.signing``
     embeds the audit record and the inputs and signs it. Returns ``{format: path}``; with ``defer`` the files are
     left as their hidden temporaries (:func:`write_temporaries`) and ``{format: temporary}`` is returned for the
-    caller to commit."""
+    caller to commit. ``kind`` (``proposal``, ``review``, ``book``) chooses the PDF engine (:func:`pdf_engine`)."""
     import nbformat
 
     out_dir = Path(out_dir)
@@ -698,7 +759,9 @@ def export(
             payloads["html"] = html
         if "pdf" in formats:
             try:
-                payloads["pdf"] = _pdf_bytes(html)
+                payloads["pdf"] = _pdf_bytes(html, engine=pdf_engine(kind))
+            except RenderError:
+                raise
             except Exception as exc:
                 raise RenderError(f"{stem}: PDF rendering failed: {type(exc).__name__}: {exc}") from None
             if pdf_finish is not None:

@@ -534,7 +534,7 @@ def _rebuild_review(m: Mapping[str, Any], params: Path, client: str, work: Path)
     values.update(client=str(client_file), params=str(params), audit_out=str(work / "audit.json"))
     nb = render.execute(template_path(Path(str(m.get("template") or "quarterly_review.ipynb")).name), values, cwd=work)
     written = render.export(nb, work / "out", client, ("pdf",), lang=meta["lang"], title=meta["title"],
-                            footer=meta["footer"], audit=str(audit.get("audit_line", meta["audit"])))
+                            footer=meta["footer"], audit=str(audit.get("audit_line", meta["audit"])), kind="review")
     return Path(written["pdf"])
 
 

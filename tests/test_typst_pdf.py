@@ -1,0 +1,153 @@
+"""The second PDF engine (wealthlib._typst) against WeasyPrint, on the documents wealthlib/data/documents/pdf.yaml
+has it print: the same number of pages, the same text on every page (pdftotext), the same embedded fonts
+(pdffonts) and the same images (pdfimages). WeasyPrint, which prints print.css as written, is the reference.
+And nothing a client or an advisor wrote is read as typst markup."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from _paths import PARAMS
+from wealthlib import render
+
+CN_BANK = PARAMS / "cn-bank"
+REVIEWS = [(PARAMS, p.stem) for p in sorted((PARAMS / "clients").glob("*.yaml"))] + \
+          [(CN_BANK, p.stem) for p in sorted((CN_BANK / "clients").glob("*.yaml"))]
+FAST = {(PARAMS, "chen"), (CN_BANK, "wang")}  # one of each firm, zh-TW and zh-CN, in the fast tier
+
+
+def _poppler(tool: str, pdf: bytes, *args: str) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(pdf)
+        fh.flush()
+        out = [fh.name, "-"] if tool == "pdftotext" else [fh.name]
+        return subprocess.run([tool, *args, *out], capture_output=True, text=True, check=True).stdout
+
+
+def pages(pdf: bytes) -> int:
+    return int(re.search(r"Pages:\s+(\d+)", _poppler("pdfinfo", pdf)).group(1))
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """Each page's text in drawing order, without white space (the engines place words identically but may emit
+    spaces between glyph runs differently) and without list markers (WeasyPrint draws a list's bullets after its
+    items; typst's bullet is the CJK face's glyph, which that face shares between U+2022 and U+00B7)."""
+    out = []
+    for i in range(1, pages(pdf) + 1):
+        text = _poppler("pdftotext", pdf, "-raw", "-f", str(i), "-l", str(i))
+        out.append(re.sub(r"[\s•·\u200b]", "", text))
+    return out
+
+
+def fonts(pdf: bytes) -> list[tuple[str, str, str]]:
+    """(family, kind, embedded) of each font: the subset tag, punctuation, ``Regular`` and typst's ``-Identity-H``
+    suffix dropped from the name (WeasyPrint writes ``Noto-Sans-CJK-TC-Common``, typst
+    ``NotoSansCJKTCCommon-Regular-Identity-H``)."""
+    rows = [line.split() for line in _poppler("pdffonts", pdf).splitlines()[2:] if line.strip()]
+    out = []
+    for r in rows:
+        name = re.sub(r"-Identity-H$", "", r[0].split("+", 1)[-1])
+        name = re.sub(r"[^a-z]", "", name.lower()).removesuffix("regular")
+        out.append((name, r[1], r[-5]))
+    return sorted(out)
+
+
+def images(pdf: bytes) -> list[tuple[str, str]]:
+    """(width, height) in pixels of each image drawn (soft masks left out)."""
+    rows = [line.split() for line in _poppler("pdfimages", pdf, "-list").splitlines()[2:] if line.strip()]
+    return sorted((r[3], r[4]) for r in rows if r[2] == "image")
+
+
+def review_html(firm: Path, client: str, sample_review) -> str:
+    from wealthlib.clients import load_client
+    from wealthlib.review import document_meta
+
+    review = sample_review(client, firm)
+    meta = document_meta(load_client(client, firm / "clients"), firm, "2018Q3")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": review.html()})])]
+    return render.to_html(nb, lang=meta["lang"], title=meta["title"], footer=meta["footer"], audit=meta["audit"])
+
+
+def test_reviews_print_through_typst_as_the_data_says():
+    data = yaml.safe_load((Path(render.__file__).parent / "data" / "documents" / "pdf.yaml").read_text("utf-8"))
+    assert data["review"] == "typst" and render.pdf_engine("review") == "typst"
+    assert render.pdf_engine("proposal") == data["default"] == "weasyprint"
+    assert render.pdf_engine(None) == "weasyprint"
+
+
+@pytest.mark.parametrize("firm,client", [
+    pytest.param(f, c, id=f"{f.name}-{c}", marks=() if (f, c) in FAST else pytest.mark.slow) for f, c in REVIEWS])
+def test_a_review_prints_the_same_through_both_engines(firm, client, sample_review):
+    html = review_html(firm, client, sample_review)
+    weasy, typst = render._pdf_bytes(html, engine="weasyprint"), render._pdf_bytes(html, engine="typst")
+    assert pages(typst) == pages(weasy)
+    w_pages, t_pages = page_texts(weasy), page_texts(typst)
+    for n, (w, t) in enumerate(zip(w_pages, t_pages), 1):
+        assert t == w, f"page {n} differs"
+    assert fonts(typst) == fonts(weasy)
+    assert all(kind.startswith("CID") and emb == "yes" for _, kind, emb in fonts(typst))
+    assert images(typst) == images(weasy) and len(images(typst)) >= 2  # the review's two charts
+    assert re.search(r"Title:\s+(.+)", _poppler("pdfinfo", typst)).group(1) == \
+        re.search(r"Title:\s+(.+)", _poppler("pdfinfo", weasy)).group(1)
+
+
+HOSTILE = ['#set page(width: 1pt)', '$x^2$', '*not bold*', '_not emph_', '] [ ) (', '"quoted" \\ back\\slash',
+           '@ref <label>', '// not a comment', '/* nor this */', '#{panic("no")}', '= not a heading', '`raw`']
+
+
+def test_client_text_is_printed_as_text_never_as_markup():
+    # what an advisor may type into a document (a goal's name, a note): each one printed literally, on one page
+    nb = nbformat.v4.new_notebook()
+    body = "".join(f"<p>{line.replace('<', '&lt;').replace('>', '&gt;')}</p>" for line in HOSTILE)
+    body += "<table><thead><tr><th>#strong[x]</th></tr></thead><tbody><tr><td class='num'>$1 #2</td></tr></tbody></table>"
+    nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("display_data",
+                                                                              data={"text/html": body})])]
+    html = render.to_html(nb, lang="en", title="#title[x]", footer="*f*", audit="a")
+    pdf = render._pdf_bytes(html, engine="typst")
+    assert pages(pdf) == 1
+    text = re.sub(r"\s", "", _poppler("pdftotext", pdf))
+    for line in HOSTILE + ["#strong[x]", "$1#2", "#title[x]", "*f*"]:
+        assert re.sub(r"\s", "", line) in text
+
+
+def test_an_unknown_engine_is_refused_by_name():
+    with pytest.raises(render.RenderError, match="unknown PDF engine 'nope'; use one of weasyprint, typst"):
+        render._pdf_bytes("<html></html>", engine="nope")
+
+
+def test_a_fork_of_a_process_that_has_compiled_still_prints(tmp_path):
+    # typst compiles on threads a fork does not copy: the child of a process that has compiled (the test process,
+    # now) compiles in a fresh process instead of waiting forever for them
+    import os
+
+    html = render.to_html(_one_paragraph("fork"), lang="en", title="t", footer="f", audit="a")
+    render._pdf_bytes(html, engine="typst")
+    out = tmp_path / "child.pdf"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        import signal
+
+        signal.alarm(300)  # were it to hang, the child dies and the test fails, rather than the suite hanging
+        try:
+            out.write_bytes(render._pdf_bytes(html, engine="typst"))
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "fork" in _poppler("pdftotext", out.read_bytes())
+
+
+def _one_paragraph(text: str):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("display_data",
+                                                                              data={"text/html": f"<p>{text}</p>"})])]
+    return nb
