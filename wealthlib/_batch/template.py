@@ -34,6 +34,9 @@ from typing import Any
 #: template): it warms the export stack too, and serves worker requests (:mod:`wealthlib._batch.zygote`). Kept
 #: here, not in the zygote module, which sets the BLAS thread variables of any process that imports it.
 FORKS_WORKERS = "WEALTHLIB_TEMPLATE_FORKS_WORKERS"
+#: The PDF engines (comma-separated, ``wealthlib.render.PDF_ENGINES``) a template that forks workers warms up:
+#: those its batch's documents print with (``wealthlib/data/documents/pdf.yaml``); unset, every kind's.
+PDF_ENGINES = "WEALTHLIB_TEMPLATE_PDF_ENGINES"
 
 
 def start(root: Path, params: Any, as_of: Any, locales: str | None, **env: str) -> subprocess.Popen:
@@ -65,6 +68,14 @@ def key(job: dict[str, Any]) -> tuple[Any, Any, Any]:
     return job.get("params"), job.get("as_of"), job.get("warm_locales")
 
 
+def _engines(jobs: list[dict[str, Any]]) -> str:
+    """The PDF engines ``jobs`` print with (a review batch's: typst; WeasyPrint is then never imported)."""
+    from wealthlib import render
+    from wealthlib._batch.worker import DOCUMENT_KIND
+
+    return ",".join(sorted({render.pdf_engine(DOCUMENT_KIND.get(j.get("kind"), j.get("kind"))) for j in jobs}))
+
+
 class SharedTemplate:
     """A warm template started for ``jobs`` (all with the same :func:`key`) shared by ``workers`` workers."""
 
@@ -80,7 +91,7 @@ class SharedTemplate:
         # leaves by os._exit, which runs no clean-up)
         (self.root / "tmp").mkdir(mode=0o700)
         self.proc = start(self.root, *self.key, JUPYTER_RUNTIME_DIR=str(self.root), TMPDIR=str(self.root / "tmp"),
-                          **{FORKS_WORKERS: "1"})
+                          **{FORKS_WORKERS: "1", PDF_ENGINES: _engines(jobs)})
         self._ready: bool | None = None
 
     def address(self, job: dict[str, Any]) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import importlib
 import json
 import os
 import resource
@@ -27,6 +28,8 @@ from typing import Any
 from wealthlib.errors import WealthError
 
 FORK_KERNEL = "wealth-fork"
+#: A batch job's kind (``wealth batch --kind``) as the documents' data names it (sections.yaml, pdf.yaml).
+DOCUMENT_KIND = {"propose": "proposal", "review": "review"}
 
 
 class TemplateStartError(WealthError):
@@ -176,11 +179,13 @@ def zygote_pid() -> int | None:
 
 
 def ensure_engine(engine: str, params: str | None = None, as_of: str | None = None,
-                  locales: str | None = None, template: dict[str, Any] | None = None) -> str:
+                  locales: str | None = None, template: dict[str, Any] | None = None,
+                  pdf_engine: str = "weasyprint") -> str:
     """Prepare this process for ``engine`` (``fork`` or ``fresh``); returns the kernel name to execute with.
     ``locales`` (comma-separated) are the ones the warm template prepares; default all. ``template``
     (``{"socket", "pid", "workers"}``) names the batch's shared warm template: while it runs, kernels fork from
-    it and this process starts no template of its own."""
+    it and this process starts no template of its own. ``pdf_engine``: what this process's documents print with
+    (``wealthlib.render.PDF_ENGINES``), imported once here rather than by the first document."""
     with _lock:
         if engine not in ("fork", "fresh"):
             raise ValueError(f"unknown engine {engine!r}; use fork or fresh")
@@ -211,8 +216,8 @@ def ensure_engine(engine: str, params: str | None = None, as_of: str | None = No
             from wealthlib import render
 
             render._get_exporter()  # build the nbconvert exporter once per process
-            try:
-                import weasyprint  # noqa: F401  (first PDF would pay it)
+            try:  # the first PDF would pay it
+                importlib.import_module({"weasyprint": "weasyprint", "typst": "typst"}.get(pdf_engine, "weasyprint"))
             except Exception:  # pragma: no cover
                 pass
         if engine == "fresh":
@@ -335,6 +340,7 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
     from wealthlib.errors import WealthError
 
     attempt = int(job.get("attempt", 1))
+    kind = DOCUMENT_KIND.get(job.get("kind"), job.get("kind"))  # as wealthlib/data/documents names it
     faults.reached(job["client"], "start", attempt)
     first_cell: list[bool] = []
 
@@ -358,7 +364,7 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
     sampler = threading.Thread(target=sample, daemon=True) if job.get("measure_memory") else None
     try:
         kernel = ensure_engine(job.get("engine", "fork"), job.get("params"), job.get("as_of"), job.get("warm_locales"),
-                               template=job.get("warm_template"))
+                               template=job.get("warm_template"), pdf_engine=render.pdf_engine(kind))
         t1 = time.perf_counter()
         if sampler:
             sampler.start()
@@ -378,7 +384,8 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
                 audit=audit, template=Path(job["template"]).name)
         defer = bool(job.get("defer_commit"))  # a Dask task: the batch's main process renames them into place
         written = render.export(nb, job["out_dir"], stem, tuple(job["formats"]), lang=job["lang"], title=job["title"],
-                                footer=job["footer"], audit=audit_line, pdf_finish=pdf_finish, defer=defer)
+                                footer=job["footer"], audit=audit_line, pdf_finish=pdf_finish, defer=defer,
+                                kind=kind)
         if archive is not None:
             archive(written["pdf"])
         t3 = time.perf_counter()

@@ -46,7 +46,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy (ipykernel's debugger) is pre-imported too
 
-from wealthlib._batch.template import FORKS_WORKERS  # noqa: E402  (after the thread variables above)
+from wealthlib._batch.template import FORKS_WORKERS, PDF_ENGINES  # noqa: E402  (after the thread variables above)
 
 HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "matplotlib.pyplot", "cvxpy", "quantstats", "wealthlib",
          "wealthlib.review", "wealthlib.charts", "wealthlib.analytics", "wealthlib.allocate", "wealthlib.documents",
@@ -185,7 +185,8 @@ def _sample(review) -> str:
 def _warm_export(html: str | None, locales) -> None:
     """For a template that forks the batch's workers (:data:`FORKS_WORKERS`): what a worker's first document
     would pay once per process — the export stack's imports (papermill, nbconvert, WeasyPrint, pyHanko), the
-    nbconvert exporter and its templates, the print fonts and stylesheet — paid here once for all workers, by
+    nbconvert exporter and its templates, the print fonts and stylesheet, each PDF engine a batch's documents
+    print with (its fonts loaded) — paid here once for all workers, by
     exporting a sample of the warm-up review (first locale, :func:`_sample`) and a line of text in each other
     locale to HTML and PDF in memory."""
     import nbformat
@@ -195,6 +196,9 @@ def _warm_export(html: str | None, locales) -> None:
     from wealthlib import render
     from wealthlib.i18n import t
 
+    named = [e for e in os.environ.get(PDF_ENGINES, "").split(",") if e]
+    engines = named or sorted({render.pdf_engine(kind) for kind in ("proposal", "review", "book")})
+
     first, *others = list(locales)
     for locale, body in [(first, html), *((loc, f"<p>{t('charts.series_proposed', loc)}</p>") for loc in others)]:
         if body is None:
@@ -203,7 +207,8 @@ def _warm_export(html: str | None, locales) -> None:
         nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
             "display_data", data={"text/html": body})])]
         page = render.to_html(nb, lang=locale, title="warm-up", footer="warm-up", audit="warm-up")
-        render._pdf_bytes(page)
+        for engine in engines:
+            render._warm_pdf(page, engine)
 
 
 def _warm_locale(locale: str) -> None:
@@ -339,6 +344,7 @@ def _as_child() -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
     os.environ.pop(FORKS_WORKERS, None)
+    os.environ.pop(PDF_ENGINES, None)
     _reseed()
 
 
