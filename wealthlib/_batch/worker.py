@@ -216,8 +216,8 @@ def ensure_engine(engine: str, params: str | None = None, as_of: str | None = No
             from wealthlib import render
 
             render._get_exporter()  # build the nbconvert exporter once per process
-            try:  # the first PDF would pay it
-                importlib.import_module({"weasyprint": "weasyprint", "typst": "typst"}.get(pdf_engine, "weasyprint"))
+            try:  # the first PDF would pay it (each engine's module is named as the engine)
+                importlib.import_module(pdf_engine)
             except Exception:  # pragma: no cover
                 pass
         if engine == "fresh":
