@@ -151,3 +151,41 @@ def _one_paragraph(text: str):
     nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("display_data",
                                                                               data={"text/html": f"<p>{text}</p>"})])]
     return nb
+
+
+EVERY_TAG = """
+<h1>H1 heading</h1><h2>H2 heading</h2><h3>H3 heading</h3><h4>H4 heading</h4><h5>H5 heading</h5><h6>H6 heading</h6>
+<p>plain <b>bold</b> <strong>strong</strong> <i>italic</i> <em>em</em> <u>under</u> <ins>ins</ins> <s>struck</s>
+<del>deleted</del> <small>small</small> <sub>sub</sub> <sup>sup</sup> <code>code</code> <kbd>kbd</kbd> <q>quoted</q>
+<abbr title="t">abbr</abbr> <span class="x">span</span> <a href="https://example.com/a?b=c">a link</a>
+<a href="javascript:alert(1)">not a link</a> line<br>break long<wbr>word</p>
+<blockquote><p>a quotation</p></blockquote><pre>pre line one
+  pre line two</pre><hr>
+<ul><li>bullet one</li><li>bullet <b>two</b><ul><li>nested bullet</li></ul></li></ul>
+<ol><li>first</li><li>second</li></ol><dl><dt>term</dt><dd>definition</dd></dl>
+<div><div>div in div</div></div>
+<table><caption>the caption</caption><colgroup><col></colgroup>
+<thead><tr><th colspan="2">two columns</th><th>third</th></tr></thead>
+<tbody><tr><td rowspan="2">two rows</td><td class="num">1,234</td><td class="date">2018-09-30</td></tr>
+<tr><td class="code">CODE-1</td><td><p>a paragraph in a cell</p></td></tr></tbody>
+<tfoot><tr><td>foot</td><td></td><td class="num">9</td></tr></tfoot></table>
+<p>中文段落：風險、報酬（年化）與費用。</p>
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-TW", "zh-CN"])
+def test_every_tag_the_sanitizer_allows_prints(lang):
+    # what a review's advisor-written notes may hold (markdown and HTML through the allow-list): typst compiles it
+    # and prints every word of it
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("display_data",
+                                                                              data={"text/html": EVERY_TAG})])]
+    html = render.to_html(nb, lang=lang, title="every tag", footer="footer", audit="audit")
+    pdf = render._pdf_bytes(html, engine="typst")
+    text = re.sub(r"[\s\u200b]", "", _poppler("pdftotext", pdf))  # <wbr> is a zero-width space
+    for words in ["H1heading", "H6heading", "bold", "italic", "struck", "small", "code", "quoted", "alink",
+                  "notalink", "linebreak", "longword", "aquotation", "prelineone", "prelinetwo", "bulletone",
+                  "nestedbullet", "first", "second", "term", "definition", "divindiv", "thecaption", "twocolumns",
+                  "tworows", "1,234", "2018-09-30", "CODE-1", "aparagraphinacell", "foot", "中文段落：風險、報酬（年化）與費用。"]:
+        assert words in text, words
+    assert "https://example.com/a?b=c" in _poppler("pdfinfo", pdf, "-url") or b"example.com/a?b=c" in pdf

@@ -91,11 +91,18 @@ def _join(leaves: list[_Leaf], outer: bool = False) -> str:
     return "".join(out)
 
 
+def _contained(leaves: list[_Leaf]) -> str:
+    """The leaves of a box whose children's margins stay inside it (a table cell: CSS margins do not collapse
+    through it), the first and last margins kept."""
+    tail = f"#v({leaves[-1].bottom:.3f}pt)\n" if leaves and leaves[-1].bottom > 0 else ""
+    return _join(leaves, outer=True) + tail
+
+
 class _Converter:
     """The body of one HTML document to typst markup; its images written to ``folder``."""
 
     def __init__(self, folder: Path):
-        self.folder, self.images = folder, 0
+        self.folder, self.images, self.depth = folder, 0, 0  # depth: of the lists the converter is inside
 
     # ------------------------------------------------------------------ inline content
     def text(self, text: str | None) -> str:
@@ -178,9 +185,10 @@ class _Converter:
     def block_element(self, ch: Any, tag: str, cls: set[str], size: float) -> list[_Leaf]:
         em = size
         if re.fullmatch(r"h[1-6]", tag):
-            level = min(int(tag[1]), 4)
+            level = int(tag[1])
             hs = size * _HEADING_SIZE[level]
-            return [_Leaf(f"#heading(level: {level})[{self.inline(ch)}]\n", 1.1 * hs, 0.45 * hs)]
+            top, bottom = (1.1, 0.45) if level <= 4 else _UA_HEADING_MARGIN[level]  # print.css styles h1-h4
+            return [_Leaf(f"#heading(level: {level})[{self.inline(ch)}]\n", top * hs, bottom * hs)]
         if tag == "p":
             font = "#set text(font: _mono, size: 0.95em); " if "wl-audit" in cls else ""
             return [_Leaf(f"#par[{font}{self.inline(ch)}]\n", em, em)]
@@ -189,8 +197,11 @@ class _Converter:
         if tag == "blockquote":
             return [_Leaf(f"#pad(left: 30pt, right: 30pt)[{_join(self.leaves(ch, size))}]\n", em, em)]
         if tag in ("ul", "ol"):
+            self.depth += 1
             items = ", ".join(f"[{_join(self.leaves(li, size))}]" for li in ch if _tag(li) == "li")
-            return [_Leaf(f"#{'list' if tag == 'ul' else 'enum'}({items})\n", em, em)]
+            self.depth -= 1
+            margin = em if self.depth == 0 else 0.0  # the UA stylesheet: a list inside a list has no margin
+            return [_Leaf(f"#{'list' if tag == 'ul' else 'enum'}({items})\n", margin, margin)]
         if tag == "dl":
             body = [_Leaf(f"#par[{self.inline(d)}]\n", 0, 0) if _tag(d) == "dt" else
                     _Leaf(f"#pad(left: 30pt)[{_join(self.leaves(d, size))}]\n", 0, 0)
@@ -215,7 +226,7 @@ class _Converter:
         for part in el:
             tag = _tag(part)
             if tag == "caption":
-                caption = f"#align(center)[{self.inline(part)}]\n"
+                caption = f"#par[{self.inline(part)}]\n"  # WeasyPrint sets it at the table's left
             trs = [part] if tag == "tr" else [r for r in part if _tag(r) == "tr"]
             rows += [(tag == "thead", [c for c in tr if _tag(c) in ("td", "th")]) for tr in trs]
         if not rows:
@@ -229,7 +240,7 @@ class _Converter:
                     col += 1
                 span, rspan = int(c.get("colspan") or 1), int(c.get("rowspan") or 1)
                 taken |= {(r + i, col + j) for i in range(rspan) for j in range(span)}
-                row.append(self.cell(c, head, kv, wider, col, span))
+                row.append(self.cell(c, head, kv, wider, col, span, _BODY_PT * scale))
                 col += span
             grid.append(row)
         columns = max(col for _, col in taken) + 1
@@ -251,7 +262,7 @@ class _Converter:
         return (f"{caption}#block({whole[2:]})[#set text(size: {scale}em); "
                 f"#_autotable({columns}, {header}, (\n  {body},\n))]\n")
 
-    def cell(self, c: Any, head: bool, kv: bool, wider: bool, col: int, span: int) -> str:
+    def cell(self, c: Any, head: bool, kv: bool, wider: bool, col: int, span: int, size: float) -> str:
         """One cell for ``_autotable``: its column, its content, and the pieces of it no line may break (for
         the narrowest width the column can take)."""
         tag, cls = _tag(c), _classes(c)
@@ -265,7 +276,7 @@ class _Converter:
             opts.append("inset: (left: 0.6em, right: 1.5em, top: 0.25em, bottom: 0.25em + 0.75pt)")
         nowrap = (tag == "td" and bool(cls & set(_NOWRAP_CELL)) and not wider) or (tag == "th" and kv)
         if any(_tag(x) in _BLOCK_TAGS for x in c):
-            inner, pieces, wide = _join(self.leaves(c, _BODY_PT)), [], 0
+            inner, pieces, wide = _contained(self.leaves(c, size)), [], 0
         else:
             inner = self.inline(c)
             pieces, wide = ([inner], 0) if nowrap else self.pieces(c)
@@ -355,7 +366,8 @@ def _break_between(a: str, b: str) -> bool:
 
 #: print.css: the body text's size (pt) and the headings' (em of it).
 _BODY_PT = 10.5
-_HEADING_SIZE = {1: 1.7, 2: 1.35, 3: 1.12, 4: 1.0}
+_HEADING_SIZE = {1: 1.7, 2: 1.35, 3: 1.12, 4: 1.0, 5: 0.83, 6: 0.67}  # h5, h6: the UA stylesheet's
+_UA_HEADING_MARGIN = {5: (1.67, 1.67), 6: (2.33, 2.33)}  # em of the heading
 
 
 #: typst functions the converted document calls.
@@ -484,11 +496,11 @@ def _preamble(lang: str, title: str, footer: list[tuple[str, bool]], metrics: tu
           {_edges(1.5, metrics)})
 #set par(leading: 0pt, spacing: 0pt)
 #set block(above: 0pt, below: 0pt)
-#set list(marker: box(width: 30pt, align(right)[•#h(0.5em)]), indent: 0pt,
+#set list(marker: ([•], [◦], [▪]).map(m => box(width: 30pt, align(right)[#m#h(0.5em)])), indent: 0pt,
           body-indent: 0pt, spacing: 0pt, tight: true)
 #set enum(indent: 0pt, body-indent: 0pt, spacing: 0pt, tight: true,
           numbering: n => box(width: 30pt, align(right)[#n.#h(0.5em)]))
-#show heading: it => block(sticky: true, width: 100%, text(size: {_BODY_PT}pt, weight: "bold", {_edges(1.25, metrics)}, it.body))
+#show heading: it => block(sticky: true, width: 100%, text(size: {_BODY_PT}pt * (1, 1, 1, 1, {_HEADING_SIZE[5]}, {_HEADING_SIZE[6]}).at(it.level - 1), weight: "bold", {_edges(1.25, metrics)}, it.body))
 #show heading.where(level: 1): it => block(sticky: true, width: 100%, inset: (bottom: 0.15 * {h1} + 1.5pt),
   stroke: (bottom: 1.5pt + rgb("#1f3b63")),
   text(size: {h1}, fill: rgb("#1f3b63"), weight: "bold", {_edges(1.25, metrics)}, it.body))
