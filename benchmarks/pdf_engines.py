@@ -20,7 +20,10 @@ Measured 2026-12-04 (quiet machine), the 8 sample reviews: WeasyPrint 0.34-0.70 
 ``typst_ratio_to_weasyprint=0.10``, every page of every review the same text, the same 50 pages, the same fonts;
 hence ``wealthlib/data/documents/pdf.yaml`` prints reviews with typst. The 7 sample proposals (``--html``): the
 same page counts (14-18 pages each) and fonts, but not yet the same text on every page (ordered-list markers, and
-some page breaks inside tables one row apart): proposals stay with WeasyPrint.
+some page breaks inside tables one row apart): proposals stay with WeasyPrint. After nine-column tables took
+print.css's size (23:10 UTC), with the 9 book reports added (``wealth book report --format html`` of both firms, in
+en, zh-TW and zh-CN): ``typst_ratio_to_weasyprint=0.11 pages_weasyprint=190 pages_typst=190 pages_equal=24/24
+text_equal=15/24 fonts_equal=24/24`` -- the 8 reviews and 7 of 9 book reports the same on every page.
 """
 
 from __future__ import annotations

@@ -210,7 +210,8 @@ class _Converter:
         if tag == "hr":
             return [_Leaf('#line(length: 100%, stroke: 0.75pt + rgb("#999"))\n', 0.5 * em, 0.5 * em)]
         if tag == "table":
-            scale = 0.78 if "wl-wide" in cls else 0.68 if "wl-wider" in cls else 0.92
+            # print.css: table 0.92em, .wl-wide 0.78em, .wl-wider (nine columns or more; it has both) 0.68em
+            scale = 0.68 if "wl-wider" in cls else 0.78 if "wl-wide" in cls else 0.92
             return [_Leaf(self.table(ch, cls, scale), 0.6 * size * scale, 0.6 * size * scale)]
         return self.leaves(ch, size)  # div, main, section...: no box of their own in our print.css
 
