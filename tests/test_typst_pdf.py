@@ -189,3 +189,23 @@ def test_every_tag_the_sanitizer_allows_prints(lang):
                   "tworows", "1,234", "2018-09-30", "CODE-1", "aparagraphinacell", "foot", "中文段落：風險、報酬（年化）與費用。"]:
         assert words in text, words
     assert "https://example.com/a?b=c" in _poppler("pdfinfo", pdf, "-url") or b"example.com/a?b=c" in pdf
+
+
+@pytest.mark.parametrize("classes", ["wealth-table", "wealth-table wl-wide", "wealth-table wl-wide wl-wider"])
+def test_a_table_prints_at_the_size_print_css_gives_its_classes(classes):
+    # print.css: a table 0.92 em, .wl-wide 0.78 em, .wl-wider 0.68 em (a nine-column table has both classes): the
+    # height of a word in the table against one in the body, as WeasyPrint prints it
+    body = f"<p>Body</p><table class='{classes}'><tbody><tr><td>Cell</td></tr></tbody></table>"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("display_data",
+                                                                              data={"text/html": body})])]
+    html = render.to_html(nb, lang="en", title="t", footer="f", audit="a")
+
+    def ratio(pdf: bytes) -> float:
+        boxes = dict((w, float(y1) - float(y0)) for y0, y1, w in re.findall(
+            r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(Body|Cell)<', _poppler("pdftotext", pdf, "-bbox")))
+        return boxes["Cell"] / boxes["Body"]
+
+    weasy, typst = ratio(render._pdf_bytes(html)), ratio(render._pdf_bytes(html, engine="typst"))
+    assert typst == pytest.approx(weasy, rel=0.02)
+    assert weasy == pytest.approx({"wealth-table": 0.92, "wealth-table wl-wide": 0.78}.get(classes, 0.68), rel=0.02)
