@@ -23,7 +23,9 @@ same page counts (14-18 pages each) and fonts, but not yet the same text on ever
 some page breaks inside tables one row apart): proposals stay with WeasyPrint. After nine-column tables took
 print.css's size (23:10 UTC), with the 9 book reports added (``wealth book report --format html`` of both firms, in
 en, zh-TW and zh-CN): ``typst_ratio_to_weasyprint=0.11 pages_weasyprint=190 pages_typst=190 pages_equal=24/24
-text_equal=15/24 fonts_equal=24/24`` -- the 8 reviews and 7 of 9 book reports the same on every page.
+text_equal=15/24 fonts_equal=24/24`` -- the 8 reviews and 7 of 9 book reports the same on every page. With every
+list marker drawn after the page's body and the signature table's headers whole (23:08 UTC): ``text_equal=21/24``
+(6 of 7 proposals; wang's differs where typst compresses adjacent CJK punctuation).
 """
 
 from __future__ import annotations

@@ -197,11 +197,13 @@ class _Converter:
         if tag == "blockquote":
             return [_Leaf(f"#pad(left: 30pt, right: 30pt)[{_join(self.leaves(ch, size))}]\n", em, em)]
         if tag in ("ul", "ol"):
+            bullet = _BULLETS[min(self.depth, len(_BULLETS) - 1)]
             self.depth += 1
-            items = ", ".join(f"[{_join(self.leaves(li, size))}]" for li in ch if _tag(li) == "li")
+            items = [self.item(li, size, bullet if tag == "ul" else f"{n}.")
+                     for n, li in enumerate((li for li in ch if _tag(li) == "li"), 1)]
             self.depth -= 1
             margin = em if self.depth == 0 else 0.0  # the UA stylesheet: a list inside a list has no margin
-            return [_Leaf(f"#{'list' if tag == 'ul' else 'enum'}({items})\n", margin, margin)]
+            return [_Leaf("".join(items), margin, margin)]
         if tag == "dl":
             body = [_Leaf(f"#par[{self.inline(d)}]\n", 0, 0) if _tag(d) == "dt" else
                     _Leaf(f"#pad(left: 30pt)[{_join(self.leaves(d, size))}]\n", 0, 0)
@@ -214,6 +216,11 @@ class _Converter:
             scale = 0.68 if "wl-wider" in cls else 0.78 if "wl-wide" in cls else 0.92
             return [_Leaf(self.table(ch, cls, scale), 0.6 * size * scale, 0.6 * size * scale)]
         return self.leaves(ch, size)  # div, main, section...: no box of their own in our print.css
+
+    def item(self, li: Any, size: float, marker: str) -> str:
+        """A list item: its content 40 px (30 pt) in, and where its marker goes; the page draws every marker
+        after its body (``_markers``), as WeasyPrint paints a page's list markers, so the text reads alike."""
+        return f"#block(inset: (left: 30pt), width: 100%)[#metadata({_s(marker)[1:]})<wl-marker>{_join(self.leaves(li, size))}]\n"
 
     def pre(self, el: Any) -> str:
         text = "".join(el.itertext())
@@ -233,6 +240,7 @@ class _Converter:
         if not rows:
             return caption
         kv, wider = "wl-kv" in cls, "wl-wider" in cls
+        whole_th = kv or "wl-signature" in cls  # print.css: .wl-kv th, .wl-signature th { white-space: nowrap }
         grid, taken = [], set()  # taken: (row, column) slots a rowspan above fills
         for r, (head, tds) in enumerate(rows):
             col, row = 0, []
@@ -241,7 +249,7 @@ class _Converter:
                     col += 1
                 span, rspan = int(c.get("colspan") or 1), int(c.get("rowspan") or 1)
                 taken |= {(r + i, col + j) for i in range(rspan) for j in range(span)}
-                row.append(self.cell(c, head, kv, wider, col, span, _BODY_PT * scale))
+                row.append(self.cell(c, head, kv, wider, col, span, _BODY_PT * scale, whole_th))
                 col += span
             grid.append(row)
         columns = max(col for _, col in taken) + 1
@@ -263,7 +271,8 @@ class _Converter:
         return (f"{caption}#block({whole[2:]})[#set text(size: {scale}em); "
                 f"#_autotable({columns}, {header}, (\n  {body},\n))]\n")
 
-    def cell(self, c: Any, head: bool, kv: bool, wider: bool, col: int, span: int, size: float) -> str:
+    def cell(self, c: Any, head: bool, kv: bool, wider: bool, col: int, span: int, size: float,
+             whole_th: bool) -> str:
         """One cell for ``_autotable``: its column, its content, and the pieces of it no line may break (for
         the narrowest width the column can take)."""
         tag, cls = _tag(c), _classes(c)
@@ -275,7 +284,7 @@ class _Converter:
         pad = "2.1em" if tag == "th" and kv else "1.2em"
         if tag == "th" and kv:
             opts.append("inset: (left: 0.6em, right: 1.5em, top: 0.25em, bottom: 0.25em + 0.75pt)")
-        nowrap = (tag == "td" and bool(cls & set(_NOWRAP_CELL)) and not wider) or (tag == "th" and kv)
+        nowrap = (tag == "td" and bool(cls & set(_NOWRAP_CELL)) and not wider) or (tag == "th" and whole_th)
         if any(_tag(x) in _BLOCK_TAGS for x in c):
             inner, pieces, wide = _contained(self.leaves(c, size)), [], 0
         else:
@@ -346,6 +355,9 @@ def _beside_word(kids: list, i: int) -> bool:
     after = i + 1 < len(kids) and "wl-word" in _classes(kids[i + 1]) and not (kids[i].tail or "").strip()
     return before or after
 
+
+#: The UA stylesheet's bullets by depth (disc, circle, square).
+_BULLETS = ("•", "◦", "▪")
 
 _NO_BREAK_BEFORE = set("）)]」』》〉、。，．,.：；:;！？!?%％・·ー")
 _NO_BREAK_AFTER = set("（([「『《〈")
@@ -483,9 +495,15 @@ def _preamble(lang: str, title: str, footer: list[tuple[str, bool]], metrics: tu
 #let _th = rgb("#eef2f7")
 #set document(title: {_s(title)[1:]})
 #set page(paper: "a4", margin: (top: 18mm, x: 16mm, bottom: 26mm), header: none, footer: none,
-  // print.css's margin boxes, drawn after the page's body as WeasyPrint draws them: the title top right,
-  // centred in the top margin; the running footer (142 mm) and the page label (34 mm) under the body
+  // what WeasyPrint paints after a page's body, in its order: the page's list markers (each beside its item),
+  // then the margin boxes: the title top right, centred in the top margin; the running footer (142 mm) and the
+  // page label (34 mm) under the body
   foreground: {{
+    context for m in query(<wl-marker>).filter(m => m.location().page() == here().page()) {{
+      let at = m.location().position()
+      place(top + left, dx: at.x - 30pt, dy: at.y, box(width: 30pt, align(right,
+        text(font: ({fonts}), size: {_BODY_PT}pt, {_edges(1.5, metrics)})[#m.value#h(0.5em)])))
+    }}
     place(top + right, dx: -16mm, block(height: 18mm, align(horizon + right,
       text(7.5pt, fill: rgb("#777"))[{_s(title)}])))
     place(top + left, dx: 16mm, dy: 274mm, block(width: 142mm, stroke: (top: 0.5pt + rgb("#999")),
@@ -497,10 +515,6 @@ def _preamble(lang: str, title: str, footer: list[tuple[str, bool]], metrics: tu
           {_edges(1.5, metrics)})
 #set par(leading: 0pt, spacing: 0pt)
 #set block(above: 0pt, below: 0pt)
-#set list(marker: ([•], [◦], [▪]).map(m => box(width: 30pt, align(right)[#m#h(0.5em)])), indent: 0pt,
-          body-indent: 0pt, spacing: 0pt, tight: true)
-#set enum(indent: 0pt, body-indent: 0pt, spacing: 0pt, tight: true,
-          numbering: n => box(width: 30pt, align(right)[#n.#h(0.5em)]))
 #show heading: it => block(sticky: true, width: 100%, text(size: {_BODY_PT}pt * (1, 1, 1, 1, {_HEADING_SIZE[5]}, {_HEADING_SIZE[6]}).at(it.level - 1), weight: "bold", {_edges(1.25, metrics)}, it.body))
 #show heading.where(level: 1): it => block(sticky: true, width: 100%, inset: (bottom: 0.15 * {h1} + 1.5pt),
   stroke: (bottom: 1.5pt + rgb("#1f3b63")),
