@@ -19,8 +19,8 @@ How print.css becomes typst, so that a page holds what WeasyPrint's holds:
   as weak spacing a page break drops (:func:`_join`);
 * tables take CSS's automatic layout, each column between its narrowest and widest content (``_autotable``,
   :meth:`_Converter.pieces`), rows whole, the last row never alone on a page, the header repeated;
-* the margin boxes (title, running footer, page label) are drawn after the body, as WeasyPrint draws them, so
-  that a page's text reads in the same order.
+* a page's list markers, then its margin boxes (title, running footer, page label), are drawn after its body, as
+  WeasyPrint paints them, so that a page's text reads in the same order.
 
 The HTML stays what the notebook and the browser show; which documents print through which engine is data
 (``wealthlib/data/documents/pdf.yaml``), chosen on measurements (``benchmarks/pdf_engines.py``;
