@@ -35,6 +35,7 @@ import re
 import struct
 import tempfile
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,8 @@ NS = "{http://www.w3.org/1999/xhtml}"
 _TEXT_WIDTH_PT = (210 - 32) / 25.4 * 72
 _PX = 0.75  # CSS px in pt (96 px an inch)
 
-_BLOCK_SKIP = ("wl-running-footer", "wl-doc-footer", "wl-title")  # page furniture, printed by the page set-up
-_NOWRAP_CELL = ("num", "date", "code")  # print.css: td.num, td.date, td.code { white-space: nowrap }
+_BLOCK_SKIP = frozenset({"wl-running-footer", "wl-doc-footer", "wl-title"})  # page furniture, printed by the page set-up
+_NOWRAP_CELL = frozenset({"num", "date", "code"})  # print.css: td.num, td.date, td.code { white-space: nowrap }
 _WS = re.compile(r"[ \t\n\r\f]+")
 _IMG_SRC = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,(.*)", re.S | re.I)
 _LABEL_TOKEN = re.compile(r'"([^"]*)"|counter\((pages?)\)')
@@ -171,7 +172,7 @@ class _Converter:
 
         for ch in el:
             tag, cls = _tag(ch), _classes(ch)
-            if cls & set(_BLOCK_SKIP):
+            if cls & _BLOCK_SKIP:
                 pass
             elif tag in _INLINE_TAGS:
                 pending.append(self.inline_element(ch))
@@ -284,7 +285,7 @@ class _Converter:
         pad = "2.1em" if tag == "th" and kv else "1.2em"
         if tag == "th" and kv:
             opts.append("inset: (left: 0.6em, right: 1.5em, top: 0.25em, bottom: 0.25em + 0.75pt)")
-        nowrap = (tag == "td" and bool(cls & set(_NOWRAP_CELL)) and not wider) or (tag == "th" and whole_th)
+        nowrap = (tag == "td" and bool(cls & _NOWRAP_CELL) and not wider) or (tag == "th" and whole_th)
         if any(_tag(x) in _BLOCK_TAGS for x in c):
             inner, pieces, wide = _contained(self.leaves(c, size)), [], 0
         else:
@@ -324,10 +325,10 @@ class _Converter:
             units.extend(("ch", x) for x in _WS.sub(" ", t or ""))
 
         walk(el)
-        pieces, wide, cur, cur_wide = [], 0, "", 0
+        pieces, wide, cur = [], 0, ""
 
         def end() -> None:
-            nonlocal cur, cur_wide, wide
+            nonlocal cur, wide
             if cur.strip():
                 if all(_full_width(x) for x in cur):
                     wide = max(wide, len(cur))
@@ -340,8 +341,7 @@ class _Converter:
             if kind == "brk" or text == " ":
                 end()
             else:
-                first = text[:1]
-                if cur and _break_between(prev, first):
+                if cur and _break_between(prev, text[:1]):
                     end()
                 cur += text
                 prev = text[-1:]
@@ -364,8 +364,6 @@ _NO_BREAK_AFTER = set("（([「『《〈")
 
 
 def _full_width(ch: str) -> bool:
-    import unicodedata
-
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
@@ -556,15 +554,15 @@ def _metrics(lang: str) -> tuple[float, float]:
     return _metric_cache[lang]
 
 
-def _font_paths(lang: str) -> list[str]:
-    """The folders typst may take fonts from: the cache holding the common-use CJK cut (made there once) and
-    the system folders of the families the stack names; no other folder is scanned."""
+def _font_paths() -> list[str]:
+    """The folders typst may take fonts from: the cache holding the common-use CJK cuts (made there once) and
+    the system folders of the families the stacks name; no other folder is scanned."""
     from wealthlib import _print_fonts as PF
 
-    script = PF.SCRIPT[lang]
-    paths = {str(p.parent) for w in PF.WEIGHTS if (p := PF.common_face(script, w)) is not None}
-    for family, style in (("Liberation Sans", "Regular"), ("DejaVu Sans", "Book"), ("DejaVu Sans Mono", "Book"),
-                          (PF.full_family(script), "Regular")):
+    scripts = sorted(set(PF.SCRIPT.values()))
+    paths = {str(p.parent) for script in scripts for w in PF.WEIGHTS if (p := PF.common_face(script, w)) is not None}
+    wanted = [("Liberation Sans", "Regular"), ("DejaVu Sans", "Book"), ("DejaVu Sans Mono", "Book")]
+    for family, style in wanted + [(PF.full_family(script), "Regular") for script in scripts]:
         found = PF._font_file(family, style)
         if found is not None:
             paths.add(str(found[0].parent))
@@ -577,8 +575,7 @@ def _get_compiler() -> Any:
     if _compiler is None:
         import typst
 
-        paths = sorted({p for lang in ("en", "zh-TW", "zh-CN") for p in _font_paths(lang)})
-        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=paths)
+        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=_font_paths())
         _compiler = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
     return _compiler
 
