@@ -71,9 +71,9 @@ def key(job: dict[str, Any]) -> tuple[Any, Any, Any]:
 def _engines(jobs: list[dict[str, Any]]) -> str:
     """The PDF engines ``jobs`` print with (a review batch's: typst; WeasyPrint is then never imported)."""
     from wealthlib import render
-    from wealthlib._batch.worker import DOCUMENT_KIND
+    from wealthlib._batch.worker import document_kind
 
-    return ",".join(sorted({render.pdf_engine(DOCUMENT_KIND.get(j.get("kind"), j.get("kind"))) for j in jobs}))
+    return ",".join(sorted({render.pdf_engine(document_kind(j)) for j in jobs}))
 
 
 class SharedTemplate:

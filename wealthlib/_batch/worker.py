@@ -32,6 +32,11 @@ FORK_KERNEL = "wealth-fork"
 DOCUMENT_KIND = {"propose": "proposal", "review": "review"}
 
 
+def document_kind(job: dict[str, Any]) -> str | None:
+    """The kind of document ``job`` renders, as wealthlib/data/documents names it (``propose`` -> ``proposal``)."""
+    return DOCUMENT_KIND.get(job.get("kind"), job.get("kind"))
+
+
 class TemplateStartError(WealthError):
     """The warm template process of this worker could not start; the message says why (file, field, problem)."""
 
@@ -340,7 +345,7 @@ def render_job(job: dict[str, Any]) -> dict[str, Any]:
     from wealthlib.errors import WealthError
 
     attempt = int(job.get("attempt", 1))
-    kind = DOCUMENT_KIND.get(job.get("kind"), job.get("kind"))  # as wealthlib/data/documents names it
+    kind = document_kind(job)
     faults.reached(job["client"], "start", attempt)
     first_cell: list[bool] = []
 
