@@ -33,49 +33,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from _pdftext import fonts, page_texts  # noqa: E402  (the tests' comparison, read the same way)
+
 
 def typst_pdf(html: str, lang: str) -> bytes:
     from wealthlib import render
 
     return render._pdf_bytes(html, engine="typst")
-
-
-def _poppler(tool: str, pdf: bytes, *args: str) -> str:
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
-        fh.write(pdf)
-        fh.flush()
-        return subprocess.run([tool, *args, fh.name, *(["-"] if tool == "pdftotext" else [])], capture_output=True,
-                              text=True, check=True).stdout
-
-
-def fonts(pdf: bytes) -> list[str]:
-    """Each embedded font as ``family kind emb=yes``: the subset tag, punctuation, ``Regular`` and typst's
-    ``-Identity-H`` dropped from the name (the engines spell the same face differently)."""
-    out = []
-    for r in (line.split() for line in _poppler("pdffonts", pdf).splitlines()[2:] if line.strip()):
-        name = re.sub(r"[^a-z]", "", re.sub(r"-Identity-H$", "", r[0].split("+", 1)[-1]).lower()).removesuffix("regular")
-        out.append(f"{name} {r[1]} emb={r[-5]}")
-    return sorted(out)
-
-
-def pages(pdf: bytes) -> int:
-    return int(re.search(r"Pages:\s+(\d+)", _poppler("pdfinfo", pdf)).group(1))
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    """Each page's text in drawing order, without white space and list markers (as tests/test_typst_pdf.py)."""
-    return [re.sub(r"[\s•·\u200b]", "", _poppler("pdftotext", pdf, "-raw", "-f", str(i), "-l", str(i)))
-            for i in range(1, pages(pdf) + 1)]
 
 
 def _cpu(fn, *args, reps: int = 3) -> tuple[float, bytes]:

@@ -6,8 +6,6 @@ And nothing a client or an advisor wrote is read as typst markup."""
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -15,54 +13,13 @@ import pytest
 import yaml
 
 from _paths import PARAMS
+from _pdftext import fonts, images, page_texts, pages, poppler
 from wealthlib import render
 
 CN_BANK = PARAMS / "cn-bank"
 REVIEWS = [(PARAMS, p.stem) for p in sorted((PARAMS / "clients").glob("*.yaml"))] + \
           [(CN_BANK, p.stem) for p in sorted((CN_BANK / "clients").glob("*.yaml"))]
 FAST = {(PARAMS, "chen"), (CN_BANK, "wang")}  # one of each firm, zh-TW and zh-CN, in the fast tier
-
-
-def _poppler(tool: str, pdf: bytes, *args: str) -> str:
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
-        fh.write(pdf)
-        fh.flush()
-        out = [fh.name, "-"] if tool == "pdftotext" else [fh.name]
-        return subprocess.run([tool, *args, *out], capture_output=True, text=True, check=True).stdout
-
-
-def pages(pdf: bytes) -> int:
-    return int(re.search(r"Pages:\s+(\d+)", _poppler("pdfinfo", pdf)).group(1))
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    """Each page's text in drawing order, without white space (the engines place words identically but may emit
-    spaces between glyph runs differently) and without list markers (WeasyPrint draws a list's bullets after its
-    items; typst's bullet is the CJK face's glyph, which that face shares between U+2022 and U+00B7)."""
-    out = []
-    for i in range(1, pages(pdf) + 1):
-        text = _poppler("pdftotext", pdf, "-raw", "-f", str(i), "-l", str(i))
-        out.append(re.sub(r"[\s•·\u200b]", "", text))
-    return out
-
-
-def fonts(pdf: bytes) -> list[tuple[str, str, str]]:
-    """(family, kind, embedded) of each font: the subset tag, punctuation, ``Regular`` and typst's ``-Identity-H``
-    suffix dropped from the name (WeasyPrint writes ``Noto-Sans-CJK-TC-Common``, typst
-    ``NotoSansCJKTCCommon-Regular-Identity-H``)."""
-    rows = [line.split() for line in _poppler("pdffonts", pdf).splitlines()[2:] if line.strip()]
-    out = []
-    for r in rows:
-        name = re.sub(r"-Identity-H$", "", r[0].split("+", 1)[-1])
-        name = re.sub(r"[^a-z]", "", name.lower()).removesuffix("regular")
-        out.append((name, r[1], r[-5]))
-    return sorted(out)
-
-
-def images(pdf: bytes) -> list[tuple[str, str]]:
-    """(width, height) in pixels of each image drawn (soft masks left out)."""
-    rows = [line.split() for line in _poppler("pdfimages", pdf, "-list").splitlines()[2:] if line.strip()]
-    return sorted((r[3], r[4]) for r in rows if r[2] == "image")
 
 
 def review_html(firm: Path, client: str, sample_review) -> str:
@@ -96,8 +53,8 @@ def test_a_review_prints_the_same_through_both_engines(firm, client, sample_revi
     assert fonts(typst) == fonts(weasy)
     assert all(kind.startswith("CID") and emb == "yes" for _, kind, emb in fonts(typst))
     assert images(typst) == images(weasy) and len(images(typst)) >= 2  # the review's two charts
-    assert re.search(r"Title:\s+(.+)", _poppler("pdfinfo", typst)).group(1) == \
-        re.search(r"Title:\s+(.+)", _poppler("pdfinfo", weasy)).group(1)
+    assert re.search(r"Title:\s+(.+)", poppler("pdfinfo", typst)).group(1) == \
+        re.search(r"Title:\s+(.+)", poppler("pdfinfo", weasy)).group(1)
 
 
 HOSTILE = ['#set page(width: 1pt)', '$x^2$', '*not bold*', '_not emph_', '] [ ) (', '"quoted" \\ back\\slash',
@@ -114,7 +71,7 @@ def test_client_text_is_printed_as_text_never_as_markup():
     html = render.to_html(nb, lang="en", title="#title[x]", footer="*f*", audit="a")
     pdf = render._pdf_bytes(html, engine="typst")
     assert pages(pdf) == 1
-    text = re.sub(r"\s", "", _poppler("pdftotext", pdf))
+    text = re.sub(r"\s", "", poppler("pdftotext", pdf))
     for line in HOSTILE + ["#strong[x]", "$1#2", "#title[x]", "*f*"]:
         assert re.sub(r"\s", "", line) in text
 
@@ -143,7 +100,7 @@ def test_a_fork_of_a_process_that_has_compiled_still_prints(tmp_path):
             os._exit(0)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert "fork" in _poppler("pdftotext", out.read_bytes())
+    assert "fork" in poppler("pdftotext", out.read_bytes())
 
 
 def _one_paragraph(text: str):
@@ -182,13 +139,13 @@ def test_every_tag_the_sanitizer_allows_prints(lang):
                                                                               data={"text/html": EVERY_TAG})])]
     html = render.to_html(nb, lang=lang, title="every tag", footer="footer", audit="audit")
     pdf = render._pdf_bytes(html, engine="typst")
-    text = re.sub(r"[\s\u200b]", "", _poppler("pdftotext", pdf))  # <wbr> is a zero-width space
+    text = re.sub(r"[\s\u200b]", "", poppler("pdftotext", pdf))  # <wbr> is a zero-width space
     for words in ["H1heading", "H6heading", "bold", "italic", "struck", "small", "code", "quoted", "alink",
                   "notalink", "linebreak", "longword", "aquotation", "prelineone", "prelinetwo", "bulletone",
                   "nestedbullet", "first", "second", "term", "definition", "divindiv", "thecaption", "twocolumns",
                   "tworows", "1,234", "2018-09-30", "CODE-1", "aparagraphinacell", "foot", "中文段落：風險、報酬（年化）與費用。"]:
         assert words in text, words
-    assert "https://example.com/a?b=c" in _poppler("pdfinfo", pdf, "-url") or b"example.com/a?b=c" in pdf
+    assert "https://example.com/a?b=c" in poppler("pdfinfo", pdf, "-url") or b"example.com/a?b=c" in pdf
 
 
 @pytest.mark.parametrize("classes", ["wealth-table", "wealth-table wl-wide", "wealth-table wl-wide wl-wider"])
@@ -203,7 +160,7 @@ def test_a_table_prints_at_the_size_print_css_gives_its_classes(classes):
 
     def ratio(pdf: bytes) -> float:
         boxes = dict((w, float(y1) - float(y0)) for y0, y1, w in re.findall(
-            r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(Body|Cell)<', _poppler("pdftotext", pdf, "-bbox")))
+            r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(Body|Cell)<', poppler("pdftotext", pdf, "-bbox")))
         return boxes["Cell"] / boxes["Body"]
 
     weasy, typst = ratio(render._pdf_bytes(html)), ratio(render._pdf_bytes(html, engine="typst"))
