@@ -20,7 +20,10 @@ How print.css becomes typst, so that a page holds what WeasyPrint's holds:
 * tables take CSS's automatic layout, each column between its narrowest and widest content (``_autotable``,
   :meth:`_Converter.pieces`), rows whole, the last row never alone on a page, the header repeated;
 * a page's list markers, then its margin boxes (title, running footer, page label), are drawn after its body, as
-  WeasyPrint paints them, so that a page's text reads in the same order.
+  WeasyPrint paints them, so that a page's text reads in the same order;
+* full-width marks keep their full width (:func:`_t`: typst narrows them beside another or at a line's end), a
+  list stays with the block before it (WeasyPrint's ``ol, ul { break-before: avoid }``; :func:`_join`), and a
+  CJK run in an English line is placed by the CJK face's metrics beside the line's strut (``_fallback``).
 
 The HTML stays what the notebook and the browser show; which documents print through which engine is data
 (``wealthlib/data/documents/pdf.yaml``), chosen on measurements (``benchmarks/pdf_engines.py``;
@@ -48,6 +51,8 @@ _PX = 0.75  # CSS px in pt (96 px an inch)
 _BLOCK_SKIP = frozenset({"wl-running-footer", "wl-doc-footer", "wl-title"})  # page furniture, printed by the page set-up
 _NOWRAP_CELL = frozenset({"num", "date", "code"})  # print.css: td.num, td.date, td.code { white-space: nowrap }
 _WS = re.compile(r"[ \t\n\r\f]+")
+_CJK_RUN = re.compile("([\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
+                      "\uffe0-\uffe6\U00020000-\U0003fffd]+)")  # East Asian wide and full-width
 _IMG_SRC = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,(.*)", re.S | re.I)
 _LABEL_TOKEN = re.compile(r'"([^"]*)"|counter\((pages?)\)')
 
@@ -58,6 +63,47 @@ _compiler: Any = None
 def _s(text: str) -> str:
     """``text`` as typst content: a string literal, so no character of it is read as markup."""
     return '#"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+#: The full-width punctuation typst narrows (beside another mark, at a line's start or end) and Pango does not:
+#: closing marks sit on a glyph's left, opening ones on its right (typst's layout/inline/shaping.rs).
+_MARKS = frozenset("，。．、：；？！》）』」】〗〕〉］｝《（『「【〖〔〈［｛")
+
+
+def _t(text: str) -> str:
+    """``text`` as typst content (string literals), its full-width marks at full width, as WeasyPrint prints
+    them. typst narrows a mark only as the first or last glyph of a line or beside another mark in the same
+    run; so each piece of the text no line may break that holds a mark is one box, and each mark in it is
+    between zero-width boxes (``_z``), which end the run and never end or start a line. (A word joiner would
+    keep the breaks too, but pdftotext reads it back as a character.)"""
+    if not _MARKS.intersection(text):
+        return _s(text)
+    out, plain = [], ""
+    for unit in _units(text):
+        if not _MARKS.intersection(unit):
+            plain += unit
+            continue
+        if plain:
+            out.append(_s(plain))
+            plain = ""
+        parts = _MARK.split(unit)  # text, mark, text, ...
+        out.append("#box[" + "".join(f"#_z{_s(p)}#_z" if i % 2 else _s(p) if p else ""
+                                     for i, p in enumerate(parts)) + "]")
+    return "".join(out) + (_s(plain) if plain else "")
+
+
+_MARK = re.compile(f"([{''.join(sorted(_MARKS))}])")
+
+
+def _units(text: str) -> list[str]:
+    """``text`` cut where a line may break: each space on its own, each piece between (:func:`_break_between`)."""
+    units, cur = [], ""
+    for ch in text:
+        if cur and (ch == " " or cur == " " or _break_between(cur[-1], ch)):
+            units.append(cur)
+            cur = ""
+        cur += ch
+    return units + [cur] if cur else units
 
 
 def _tag(el: Any) -> str:
@@ -71,10 +117,12 @@ def _classes(el: Any) -> set[str]:
 class _Leaf:
     """A block of the flattened flow: its markup and its CSS margins (pt), which collapse with its neighbours'."""
 
-    __slots__ = ("markup", "top", "bottom")
+    __slots__ = ("markup", "top", "bottom", "keep_with_previous", "keep_tail")
 
-    def __init__(self, markup: str, top: float, bottom: float):
+    def __init__(self, markup: str, top: float, bottom: float, keep_with_previous: bool = False):
         self.markup, self.top, self.bottom = markup, top, bottom
+        self.keep_with_previous = keep_with_previous  # no page break before it (WeasyPrint's UA: ol, ul)
+        self.keep_tail: str | None = None  # its markup when its end must stay with the next block, if not whole
 
 
 def _join(leaves: list[_Leaf], outer: bool = False) -> str:
@@ -84,6 +132,10 @@ def _join(leaves: list[_Leaf], outer: bool = False) -> str:
     margin stays (``outer``), as WeasyPrint keeps it on the first page."""
     out, prev = [], None
     for leaf in leaves:
+        if leaf.keep_with_previous and prev is not None and prev.keep_tail is not None:
+            out[-1] = prev.keep_tail
+        elif leaf.keep_with_previous and prev is not None and prev.markup.startswith(("#par[", "#heading(")):
+            out[-1] = f"#block(sticky: true)[{out[-1]}]\n"  # the block before it goes to the next page with it
         gap = leaf.top if prev is None else max(prev.bottom, leaf.top)
         if gap > 0:
             out.append(f"#v({gap:.3f}pt{', weak: true' if prev is not None or not outer else ''})\n")
@@ -102,13 +154,20 @@ def _contained(leaves: list[_Leaf]) -> str:
 class _Converter:
     """The body of one HTML document to typst markup; its images written to ``folder``."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, fallback: bool = False):
         self.folder, self.images, self.depth = folder, 0, 0  # depth: of the lists the converter is inside
+        self.fallback = fallback  # CJK text prints in a face after the stack's first (``_fallback``)
 
     # ------------------------------------------------------------------ inline content
     def text(self, text: str | None) -> str:
         # HTML collapses white space; a run becomes one space (typst's own spaces are breakable like CSS's)
-        return _s(_WS.sub(" ", text)) if text else ""
+        if not text:
+            return ""
+        text = _WS.sub(" ", text)
+        if not self.fallback:
+            return _t(text)
+        return "".join(f"#_fallback[{_t(part)}]" if i % 2 else _t(part) if part else ""
+                       for i, part in enumerate(_CJK_RUN.split(text)))
 
     def inline(self, el: Any) -> str:
         parts, kids = [self.text(el.text)], list(el)
@@ -204,7 +263,8 @@ class _Converter:
                      for n, li in enumerate((li for li in ch if _tag(li) == "li"), 1)]
             self.depth -= 1
             margin = em if self.depth == 0 else 0.0  # the UA stylesheet: a list inside a list has no margin
-            return [_Leaf("".join(items), margin, margin)]
+            # WeasyPrint's UA stylesheet: ol, ul { break-before: avoid }
+            return [_Leaf("".join(items), margin, margin, keep_with_previous=True)]
         if tag == "dl":
             body = [_Leaf(f"#par[{self.inline(d)}]\n", 0, 0) if _tag(d) == "dt" else
                     _Leaf(f"#pad(left: 30pt)[{_join(self.leaves(d, size))}]\n", 0, 0)
@@ -215,7 +275,10 @@ class _Converter:
         if tag == "table":
             # print.css: table 0.92em, .wl-wide 0.78em, .wl-wider (nine columns or more; it has both) 0.68em
             scale = 0.68 if "wl-wider" in cls else 0.78 if "wl-wide" in cls else 0.92
-            return [_Leaf(self.table(ch, cls, scale), 0.6 * size * scale, 0.6 * size * scale)]
+            leaf = self.table(ch, cls, scale, size)
+            # WeasyPrint's tbody tr:last-child { break-before: avoid } on a table of one row: no break before it
+            leaf.keep_with_previous = _one_row(ch)
+            return [leaf]
         return self.leaves(ch, size)  # div, main, section...: no box of their own in our print.css
 
     def item(self, li: Any, size: float, marker: str) -> str:
@@ -228,7 +291,7 @@ class _Converter:
         return "".join(_s(line) + "#linebreak()" for line in text.rstrip("\n").split("\n"))
 
     # ------------------------------------------------------------------ tables
-    def table(self, el: Any, cls: set[str], scale: float) -> str:
+    def table(self, el: Any, cls: set[str], scale: float, size: float) -> _Leaf:
         """A table laid out as WeasyPrint's automatic table layout does (``_autotable`` in the preamble): each
         column between its narrowest and widest content, the room left shared in proportion to the difference."""
         caption, rows = "", []
@@ -238,8 +301,9 @@ class _Converter:
                 caption = f"#par[{self.inline(part)}]\n"  # WeasyPrint sets it at the table's left
             trs = [part] if tag == "tr" else [r for r in part if _tag(r) == "tr"]
             rows += [(tag == "thead", [c for c in tr if _tag(c) in ("td", "th")]) for tr in trs]
+        margin = 0.6 * size * scale
         if not rows:
-            return caption
+            return _Leaf(caption, margin, margin)
         kv, wider = "wl-kv" in cls, "wl-wider" in cls
         whole_th = kv or "wl-signature" in cls  # print.css: .wl-kv th, .wl-signature th { white-space: nowrap }
         grid, taken = [], set()  # taken: (row, column) slots a rowspan above fills
@@ -250,29 +314,41 @@ class _Converter:
                     col += 1
                 span, rspan = int(c.get("colspan") or 1), int(c.get("rowspan") or 1)
                 taken |= {(r + i, col + j) for i in range(rspan) for j in range(span)}
-                row.append(self.cell(c, head, kv, wider, col, span, _BODY_PT * scale, whole_th))
+                row.append(self.cell(c, head, kv, wider, r, col, span, _BODY_PT * scale, whole_th))
                 col += span
             grid.append(row)
         columns = max(col for _, col in taken) + 1
-        header = sum(len(row) for row, (head, _) in zip(grid, rows) if head)
+        heads = sum(head for head, _ in rows)  # thead rows come first
+        body_rows = len(rows) - heads
+        spans = any(int(c.get("rowspan") or 1) > 1 for _, tds in rows for c in tds)
+
+        def table(cells: list[list[str]], n: int, whole: bool, part: str = "") -> str:
+            body = ",\n  ".join(c for row in cells for c in row)
+            head = sum(len(row) for row in cells[:heads])  # the header rows' cells
+            return (f"#block({'breakable: false' if whole else ''})[#set text(size: {scale}em); "
+                    f"#_autotable({n}, {head}, (\n  {body},\n){part})]\n")
+
         # print.css keeps every row whole and a table's last row off a page of its own (tbody tr:last-child
         # { break-before: avoid }): a table of two rows or fewer under its header does not break at all; in a
         # longer one an extra column, 0 pt wide, holds one unbreakable cell spanning the last two rows
-        body_rows = len(rows) - sum(head for head, _ in rows)
-        whole = ", breakable: false" if body_rows <= 2 else ""
-        if body_rows > 2 and all(int(c.get("rowspan") or 1) == 1 for _, tds in rows for c in tds):
-            for r, row in enumerate(grid):
-                if r != len(grid) - 1:
-                    rowspan = ", rowspan: 2" if r == len(grid) - 2 else ""
-                    row.append(f"(col: {columns}, span: 1, pad: 0pt, wide: 0, atoms: (), body: [], "
-                               f"cell: table.cell.with(inset: 0pt, stroke: none{rowspan}))")
-            columns += 1
-            header += sum(1 for head, _ in rows if head)
-        body = ",\n  ".join(c for row in grid for c in row)
-        return (f"{caption}#block({whole[2:]})[#set text(size: {scale}em); "
-                f"#_autotable({columns}, {header}, (\n  {body},\n))]\n")
+        if body_rows > 2 and not spans:
+            extra = [row + ([] if r == len(grid) - 1 else [
+                f"(row: {r}, col: {columns}, span: 1, pad: 0pt, wide: 0, atoms: (), body: [], "
+                f"cell: table.cell.with(inset: 0pt, stroke: none{', rowspan: 2' if r == len(grid) - 2 else ''}))"])
+                for r, row in enumerate(grid)]
+            markup = table(extra, columns + 1, False)
+        else:
+            markup = table(grid, columns, body_rows <= 2)
+        leaf = _Leaf(caption + markup, margin, margin)
+        if body_rows > 2 and not spans and not heads:
+            # when the block after it may not start a page (WeasyPrint finds the break before the last two rows
+            # instead): the rows before, then the last two unbroken and kept with that block (:func:`_join`)
+            last = len(grid) - 2
+            leaf.keep_tail = caption + table(grid, columns, False, f", rows: (0, {last})") + \
+                f"#block(sticky: true)[{table(grid, columns, True, f', rows: ({last}, {len(grid)})')}]\n"
+        return leaf
 
-    def cell(self, c: Any, head: bool, kv: bool, wider: bool, col: int, span: int, size: float,
+    def cell(self, c: Any, head: bool, kv: bool, wider: bool, row: int, col: int, span: int, size: float,
              whole_th: bool) -> str:
         """One cell for ``_autotable``: its column, its content, and the pieces of it no line may break (for
         the narrowest width the column can take)."""
@@ -301,7 +377,7 @@ class _Converter:
             if kv:
                 inner = f"#text(fill: rgb(\"#333\"))[{inner}]"
         atoms = "".join(f"[{p}], " for p in dict.fromkeys(pieces))
-        return (f"(col: {col}, span: {span}, pad: {pad}, wide: {wide}, atoms: ({atoms}), body: [{inner}], "
+        return (f"(row: {row}, col: {col}, span: {span}, pad: {pad}, wide: {wide}, atoms: ({atoms}), body: [{inner}], "
                 f"cell: table.cell.with({', '.join(opts)}))")
 
     def pieces(self, el: Any) -> tuple[list[str], int]:
@@ -333,7 +409,7 @@ class _Converter:
                 if all(_full_width(x) for x in cur):
                     wide = max(wide, len(cur))
                 else:
-                    pieces.append(_s(cur))
+                    pieces.append(_t(cur))
             cur = ""
 
         prev = ""
@@ -347,6 +423,12 @@ class _Converter:
                 prev = text[-1:]
         end()
         return pieces, wide
+
+
+def _one_row(table: Any) -> bool:
+    """The table's first row group is a body of one row (so that row is its body's last)."""
+    groups = [g for g in table if _tag(g) in ("thead", "tbody", "tr")]
+    return bool(groups) and _tag(groups[0]) == "tbody" and sum(_tag(r) == "tr" for r in groups[0]) == 1
 
 
 def _beside_word(kids: list, i: int) -> bool:
@@ -382,8 +464,9 @@ _UA_HEADING_MARGIN = {5: (1.67, 1.67), 6: (2.33, 2.33)}  # em of the heading
 
 
 #: typst functions the converted document calls.
-_HELPERS = """#let _nowrap(body) = context box(width: measure(body).width, body)
-#let _autotable(n, header, cells) = layout(size => {
+_HELPERS = """#let _z = box(width: 0pt)
+#let _nowrap(body) = context box(width: measure(body).width, body)
+#let _autotable(n, header, cells, rows: none) = layout(size => {
   // CSS 2.1's automatic table layout as WeasyPrint does it: a column's narrowest width is its widest
   // unbreakable piece, its widest its longest line; fit all at their widest, else share the room between
   let lo = range(n).map(_ => 0pt)
@@ -397,8 +480,10 @@ _HELPERS = """#let _nowrap(body) = context box(width: measure(body).width, body)
   let widths = if shi <= size.width { hi } else if slo >= size.width { lo } else {
     range(n).map(i => lo.at(i) + (hi.at(i) - lo.at(i)) * ((size.width - slo) / (shi - slo)))
   }
+  // rows: (from, to), the body rows of one part of a table split in two (no header), at the whole's widths
+  let body = if rows == none { cells.slice(header) } else { cells.filter(c => rows.at(0) <= c.row and c.row < rows.at(1)) }
   table(columns: widths, ..if header > 0 { (table.header(..cells.slice(0, header).map(c => (c.cell)(c.body))),) },
-        ..cells.slice(header).map(c => (c.cell)(c.body)))
+        ..body.map(c => (c.cell)(c.body)))
 })
 """
 
@@ -444,16 +529,17 @@ def _families(font_stack: str, lang: str) -> list[str]:
     return out
 
 
-def _font_metrics(lang: str) -> tuple[float, float]:
-    """Ascent and descent (em) of the first face of ``lang``'s stack, as HarfBuzz gives them to WeasyPrint's Pango:
-    OS/2's typographic metrics where the font asks for them (USE_TYPO_METRICS), else hhea's."""
+def _font_metrics(lang: str, family: str | None = None) -> tuple[float, float]:
+    """Ascent and descent (em) of ``family`` (by default the first face of ``lang``'s stack), as HarfBuzz gives
+    them to WeasyPrint's Pango: OS/2's typographic metrics where the font asks for them (USE_TYPO_METRICS), else
+    hhea's."""
     from fontTools.ttLib import TTFont
 
     from wealthlib import _print_fonts as PF
     from wealthlib.render import FONT_STACK
 
     script = PF.SCRIPT[lang]
-    family = _families(FONT_STACK[lang], lang)[0]
+    family = family or _families(FONT_STACK[lang], lang)[0]
     found = (PF.common_face(script, 400), 0) if family == PF.common_family(script) else PF._font_file(family, "Regular")
     if found is None or found[0] is None:
         return 0.9, 0.2  # no such face here: typst falls back too; the pages may differ from WeasyPrint's
@@ -462,6 +548,18 @@ def _font_metrics(lang: str) -> tuple[float, float]:
     if os2.fsSelection & (1 << 7):
         return os2.sTypoAscender / upm, -os2.sTypoDescender / upm
     return hhea.ascent / upm, -hhea.descent / upm
+
+
+def _fallback_metrics(lang: str) -> tuple[float, float] | None:
+    """The metrics of the CJK face ``lang``'s stack falls back on, when its first face is not that face (``en``:
+    Liberation Sans first): a CJK run's inline box is placed by its own face's ascent and descent, as CSS places
+    it, so a line holding one is taller than a Latin line."""
+    from wealthlib import _print_fonts as PF
+    from wealthlib.render import FONT_STACK
+
+    common = PF.common_family(PF.SCRIPT[lang])
+    families = _families(FONT_STACK[lang], lang)
+    return None if families[0] == common or common not in families else _font_metrics(lang, common)
 
 
 def _edges(line_height: float, metrics: tuple[float, float]) -> str:
@@ -473,7 +571,8 @@ def _edges(line_height: float, metrics: tuple[float, float]) -> str:
     return f"top-edge: {top:.4f}em, bottom-edge: {top - line_height:.4f}em"
 
 
-def _preamble(lang: str, title: str, footer: list[tuple[str, bool]], metrics: tuple[float, float]) -> str:
+def _preamble(lang: str, title: str, footer: list[tuple[str, bool]], metrics: tuple[float, float],
+              fallback: tuple[float, float] | None = None) -> str:
     """print.css as typst set and show rules: the page and its margin boxes, type, lists, headings, tables."""
     from wealthlib import _print_fonts as PF
     from wealthlib import render
@@ -487,7 +586,15 @@ def _preamble(lang: str, title: str, footer: list[tuple[str, bool]], metrics: tu
                                 else _s(_WS.sub(" ", t).strip()) for t, audit in footer)
     region = {"zh-TW": 'lang: "zh", region: "TW"', "zh-CN": 'lang: "zh", region: "CN"'}.get(lang, 'lang: "en"')
     below = 1.5 - (0.75 + (metrics[0] - metrics[1]) / 2)  # of a body line, under its baseline
+    shift = (fallback[0] - fallback[1]) / 2 if fallback else 0.0
     return f"""#let _mono = ({mono})
+// a run in the fallback face: its inline box placed by that face's metrics, beside the line's strut (CSS's
+// line box always holds one of the first face's), as WeasyPrint lays a CJK name out in an English line
+#let _fallback(body) = context {{
+  let (t, b) = (text.top-edge, text.bottom-edge)
+  let top = (t - b) / 2 + {shift:.4f}em
+  box(width: 0pt, height: t - b, baseline: -b) + text(top-edge: top, bottom-edge: top - (t - b), body)
+}}
 #let _strut = box(width: 0pt, height: 1.5em, baseline: {below:.4f}em)
 #let _link = rgb("#1f3b63")
 #let _th = rgb("#eef2f7")
@@ -540,17 +647,18 @@ def typst_source(html: str, folder: Path) -> tuple[str, str]:
     running = next((d for d in body.iter(NS + "div") if "wl-running-footer" in _classes(d)), None)
     footer = [("".join(p.itertext()), "wl-audit" in _classes(p)) for p in running if _tag(p) == "p"] \
         if running is not None else []
-    metrics = _metrics(lang)
-    flow = _join(_Converter(folder).leaves(body, _BODY_PT), outer=True)
-    return _preamble(lang, _WS.sub(" ", title).strip(), footer, metrics) + flow, lang
+    metrics, fallback = _metrics(lang)
+    flow = _join(_Converter(folder, fallback is not None).leaves(body, _BODY_PT), outer=True)
+    return _preamble(lang, _WS.sub(" ", title).strip(), footer, metrics, fallback) + flow, lang
 
 
-_metric_cache: dict[str, tuple[float, float]] = {}
+_metric_cache: dict[str, tuple[tuple[float, float], tuple[float, float] | None]] = {}
 
 
-def _metrics(lang: str) -> tuple[float, float]:
+def _metrics(lang: str) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """The first face's metrics and those of the CJK face it falls back on (if another), once per process."""
     if lang not in _metric_cache:
-        _metric_cache[lang] = _font_metrics(lang)
+        _metric_cache[lang] = _font_metrics(lang), _fallback_metrics(lang)
     return _metric_cache[lang]
 
 
