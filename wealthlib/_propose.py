@@ -79,7 +79,7 @@ def render_proposal(proposal: Proposal, client: str, params: Path, out_dir: Path
         with KernelLog():
             written = render(tpl, parameters, out_dir, proposal.stem, formats, lang=proposal.locale,
                              title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                             audit=proposal.audit_line, pdf_finish=pdf_finish)
+                             audit=proposal.audit_line, pdf_finish=pdf_finish, kind="proposal")
         if archive is not None:
             archive(written["pdf"])
         return written
@@ -275,7 +275,7 @@ def propose(client: str, kwargs: dict, out_dir: Path, formats: tuple[str, ...], 
                     written = render(tpl, parameters, out_dir, header["client_id"], formats, lang=header["locale"],
                                      title=f"{header['title']} — {header['client_name']}",
                                      footer=header["disclaimer"], audit=header["audit_line"],
-                                     pdf_finish=pdf_finish if "pdf" in formats else None)
+                                     pdf_finish=pdf_finish if "pdf" in formats else None, kind="proposal")
                 if "archive" in sealed:
                     sealed["archive"](written["pdf"])
                 return written

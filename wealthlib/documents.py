@@ -1061,7 +1061,7 @@ def _render_prebuilt(run_nb: Any, proposal: Proposal, p: Mapping[str, Any], targ
         injected = {**p, "prebuilt": str(prebuilt)}
         return render(tpl, injected, target, stem, fmts, lang=proposal.locale,
                       title=f"{proposal.title} — {proposal.client_name}", footer=proposal.disclaimer,
-                      audit=proposal.audit_line, cwd=folder, pdf_finish=pdf_finish)
+                      audit=proposal.audit_line, cwd=folder, pdf_finish=pdf_finish, kind="proposal")
 
 
 def _archive_draft(sealed: _Seal, proposal: Proposal, pdf: Path) -> None:

@@ -812,19 +812,22 @@ def render(
     kernel_name: str = "python3",
     timeout: float | None = 600,
     pdf_finish: Callable[[bytes], bytes] | None = None,
+    kind: str | None = None,
 ) -> dict[str, Path]:
     """Execute ``template`` with ``parameters`` and write ``<out_dir>/<stem>.<fmt>`` for each format.
 
     ``formats`` from ``html``, ``pdf``, ``ipynb`` (the executed notebook). ``stem`` must be a plain file name
     stem (a client id cannot steer the output path). Returns ``{format: path}``. Nothing is written when
-    execution or export fails.
+    execution or export fails. ``kind`` (``proposal``, ``review``, ``book``) chooses the PDF engine
+    (:func:`pdf_engine`).
     """
     check_stem(stem)
     check_locale(lang)
     fmts = _check_formats(formats)
     prepare_out_dir(out_dir, create=False)  # fail before the kernel; create the folder only to write into it
     nb = execute(template, parameters, cwd=cwd, kernel_name=kernel_name, timeout=timeout)
-    return export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit, pdf_finish=pdf_finish)
+    return export(nb, out_dir, stem, fmts, lang=lang, title=title, footer=footer, audit=audit, pdf_finish=pdf_finish,
+                  kind=kind)
 
 
 def render_notebook(

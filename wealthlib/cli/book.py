@@ -116,7 +116,7 @@ def _render_one(a, everyone, failures, handoff: Path, *, whole, known, params, w
                   "prebuilt": str(prebuilt)}
     with KernelLog():  # the kernel's start-up chatter is not for the user (WEALTH_DEBUG=1 shows it)
         paths = render(template_path(TEMPLATE), parameters, out_dir, stem, formats, lang=lang, title=title, footer=footer,
-                       audit=audit)
+                       audit=audit, kind="book")
     for p in paths.values():
         out.print(str(p), markup=False)
     prebuilt.unlink()
