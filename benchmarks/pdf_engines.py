@@ -6,12 +6,14 @@ no option of its (fonts, caches, compression, hinting) halves that while keeping
 maps the same HTML and print.css's rules to typst (wealthlib/_typst.py: CSS line boxes as text edges, margins
 collapsed as CSS collapses them, the automatic table layout, the rows CSS keeps together, the margin boxes) and
 compiles it. This benchmark prints each sample client's quarterly review (every client of params/ and
-params/cn-bank, built in this process as the floor of benchmarks/batch.py builds them) and any HTML given with
-``--html`` (a proposal, a book report) through both, and compares: CPU seconds (best of 3, warm, each from a
+params/cn-bank, built in this process as the floor of benchmarks/batch.py builds them), each client's proposal and
+the relationship reports in each language the firm's clients read (``wealth propose`` / ``wealth book report
+--format html``, run here; ``--reviews-only`` leaves them out) and any HTML given with ``--html`` through both,
+and compares: CPU seconds (best of 3, warm, each from a
 collected heap), pages, the text of each page (pdftotext, without white space and list markers: WeasyPrint draws
 a list's markers after its items), the embedded fonts (pdffonts: family, CID, embedded).
 
-    .venv/bin/python benchmarks/pdf_engines.py [--html reports/chen-proposal.html ...]
+    .venv/bin/python benchmarks/pdf_engines.py [--reviews-only] [--html more.html ...]
 
 One JSON line per document; the last line ``typst_ratio_to_weasyprint=… pages_weasyprint=… pages_typst=…
 pages_equal=k/n text_equal=k/n fonts_equal=k/n``.
@@ -26,6 +28,11 @@ en, zh-TW and zh-CN): ``typst_ratio_to_weasyprint=0.11 pages_weasyprint=190 page
 text_equal=15/24 fonts_equal=24/24`` -- the 8 reviews and 7 of 9 book reports the same on every page. With every
 list marker drawn after the page's body and the signature table's headers whole (23:08 UTC): ``text_equal=21/24``
 (6 of 7 proposals; wang's differs where typst compresses adjacent CJK punctuation).
+
+2026-12-05 01:07 UTC (load ~1), full-width marks at full width, lists kept with the block before them, CJK runs in
+English lines placed by their face's metrics: ``typst_ratio_to_weasyprint=0.11 pages_weasyprint=190
+pages_typst=190 pages_equal=24/24 text_equal=24/24 fonts_equal=24/24`` (proposals 0.82-1.27 s vs 0.10-0.14 s,
+book reports 0.31-0.44 s vs 0.04-0.06 s); so pdf.yaml prints proposals and book reports with typst too.
 """
 
 from __future__ import annotations
@@ -82,20 +89,47 @@ def documents(params: Path, clients: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
+def made(params: Path, out: Path) -> list[Path]:
+    """The HTML of each client's proposal and of the relationship reports (the whole book's and each advisor's)
+    in each language the firm's clients read, as ``wealth propose`` and ``wealth book report`` write them. A
+    proposal the product refuses (an expired KYC) is left out."""
+    import subprocess
+
+    import yaml
+
+    def wealth(folder: Path, *args: str) -> None:
+        subprocess.run([sys.executable, "-m", "wealthlib.cli", "--params", str(params), *args, "--format", "html",
+                        "--out", str(folder)], capture_output=True, cwd=ROOT, check=False)
+
+    langs = set()
+    for client in sorted((params / "clients").glob("*.yaml")):
+        langs.add(yaml.safe_load(client.read_text(encoding="utf-8"))["locale"])
+        wealth(out, "propose", client.stem)
+    for lang in sorted(langs):  # each language's reports in a folder of its own (they share file names)
+        wealth(out / lang, "book", "report", "--lang", lang)
+    return sorted(out.rglob("*.html"))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--params", nargs="*", default=[str(ROOT / "params"), str(ROOT / "params" / "cn-bank")],
-                    help="params folders: every client's review")
-    ap.add_argument("--html", nargs="*", default=[], help="more documents: HTML files of ours (e.g. a proposal)")
+                    help="params folders: every client's review, proposal and the relationship reports")
+    ap.add_argument("--reviews-only", action="store_true", help="only the reviews (built in this process)")
+    ap.add_argument("--html", nargs="*", default=[], help="more documents: HTML files of ours")
     args = ap.parse_args(argv)
+    import tempfile
+
     from wealthlib import render
 
-    docs = []
+    docs, html_files = [], list(args.html)
+    tmp = tempfile.TemporaryDirectory(prefix="pdf-engines-")
     for folder in map(Path, args.params):
         docs += documents(folder, sorted(p.stem for p in (folder / "clients").glob("*.yaml")))
-    for f in args.html:
+        if not args.reviews_only:
+            html_files += made(folder, Path(tmp.name) / folder.name)
+    for f in html_files:
         html = Path(f).read_text(encoding="utf-8")
-        docs.append((Path(f).stem, render._pdf_lang(html), html))
+        docs.append((f"{Path(f).parent.name}/{Path(f).stem}", render._pdf_lang(html), html))  # firm or language
     w_total = t_total = 0.0
     counts = {"pages_weasyprint": 0, "pages_typst": 0, "pages_equal": 0, "text_equal": 0, "fonts_equal": 0}
     for name, lang, html in docs:
