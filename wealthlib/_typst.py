@@ -134,8 +134,11 @@ def _join(leaves: list[_Leaf], outer: bool = False) -> str:
     for leaf in leaves:
         if leaf.keep_with_previous and prev is not None and prev.keep_tail is not None:
             out[-1] = prev.keep_tail
-        elif leaf.keep_with_previous and prev is not None and prev.markup.startswith(("#par[", "#heading(")):
-            out[-1] = f"#block(sticky: true)[{out[-1]}]\n"  # the block before it goes to the next page with it
+        elif leaf.keep_with_previous and prev is not None and prev.markup.startswith(("#_par(", "#heading(")):
+            # the paragraph or heading goes to the next page with it (WeasyPrint would break a paragraph of six
+            # lines or more and keep only its last three with the list: typst cannot keep a paragraph's last lines
+            # with the next block)
+            out[-1] = f"#block(sticky: true)[{out[-1]}]\n"
         gap = leaf.top if prev is None else max(prev.bottom, leaf.top)
         if gap > 0:
             out.append(f"#v({gap:.3f}pt{', weak: true' if prev is not None or not outer else ''})\n")
@@ -157,6 +160,7 @@ class _Converter:
     def __init__(self, folder: Path, fallback: bool = False):
         self.folder, self.images, self.depth = folder, 0, 0  # depth: of the lists the converter is inside
         self.fallback = fallback  # CJK text prints in a face after the stack's first (``_fallback``)
+        self.indent, self.cells = 0.0, 0  # pt the column is narrower than the body's; depth of table cells
 
     # ------------------------------------------------------------------ inline content
     def text(self, text: str | None) -> str:
@@ -226,7 +230,7 @@ class _Converter:
         def flush() -> None:
             # white space alone between blocks makes no line box in CSS
             if any(p and p != _s(" ") for p in pending):
-                out.append(_Leaf(f"#par[{''.join(pending)}]\n", 0.0, 0.0))
+                out.append(_Leaf(self.par("".join(pending)), 0.0, 0.0))
             pending.clear()
 
         for ch in el:
@@ -251,11 +255,11 @@ class _Converter:
             return [_Leaf(f"#heading(level: {level})[{self.inline(ch)}]\n", top * hs, bottom * hs)]
         if tag == "p":
             font = "#set text(font: _mono, size: 0.95em); " if "wl-audit" in cls else ""
-            return [_Leaf(f"#par[{font}{self.inline(ch)}]\n", em, em)]
+            return [_Leaf(self.par(font + self.inline(ch)), em, em)]
         if tag == "pre":
             return [_Leaf(f"#block[#set text(font: _mono, size: 0.9em); {self.pre(ch)}]\n", em, em)]
         if tag == "blockquote":
-            return [_Leaf(f"#pad(left: 30pt, right: 30pt)[{_join(self.leaves(ch, size))}]\n", em, em)]
+            return [_Leaf(f"#pad(left: 30pt, right: 30pt)[{_join(self.indented(60.0, ch, size))}]\n", em, em)]
         if tag in ("ul", "ol"):
             bullet = _BULLETS[min(self.depth, len(_BULLETS) - 1)]
             self.depth += 1
@@ -267,7 +271,7 @@ class _Converter:
             return [_Leaf("".join(items), margin, margin, keep_with_previous=True)]
         if tag == "dl":
             body = [_Leaf(f"#par[{self.inline(d)}]\n", 0, 0) if _tag(d) == "dt" else
-                    _Leaf(f"#pad(left: 30pt)[{_join(self.leaves(d, size))}]\n", 0, 0)
+                    _Leaf(f"#pad(left: 30pt)[{_join(self.indented(30.0, d, size))}]\n", 0, 0)
                     for d in ch if _tag(d) in ("dt", "dd")]
             return [_Leaf(_join(body), em, em)]
         if tag == "hr":
@@ -284,7 +288,23 @@ class _Converter:
     def item(self, li: Any, size: float, marker: str) -> str:
         """A list item: its content 40 px (30 pt) in, and where its marker goes; the page draws every marker
         after its body (``_markers``), as WeasyPrint paints a page's list markers, so the text reads alike."""
-        return f"#block(inset: (left: 30pt), width: 100%)[#metadata({_s(marker)[1:]})<wl-marker>{_join(self.leaves(li, size))}]\n"
+        body = _join(self.indented(30.0, li, size))
+        return f"#block(inset: (left: 30pt), width: 100%)[#metadata({_s(marker)[1:]})<wl-marker>{body}]\n"
+
+    def indented(self, by: float, el: Any, size: float) -> list[_Leaf]:
+        """The leaves of ``el``, set in a column ``by`` pt narrower."""
+        self.indent += by
+        try:
+            return self.leaves(el, size)
+        finally:
+            self.indent -= by
+
+    def par(self, inline: str) -> str:
+        """A paragraph (``_par``: print.css's orphans and widows); in a table cell, whose row never breaks, a plain
+        one."""
+        if self.cells:
+            return f"#par[{inline}]\n"
+        return f"#_par({_TEXT_WIDTH_PT - self.indent:.2f}pt)[{inline}]\n"
 
     def pre(self, el: Any) -> str:
         text = "".join(el.itertext())
@@ -363,7 +383,11 @@ class _Converter:
             opts.append("inset: (left: 0.6em, right: 1.5em, top: 0.25em, bottom: 0.25em + 0.75pt)")
         nowrap = (tag == "td" and bool(cls & _NOWRAP_CELL) and not wider) or (tag == "th" and whole_th)
         if any(_tag(x) in _BLOCK_TAGS for x in c):
-            inner, pieces, wide = _contained(self.leaves(c, size)), [], 0
+            self.cells += 1
+            try:
+                inner, pieces, wide = _contained(self.leaves(c, size)), [], 0
+            finally:
+                self.cells -= 1
         else:
             inner = self.inline(c)
             pieces, wide = ([inner], 0) if nowrap else self.pieces(c)
@@ -465,6 +489,13 @@ _UA_HEADING_MARGIN = {5: (1.67, 1.67), 6: (2.33, 2.33)}  # em of the heading
 
 #: typst functions the converted document calls.
 _HELPERS = """#let _z = box(width: 0pt)
+// print.css: p, li { orphans: 3; widows: 3 }: a paragraph of five lines or fewer never breaks; its lines are 1.5 em
+// each (a CJK run in English: 1.59); `width`: of the column it is set in. A longer one breaks where typst breaks
+// it, which keeps two lines at either end of a page where CSS keeps three
+#let _par(width, body) = context {
+  let short = measure(block(width: width, par(body))).height < 5.5 * 1.5em.to-absolute()
+  block(breakable: not short, par(body))
+}
 #let _nowrap(body) = context box(width: measure(body).width, body)
 #let _autotable(n, header, cells, rows: none) = layout(size => {
   // CSS 2.1's automatic table layout as WeasyPrint does it: a column's narrowest width is its widest
