@@ -812,7 +812,9 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, done: Callable[[dict[st
             s["proc"].join(timeout=5)
             if s["proc"].is_alive():
                 s["proc"].kill()
-                s["proc"].join()
+                # bounded: a forked worker's exit is reported by the template, and a template that does not
+                # report it must not hold the batch; closing the template (below) ends it and, with it, its children
+                s["proc"].join(timeout=10)
         if template is not None:
             template.close()
 
