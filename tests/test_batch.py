@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -144,6 +145,19 @@ def test_notebook_failure_and_cell_timeout_are_per_client(book, tmp_path, monkey
     _no_orphans(t0)
 
 
+def _where_they_wait(pid: int) -> str:
+    """Each process of ``pid``'s tree: its command, state and the system call each of its threads waits in
+    (``/proc/…/syscall``'s number: 7 poll, 23 select, 61 wait4, 202 futex, 232 epoll_wait, 270 pselect6)."""
+    lines = []
+    for p in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+        try:
+            waits = sorted({Path(t, "syscall").read_text().split()[0] for t in Path(f"/proc/{p.pid}/task").iterdir()})
+            lines.append(f"{p.pid} {p.status()} {' '.join(p.cmdline())[:120]} waits in {', '.join(waits)}")
+        except (psutil.Error, OSError) as exc:
+            lines.append(f"{p.pid}: {exc}")
+    return "\n".join(lines)
+
+
 def test_ctrl_c_leaves_no_kernel_behind(book, tmp_path):
     """Deterministic: lin's render holds (test-only hook, wealthlib/_batch/faults.py) with its kernel up until
     the Ctrl-C arrives; the test waits for the file the worker writes when it gets there, not for a time."""
@@ -164,7 +178,10 @@ def test_ctrl_c_leaves_no_kernel_behind(book, tmp_path):
         zygote = json.loads((hook / "lin.execute.1").read_text())["zygote"]
         assert psutil.Process(zygote).children(), "lin's kernel is running"
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
-        _, err = proc.communicate(timeout=120)
+        try:
+            _, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:  # a hang (seen once in CI, 2026-12-05): say where each process waits
+            pytest.fail("the batch did not exit after Ctrl-C:\n" + _where_they_wait(proc.pid))
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
